@@ -1,0 +1,363 @@
+"""The ``digest`` command line: a thin layer over ``pipeline``.
+
+Errors the user can act on (``DigestError``) become one line on stderr and an
+exit code: 0 success, 1 a run that could not finish, 2 bad usage or config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from digest import __version__
+from digest.config import Config, load_config
+from digest.errors import DigestError, UsageError
+from digest.models import Digest, FetchResult
+from digest.store import SQLiteStore
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"digest: error: {message} (see digest --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = Parser(prog="digest", description="Newsletter digests from RSS/Atom feeds.")
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        help="config file (default: $DIGEST_CONFIG, then ./config.yaml)",
+    )
+    parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["debug", "info", "warning", "error"],
+        help="log detail",
+    )
+    parser.add_argument(
+        "--log-format", default="text", choices=["text", "json"], help="log lines as text or JSON"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    commands.required = True
+    send = commands.add_parser("send", help="fetch, build and deliver the digest")
+    send.add_argument("--no-fetch", action="store_true", help="use stored items only")
+    preview = commands.add_parser("preview", help="write the digest to a file, mark nothing")
+    preview.add_argument(
+        "--out", type=Path, default=None, help="HTML file to write (default: digest-preview.html)"
+    )
+    preview.add_argument("--json", type=Path, default=None, help="write the digest as JSON here")
+    preview.add_argument("--text", type=Path, default=None, help="also write the text part here")
+    preview.add_argument("--no-fetch", action="store_true", help="use stored items only")
+    commands.add_parser("fetch", help="fetch and store new items only")
+    commands.add_parser("feeds", help="list feeds with their last fetch and errors")
+    blurbs = commands.add_parser("blurbs", help="print each item's title and blurb for a feed")
+    blurbs.add_argument("feed", help="feed URL or file")
+    commands.add_parser("status", help="next runs, the last digest and failing feeds")
+    commands.add_parser("prune", help="drop items older than store.keep_days")
+    commands.add_parser("run", help="run as a daemon: fetch and send on the schedule")
+    imp = commands.add_parser("import", help="add the feeds of an OPML file to config.yaml")
+    imp.add_argument("opml", type=Path, help="OPML file")
+    exp = commands.add_parser("export", help="write the feeds as OPML")
+    exp.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
+    return parser
+
+
+def config_path(given: Path | None) -> Path:
+    """--config, else $DIGEST_CONFIG, else ./config.yaml."""
+    if given:
+        return given
+    env = os.environ.get("DIGEST_CONFIG")
+    return Path(env) if env else Path("config.yaml")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    from digest.logs import setup_logging
+
+    setup_logging(args.log_level, args.log_format)
+    try:
+        return int(COMMANDS[args.command](args))
+    except DigestError as exc:
+        print(f"digest: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return 130
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(config_path(args.config))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _progress(total: int) -> tuple[Callable[[FetchResult], None] | None, Callable[[], None]]:
+    """A progress bar on an interactive terminal; nothing otherwise."""
+    if not sys.stderr.isatty() or total < 2:
+        return None, lambda: None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="feed", desc="fetching", leave=False, file=sys.stderr)
+
+    def advance(_result: FetchResult) -> None:
+        bar.update(1)
+
+    return advance, bar.close
+
+
+def _report_fetch(report: Any) -> None:
+    from digest.pipeline import FetchReport
+
+    assert isinstance(report, FetchReport)
+    for outcome in report.failed:
+        print(f"warning: feed {outcome.name} ({outcome.url}): {outcome.error}", file=sys.stderr)
+    ok = len(report.outcomes) - len(report.failed)
+    print(
+        f"Fetched {len(report.outcomes)} feeds: {ok} ok, {len(report.failed)} failed, "
+        f"{report.new_items} new items."
+    )
+
+
+def cmd_send(args: argparse.Namespace) -> int:
+    from digest.pipeline import send_digest
+
+    config = _config(args)
+    store = SQLiteStore(config.database)
+    on_result, done = _progress(len(config.feeds))
+    try:
+        result = send_digest(config, store, _now(), fetch=not args.no_fetch, on_result=on_result)
+    finally:
+        done()
+        store.close()
+    if result.fetch:
+        _report_fetch(result.fetch)
+    if result.report is None:
+        print("Nothing new: no digest sent.")
+        return 0
+    where = f" (written to {config.delivery.outbox})" if config.delivery.method == "outbox" else ""
+    print(
+        f'Sent "{result.subject}" with {len(result.digest.stories)} stories to '
+        f"{', '.join(result.report.delivered)}{where}."
+    )
+    for recipient, reason in result.report.refused:
+        print(f"warning: not delivered to {recipient}: {reason}", file=sys.stderr)
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    from digest.pipeline import build_digest, fetch_feeds, render_digest
+
+    config = _config(args)
+    store = SQLiteStore(config.database)
+    on_result, done = _progress(len(config.feeds))
+    try:
+        now = _now()
+        report = None if args.no_fetch else fetch_feeds(config, store, now, on_result=on_result)
+        done()
+        digest = build_digest(config, store, now, report.failed if report else ())
+    finally:
+        store.close()
+    if report:
+        _report_fetch(report)
+    digest, rendered = render_digest(config, digest)
+    try:
+        if args.json:
+            _write(args.json, json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
+            print(f"Wrote {args.json} ({len(digest.stories)} stories).")
+        if args.text:
+            _write(args.text, rendered.text)
+        if args.out or not args.json:
+            out = args.out or Path("digest-preview.html")
+            _write(out, rendered.html)
+            print(f"Wrote {out} ({len(digest.stories)} stories): {rendered.subject}")
+    except OSError as exc:
+        raise UsageError(f"cannot write preview: {exc.strerror}: {exc.filename}") from None
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def digest_json(digest: Digest) -> dict[str, Any]:
+    """The digest as data for scripts and tests."""
+    return {
+        "title": digest.title,
+        "created": digest.created.isoformat(),
+        "left_out": digest.left_out,
+        "failed_feeds": [
+            {"name": f.name, "url": f.url, "error": f.error} for f in digest.failed_feeds
+        ],
+        "sections": [
+            {
+                "name": section.name,
+                "left_out": section.left_out,
+                "items": [
+                    {
+                        "title": story.title,
+                        "link": story.link,
+                        "source": story.source,
+                        "published": story.published.isoformat() if story.published else None,
+                        "blurb": story.blurb,
+                        "image": story.image.url if story.image else None,
+                        "also": [{"name": o.name, "link": o.link} for o in story.also],
+                    }
+                    for story in section.items
+                ],
+            }
+            for section in digest.sections
+        ],
+    }
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from digest.pipeline import fetch_feeds
+
+    config = _config(args)
+    store = SQLiteStore(config.database)
+    on_result, done = _progress(len(config.feeds))
+    try:
+        report = fetch_feeds(config, store, _now(), on_result=on_result)
+    finally:
+        done()
+        store.close()
+    _report_fetch(report)
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from digest.pipeline import feed_name
+
+    config = _config(args)
+    store = SQLiteStore(config.database)
+    try:
+        states = store.feed_states()
+    finally:
+        store.close()
+    for feed in config.feeds:
+        state = states.get(feed.url)
+        last = (
+            state.last_fetch.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
+            if state and state.last_fetch
+            else "never"
+        )
+        status = "ok"
+        if state and state.last_error:
+            status = f"error: {state.last_error}"
+            if state.gone:
+                status += " (no longer fetched)"
+            elif state.error_count > 1 and state.next_fetch:
+                when = state.next_fetch.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
+                status += f" (failed {state.error_count} times; backing off until {when})"
+        if state and state.moved_to:
+            status += f" (moved to {state.moved_to})"
+        items = state.item_count if state else 0
+        print(f"{feed_name(feed, state)}\t{feed.url}\tlast fetch: {last}\titems: {items}\t{status}")
+    return 0
+
+
+def cmd_blurbs(args: argparse.Namespace) -> int:
+    from digest.blurb import extract_blurb
+    from digest.config import feed_location
+    from digest.fetch import FetchLimits, FetchRequest, fetch_all
+    from digest.parse import parse_feed
+
+    limit = 300
+    path = config_path(args.config)
+    if args.config or path.exists():
+        limit = load_config(path).digest.blurb_chars
+    url = feed_location(args.feed, Path.cwd())
+    if url.startswith("file:") and not Path(url.removeprefix("file://")).is_file():
+        raise UsageError(f"no such feed file: {args.feed}")
+    result = fetch_all([FetchRequest(url)], FetchLimits())[0]
+    if result.status != "ok":
+        raise DigestError(f"cannot fetch {args.feed}: {result.error}")
+    parsed = parse_feed(result.body, url, result.content_type)
+    for entry in parsed.entries:
+        blurb = extract_blurb(entry.html, entry.title, limit)
+        print(entry.title or "(untitled)")
+        print(f"  {blurb}" if blurb else "  (no blurb: the item carries no text)")
+        print()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from digest.scheduler import status_lines
+
+    config = _config(args)
+    store = SQLiteStore(config.database)
+    try:
+        for line in status_lines(config, store, _now()):
+            print(line)
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    config = _config(args)
+    store = SQLiteStore(config.database)
+    try:
+        removed = store.prune(_now() - timedelta(days=config.store.keep_days))
+    finally:
+        store.close()
+    print(f"Pruned {removed} items older than {config.store.keep_days:g} days.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from digest.scheduler import run_daemon
+
+    return run_daemon(config_path(args.config), _config(args))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from digest.opml import import_opml
+
+    path = config_path(args.config)
+    added = import_opml(path, args.opml)
+    print(f"Added {added} feeds to {path}.")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from digest.opml import export_opml
+
+    text = export_opml(_config(args))
+    if args.out:
+        _write(args.out, text)
+        print(f"Wrote {args.out}.")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "send": cmd_send,
+    "preview": cmd_preview,
+    "fetch": cmd_fetch,
+    "feeds": cmd_feeds,
+    "blurbs": cmd_blurbs,
+    "status": cmd_status,
+    "prune": cmd_prune,
+    "run": cmd_run,
+    "import": cmd_import,
+    "export": cmd_export,
+}

@@ -1,0 +1,347 @@
+"""config.yaml: one schema holds every key, its default, its help text and its check.
+
+``load_config`` reads the file, validates everything at once and reports every
+problem with its dotted path (``delivery.smtp.port: expected an integer``).
+Relative paths are taken relative to the config file's folder. Secrets are
+never stored here: the config names the environment variable that holds them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import unquote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from digest.errors import ConfigError
+
+DEFAULT_SUBJECT = (
+    "{{ title }}: {{ top_headline }}{% if item_count > 1 %} and {{ item_count - 1 }} more"
+    "{% endif %}"
+)
+
+
+def _duration(value: Any) -> Any:
+    """Accept seconds as a number or strings like ``90s``, ``30m``, ``6h``, ``2d``."""
+    if isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", value)
+        if not match:
+            raise ValueError("expected a duration such as 30s, 15m, 6h or 1d")
+        number, unit = float(match.group(1)), match.group(2) or "s"
+        return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+    return value
+
+
+Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedConfig(Strict):
+    url: str = Field(description="http(s) URL of the feed, or a local file (file: URL or path)")
+    name: str | None = Field(None, description="shown as the source; defaults to the feed's title")
+    section: str | None = Field(None, description="puts every item of this feed in this section")
+    full_text: bool = Field(
+        False, description="fetch each article page and write the blurb from its main text"
+    )
+
+
+class SectionConfig(Strict):
+    name: str = Field(description="heading shown in the digest")
+    categories: tuple[str, ...] = Field((), description="item categories/tags that match")
+    keywords: tuple[str, ...] = Field((), description="whole words matched in title and summary")
+    match: tuple[str, ...] = Field((), description="regular expressions matched likewise")
+    exclude: tuple[str, ...] = Field((), description="words or regexes that keep an item out")
+    sort: Literal["newest", "coverage"] = Field(
+        "newest", description="newest first, or stories covered by more feeds first"
+    )
+
+    @field_validator("match", "exclude")
+    @classmethod
+    def _regexes(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"bad regular expression {pattern!r}: {exc}") from None
+        return patterns
+
+
+class FiltersConfig(Strict):
+    exclude: tuple[str, ...] = Field((), description="words or regexes that drop an item anywhere")
+
+
+class DigestConfig(Strict):
+    max_items_per_section: int = Field(10, ge=1, description="cap on stories per section")
+    max_items_per_feed: int = Field(0, ge=0, description="cap on stories per feed; 0 = no cap")
+    max_age_days: float = Field(7, ge=0, description="ignore older items; 0 = no limit")
+    blurb_chars: int = Field(300, ge=40, description="upper bound on a blurb's length")
+    subject: str = Field(DEFAULT_SUBJECT, description="Jinja2 template for the email subject")
+    send_empty: bool = Field(False, description='send a "nothing new" digest when nothing is new')
+    fallback: str | None = Field("More", description="section for unmatched items; null drops them")
+    max_html_bytes: int = Field(
+        100_000, ge=10_000, description="keep the HTML part under this size (Gmail clips ~102 KB)"
+    )
+    cluster_hours: float = Field(
+        48, ge=0, description="near-identical titles this close in time are one story"
+    )
+
+
+class SmtpConfig(Strict):
+    host: str = Field("localhost", description="SMTP server")
+    port: int = Field(587, ge=1, le=65535, description="SMTP port")
+    security: Literal["starttls", "ssl", "none"] = Field(
+        "starttls", description="transport security"
+    )
+    username: str | None = Field(None, description="login name, if the server needs one")
+    password_env: str | None = Field(None, description="environment variable with the password")
+    timeout: Seconds = Field(30, description="seconds to wait for the server")
+    retries: int = Field(3, ge=0, description="retries of a temporary failure within a run")
+
+    @property
+    def password(self) -> str | None:
+        """The password from the environment, never from the file."""
+        return os.environ.get(self.password_env) if self.password_env else None
+
+
+class UnsubscribeConfig(Strict):
+    mailto: str | None = Field(None, description="address that unsubscribes a reader")
+    url: str | None = Field(None, description="https URL that unsubscribes (RFC 8058 one-click)")
+
+    @model_validator(mode="after")
+    def _one(self) -> UnsubscribeConfig:
+        if not self.mailto and not self.url:
+            raise ValueError("give mailto, url or both")
+        if self.url and not self.url.startswith("https://"):
+            raise ValueError("url must be an https URL")
+        return self
+
+
+class DkimConfig(Strict):
+    selector: str = Field(description="DKIM selector")
+    domain: str = Field(description="signing domain (d=)")
+    key_file: Path = Field(description="PEM private key file")
+
+
+class DeliveryConfig(Strict):
+    method: Literal["outbox", "smtp"] = Field("outbox", description="outbox (files) or smtp")
+    outbox: Path = Field(Path("outbox"), description="folder for .eml files (method: outbox)")
+    from_: str = Field("Digest <digest@example.org>", alias="from", description="sender address")
+    to: tuple[str, ...] = Field(("reader@example.org",), min_length=1, description="recipients")
+    list_id: str | None = Field(None, description="List-Id header; defaults from title and domain")
+    smtp: SmtpConfig = Field(default_factory=SmtpConfig, description="SMTP settings")
+    unsubscribe: UnsubscribeConfig | None = Field(None, description="List-Unsubscribe targets")
+    dkim: DkimConfig | None = Field(None, description="DKIM signing")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @field_validator("from_", "to", mode="after")
+    @classmethod
+    def _addresses(cls, value: Any) -> Any:
+        from email.utils import parseaddr
+
+        for address in (value,) if isinstance(value, str) else value:
+            if "@" not in parseaddr(address)[1]:
+                raise ValueError(f"not an email address: {address!r}")
+        return value
+
+
+class FetchConfig(Strict):
+    timeout: Seconds = Field(30, description="total seconds allowed for one response")
+    max_bytes: int = Field(10_000_000, ge=1024, description="cap on a decoded response body")
+    max_redirects: int = Field(5, ge=0, description="redirects followed per request")
+    max_items_per_feed: int = Field(200, ge=1, description="items kept from one feed document")
+    concurrency: int = Field(16, ge=1, description="requests in flight at once")
+    per_host: int = Field(4, ge=1, description="requests in flight to one host")
+    user_agent: str | None = Field(None, description="User-Agent header; default names digest")
+
+
+class ScheduleConfig(Strict):
+    fetch: str = Field("*/30 * * * *", description="cron expression for fetching")
+    send: str = Field("0 7 * * *", description="cron expression for sending the digest")
+    misfire_grace: Seconds = Field(6 * 3600, description="how late a missed send is made up")
+
+    @field_validator("fetch", "send")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"bad cron expression {value!r}: {exc}") from None
+        return value
+
+
+class StoreConfig(Strict):
+    keep_days: float = Field(90, ge=1, description="prune items older than this many days")
+
+
+class Config(Strict):
+    title: str = Field("Digest", description="the digest's title")
+    timezone: str = Field("UTC", description="IANA time zone for dates and the schedule")
+    database: Path = Field(Path("digest.sqlite3"), description="SQLite file")
+    feeds: tuple[FeedConfig, ...] = Field(min_length=1, description="the feeds to read")
+    sections: tuple[SectionConfig, ...] = Field((), description="sections, in display order")
+    filters: FiltersConfig = Field(default_factory=FiltersConfig, description="global filters")
+    digest: DigestConfig = Field(default_factory=DigestConfig, description="what goes in")
+    delivery: DeliveryConfig = Field(default_factory=DeliveryConfig, description="how it goes out")
+    fetch: FetchConfig = Field(default_factory=FetchConfig, description="fetch limits")
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="digest run")
+    store: StoreConfig = Field(default_factory=StoreConfig, description="retention")
+    path: Path = Field(Path("config.yaml"), exclude=True, description="(set by the loader)")
+
+    @property
+    def folder(self) -> Path:
+        """The folder relative paths are taken from."""
+        return self.path.parent
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _unique(self) -> Config:
+        names = [s.name for s in self.sections]
+        if len(names) != len(set(names)):
+            raise ValueError("section names must be unique")
+        return self
+
+
+def load_config(path: Path) -> Config:
+    """Read and validate *path*.
+
+    Raises ConfigError listing every problem, each with its dotted key path.
+    """
+    path = path.expanduser()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file not found: {path}", hint="pass --config or set DIGEST_CONFIG"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    try:
+        data = YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return parse_config(data, path.resolve())
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    """Validate a loaded mapping as if it came from the file at *path*."""
+    try:
+        config = Config.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        problems = tuple(_describe(error) for error in exc.errors())
+        raise ConfigError(f"{path}: invalid config", problems=problems) from None
+    problems = tuple(_check_feed(i, feed, path.parent) for i, feed in enumerate(config.feeds))
+    if any(problems):
+        raise ConfigError(f"{path}: invalid config", problems=tuple(p for p in problems if p))
+    return _resolved(config)
+
+
+def feed_location(url: str, folder: Path) -> str:
+    """Normalise a feed URL; local paths become absolute ``file:`` URLs."""
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", url):
+        if url.lower().startswith("file:"):
+            return Path(unquote(urlsplit(url).path)).resolve().as_uri()
+        return url
+    return (folder / Path(url).expanduser()).resolve().as_uri()
+
+
+def _check_feed(index: int, feed: FeedConfig, folder: Path) -> str:
+    url = feed.url.strip()
+    where = f"feeds[{index}].url"
+    scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+    if scheme in ("http", "https"):
+        return "" if urlsplit(url).hostname else f"{where}: malformed URL {url!r} (no host)"
+    if scheme and scheme != "file":
+        return f"{where}: unsupported URL scheme {scheme!r} (use http, https or a file)"
+    if not url:
+        return f"{where}: empty URL"
+    local = Path(unquote(urlsplit(feed_location(url, folder)).path))
+    return "" if local.is_file() else f"{where}: no such file {local}"
+
+
+def _resolved(config: Config) -> Config:
+    folder = config.folder
+    feeds = tuple(
+        f.model_copy(update={"url": feed_location(f.url.strip(), folder)}) for f in config.feeds
+    )
+    delivery = config.delivery.model_copy(
+        update={
+            "outbox": folder / config.delivery.outbox.expanduser(),
+            "dkim": config.delivery.dkim.model_copy(
+                update={"key_file": folder / config.delivery.dkim.key_file.expanduser()}
+            )
+            if config.delivery.dkim
+            else None,
+        }
+    )
+    return config.model_copy(
+        update={
+            "feeds": feeds,
+            "delivery": delivery,
+            "database": folder / config.database.expanduser(),
+        }
+    )
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "missing (required)",
+    "int_parsing": "expected an integer",
+    "int_type": "expected an integer",
+    "float_parsing": "expected a number",
+    "bool_parsing": "expected true or false",
+    "string_type": "expected text",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "dict_type": "expected a mapping",
+    "model_type": "expected a mapping",
+}
+
+
+def _describe(error: Any) -> str:
+    path = ""
+    for part in error["loc"]:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part not in ("function-after", "function-before"):
+            path += ("." if path else "") + str(part)
+    message = _MESSAGES.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
+    message = message[0].lower() + message[1:] if message else message
+    return f"{path or '(top level)'}: {message}"

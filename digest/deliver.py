@@ -1,0 +1,200 @@
+"""Delivery: write .eml files to an outbox, or send by SMTP.
+
+Each recipient gets a copy of their own. A temporary SMTP failure (4xx, a
+dropped or refused connection) is retried with backoff within the run; a
+recipient refused permanently (5xx) does not stop the others. The result
+says who got the digest and who did not, and why.
+"""
+
+from __future__ import annotations
+
+import os
+import smtplib
+import ssl
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from pathlib import Path
+
+from digest.config import DeliveryConfig, SmtpConfig
+from digest.errors import DeliveryError
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One recipient's copy of a message."""
+
+    recipient: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """Who received the digest and who did not."""
+
+    delivered: tuple[str, ...]
+    refused: tuple[tuple[str, str], ...]
+
+
+def deliver(
+    messages: Sequence[Outgoing],
+    delivery: DeliveryConfig,
+    when: datetime,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    """Deliver every message; never raises for a refused recipient, only for bad settings."""
+    if delivery.method == "outbox":
+        return write_outbox(messages, delivery.outbox, when)
+    return send_smtp(messages, delivery.smtp, parseaddr(delivery.from_)[1], sleep)
+
+
+def write_outbox(messages: Sequence[Outgoing], folder: Path, when: datetime) -> DeliveryReport:
+    """Write each message as an .eml file (atomically: a reader never sees half a file)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DeliveryError(
+            f"cannot create outbox {folder}: {exc.strerror}", hint="check delivery.outbox"
+        ) from None
+    stamp = when.strftime("%Y%m%d-%H%M%S")
+    delivered, refused = [], []
+    for number, message in enumerate(messages, start=1):
+        name = f"digest-{stamp}-{number:03d}-{_safe(message.recipient)}.eml"
+        temporary = folder / f".{name}.tmp"
+        try:
+            temporary.write_bytes(message.data)
+            os.replace(temporary, folder / name)
+        except OSError as exc:
+            refused.append((message.recipient, f"cannot write {folder / name}: {exc.strerror}"))
+        else:
+            delivered.append(message.recipient)
+    return DeliveryReport(tuple(delivered), tuple(refused))
+
+
+def _safe(address: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "@.-_" else "_" for ch in address)[:60]
+
+
+class _Temporary(Exception):
+    """A failure worth retrying."""
+
+
+def send_smtp(
+    messages: Sequence[Outgoing],
+    settings: SmtpConfig,
+    envelope_from: str,
+    sleep: Callable[[float], None] = time.sleep,
+) -> DeliveryReport:
+    """Send every message over one SMTP session, retrying temporary failures."""
+    if settings.username and settings.password is None:
+        raise DeliveryError(
+            f"SMTP password not set: environment variable {settings.password_env or '(none)'}"
+            " is empty",
+            hint="set delivery.smtp.password_env and export that variable",
+        )
+    pending = list(messages)
+    delivered: list[str] = []
+    refused: dict[str, str] = {}
+    last_error = ""
+    for attempt in range(settings.retries + 1):
+        if attempt:
+            sleep(min(2.0**attempt, 60.0))
+        try:
+            with _connect(settings) as client:
+                still: list[Outgoing] = []
+                for message in pending:
+                    outcome = _send_one(client, envelope_from, message)
+                    if outcome is None:
+                        delivered.append(message.recipient)
+                        refused.pop(message.recipient, None)
+                    elif outcome[0]:
+                        refused[message.recipient] = outcome[1]
+                    else:
+                        refused[message.recipient] = outcome[1]
+                        still.append(message)
+                pending = still
+        except _Temporary as exc:
+            last_error = str(exc)
+            for message in pending:
+                refused[message.recipient] = last_error
+        if not pending:
+            break
+    return DeliveryReport(tuple(delivered), tuple(refused.items()))
+
+
+def _send_one(client: smtplib.SMTP, sender: str, message: Outgoing) -> tuple[bool, str] | None:
+    """None when accepted; (permanent, reason) when not. Raises _Temporary on a lost session."""
+    try:
+        client.sendmail(sender, [message.recipient], message.data)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, text = next(iter(exc.recipients.values()))
+        return code >= 500, f"refused: {code} {_text(text)}"
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == 421:
+            reason = f"server closed the session: {exc.smtp_code} {_text(exc.smtp_error)}"
+            raise _Temporary(reason) from None
+        return exc.smtp_code >= 500, f"refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        raise _Temporary(f"connection lost: {exc}") from None
+    return None
+
+
+class _Session:
+    def __init__(self, client: smtplib.SMTP) -> None:
+        self.client = client
+
+    def __enter__(self) -> smtplib.SMTP:
+        return self.client
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self.client.quit()
+        except (smtplib.SMTPException, OSError):
+            self.client.close()
+
+
+def _connect(settings: SmtpConfig) -> _Session:
+    where = f"{settings.host}:{settings.port}"
+    try:
+        client: smtplib.SMTP
+        if settings.security == "ssl":
+            client = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                timeout=settings.timeout,
+                context=ssl.create_default_context(),
+            )
+        else:
+            client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
+        client.ehlo()
+        if settings.security == "starttls":
+            client.starttls(context=ssl.create_default_context())
+            client.ehlo()
+        if settings.username:
+            client.login(settings.username, settings.password or "")
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(
+            f"SMTP login to {where} refused: {exc.smtp_code}",
+            hint="check delivery.smtp.username and the password variable",
+        ) from None
+    except smtplib.SMTPNotSupportedError:
+        raise DeliveryError(
+            f"SMTP server {where} does not offer STARTTLS", hint="set delivery.smtp.security"
+        ) from None
+    except ssl.SSLError as exc:
+        raise _Temporary(f"TLS failed with {where}: {exc.reason}") from None
+    except TimeoutError:
+        raise _Temporary(f"SMTP server {where} timed out") from None
+    except ConnectionRefusedError:
+        raise _Temporary(f"SMTP server {where} refused the connection") from None
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _Temporary(f"cannot reach SMTP server {where}: {_text(exc)}") from None
+    return _Session(client)
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return " ".join(str(value).split())[:200]

@@ -1,0 +1,228 @@
+"""Fetching feed documents: concurrent, polite, bounded.
+
+One asyncio event loop with an httpx client: keep-alive, gzip/deflate/brotli,
+conditional GET (ETag / Last-Modified), a global and a per-host limit on
+requests in flight, and per request a total deadline, a cap on the decoded
+body and a cap on redirects. Every outcome is a ``FetchResult``; nothing
+here raises for a bad feed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from digest import __version__
+from digest.models import FetchResult
+
+DEFAULT_USER_AGENT = (
+    f"digest/{__version__} (newsletter digest generator; +https://pypi.org/project/digest/)"
+)
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    """One URL to fetch, with the validators from the last fetch."""
+
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    """Politeness and safety limits for a batch of fetches."""
+
+    timeout: float = 30
+    max_bytes: int = 10_000_000
+    max_redirects: int = 5
+    concurrency: int = 16
+    per_host: int = 4
+    user_agent: str = DEFAULT_USER_AGENT
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def fetch_all(
+    requests: Sequence[FetchRequest],
+    limits: FetchLimits,
+    on_result: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    """Fetch every request concurrently; results come back in request order."""
+    if not requests:
+        return []
+    return asyncio.run(fetch_many(requests, limits, on_result))
+
+
+async def fetch_many(
+    requests: Sequence[FetchRequest],
+    limits: FetchLimits,
+    on_result: Callable[[FetchResult], None] | None = None,
+) -> list[FetchResult]:
+    """The async core of :func:`fetch_all`."""
+    overall = asyncio.Semaphore(limits.concurrency)
+    hosts: dict[str, asyncio.Semaphore] = {}
+    transport_limits = httpx.Limits(
+        max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency
+    )
+    async with httpx.AsyncClient(
+        follow_redirects=True,
+        max_redirects=limits.max_redirects,
+        limits=transport_limits,
+        timeout=httpx.Timeout(limits.timeout),
+        headers={"User-Agent": limits.user_agent},
+        trust_env=False,
+    ) as client:
+
+        async def one(request: FetchRequest) -> FetchResult:
+            host = urlsplit(request.url).hostname or ""
+            per_host = hosts.setdefault(host, asyncio.Semaphore(limits.per_host))
+            async with overall, per_host:
+                result = await fetch_one(client, request, limits)
+            if on_result:
+                on_result(result)
+            return result
+
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+async def fetch_one(
+    client: httpx.AsyncClient, request: FetchRequest, limits: FetchLimits
+) -> FetchResult:
+    """Fetch one URL (http(s) or file) within the limits; never raises for network faults."""
+    if request.url.lower().startswith("file:"):
+        return _read_file(request.url, limits.max_bytes)
+    headers = {
+        "Accept": "application/rss+xml, application/atom+xml, application/feed+json,"
+        " application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
+    }
+    if request.etag:
+        headers["If-None-Match"] = request.etag
+    if request.last_modified:
+        headers["If-Modified-Since"] = request.last_modified
+    try:
+        async with asyncio.timeout(limits.timeout):
+            async with client.stream("GET", request.url, headers=headers) as response:
+                return await _result(request.url, response, limits.max_bytes)
+    except TimeoutError:
+        return _error(request.url, f"timed out after {limits.timeout:g} s")
+    except _TooLarge:
+        return _error(request.url, f"response larger than {_size(limits.max_bytes)}: cut off")
+    except httpx.TooManyRedirects:
+        return _error(request.url, f"too many redirects (more than {limits.max_redirects})")
+    except httpx.ConnectError as exc:
+        return _error(request.url, _connect_reason(exc))
+    except httpx.TimeoutException:
+        return _error(request.url, f"timed out after {limits.timeout:g} s")
+    except httpx.DecodingError:
+        return _error(request.url, "the response could not be decompressed")
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
+        return _error(request.url, f"network error: {exc.__class__.__name__}: {exc}"[:200])
+
+
+async def _result(url: str, response: httpx.Response, max_bytes: int) -> FetchResult:
+    history = [r.status_code for r in response.history]
+    moved = str(response.url) if history and all(s in (301, 308) for s in history) else None
+    status = response.status_code
+    if status == 304:
+        return FetchResult(
+            url,
+            "not_modified",
+            new_url=moved,
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+        )
+    if status >= 400:
+        reason = f"HTTP {status} {response.reason_phrase}".strip()
+        gone = status == 410
+        if gone:
+            reason += ": the feed was removed, it will not be fetched again"
+        retry = _retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
+        return FetchResult(url, "error", error=reason, gone=gone, retry_after=retry, new_url=moved)
+    declared = response.headers.get("content-length")
+    if (
+        declared
+        and declared.isdigit()
+        and int(declared) > max_bytes
+        and not response.headers.get("content-encoding")
+    ):
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise _TooLarge
+        chunks.append(chunk)
+    return FetchResult(
+        url,
+        "ok",
+        body=b"".join(chunks),
+        content_type=response.headers.get("content-type"),
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        new_url=moved,
+    )
+
+
+def _read_file(url: str, max_bytes: int) -> FetchResult:
+    path = Path(unquote(urlsplit(url).path))
+    try:
+        with path.open("rb") as handle:
+            body = handle.read(max_bytes + 1)
+    except OSError as exc:
+        return _error(url, f"cannot read {path}: {exc.strerror or exc}")
+    if len(body) > max_bytes:
+        return _error(url, f"file larger than {_size(max_bytes)}: cut off")
+    return FetchResult(url, "ok", body=body)
+
+
+def _error(url: str, reason: str) -> FetchResult:
+    return FetchResult(url, "error", error=reason)
+
+
+def _connect_reason(exc: Exception) -> str:
+    text = str(exc)
+    lowered = text.lower()
+    if "refused" in lowered:
+        return "connection refused"
+    if "name or service" in lowered or "nodename" in lowered or "resolution" in lowered:
+        return "host not found"
+    if "ssl" in lowered or "certificate" in lowered:
+        return f"TLS error: {text[:120]}"
+    return f"cannot connect: {text[:120]}" if text else "cannot connect"
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _size(n: int) -> str:
+    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} KB"
+
+
+def monotonic() -> float:
+    """Seconds on a monotonic clock (for run summaries)."""
+    return time.monotonic()

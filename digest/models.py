@@ -1,0 +1,181 @@
+"""Frozen values passed between the stages of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Image:
+    """A thumbnail: an absolute http(s) URL and, when the feed says, its size."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+    alt: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One item as parsed from a feed, sanitised, before it is stored."""
+
+    guid: str
+    title: str
+    link: str
+    published: datetime | None
+    html: str
+    categories: tuple[str, ...] = ()
+    author: str = ""
+    image: Image | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """A feed document turned into entries."""
+
+    title: str
+    link: str
+    entries: tuple[Entry, ...]
+
+
+FetchStatus = Literal["ok", "not_modified", "error"]
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """What one HTTP (or file) fetch of a feed gave: a body, 304, or an error."""
+
+    url: str
+    status: FetchStatus
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    new_url: str | None = None
+    error: str | None = None
+    gone: bool = False
+    retry_after: float | None = None
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """What the store remembers about a feed between runs."""
+
+    url: str
+    name: str = ""
+    title: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch: datetime | None = None
+    last_error: str | None = None
+    error_count: int = 0
+    next_fetch: datetime | None = None
+    gone: bool = False
+    moved_to: str | None = None
+    item_count: int = 0
+
+
+@dataclass(frozen=True)
+class Item:
+    """A stored item, as selection and rendering see it."""
+
+    id: int
+    feed_url: str
+    guid: str
+    key: str
+    title: str
+    link: str
+    published: datetime
+    first_seen: datetime
+    html: str
+    categories: tuple[str, ...] = ()
+    author: str = ""
+    image: Image | None = None
+    dated: bool = True
+
+
+@dataclass(frozen=True)
+class Source:
+    """A feed that carried a story, for "Also covered by"."""
+
+    name: str
+    link: str
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One story as the reader sees it."""
+
+    title: str
+    link: str
+    source: str
+    published: datetime | None
+    blurb: str
+    item_ids: tuple[int, ...]
+    feed_url: str = ""
+    image: Image | None = None
+    also: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named group of stories, in display order."""
+
+    name: str
+    items: tuple[DigestItem, ...]
+    left_out: int = 0
+
+    @property
+    def anchor(self) -> str:
+        """An id usable in an HTML fragment link."""
+        slug = "".join(ch.lower() if ch.isalnum() else "-" for ch in self.name).strip("-")
+        return "section-" + (slug or "more")
+
+
+@dataclass(frozen=True)
+class FailedFeed:
+    """A feed that could not be read in this run, and why."""
+
+    name: str
+    url: str
+    error: str
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything one email says, before it is rendered."""
+
+    title: str
+    created: datetime
+    timezone: str
+    sections: tuple[Section, ...]
+    failed_feeds: tuple[FailedFeed, ...] = ()
+    left_out: int = 0
+    skipped_ids: tuple[int, ...] = field(default=())
+
+    @property
+    def stories(self) -> tuple[DigestItem, ...]:
+        """Every story in display order."""
+        return tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def item_ids(self) -> tuple[int, ...]:
+        """Ids of every stored item this digest accounts for (shown, merged or skipped)."""
+        shown = tuple(i for story in self.stories for i in story.item_ids)
+        return shown + self.skipped_ids
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there is no story to tell."""
+        return not self.stories
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """The two bodies and the subject of a digest email."""
+
+    subject: str
+    html: str
+    text: str

@@ -1,0 +1,320 @@
+"""The pipeline as plain functions over (config, store, now).
+
+``fetch_feeds`` → ``build_digest`` → ``render_digest`` → ``deliver_digest``;
+``send_digest`` runs them in order under the send lock. The CLI and the
+scheduler call these; a task queue could call them just the same.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from multiprocessing import get_context
+from urllib.parse import urlsplit
+
+from digest.config import Config, FeedConfig
+from digest.deliver import DeliveryReport, Outgoing, deliver
+from digest.errors import DeliveryError, FeedError
+from digest.fetch import FetchLimits, FetchRequest, fetch_all
+from digest.fit import fit_digest
+from digest.fulltext import with_full_text
+from digest.message import build_message, new_token, unsubscribe_link
+from digest.models import Digest, FailedFeed, FeedState, FetchResult, ParsedFeed, RenderedMessage
+from digest.parse import parse_feed
+from digest.render import environment, render_message
+from digest.select import Feeds, make_digest
+from digest.store import Store, send_lock
+
+PARALLEL_PARSE_BYTES = 2_000_000  # below this, worker start-up costs more than it saves
+MAX_BACKOFF = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """What one feed gave in one run."""
+
+    url: str
+    name: str
+    new_items: int = 0
+    error: str | None = None
+    not_modified: bool = False
+    deferred: bool = False
+
+
+@dataclass(frozen=True)
+class FetchReport:
+    """Every feed's outcome in one fetch run."""
+
+    outcomes: tuple[FeedOutcome, ...]
+
+    @property
+    def failed(self) -> tuple[FeedOutcome, ...]:
+        """Feeds that could not be read."""
+        return tuple(o for o in self.outcomes if o.error)
+
+    @property
+    def new_items(self) -> int:
+        """Items stored for the first time."""
+        return sum(o.new_items for o in self.outcomes)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What ``send_digest`` did."""
+
+    digest: Digest
+    fetch: FetchReport | None
+    report: DeliveryReport | None
+    subject: str = ""
+
+    @property
+    def sent(self) -> bool:
+        """True when someone received a digest."""
+        return bool(self.report and self.report.delivered)
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    """The fetch limits from config.yaml."""
+    f = config.fetch
+    limits = FetchLimits(
+        timeout=f.timeout,
+        max_bytes=f.max_bytes,
+        max_redirects=f.max_redirects,
+        concurrency=f.concurrency,
+        per_host=f.per_host,
+    )
+    return replace(limits, user_agent=f.user_agent) if f.user_agent else limits
+
+
+def feed_name(feed: FeedConfig, state: FeedState | None) -> str:
+    """The name shown for a feed: configured, else its own title, else its host."""
+    if feed.name:
+        return feed.name
+    if state and state.title:
+        return state.title
+    return urlsplit(feed.url).hostname or feed.url.rsplit("/", 1)[-1]
+
+
+def fetch_feeds(
+    config: Config,
+    store: Store,
+    now: datetime,
+    *,
+    respect_backoff: bool = False,
+    on_result: Callable[[FetchResult], None] | None = None,
+) -> FetchReport:
+    """Fetch, parse and store every configured feed; a failing feed is reported, not raised.
+
+    With *respect_backoff* (the daemon), feeds that keep failing or asked to be
+    left alone (Retry-After) are not fetched again before their time.
+    """
+    states = store.feed_states()
+    outcomes: dict[str, FeedOutcome] = {}
+    due: list[FeedConfig] = []
+    for feed in config.feeds:
+        state = states.get(feed.url)
+        name = feed_name(feed, state)
+        if state and state.gone:
+            outcomes[feed.url] = FeedOutcome(
+                feed.url, name, error=state.last_error or "HTTP 410 Gone", deferred=True
+            )
+        elif respect_backoff and state and state.next_fetch and state.next_fetch > now:
+            outcomes[feed.url] = FeedOutcome(feed.url, name, error=state.last_error, deferred=True)
+        else:
+            due.append(feed)
+    requests = []
+    for feed in due:
+        state = states.get(feed.url)
+        requests.append(
+            FetchRequest(
+                (state.moved_to if state and state.moved_to else feed.url),
+                state.etag if state else None,
+                state.last_modified if state else None,
+            )
+        )
+    results = fetch_all(requests, fetch_limits(config), on_result)
+    parsed = _parse_all(config, results)
+    for feed, result, outcome in zip(due, results, parsed):
+        state = states.get(feed.url) or FeedState(url=feed.url)
+        outcomes[feed.url] = _store_outcome(config, store, feed, state, result, outcome, now)
+    return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
+
+
+def _parse_all(
+    config: Config, results: Sequence[FetchResult]
+) -> list[ParsedFeed | FeedError | None]:
+    jobs = [(i, r) for i, r in enumerate(results) if r.status == "ok"]
+    out: list[ParsedFeed | FeedError | None] = [None] * len(results)
+    limit = config.fetch.max_items_per_feed
+    total = sum(len(r.body) for _, r in jobs)
+    workers = min(os.cpu_count() or 1, len(jobs))
+    if total >= PARALLEL_PARSE_BYTES and workers > 1:
+        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
+            futures = [
+                (i, pool.submit(_parse_safely, r.body, r.url, r.content_type, limit))
+                for i, r in jobs
+            ]
+            for i, future in futures:
+                out[i] = future.result()
+    else:
+        for i, r in jobs:
+            out[i] = _parse_safely(r.body, r.url, r.content_type, limit)
+    return out
+
+
+def _parse_safely(
+    body: bytes, url: str, content_type: str | None, limit: int
+) -> ParsedFeed | FeedError:
+    try:
+        return parse_feed(body, url, content_type, limit)
+    except FeedError as exc:
+        return exc
+    except Exception as exc:  # a parser bug on one hostile feed must not end the run
+        return FeedError(f"could not parse the feed: {exc.__class__.__name__}", url=url)
+
+
+def _store_outcome(
+    config: Config,
+    store: Store,
+    feed: FeedConfig,
+    state: FeedState,
+    result: FetchResult,
+    parsed: ParsedFeed | FeedError | None,
+    now: datetime,
+) -> FeedOutcome:
+    moved = result.new_url if result.new_url and result.new_url != feed.url else state.moved_to
+    base = replace(state, last_fetch=now, moved_to=moved)
+    if result.status == "not_modified":
+        store.save_feed(
+            replace(
+                base,
+                last_error=None,
+                error_count=0,
+                next_fetch=None,
+                etag=result.etag or state.etag,
+                last_modified=result.last_modified or state.last_modified,
+            )
+        )
+        return FeedOutcome(feed.url, feed_name(feed, state), not_modified=True)
+    error = result.error if result.status == "error" else None
+    if isinstance(parsed, FeedError):
+        error = parsed.message
+    if error or not isinstance(parsed, ParsedFeed):
+        error = error or "no response"
+        count = state.error_count + 1
+        wait = (
+            timedelta(seconds=result.retry_after)
+            if result.retry_after
+            else min(timedelta(minutes=15) * 2 ** (count - 1), MAX_BACKOFF)
+        )
+        store.save_feed(
+            replace(
+                base, last_error=error, error_count=count, next_fetch=now + wait, gone=result.gone
+            )
+        )
+        return FeedOutcome(feed.url, feed_name(feed, state), error=error)
+    known = store.known_guids(feed.url, [e.guid for e in parsed.entries])
+    fresh = [e for e in parsed.entries if e.guid not in known]
+    if feed.full_text and fresh:
+        fresh = with_full_text(fresh, fetch_limits(config))
+    added = store.add_entries(feed.url, fresh, now) if fresh else 0
+    state = replace(
+        base,
+        title=parsed.title or state.title,
+        etag=result.etag,
+        last_modified=result.last_modified,
+        last_error=None,
+        error_count=0,
+        next_fetch=None,
+    )
+    store.save_feed(state)
+    return FeedOutcome(feed.url, feed_name(feed, state), new_items=added)
+
+
+def build_digest(
+    config: Config, store: Store, now: datetime, failed: Sequence[FeedOutcome] = ()
+) -> Digest:
+    """The digest of every pending item (nothing is marked)."""
+    states = store.feed_states()
+    feeds = Feeds(
+        names={f.url: feed_name(f, states.get(f.url)) for f in config.feeds},
+        sections={f.url: f.section for f in config.feeds if f.section},
+    )
+    pending = store.pending_items()
+    configured = set(feeds.names)
+    pending = [i for i in pending if i.feed_url in configured]
+    delivered = frozenset(store.delivered_keys(i.key for i in pending))
+    failures = [FailedFeed(o.name, o.url, o.error or "") for o in failed if o.error]
+    return make_digest(pending, config, feeds, now, delivered, failures)
+
+
+def render_digest(config: Config, digest: Digest) -> tuple[Digest, RenderedMessage]:
+    """Render *digest*, leaving stories out fairly if the HTML would be too large."""
+    env = environment(config.folder / "templates", config.zone)
+    unsubscribe = unsubscribe_link(config.delivery)
+
+    def render(candidate: Digest) -> RenderedMessage:
+        return render_message(candidate, env, config.digest.subject, unsubscribe)
+
+    return fit_digest(digest, render, config.digest.max_html_bytes)
+
+
+def send_digest(
+    config: Config,
+    store: Store,
+    now: datetime,
+    *,
+    fetch: bool = True,
+    respect_backoff: bool = False,
+    on_result: Callable[[FetchResult], None] | None = None,
+) -> SendResult:
+    """Fetch, build, deliver and record one digest, holding the send lock throughout.
+
+    Raises LockedError if another process is sending, DeliveryError if no one
+    received the digest (its items then stay pending).
+    """
+    with send_lock(config.database):
+        report = (
+            fetch_feeds(config, store, now, respect_backoff=respect_backoff, on_result=on_result)
+            if fetch
+            else None
+        )
+        digest = build_digest(config, store, now, report.failed if report else ())
+        if digest.is_empty and not config.digest.send_empty:
+            if digest.skipped_ids:
+                store.skip_items(digest.skipped_ids)
+            return SendResult(digest, report, None)
+        digest, rendered = render_digest(config, digest)
+        delivery = deliver_digest(config, store, digest, rendered, now)
+        return SendResult(digest, report, delivery, rendered.subject)
+
+
+def deliver_digest(
+    config: Config, store: Store, digest: Digest, rendered: RenderedMessage, now: datetime
+) -> DeliveryReport:
+    """Record the attempt, deliver, then mark items sent in the same step that records success.
+
+    The attempt is recorded before sending; a retry of an interrupted attempt
+    with the same items reuses its Message-IDs, so receivers can drop the repeat.
+    """
+    shown = [i for story in digest.stories for i in story.item_ids]
+    token = store.unfinished_message_id(shown) or new_token()
+    digest_id = store.begin_digest(rendered.subject, token, shown, now)
+    messages = [
+        Outgoing(r, build_message(rendered, config.delivery, r, token, digest.title, now))
+        for r in config.delivery.to
+    ]
+    try:
+        report = deliver(messages, config.delivery, now)
+    except DeliveryError as exc:
+        store.fail_digest(digest_id, [(r, str(exc)) for r in config.delivery.to], now)
+        raise
+    if not report.delivered:
+        store.fail_digest(digest_id, report.refused, now)
+        reasons = "; ".join(f"{r}: {why}" for r, why in report.refused)
+        raise DeliveryError(f"digest not delivered, {len(shown)} items stay pending: {reasons}")
+    store.finish_digest(digest_id, report.delivered, report.refused, shown, digest.skipped_ids, now)
+    return report

@@ -1,0 +1,303 @@
+"""``digest run``: APScheduler (3.x) jobs around the same pipeline functions.
+
+Three cron jobs in the configured time zone: fetch (default every 30 min),
+send (default 07:00) and a daily prune. A send missed while the daemon was
+down is made up once at start-up if it is within ``schedule.misfire_grace``;
+APScheduler's own misfire grace and coalescing cover a machine that slept.
+The decisions (next run, missed send) are plain functions of an injected
+clock, so they are tested without waiting.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from digest.config import Config, load_config
+from digest.errors import DigestError, LockedError
+from digest.store import SQLiteStore, Store, from_iso, iso
+
+log = logging.getLogger("digest")
+SEND_SLOT = "scheduler.send_slot"
+DAEMON = "scheduler.daemon"
+PRUNE_CRON = "17 3 * * *"
+STOP_WITHIN = 8.0  # seconds a stop waits for a job in flight
+
+
+def trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
+    """A cron trigger read in *zone* (DST-aware)."""
+    return CronTrigger.from_crontab(expression, timezone=zone)
+
+
+def next_run(expression: str, zone: ZoneInfo, now: datetime) -> datetime | None:
+    """The first time after *now* that *expression* fires."""
+    fire: datetime | None = trigger(expression, zone).get_next_fire_time(None, now)
+    return fire
+
+
+def fire_times(
+    expression: str, zone: ZoneInfo, start: datetime, end: datetime
+) -> Iterator[datetime]:
+    """Every time in [start, end] that *expression* fires."""
+    cron = trigger(expression, zone)
+    previous: datetime | None = None
+    current: datetime | None = cron.get_next_fire_time(None, start)
+    while current is not None and current <= end:
+        yield current
+        previous = current
+        current = cron.get_next_fire_time(previous, current + timedelta(microseconds=1))
+
+
+def latest_slot(
+    expression: str, zone: ZoneInfo, now: datetime, horizon: timedelta
+) -> datetime | None:
+    """The most recent scheduled time at or before *now*, looking back *horizon*."""
+    latest = None
+    for fire in fire_times(expression, zone, now - horizon, now):
+        latest = fire
+    return latest
+
+
+def missed_send(
+    expression: str, zone: ZoneInfo, last_slot: datetime | None, now: datetime, grace: timedelta
+) -> datetime | None:
+    """The scheduled send to make up now, if one was missed within *grace*, else None.
+
+    *last_slot* is the scheduled time of the last send the daemon handled;
+    None means the daemon never ran on this database (nothing was missed).
+    """
+    if last_slot is None:
+        return None
+    slot = latest_slot(expression, zone, now, grace)
+    return slot if slot is not None and slot > last_slot else None
+
+
+class Daemon:
+    """The scheduler jobs; each opens its own store, so nothing is shared between runs."""
+
+    def __init__(self, config_path: Path, config: Config) -> None:
+        self.config_path = config_path
+        self.config = config
+        self.busy = threading.Semaphore(1)
+        self.running = 0
+        self.lock = threading.Lock()
+
+    def _fresh_config(self) -> Config:
+        try:
+            self.config = load_config(self.config_path)
+        except DigestError as exc:
+            log.warning("config not reloaded, keeping the last good one: %s", exc)
+        return self.config
+
+    def _track(self, delta: int) -> None:
+        with self.lock:
+            self.running += delta
+
+    def fetch_job(self) -> None:
+        """Fetch every due feed; one log line."""
+        from digest.pipeline import fetch_feeds
+
+        config = self._fresh_config()
+        self._track(1)
+        try:
+            store = SQLiteStore(config.database)
+            try:
+                report = fetch_feeds(config, store, _now(config), respect_backoff=True)
+            finally:
+                store.close()
+            failed = "; ".join(f"{o.name}: {o.error}" for o in report.failed)
+            log.info(
+                "fetch: %d feeds, %d ok, %d failed, %d new items%s",
+                len(report.outcomes),
+                len(report.outcomes) - len(report.failed),
+                len(report.failed),
+                report.new_items,
+                f" ({failed})" if failed else "",
+            )
+        except DigestError as exc:
+            log.error("fetch: failed: %s", exc)
+        finally:
+            self._track(-1)
+
+    def send_job(self, slot: datetime | None = None) -> None:
+        """Fetch, build and deliver one digest; one log line."""
+        from digest.pipeline import send_digest
+
+        config = self._fresh_config()
+        now = _now(config)
+        slot = slot or latest_slot(config.schedule.send, config.zone, now, timedelta(days=32))
+        self._track(1)
+        try:
+            store = SQLiteStore(config.database)
+            try:
+                result = send_digest(config, store, now, respect_backoff=True)
+                if slot:
+                    store.set_state(SEND_SLOT, iso(slot))
+            finally:
+                store.close()
+            feeds = ""
+            if result.fetch:
+                feeds = (
+                    f"{len(result.fetch.outcomes) - len(result.fetch.failed)} feeds ok, "
+                    f"{len(result.fetch.failed)} failed, {result.fetch.new_items} new items; "
+                )
+            if result.report:
+                log.info(
+                    "send: %sdigest sent to %s with %d stories",
+                    feeds,
+                    ", ".join(result.report.delivered),
+                    len(result.digest.stories),
+                )
+            else:
+                log.info("send: %sdigest skipped: nothing new", feeds)
+        except LockedError as exc:
+            log.warning("send: skipped: %s", exc)
+        except DigestError as exc:
+            log.error("send: failed: %s", exc)
+        finally:
+            self._track(-1)
+
+    def prune_job(self) -> None:
+        """Drop old items."""
+        config = self._fresh_config()
+        try:
+            store = SQLiteStore(config.database)
+            try:
+                removed = store.prune(_now(config) - timedelta(days=config.store.keep_days))
+            finally:
+                store.close()
+            log.info("prune: %d old items removed", removed)
+        except DigestError as exc:
+            log.error("prune: failed: %s", exc)
+
+
+def _now(config: Config) -> datetime:
+    return datetime.now(config.zone)
+
+
+def run_daemon(config_path: Path, config: Config) -> int:
+    """Run until SIGTERM or SIGINT; returns the exit code."""
+    daemon = Daemon(config_path, config)
+    zone = config.zone
+    grace = int(config.schedule.misfire_grace) or 1
+    scheduler = BackgroundScheduler(
+        timezone=zone,
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
+    )
+    scheduler.add_job(
+        daemon.fetch_job, trigger(config.schedule.fetch, zone), id="fetch", name="fetch feeds"
+    )
+    scheduler.add_job(
+        daemon.send_job, trigger(config.schedule.send, zone), id="send", name="send digest"
+    )
+    scheduler.add_job(daemon.prune_job, trigger(PRUNE_CRON, zone), id="prune", name="prune")
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    now = datetime.now(zone)
+    store = SQLiteStore(config.database)
+    try:
+        last = from_iso(store.get_state(SEND_SLOT))
+        missed = missed_send(
+            config.schedule.send, zone, last, now, timedelta(seconds=config.schedule.misfire_grace)
+        )
+        if last is None:
+            first = latest_slot(config.schedule.send, zone, now, timedelta(days=32))
+            store.set_state(SEND_SLOT, iso(first or now))
+        store.set_state(DAEMON, f"{os.getpid()} {iso(now)}")
+    finally:
+        store.close()
+    scheduler.start()
+    log.info(
+        "digest run: started; next fetch %s, next send %s",
+        _when(scheduler.get_job("fetch").next_run_time),
+        _when(scheduler.get_job("send").next_run_time),
+    )
+    if missed:
+        log.info("send: making up the digest missed at %s", _when(missed))
+        scheduler.add_job(
+            daemon.send_job, kwargs={"slot": missed}, id="catch-up", name="missed send"
+        )
+    while not stop.wait(1.0):
+        pass
+    scheduler.shutdown(wait=False)
+    deadline = time.monotonic() + STOP_WITHIN
+    while daemon.running and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if daemon.running:
+        log.warning("stopped with a job in flight; its items stay pending for the next send")
+        logging.shutdown()
+        os._exit(0)
+    log.info("digest run: stopped")
+    return 0
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M %Z") if moment else "never"
+
+
+def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
+    """What ``digest status`` prints: schedule, last digest, failing feeds."""
+    from digest.pipeline import feed_name
+
+    zone = config.zone
+    lines = [
+        f"Next fetch: {_when(next_run(config.schedule.fetch, zone, now))}",
+        f"Next send:  {_when(next_run(config.schedule.send, zone, now))}",
+    ]
+    daemon = store.get_state(DAEMON)
+    if daemon:
+        pid, _, since = daemon.partition(" ")
+        alive = _alive(int(pid)) if pid.isdigit() else False
+        started = from_iso(since)
+        lines.append(
+            f"Daemon:     {'running' if alive else 'not running'}"
+            f" (last started {_when(started.astimezone(zone) if started else None)})"
+        )
+    last = store.last_digest()
+    if last:
+        when = (last.sent_at or last.created).astimezone(zone)
+        lines.append(
+            f"Last digest: {_when(when)}, {last.item_count} items, to "
+            f"{', '.join(last.recipients) or 'nobody'}: {last.subject}"
+        )
+    else:
+        lines.append("Last digest: none sent yet")
+    states = store.feed_states()
+    failing = [
+        (feed_name(f, states.get(f.url)), states[f.url].last_error)
+        for f in config.feeds
+        if f.url in states and states[f.url].last_error
+    ]
+    if failing:
+        lines.append(f"Failing feeds ({len(failing)}):")
+        lines += [f"  {name}: {error}" for name, error in failing]
+    else:
+        lines.append("Failing feeds: none")
+    return lines
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

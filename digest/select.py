@@ -1,0 +1,139 @@
+"""Pending items to a digest: drop stale and already-told stories, merge one story
+told by several feeds, sort into sections, cap, and write the blurbs.
+
+A pure function of its inputs: no network, no clock, no database.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from digest.blurb import story_paragraphs, summarize
+from digest.cluster import cluster_items
+from digest.config import Config
+from digest.models import Digest, DigestItem, FailedFeed, Item, Section, Source
+from digest.sections import Rules, assign_section
+
+
+@dataclass(frozen=True)
+class Feeds:
+    """What selection needs to know about the configured feeds."""
+
+    names: Mapping[str, str]
+    sections: Mapping[str, str] = field(default_factory=dict)
+
+
+def make_digest(
+    items: Sequence[Item],
+    config: Config,
+    feeds: Feeds,
+    now: datetime,
+    delivered_keys: frozenset[str] = frozenset(),
+    failed: Sequence[FailedFeed] = (),
+) -> Digest:
+    """Build the digest for *items* (pending items); returns a Digest whose
+    ``skipped_ids`` are the items it deliberately leaves out for good."""
+    settings = config.digest
+    skipped: list[int] = []
+    fresh: list[Item] = []
+    oldest = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
+    for item in items:
+        if (oldest and item.published < oldest) or item.key in delivered_keys:
+            skipped.append(item.id)
+        else:
+            fresh.append(item)
+    rules = Rules(config.sections, settings.fallback, config.filters.exclude)
+    by_section: dict[str, list[tuple[DigestItem, list[str]]]] = defaultdict(list)
+    for group in cluster_items(fresh, timedelta(hours=settings.cluster_hours)):
+        lead = group[0]
+        paragraphs = story_paragraphs(lead.html)
+        summary = " ".join(paragraphs)[:2000]
+        name = assign_section(
+            rules, lead.title, summary, lead.categories, feeds.sections.get(lead.feed_url)
+        )
+        if name is None:
+            skipped.extend(i.id for i in group)
+            continue
+        story = DigestItem(
+            title=lead.title or "(untitled)",
+            link=lead.link,
+            source=feeds.names.get(lead.feed_url, lead.feed_url),
+            published=lead.published,
+            blurb="",
+            item_ids=tuple(i.id for i in group),
+            feed_url=lead.feed_url,
+            image=lead.image,
+            also=_also(group, feeds.names),
+        )
+        by_section[name].append((story, paragraphs))
+    order = [s.name for s in config.sections]
+    if settings.fallback and settings.fallback not in order:
+        order.append(settings.fallback)
+    order += sorted(set(by_section) - set(order))
+    sections = []
+    sort_by = {s.name: s.sort for s in config.sections}
+    for name in order:
+        entries = by_section.get(name)
+        if not entries:
+            continue
+        kept, dropped = _cap(
+            entries,
+            sort_by.get(name, "newest"),
+            settings.max_items_per_section,
+            settings.max_items_per_feed,
+        )
+        skipped.extend(i for story, _ in dropped for i in story.item_ids)
+        stories = tuple(
+            _with_blurb(story, paragraphs, settings.blurb_chars) for story, paragraphs in kept
+        )
+        sections.append(Section(name, stories, left_out=len(dropped)))
+    return Digest(
+        title=config.title,
+        created=now,
+        timezone=config.timezone,
+        sections=tuple(sections),
+        failed_feeds=tuple(failed),
+        skipped_ids=tuple(skipped),
+    )
+
+
+def _also(group: Sequence[Item], names: Mapping[str, str]) -> tuple[Source, ...]:
+    lead = group[0]
+    seen = {lead.feed_url}
+    others = []
+    for item in group[1:]:
+        if item.feed_url not in seen and item.link:
+            seen.add(item.feed_url)
+            others.append(Source(names.get(item.feed_url, item.feed_url), item.link))
+    return tuple(others)
+
+
+def _cap(
+    entries: list[tuple[DigestItem, list[str]]], sort: str, per_section: int, per_feed: int
+) -> tuple[list[tuple[DigestItem, list[str]]], list[tuple[DigestItem, list[str]]]]:
+    def newest(entry: tuple[DigestItem, list[str]]) -> float:
+        published = entry[0].published
+        return -published.timestamp() if published else 0.0
+
+    if sort == "coverage":
+        entries = sorted(entries, key=lambda e: (-len(e[0].also), newest(e)))
+    else:
+        entries = sorted(entries, key=newest)
+    kept: list[tuple[DigestItem, list[str]]] = []
+    dropped: list[tuple[DigestItem, list[str]]] = []
+    per: dict[str, int] = defaultdict(int)
+    for entry in entries:
+        feed = entry[0].feed_url
+        if len(kept) >= per_section or (per_feed and per[feed] >= per_feed):
+            dropped.append(entry)
+        else:
+            per[feed] += 1
+            kept.append(entry)
+    return kept, dropped
+
+
+def _with_blurb(story: DigestItem, paragraphs: list[str], limit: int) -> DigestItem:
+    return replace(story, blurb=summarize(paragraphs, story.title, limit))

@@ -1,0 +1,454 @@
+"""State between runs: feeds, items, digests, deliveries.
+
+``Store`` is the small interface the pipeline needs; ``SQLiteStore`` is the
+default implementation (WAL mode, schema migrations by ``PRAGMA user_version``,
+sqlite errors wrapped in ``StorageError``). A send lock that dies with its
+holder keeps two processes from mailing the same items.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from digest.errors import LockedError, StorageError
+from digest.links import canonical_url
+from digest.models import Entry, FeedState, Image, Item
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A digest as the store remembers it."""
+
+    id: int
+    created: datetime
+    subject: str
+    message_id: str
+    status: str
+    item_count: int
+    recipients: tuple[str, ...]
+    sent_at: datetime | None
+
+
+class Store(Protocol):
+    """What the pipeline asks of storage; a PostgreSQL store would implement the same."""
+
+    def feed_states(self) -> dict[str, FeedState]: ...
+    def save_feed(self, state: FeedState) -> None: ...
+    def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
+    def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int: ...
+    def pending_items(self) -> list[Item]: ...
+    def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
+    def begin_digest(
+        self, subject: str, message_id: str, item_ids: Sequence[int], now: datetime
+    ) -> int: ...
+    def unfinished_message_id(self, item_ids: Sequence[int]) -> str | None: ...
+    def finish_digest(
+        self,
+        digest_id: int,
+        delivered: Sequence[str],
+        refused: Sequence[tuple[str, str]],
+        item_ids: Sequence[int],
+        skipped_ids: Sequence[int],
+        now: datetime,
+    ) -> None: ...
+    def fail_digest(
+        self, digest_id: int, refused: Sequence[tuple[str, str]], now: datetime
+    ) -> None: ...
+    def skip_items(self, item_ids: Sequence[int]) -> None: ...
+    def last_digest(self) -> DigestRecord | None: ...
+    def prune(self, before: datetime) -> int: ...
+    def get_state(self, key: str) -> str | None: ...
+    def set_state(self, key: str, value: str) -> None: ...
+    def close(self) -> None: ...
+
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE feeds (
+        url TEXT PRIMARY KEY,
+        title TEXT NOT NULL DEFAULT '',
+        etag TEXT,
+        last_modified TEXT,
+        last_fetch TEXT,
+        last_error TEXT,
+        error_count INTEGER NOT NULL DEFAULT 0,
+        next_fetch TEXT,
+        gone INTEGER NOT NULL DEFAULT 0,
+        moved_to TEXT
+    );
+    CREATE TABLE items (
+        id INTEGER PRIMARY KEY,
+        feed_url TEXT NOT NULL,
+        guid TEXT NOT NULL,
+        key TEXT NOT NULL,
+        title TEXT NOT NULL,
+        link TEXT NOT NULL,
+        published TEXT NOT NULL,
+        dated INTEGER NOT NULL,
+        first_seen TEXT NOT NULL,
+        html TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        author TEXT NOT NULL,
+        image TEXT,
+        digest_id INTEGER,
+        outcome TEXT,
+        UNIQUE (feed_url, guid)
+    );
+    CREATE INDEX items_pending ON items (id) WHERE outcome IS NULL;
+    CREATE INDEX items_key ON items (key);
+    CREATE INDEX items_published ON items (published);
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        created TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        item_ids TEXT NOT NULL,
+        status TEXT NOT NULL,
+        item_count INTEGER NOT NULL DEFAULT 0,
+        sent_at TEXT
+    );
+    CREATE TABLE deliveries (
+        digest_id INTEGER NOT NULL REFERENCES digests (id),
+        recipient TEXT NOT NULL,
+        status TEXT NOT NULL,
+        detail TEXT,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+
+
+def iso(moment: datetime) -> str:
+    """A sortable UTC timestamp for the database."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    """Inverse of :func:`iso`."""
+    return datetime.fromisoformat(text) if text else None
+
+
+class SQLiteStore:
+    """The default ``Store``: one SQLite file, opened per run."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+
+    def _migrate(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                f"database {self.path} was written by a newer digest (schema {version})"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.executescript(
+                f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;"
+            )
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StorageError(f"database error in {self.path}: {exc}") from None
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"database error in {self.path}: {exc}") from None
+
+    # feeds -------------------------------------------------------------
+
+    def feed_states(self) -> dict[str, FeedState]:
+        """Every feed the store has seen, with its item count."""
+        rows = self._query(
+            "SELECT f.*, (SELECT count(*) FROM items i WHERE i.feed_url = f.url) AS n FROM feeds f"
+        )
+        return {
+            row["url"]: FeedState(
+                url=row["url"],
+                title=row["title"],
+                etag=row["etag"],
+                last_modified=row["last_modified"],
+                last_fetch=from_iso(row["last_fetch"]),
+                last_error=row["last_error"],
+                error_count=row["error_count"],
+                next_fetch=from_iso(row["next_fetch"]),
+                gone=bool(row["gone"]),
+                moved_to=row["moved_to"],
+                item_count=row["n"],
+            )
+            for row in rows
+        }
+
+    def save_feed(self, state: FeedState) -> None:
+        """Insert or replace what is remembered of one feed."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO feeds (url, title, etag, last_modified, last_fetch, last_error,"
+                " error_count, next_fetch, gone, moved_to) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " ON CONFLICT (url) DO UPDATE SET title=excluded.title, etag=excluded.etag,"
+                " last_modified=excluded.last_modified, last_fetch=excluded.last_fetch,"
+                " last_error=excluded.last_error, error_count=excluded.error_count,"
+                " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to",
+                (
+                    state.url,
+                    state.title,
+                    state.etag,
+                    state.last_modified,
+                    iso(state.last_fetch) if state.last_fetch else None,
+                    state.last_error,
+                    state.error_count,
+                    iso(state.next_fetch) if state.next_fetch else None,
+                    int(state.gone),
+                    state.moved_to,
+                ),
+            )
+
+    # items -------------------------------------------------------------
+
+    def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
+        """Which of *guids* are already stored for *feed_url*."""
+        known: set[str] = set()
+        for start in range(0, len(guids), 500):
+            chunk = list(guids[start : start + 500])
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT guid FROM items WHERE feed_url = ? AND guid IN ({marks})",
+                [feed_url, *chunk],
+            )
+            known.update(row[0] for row in rows)
+        return known
+
+    def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int:
+        """Store new entries (pending); returns how many were new. Future dates are clamped."""
+        rows = []
+        for e in entries:
+            published = min(e.published, now) if e.published else now
+            key = canonical_url(e.link) if e.link else f"guid:{feed_url}#{e.guid}"
+            image = json.dumps(e.image.__dict__) if e.image else None
+            rows.append(
+                (
+                    feed_url,
+                    e.guid,
+                    key,
+                    e.title,
+                    e.link,
+                    iso(published),
+                    int(e.published is not None),
+                    iso(now),
+                    e.html,
+                    json.dumps(list(e.categories)),
+                    e.author,
+                    image,
+                )
+            )
+        with self._tx() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO items (feed_url, guid, key, title, link, published, dated,"
+                " first_seen, html, categories, author, image) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            return db.total_changes - before
+
+    def pending_items(self) -> list[Item]:
+        """Items not yet delivered in (or skipped by) any digest, oldest first."""
+        rows = self._query("SELECT * FROM items WHERE outcome IS NULL ORDER BY id")
+        return [_item(row) for row in rows]
+
+    def delivered_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which story keys were already part of a delivered digest."""
+        wanted = list(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT DISTINCT key FROM items WHERE outcome = 'sent' AND key IN ({marks})",
+                chunk,
+            )
+            found.update(row[0] for row in rows)
+        return found
+
+    def skip_items(self, item_ids: Sequence[int]) -> None:
+        """Mark items as handled without mailing them (too old, already told)."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE items SET outcome = 'skipped' WHERE id = ? AND outcome IS NULL",
+                [(i,) for i in item_ids],
+            )
+
+    # digests -----------------------------------------------------------
+
+    def begin_digest(
+        self, subject: str, message_id: str, item_ids: Sequence[int], now: datetime
+    ) -> int:
+        """Record a delivery attempt before anything is sent; returns its id."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "INSERT INTO digests (created, subject, message_id, item_ids, status, item_count)"
+                " VALUES (?,?,?,?, 'sending', ?)",
+                (iso(now), subject, message_id, json.dumps(sorted(item_ids)), len(item_ids)),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def unfinished_message_id(self, item_ids: Sequence[int]) -> str | None:
+        """The Message-ID of an interrupted attempt at the same digest, to reuse on retry."""
+        rows = self._query(
+            "SELECT message_id FROM digests WHERE status = 'sending' AND item_ids = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (json.dumps(sorted(item_ids)),),
+        )
+        return str(rows[0][0]) if rows else None
+
+    def finish_digest(
+        self,
+        digest_id: int,
+        delivered: Sequence[str],
+        refused: Sequence[tuple[str, str]],
+        item_ids: Sequence[int],
+        skipped_ids: Sequence[int],
+        now: datetime,
+    ) -> None:
+        """After the server accepted the message: mark items sent, in one transaction."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE digests SET status = 'sent', sent_at = ? WHERE id = ?",
+                (iso(now), digest_id),
+            )
+            db.executemany(
+                "INSERT INTO deliveries (digest_id, recipient, status, detail, at)"
+                " VALUES (?,?,?,?,?)",
+                [(digest_id, r, "sent", None, iso(now)) for r in delivered]
+                + [(digest_id, r, "refused", why, iso(now)) for r, why in refused],
+            )
+            db.executemany(
+                "UPDATE items SET outcome = ?, digest_id = ? WHERE id = ? AND outcome IS NULL",
+                [("sent", digest_id, i) for i in item_ids]
+                + [("skipped", digest_id, i) for i in skipped_ids],
+            )
+
+    def fail_digest(
+        self, digest_id: int, refused: Sequence[tuple[str, str]], now: datetime
+    ) -> None:
+        """Record a digest no one received; its items stay pending."""
+        with self._tx() as db:
+            db.execute("UPDATE digests SET status = 'failed' WHERE id = ?", (digest_id,))
+            db.executemany(
+                "INSERT INTO deliveries (digest_id, recipient, status, detail, at)"
+                " VALUES (?,?, 'failed', ?, ?)",
+                [(digest_id, r, why, iso(now)) for r, why in refused],
+            )
+
+    def last_digest(self) -> DigestRecord | None:
+        """The most recent digest that reached someone."""
+        rows = self._query("SELECT * FROM digests WHERE status = 'sent' ORDER BY id DESC LIMIT 1")
+        if not rows:
+            return None
+        row = rows[0]
+        recipients = self._query(
+            "SELECT recipient FROM deliveries WHERE digest_id = ? AND status = 'sent'",
+            (row["id"],),
+        )
+        return DigestRecord(
+            id=row["id"],
+            created=from_iso(row["created"]) or datetime.now(UTC),
+            subject=row["subject"],
+            message_id=row["message_id"],
+            status=row["status"],
+            item_count=row["item_count"],
+            recipients=tuple(r[0] for r in recipients),
+            sent_at=from_iso(row["sent_at"]),
+        )
+
+    def prune(self, before: datetime) -> int:
+        """Drop handled items first seen before *before*; returns how many went."""
+        with self._tx() as db:
+            cursor = db.execute(
+                "DELETE FROM items WHERE outcome IS NOT NULL AND first_seen < ?", (iso(before),)
+            )
+            return cursor.rowcount
+
+    def get_state(self, key: str) -> str | None:
+        """A small named value (scheduler bookkeeping)."""
+        rows = self._query("SELECT value FROM state WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
+
+    def set_state(self, key: str, value: str) -> None:
+        """Set a small named value."""
+        with self._tx() as db:
+            db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+
+def _item(row: sqlite3.Row) -> Item:
+    image = json.loads(row["image"]) if row["image"] else None
+    return Item(
+        id=row["id"],
+        feed_url=row["feed_url"],
+        guid=row["guid"],
+        key=row["key"],
+        title=row["title"],
+        link=row["link"],
+        published=from_iso(row["published"]) or datetime.now(UTC),
+        first_seen=from_iso(row["first_seen"]) or datetime.now(UTC),
+        html=row["html"],
+        categories=tuple(json.loads(row["categories"])),
+        author=row["author"],
+        image=Image(**image) if image else None,
+        dated=bool(row["dated"]),
+    )
+
+
+@contextmanager
+def send_lock(database: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold the one-digest-at-a-time lock for *database*.
+
+    An OS file lock (flock): the kernel releases it when the holder dies, so a
+    crashed process never leaves it stuck. Raises LockedError if it is held and
+    *wait* is false.
+    """
+    lock_path = database.with_name(database.name + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise LockedError(
+                "another digest is being sent from this database right now",
+                hint=f"lock held on {lock_path}",
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
