@@ -1,0 +1,280 @@
+"""Shared fixtures: a real HTTP server and a real SMTP server on 127.0.0.1,
+config files in a temporary folder, and the CLI run through its real entry point."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests import yaml_writer
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus"
+FIXTURE_FEEDS = SHARED / "fixtures" / "feeds"
+SEED = SHARED / "fixtures" / "seed"
+HERE = Path(__file__).resolve().parent / "data"
+
+needs_shared = pytest.mark.skipif(
+    not (SHARED / "corpus").is_dir(),
+    reason="../shared/ (corpus and fixtures) is not next to this checkout",
+)
+
+
+# --- HTTP ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    """What the test server answers for one path."""
+
+    body: bytes = b""
+    status: int = 200
+    content_type: str = "application/rss+xml; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: bool = True
+    handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+
+
+class FeedServer:
+    """A threaded HTTP server on 127.0.0.1 serving routes set by the test."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.requests: list[Request] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests.append(Request(self.path, dict(self.headers.items())))
+                route = server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    self._send(404, b"not found", "text/plain")
+                    return
+                if route.handler:
+                    route.handler(self)
+                    return
+                tag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
+                modified = "Wed, 25 Nov 2026 10:00:00 GMT"
+                if route.etag and route.status == 200 and (
+                    self.headers.get("If-None-Match") == tag
+                    or self.headers.get("If-Modified-Since") == modified
+                ):
+                    self.send_response(304)
+                    self.send_header("ETag", tag)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                extra = dict(route.headers)
+                if route.etag and route.status == 200:
+                    extra.setdefault("ETag", tag)
+                    extra.setdefault("Last-Modified", modified)
+                self._send(route.status, route.body, route.content_type, extra)
+
+            def _send(self, status: int, body: bytes, ctype: str,
+                      headers: dict[str, str] | None = None) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def serve(self, path: str, body: bytes | str, **kwargs: Any) -> str:
+        """Serve *body* at *path*; returns the full URL."""
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        self.routes[path] = Route(body=data, **kwargs)
+        return self.url(path)
+
+    def serve_file(self, path: str, file: Path, **kwargs: Any) -> str:
+        return self.serve(path, file.read_bytes(), **kwargs)
+
+    def hits(self, path: str) -> list[Request]:
+        return [r for r in self.requests if r.path.split("?")[0] == path]
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[FeedServer]:
+    server = FeedServer()
+    yield server
+    server.close()
+
+
+# --- SMTP ---------------------------------------------------------------------------------
+
+
+class Mailbox:
+    """Messages received by the test SMTP server, and knobs to make it fail."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], EmailMessage]] = []
+        self.reject: dict[str, str] = {}  # recipient -> SMTP reply, e.g. "550 no such user"
+        self.temporary_failures = 0  # answer this many DATA commands with 451 first
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+                          rcpt_options: Any) -> str:
+        if address in self.reject:
+            return self.reject[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.temporary_failures > 0:
+            self.temporary_failures -= 1
+            return "451 try again later"
+        msg = message_from_bytes(envelope.content, policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 Message accepted"
+
+    def wait_for(self, count: int, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1 that a test can stop (server down) and start again."""
+
+    def __init__(self) -> None:
+        self.host = "127.0.0.1"
+        self.mailbox = Mailbox()
+        self.port = free_port()
+        self.controller: Any = None
+        self.start()
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self.mailbox, hostname=self.host, port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            try:
+                self.controller.stop()
+            except Exception:  # already stopped
+                pass
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# --- config and CLI -------------------------------------------------------------------------
+
+
+def write_config(folder: Path, feeds: list[dict[str, Any]] | list[str], **settings: Any) -> Path:
+    """Write a config.yaml in *folder* with *feeds* and any top-level *settings*."""
+    data: dict[str, Any] = {
+        "title": "Test Digest",
+        "timezone": "Asia/Seoul",
+        "database": "digest.sqlite3",
+        "feeds": [f if isinstance(f, dict) else {"url": f} for f in feeds],
+        "sections": [
+            {"name": "Culture", "categories": ["culture", "film", "books", "music"],
+             "keywords": ["review", "premiere"]},
+            {"name": "News", "categories": ["news", "politics", "world"]},
+        ],
+        "digest": {"max_age_days": 0},
+        "delivery": {"method": "outbox", "outbox": "outbox", "from": "Digest <digest@example.org>",
+                     "to": ["reader@example.org"]},
+    }
+    for key, value in settings.items():
+        if isinstance(value, dict) and isinstance(data.get(key), dict):
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    path = folder / "config.yaml"
+    path.write_text(yaml_writer.dump(data), encoding="utf-8")
+    return path
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
+            timeout: float = 120) -> Result:
+    """Run ``python -m digest`` as a real process."""
+    full_env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
+    full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "digest", *map(str, args)], cwd=cwd, env=full_env,
+        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def outbox_messages(folder: Path) -> list[EmailMessage]:
+    """Every .eml in an outbox folder, oldest first."""
+    out = []
+    for path in sorted(folder.glob("*.eml")):
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert isinstance(msg, EmailMessage)
+        out.append(msg)
+    return out
+
+
+def text_part(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+def html_part(msg: EmailMessage) -> str:
+    part = msg.get_body(preferencelist=("html",))
+    assert part is not None
+    return str(part.get_content())

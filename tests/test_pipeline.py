@@ -1,0 +1,73 @@
+"""The whole path through the real entry point: fetch over HTTP, store, send, mark."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import (
+    FIXTURE_FEEDS,
+    FeedServer,
+    SmtpServer,
+    html_part,
+    needs_shared,
+    outbox_messages,
+    run_cli,
+    text_part,
+    write_config,
+)
+from tests.feeds import FakeItem, rss
+
+CHROME = ["Netflix/YouTube screenshot", "Watch Jung_E on Netflix", "See at Netflix",
+          "Related stories", "Recent Posts", "minutes ago", "Connecticut", "Fugitive dad",
+          "+45 more", "See all photos"]
+
+
+@needs_shared
+def test_send_jung_e_review_is_clean_and_marked_sent(tmp_path: Path,
+                                                     http_server: FeedServer) -> None:
+    url = http_server.serve_file("/jung_e.xml", FIXTURE_FEEDS / "jung_e_rss.xml")
+    write_config(tmp_path, [url])
+    first = run_cli("send", cwd=tmp_path)
+    assert first.code == 0, first.err
+    [msg] = outbox_messages(tmp_path / "outbox")
+    assert msg.get_content_type() == "multipart/alternative"
+    kinds = [p.get_content_type() for p in msg.iter_parts()]
+    assert kinds == ["text/plain", "text/html"]
+    for header in ("Subject", "From", "To", "Date", "Message-ID"):
+        assert msg[header]
+    text, html = text_part(msg).replace("\r\n", "\n"), html_part(msg)
+    flat = " ".join(text.split())
+    assert "Jung_E" in flat and "sci-fi thriller" in flat
+    for chrome in CHROME:
+        assert chrome not in text, chrome
+        assert chrome not in html, chrome
+    assert "utm_source" not in html
+    assert "\nCULTURE\n" in text
+    second = run_cli("send", cwd=tmp_path)
+    assert second.code == 0
+    assert "Nothing new" in second.out
+    assert len(outbox_messages(tmp_path / "outbox")) == 1
+
+
+def test_failed_smtp_leaves_items_pending(tmp_path: Path, http_server: FeedServer,
+                                          smtp_server: SmtpServer) -> None:
+    url = http_server.serve("/feed.xml", rss(
+        FakeItem("Festival opens", "https://a.example.org/1", categories=["Culture"]),
+        FakeItem("Council votes", "https://a.example.org/2", categories=["News"]),
+    ))
+    smtp = {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "retries": 0,
+            "timeout": 5}
+    write_config(tmp_path, [url], delivery={"method": "smtp", "smtp": smtp})
+    smtp_server.stop()
+    failed = run_cli("send", cwd=tmp_path)
+    assert failed.code == 1
+    assert failed.err.count("\n") == 1 and "Traceback" not in failed.err
+    assert "refused the connection" in failed.err or "cannot reach" in failed.err
+    smtp_server.start()
+    ok = run_cli("send", cwd=tmp_path)
+    assert ok.code == 0, ok.err
+    smtp_server.mailbox.wait_for(1)
+    [(_, rcpts, msg)] = smtp_server.mailbox.messages
+    assert rcpts == ["reader@example.org"]
+    text = text_part(msg)
+    assert "Festival opens" in text and "Council votes" in text
