@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests import yaml_writer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +69,7 @@ class FeedServer:
             def log_message(self, *args: Any) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 server.requests.append(Request(self.path, dict(self.headers.items())))
                 route = server.routes.get(self.path.split("?")[0])
                 if route is None:
@@ -79,9 +80,13 @@ class FeedServer:
                     return
                 tag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
                 modified = "Wed, 25 Nov 2026 10:00:00 GMT"
-                if route.etag and route.status == 200 and (
-                    self.headers.get("If-None-Match") == tag
-                    or self.headers.get("If-Modified-Since") == modified
+                if (
+                    route.etag
+                    and route.status == 200
+                    and (
+                        self.headers.get("If-None-Match") == tag
+                        or self.headers.get("If-Modified-Since") == modified
+                    )
                 ):
                     self.send_response(304)
                     self.send_header("ETag", tag)
@@ -94,8 +99,9 @@ class FeedServer:
                     extra.setdefault("Last-Modified", modified)
                 self._send(route.status, route.body, route.content_type, extra)
 
-            def _send(self, status: int, body: bytes, ctype: str,
-                      headers: dict[str, str] | None = None) -> None:
+            def _send(
+                self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
@@ -148,14 +154,15 @@ class Mailbox:
         self.reject: dict[str, str] = {}  # recipient -> SMTP reply, e.g. "550 no such user"
         self.temporary_failures = 0  # answer this many DATA commands with 451 first
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
-                          rcpt_options: Any) -> str:
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
         if address in self.reject:
             return self.reject[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.temporary_failures > 0:
             self.temporary_failures -= 1
             return "451 try again later"
@@ -221,13 +228,20 @@ def write_config(folder: Path, feeds: list[dict[str, Any]] | list[str], **settin
         "database": "digest.sqlite3",
         "feeds": [f if isinstance(f, dict) else {"url": f} for f in feeds],
         "sections": [
-            {"name": "Culture", "categories": ["culture", "film", "books", "music"],
-             "keywords": ["review", "premiere"]},
+            {
+                "name": "Culture",
+                "categories": ["culture", "film", "books", "music"],
+                "keywords": ["review", "premiere"],
+            },
             {"name": "News", "categories": ["news", "politics", "world"]},
         ],
         "digest": {"max_age_days": 0},
-        "delivery": {"method": "outbox", "outbox": "outbox", "from": "Digest <digest@example.org>",
-                     "to": ["reader@example.org"]},
+        "delivery": {
+            "method": "outbox",
+            "outbox": "outbox",
+            "from": "Digest <digest@example.org>",
+            "to": ["reader@example.org"],
+        },
     }
     for key, value in settings.items():
         if isinstance(value, dict) and isinstance(data.get(key), dict):
@@ -246,14 +260,23 @@ class Result:
     err: str
 
 
-def run_cli(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> Result:
+def run_cli(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+) -> Result:
     """Run ``python -m digest`` as a real process."""
     full_env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
     full_env.update({"PYTHONPATH": str(ROOT), **(env or {})})
     proc = subprocess.run(
-        [sys.executable, "-m", "digest", *map(str, args)], cwd=cwd, env=full_env,
-        capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
+        [sys.executable, "-m", "digest", *map(str, args)],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -19,8 +19,12 @@ class FakeItem:
     extra: str = ""
 
 
-def rss(*items: FakeItem, title: str = "Test Feed", link: str = "https://news.example.org/",
-        now: datetime | None = None) -> str:
+def rss(
+    *items: FakeItem,
+    title: str = "Test Feed",
+    link: str = "https://news.example.org/",
+    now: datetime | None = None,
+) -> str:
     """An RSS 2.0 document with content:encoded bodies."""
     now = now or datetime.now(UTC)
     parts = []
@@ -29,7 +33,7 @@ def rss(*items: FakeItem, title: str = "Test Feed", link: str = "https://news.ex
         cats = "".join(f"<category>{escape(c)}</category>" for c in item.categories)
         parts.append(
             f"<item><title>{escape(item.title)}</title><link>{escape(item.link)}</link>"
-            f"<guid isPermaLink=\"false\">{escape(item.guid or item.link)}</guid>{cats}"
+            f'<guid isPermaLink="false">{escape(item.guid or item.link)}</guid>{cats}'
             f"<pubDate>{format_datetime(when)}</pubDate>"
             f"<content:encoded><![CDATA[{item.body}]]></content:encoded>{item.extra}</item>"
         )

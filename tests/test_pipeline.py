@@ -17,14 +17,24 @@ from tests.conftest import (
 )
 from tests.feeds import FakeItem, rss
 
-CHROME = ["Netflix/YouTube screenshot", "Watch Jung_E on Netflix", "See at Netflix",
-          "Related stories", "Recent Posts", "minutes ago", "Connecticut", "Fugitive dad",
-          "+45 more", "See all photos"]
+CHROME = [
+    "Netflix/YouTube screenshot",
+    "Watch Jung_E on Netflix",
+    "See at Netflix",
+    "Related stories",
+    "Recent Posts",
+    "minutes ago",
+    "Connecticut",
+    "Fugitive dad",
+    "+45 more",
+    "See all photos",
+]
 
 
 @needs_shared
-def test_send_jung_e_review_is_clean_and_marked_sent(tmp_path: Path,
-                                                     http_server: FeedServer) -> None:
+def test_send_jung_e_review_is_clean_and_marked_sent(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
     url = http_server.serve_file("/jung_e.xml", FIXTURE_FEEDS / "jung_e_rss.xml")
     write_config(tmp_path, [url])
     first = run_cli("send", cwd=tmp_path)
@@ -49,14 +59,23 @@ def test_send_jung_e_review_is_clean_and_marked_sent(tmp_path: Path,
     assert len(outbox_messages(tmp_path / "outbox")) == 1
 
 
-def test_failed_smtp_leaves_items_pending(tmp_path: Path, http_server: FeedServer,
-                                          smtp_server: SmtpServer) -> None:
-    url = http_server.serve("/feed.xml", rss(
-        FakeItem("Festival opens", "https://a.example.org/1", categories=["Culture"]),
-        FakeItem("Council votes", "https://a.example.org/2", categories=["News"]),
-    ))
-    smtp = {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "retries": 0,
-            "timeout": 5}
+def test_failed_smtp_leaves_items_pending(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    url = http_server.serve(
+        "/feed.xml",
+        rss(
+            FakeItem("Festival opens", "https://a.example.org/1", categories=["Culture"]),
+            FakeItem("Council votes", "https://a.example.org/2", categories=["News"]),
+        ),
+    )
+    smtp = {
+        "host": "127.0.0.1",
+        "port": smtp_server.port,
+        "security": "none",
+        "retries": 0,
+        "timeout": 5,
+    }
     write_config(tmp_path, [url], delivery={"method": "smtp", "smtp": smtp})
     smtp_server.stop()
     failed = run_cli("send", cwd=tmp_path)
