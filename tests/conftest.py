@@ -3,6 +3,7 @@ config files in a temporary folder, and the CLI run through its real entry point
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
@@ -195,10 +196,8 @@ class SmtpServer:
 
     def stop(self) -> None:
         if self.controller is not None:
-            try:
+            with contextlib.suppress(Exception):  # already stopped
                 self.controller.stop()
-            except Exception:  # already stopped
-                pass
             self.controller = None
 
 

@@ -133,7 +133,7 @@ def _keys(model: type, prefix: str = "") -> list[str]:
         key = prefix + (field.alias or name)
         keys.append(key)
         annotation = field.annotation
-        for candidate in getattr(annotation, "__args__", ()) + (annotation,):
+        for candidate in (*getattr(annotation, "__args__", ()), annotation):
             if isinstance(candidate, type) and issubclass(candidate, BaseModel):
                 keys += _keys(candidate, key + ".")
                 break
