@@ -189,7 +189,7 @@ def test_daemon_sends_on_schedule_and_stops_cleanly_on_sigterm(
         assert "Last digest:" in status.out and "reader@example.org" in status.out
         started = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
-        out, err = daemon.communicate(timeout=15)
+        _out, err = daemon.communicate(timeout=15)
         assert time.monotonic() - started < 10
         assert daemon.returncode == 0, err
         assert "Traceback" not in err
