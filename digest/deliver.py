@@ -58,10 +58,12 @@ def write_outbox(messages: Sequence[Outgoing], folder: Path, when: datetime) -> 
         raise DeliveryError(
             f"cannot create outbox {folder}: {exc.strerror}", hint="check delivery.outbox"
         ) from None
-    stamp = when.strftime("%Y%m%d-%H%M%S")
+    stamp = when.strftime("%Y%m%d-%H%M%S-%f")
     delivered, refused = [], []
     for number, message in enumerate(messages, start=1):
         name = f"digest-{stamp}-{number:03d}-{_safe(message.recipient)}.eml"
+        while (folder / name).exists():  # never overwrite an earlier digest
+            name = name.replace(".eml", "-1.eml")
         temporary = folder / f".{name}.tmp"
         try:
             temporary.write_bytes(message.data)

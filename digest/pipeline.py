@@ -217,6 +217,8 @@ def _store_outcome(
         )
         return FeedOutcome(feed.url, feed_name(feed, state), error=error)
     known = store.known_guids(feed.url, [e.guid for e in parsed.entries])
+    if known:
+        store.mark_seen(feed.url, sorted(known), now)
     fresh = [e for e in parsed.entries if e.guid not in known]
     if feed.full_text and fresh:
         fresh = with_full_text(fresh, fetch_limits(config))

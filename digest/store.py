@@ -43,6 +43,7 @@ class Store(Protocol):
     def feed_states(self) -> dict[str, FeedState]: ...
     def save_feed(self, state: FeedState) -> None: ...
     def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
+    def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None: ...
     def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int: ...
     def pending_items(self) -> list[Item]: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
@@ -94,6 +95,7 @@ MIGRATIONS: tuple[str, ...] = (
         published TEXT NOT NULL,
         dated INTEGER NOT NULL,
         first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
         html TEXT NOT NULL,
         categories TEXT NOT NULL,
         author TEXT NOT NULL,
@@ -233,6 +235,14 @@ class SQLiteStore:
 
     # items -------------------------------------------------------------
 
+    def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None:
+        """Note that the feed still carries these items (prune keeps them while it does)."""
+        with self._tx() as db:
+            db.executemany(
+                "UPDATE items SET last_seen = ? WHERE feed_url = ? AND guid = ?",
+                [(iso(now), feed_url, g) for g in guids],
+            )
+
     def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
         """Which of *guids* are already stored for *feed_url*."""
         known: set[str] = set()
@@ -263,6 +273,7 @@ class SQLiteStore:
                     iso(published),
                     int(e.published is not None),
                     iso(now),
+                    iso(now),
                     e.html,
                     json.dumps(list(e.categories)),
                     e.author,
@@ -272,8 +283,9 @@ class SQLiteStore:
         with self._tx() as db:
             before = db.total_changes
             db.executemany(
-                "INSERT OR IGNORE INTO items (feed_url, guid, key, title, link, published, dated,"
-                " first_seen, html, categories, author, image) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO items (feed_url, guid, key, title, link, published, dated,"
+                " first_seen, last_seen, html, categories, author, image)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (feed_url, guid) DO NOTHING",
                 rows,
             )
             return db.total_changes - before
@@ -389,10 +401,14 @@ class SQLiteStore:
         )
 
     def prune(self, before: datetime) -> int:
-        """Drop handled items first seen before *before*; returns how many went."""
+        """Drop handled items no feed has carried since *before*; returns how many went.
+
+        An item still in its feed is kept, however old, or the next fetch
+        would find it "new" and mail it again.
+        """
         with self._tx() as db:
             cursor = db.execute(
-                "DELETE FROM items WHERE outcome IS NOT NULL AND first_seen < ?", (iso(before),)
+                "DELETE FROM items WHERE outcome IS NOT NULL AND last_seen < ?", (iso(before),)
             )
             return cursor.rowcount
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     etag: bool = True
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+    modified: str = ""
 
 
 @dataclass
@@ -62,6 +64,7 @@ class FeedServer:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
+        self.version = 0
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,15 +83,12 @@ class FeedServer:
                     route.handler(self)
                     return
                 tag = '"' + hashlib.sha1(route.body).hexdigest()[:16] + '"'
-                modified = "Wed, 25 Nov 2026 10:00:00 GMT"
-                if (
-                    route.etag
-                    and route.status == 200
-                    and (
-                        self.headers.get("If-None-Match") == tag
-                        or self.headers.get("If-Modified-Since") == modified
-                    )
-                ):
+                modified = route.modified
+                if self.headers.get("If-None-Match"):  # RFC 9110: it takes precedence
+                    fresh = self.headers.get("If-None-Match") == tag
+                else:
+                    fresh = self.headers.get("If-Modified-Since") == modified
+                if route.etag and route.status == 200 and fresh:
                     self.send_response(304)
                     self.send_header("ETag", tag)
                     self.send_header("Content-Length", "0")
@@ -123,7 +123,9 @@ class FeedServer:
     def serve(self, path: str, body: bytes | str, **kwargs: Any) -> str:
         """Serve *body* at *path*; returns the full URL."""
         data = body.encode("utf-8") if isinstance(body, str) else body
-        self.routes[path] = Route(body=data, **kwargs)
+        self.version += 1  # a new body gets a new Last-Modified
+        modified = formatdate(1_790_000_000 + self.version, usegmt=True)
+        self.routes[path] = Route(body=data, modified=modified, **kwargs)
         return self.url(path)
 
     def serve_file(self, path: str, file: Path, **kwargs: Any) -> str:

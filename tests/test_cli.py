@@ -1,0 +1,211 @@
+"""Every command through the real entry point (`python -m digest`): exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from tests.conftest import (
+    FeedServer,
+    html_part,
+    outbox_messages,
+    run_cli,
+    text_part,
+    write_config,
+)
+from tests.feeds import FakeItem, rss
+
+ITEMS = (
+    FakeItem(
+        "Festival premiere review",
+        "https://a.example.org/festival",
+        categories=["Film"],
+        body="<p>The festival opened with a premiere. Critics were kind to it.</p>",
+    ),
+    FakeItem(
+        "Parliament passes budget",
+        "https://a.example.org/budget",
+        categories=["Politics"],
+        body="<p>The budget passed late on Tuesday. Opposition members walked out.</p>",
+    ),
+    FakeItem(
+        "Gardening notes for winter",
+        "https://a.example.org/garden",
+        body="<p>Cover the beds before the frost. Mulch helps.</p>",
+    ),
+)
+
+
+def setup(tmp_path: Path, server: FeedServer, *items: FakeItem, **settings: object) -> str:
+    url = server.serve("/feed.xml", rss(*(items or ITEMS), title="Example Feed"))
+    write_config(tmp_path, [url], **settings)
+    return url
+
+
+def test_send_then_nothing_new(tmp_path: Path, http_server: FeedServer) -> None:
+    setup(tmp_path, http_server)
+    first = run_cli("send", cwd=tmp_path)
+    assert first.code == 0, first.err
+    assert "Sent" in first.out and "3 stories" in first.out
+    [msg] = outbox_messages(tmp_path / "outbox")
+    text = text_part(msg).replace("\r\n", "\n")
+    # sections in config order, unmatched items last under "More"
+    assert text.index("\nCULTURE\n") < text.index("\nNEWS\n") < text.index("\nMORE\n")
+    assert text.index("Festival premiere review") < text.index("Parliament passes budget")
+    again = run_cli("send", cwd=tmp_path)
+    assert again.code == 0
+    assert "Nothing new" in again.out
+    assert len(outbox_messages(tmp_path / "outbox")) == 1
+
+
+def test_new_item_after_a_send_is_the_only_one_in_the_next(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    setup(tmp_path, http_server)
+    assert run_cli("send", cwd=tmp_path).code == 0
+    newer = FakeItem(
+        "Museum reopens",
+        "https://a.example.org/museum",
+        categories=["Culture"],
+        body="<p>The museum reopened after two years. Queues formed early.</p>",
+    )
+    http_server.serve("/feed.xml", rss(newer, *ITEMS, title="Example Feed"))
+    assert run_cli("send", cwd=tmp_path).code == 0
+    second = outbox_messages(tmp_path / "outbox")[-1]
+    text = text_part(second)
+    assert "Museum reopens" in text
+    assert "Festival premiere review" not in text
+
+
+def test_preview_writes_html_and_marks_nothing(tmp_path: Path, http_server: FeedServer) -> None:
+    setup(tmp_path, http_server)
+    result = run_cli("preview", cwd=tmp_path)
+    assert result.code == 0, result.err
+    html = (tmp_path / "digest-preview.html").read_text(encoding="utf-8")
+    assert "Festival premiere review" in html and "<table" in html
+    custom = run_cli("preview", "--out", "p/x.html", cwd=tmp_path)
+    assert custom.code == 0 and (tmp_path / "p" / "x.html").exists()
+    assert not (tmp_path / "outbox").exists()
+    # nothing was marked: send still delivers all three
+    sent = run_cli("send", cwd=tmp_path)
+    assert "3 stories" in sent.out
+
+
+def test_preview_json_contract(tmp_path: Path, http_server: FeedServer) -> None:
+    setup(tmp_path, http_server)
+    result = run_cli("preview", "--json", "d.json", cwd=tmp_path)
+    assert result.code == 0, result.err
+    data = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert data["title"] == "Test Digest"
+    assert [s["name"] for s in data["sections"]] == ["Culture", "News", "More"]
+    item = data["sections"][0]["items"][0]
+    assert set(item) >= {"title", "link", "source", "published", "blurb"}
+    assert item["title"] == "Festival premiere review"
+    assert item["link"] == "https://a.example.org/festival"
+    assert item["source"] == "Example Feed"
+    assert item["published"].startswith("20") and "T" in item["published"]
+    assert item["blurb"] == "The festival opened with a premiere. Critics were kind to it."
+
+
+def test_fetch_and_feeds(tmp_path: Path, http_server: FeedServer) -> None:
+    url = setup(tmp_path, http_server)
+    broken = http_server.url("/missing.xml")
+    write_config(tmp_path, [url, {"url": broken, "name": "Broken Feed"}])
+    fetched = run_cli("fetch", cwd=tmp_path)
+    assert fetched.code == 0
+    assert "3 new items" in fetched.out
+    assert "Broken Feed" in fetched.err and "HTTP 404" in fetched.err
+    listing = run_cli("feeds", cwd=tmp_path)
+    assert listing.code == 0
+    lines = listing.out.strip().splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("Example Feed\t" + url) and "items: 3" in lines[0]
+    assert "last fetch: 20" in lines[0] and lines[0].endswith("ok")
+    assert lines[1].startswith("Broken Feed\t" + broken) and "error: HTTP 404" in lines[1]
+
+
+def test_fetch_revalidates_with_etag_and_sends_user_agent(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    setup(tmp_path, http_server)
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    second = run_cli("fetch", cwd=tmp_path)
+    assert "0 new items" in second.out
+    first_hit, second_hit = http_server.hits("/feed.xml")
+    assert first_hit.headers["User-Agent"].startswith("digest/")
+    assert "If-None-Match" in second_hit.headers
+    assert "If-Modified-Since" in second_hit.headers
+
+
+def test_a_failing_feed_does_not_stop_the_digest(tmp_path: Path, http_server: FeedServer) -> None:
+    url = setup(tmp_path, http_server)
+    html = http_server.serve(
+        "/page", "<!doctype html><html><body>hi</body></html>", content_type="text/html"
+    )
+    write_config(tmp_path, [url, {"url": html, "name": "Not A Feed"}])
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "not a feed: got an HTML page" in result.err
+    [msg] = outbox_messages(tmp_path / "outbox")
+    assert "Festival premiere review" in text_part(msg)
+    assert "Not A Feed" in html_part(msg) and "Not A Feed" in text_part(msg)
+
+
+def test_blurbs_prints_title_and_blurb(tmp_path: Path, http_server: FeedServer) -> None:
+    url = setup(tmp_path, http_server)
+    result = run_cli("blurbs", url, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "Festival premiere review\n  The festival opened with a premiere." in result.out
+    local = tmp_path / "local.xml"
+    local.write_text(rss(FakeItem("Only a title", "https://a.example.org/x", body="")))
+    offline = run_cli("blurbs", str(local), cwd=tmp_path)
+    assert offline.code == 0
+    assert "Only a title\n  (no blurb" in offline.out
+    missing = run_cli("blurbs", str(tmp_path / "nope.xml"), cwd=tmp_path)
+    assert missing.code == 2 and "no such feed file" in missing.err
+
+
+def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServer) -> None:
+    setup(tmp_path, http_server)
+    before = run_cli("status", cwd=tmp_path)
+    assert before.code == 0
+    assert "Next send:" in before.out and "none sent yet" in before.out
+    run_cli("send", cwd=tmp_path)
+    after = run_cli("status", cwd=tmp_path)
+    assert "3 items, to reader@example.org" in after.out
+    assert "Failing feeds: none" in after.out
+
+
+def test_prune_drops_only_old_handled_items(tmp_path: Path, http_server: FeedServer) -> None:
+    setup(tmp_path, http_server, store={"keep_days": 1})
+    run_cli("send", cwd=tmp_path)
+    # Two items age; only one has left the feed since. The other must stay, or the
+    # next fetch would find it "new" and mail it again.
+    db = sqlite3.connect(tmp_path / "digest.sqlite3")
+    db.execute(
+        "UPDATE items SET last_seen = '2020-01-01T00:00:00+00:00',"
+        " first_seen = '2020-01-01T00:00:00+00:00' WHERE link NOT LIKE '%festival'"
+    )
+    db.commit()
+    db.close()
+    http_server.serve("/feed.xml", rss(ITEMS[0], ITEMS[2], title="Example Feed"))
+    assert run_cli("fetch", cwd=tmp_path).code == 0  # garden is still carried: seen again
+    result = run_cli("prune", cwd=tmp_path)
+    assert result.code == 0
+    assert "Pruned 1 items" in result.out
+    again = run_cli("send", cwd=tmp_path)
+    assert "Nothing new" in again.out
+
+
+def test_usage_errors_exit_2_in_one_line(tmp_path: Path) -> None:
+    for args in (["frobnicate"], [], ["preview", "--bogus"]):
+        result = run_cli(*args, cwd=tmp_path)
+        assert result.code == 2, args
+        assert result.err.strip().count("\n") == 0, result.err
+        assert "Traceback" not in result.err
+
+
+def test_version() -> None:
+    result = run_cli("--version")
+    assert result.code == 0 and result.out.startswith("digest ")
