@@ -90,3 +90,41 @@ def test_failed_smtp_leaves_items_pending(
     assert rcpts == ["reader@example.org"]
     text = text_part(msg)
     assert "Festival opens" in text and "Council votes" in text
+
+
+def test_same_story_from_two_feeds_and_with_utm_appears_once(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    body = "<p>The council approved the new library on Monday. Building starts in spring.</p>"
+    one = http_server.serve(
+        "/one.xml",
+        rss(
+            FakeItem(
+                "Council approves new library",
+                "https://city.example/library?utm_source=rss",
+                body=body,
+                categories=["News"],
+            ),
+            title="Feed One",
+        ),
+    )
+    two = http_server.serve(
+        "/two.xml",
+        rss(
+            FakeItem(
+                "Council approves new library",
+                "https://city.example/library",
+                guid="other-guid",
+                body=body,
+                categories=["News"],
+            ),
+            title="Feed Two",
+        ),
+    )
+    write_config(tmp_path, [one, two])
+    assert run_cli("send", cwd=tmp_path).code == 0
+    [msg] = outbox_messages(tmp_path / "outbox")
+    text = text_part(msg)
+    assert text.count("Council approves new library") == 1
+    assert "utm_source" not in text
+    assert "Also covered by" in text

@@ -1,0 +1,112 @@
+"""The SQLite store: schema versions, pending items, marking sent in one step."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.errors import StorageError
+from digest.models import Entry, Image
+from digest.store import MIGRATIONS, SQLiteStore
+
+NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+
+
+def entry(guid: str, link: str = "", **kw: object) -> Entry:
+    values: dict[str, object] = {
+        "guid": guid,
+        "title": f"Story {guid}",
+        "link": link or f"https://a.example/{guid}",
+        "published": NOW - timedelta(hours=1),
+        "html": "<p>Text.</p>",
+    }
+    values.update(kw)
+    return Entry(**values)  # type: ignore[arg-type]
+
+
+def test_new_database_is_at_the_latest_schema(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    version = store.db.execute("PRAGMA user_version").fetchone()[0]
+    mode = store.db.execute("PRAGMA journal_mode").fetchone()[0]
+    store.close()
+    assert version == len(MIGRATIONS)
+    assert mode == "wal"
+
+
+def test_database_from_a_newer_digest_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "d.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version={len(MIGRATIONS) + 5}")
+    db.close()
+    with pytest.raises(StorageError, match="newer digest"):
+        SQLiteStore(path)
+
+
+def test_unusable_database_path_is_a_storage_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StorageError, match="cannot open database"):
+        SQLiteStore(tmp_path / "file" / "d.sqlite3")
+
+
+def test_items_are_stored_once_and_pending_until_sent(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    image = Image("https://a.example/i.jpg", 640, 480, "alt")
+    assert store.add_entries("f1", [entry("1", image=image), entry("2")], NOW) == 2
+    assert store.add_entries("f1", [entry("1"), entry("3")], NOW) == 1
+    assert store.known_guids("f1", ["1", "2", "3", "4"]) == {"1", "2", "3"}
+    pending = store.pending_items()
+    assert [i.guid for i in pending] == ["1", "2", "3"]
+    assert pending[0].image == image
+    digest_id = store.begin_digest("Subject", "tok", [pending[0].id], NOW)
+    assert store.unfinished_message_id([pending[0].id]) == "tok"
+    store.finish_digest(
+        digest_id,
+        ["a@example.org"],
+        [("b@example.org", "refused: 550")],
+        [pending[0].id],
+        [pending[1].id],
+        NOW,
+    )
+    assert [i.guid for i in store.pending_items()] == ["3"]
+    assert store.delivered_keys(["https://a.example/1", "https://a.example/2"]) == {
+        "https://a.example/1"
+    }
+    last = store.last_digest()
+    assert last is not None and last.recipients == ("a@example.org",)
+    store.close()
+
+
+def test_failed_digest_leaves_items_pending(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    store.add_entries("f1", [entry("1")], NOW)
+    [item] = store.pending_items()
+    digest_id = store.begin_digest("Subject", "tok", [item.id], NOW)
+    store.fail_digest(digest_id, [("a@example.org", "connection refused")], NOW)
+    assert [i.id for i in store.pending_items()] == [item.id]
+    assert store.last_digest() is None
+    store.close()
+
+
+def test_dates_in_the_future_are_clamped_and_missing_dates_use_first_seen(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    store.add_entries(
+        "f1",
+        [entry("future", published=NOW + timedelta(days=30)), entry("undated", published=None)],
+        NOW,
+    )
+    future, undated = store.pending_items()
+    assert future.published == NOW
+    assert undated.published == NOW and not undated.dated
+    store.close()
+
+
+def test_tracking_parameters_do_not_change_the_story_key(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    store.add_entries("f1", [entry("1", link="https://a.example/s?utm_source=rss&id=4")], NOW)
+    store.add_entries("f2", [entry("9", link="https://WWW.a.example/s/?id=4")], NOW)
+    first, second = store.pending_items()
+    assert first.key == second.key
+    store.close()
