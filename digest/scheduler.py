@@ -62,11 +62,18 @@ def fire_times(
 def latest_slot(
     expression: str, zone: ZoneInfo, now: datetime, horizon: timedelta
 ) -> datetime | None:
-    """The most recent scheduled time at or before *now*, looking back *horizon*."""
-    latest = None
-    for fire in fire_times(expression, zone, now - horizon, now):
-        latest = fire
-    return latest
+    """The most recent scheduled time at or before *now*, looking back *horizon*.
+
+    Looks back in widening windows so an every-minute schedule stays cheap.
+    """
+    window = min(horizon, timedelta(hours=1))
+    while True:
+        latest = None
+        for fire in fire_times(expression, zone, now - window, now):
+            latest = fire
+        if latest is not None or window >= horizon:
+            return latest
+        window = min(horizon, window * 24)
 
 
 def missed_send(
@@ -89,7 +96,6 @@ class Daemon:
     def __init__(self, config_path: Path, config: Config) -> None:
         self.config_path = config_path
         self.config = config
-        self.busy = threading.Semaphore(1)
         self.running = 0
         self.lock = threading.Lock()
 
