@@ -1,30 +1,36 @@
 """Blurbs: the two or three sentences an editor would pick from a story.
 
 1. ``story_paragraphs``: HTML to paragraphs of story text. Markup that is never
-   story (figure, aside, nav, footer, tables, code, link lists, elements with
-   share/related/caption classes) goes first; then text-level chrome (credits,
-   calls to action, timestamps, bylines); a "Related stories"-style heading
-   ends the story.
-2. ``rank_sentences``: TextRank-style centrality (word overlap between
-   sentences) with a prior that favours the opening and sentences sharing words
-   with the title.
-3. ``compose``: the best sentences that fit in ``limit`` characters, at most
-   three, in the article's order; only a first sentence that alone exceeds the
-   limit is shortened, at a word boundary, with an ellipsis.
+   story goes first (``chrome.drop_furniture``). Each block is read line by line
+   (``<br>`` and newlines) so that a caption, a credit or a button on its own line
+   can be told from the prose around it; lines that continue a sentence
+   (hard-wrapped text) are joined back. Text-level chrome is dropped, a block
+   that is mostly link text and no sentence is dropped, and a "Related stories"
+   heading ends the story.
+2. ``candidate_sentences``: the sentences that could stand in a blurb; each is
+   *complete* when it ends with its own punctuation and was not cut by the feed.
+3. ``rank_sentences``: TextRank-style centrality (content-word overlap between
+   sentences) weighted by a prior for the opening and for words of the title.
+4. ``compose``: the best-scoring set of at most three complete sentences that fits
+   in ``limit`` characters, in the article's order. A sentence that leans on the
+   one before it ("But …", "It …") counts for little without it. Only when no
+   sentence fits is the first one shortened, at a word boundary, with an ellipsis.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import combinations
 
 import lxml.etree
 import lxml.html
 from rapidfuzz import fuzz
 
 from digest.chrome import (
-    CHROME_CLASS,
+    drop_furniture,
     is_chrome,
     is_tail_marker,
     strip_trailing_junk,
@@ -32,31 +38,20 @@ from digest.chrome import (
 from digest.sentences import ends_sentence, split_sentences
 
 MAX_SENTENCES = 3
-INTRO_SENTENCES = 12  # blurb sentences come from the opening of the story
-CAPTION_WORDS = 12
-MIN_SHARE = 0.25  # a sentence far weaker than the best one is left out
+POOL = 12  # blurb sentences come from the opening of the story
+GRAPH = 60  # centrality is measured over this many sentences (the graph is quadratic)
+CAPTION_WORDS = 12  # a lone sentence shorter than this between prose paragraphs is a caption
+PROSE_WORDS = 25
+MIN_SHARE = 0.15  # a sentence far weaker than the best one is left out
+LEANING = 0.3  # what a sentence is worth without the one it leans on
+JOIN_AFTER_WORDS = 5  # a line this long that stops mid-sentence continues on the next
+JOIN_AFTER_SENTENCE = 8  # ... and a line this long that ends one is wrapped prose
+LINK_LIST = 0.8  # a block with this share of link text is navigation, punctuated or not
+RUN_ON = 20  # an unpunctuated text this long was cut by the feed, not left unpunctuated
+FOLLOWS = 1.2  # a sentence read right after the one before it is worth a little more
+BASE_CENTRALITY = 0.5  # a sentence sharing no word with the others keeps a third of its prior
+FULL_WORDS = 5  # a sentence shorter than this says less than a full one
 
-_DROP_TAGS = frozenset(
-    {
-        "figure",
-        "figcaption",
-        "aside",
-        "nav",
-        "footer",
-        "header",
-        "table",
-        "pre",
-        "form",
-        "blockquote",
-        "details",
-        "caption",
-        "time",
-        "sup",
-        "sub",
-        "del",
-        "s",
-    }
-)
 _BLOCK_TAGS = frozenset(
     {
         "p",
@@ -70,7 +65,6 @@ _BLOCK_TAGS = frozenset(
         "section",
         "article",
         "main",
-        "br",
         "hr",
         "h1",
         "h2",
@@ -86,16 +80,31 @@ _BLOCK_TAGS = frozenset(
 )
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "dt"})
 _SPACE = re.compile(r"\s+")
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
+_LETTER = re.compile(r"[^\W\d_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # no spaces between words
 _CJK_END = re.compile(r"[。！？｡」』）]$")
+_ASIDE = re.compile(r"^[(\[].*[)\]][.!?]?$")
+_LIST = re.compile(r"(?:\S+(?:\s\S+){0,4}\s[—–|·•]\s){3}")  # items of up to five words
+_CUT_ELLIPSIS = re.compile(r"(?<=[\w,;])\s?(?:\.{3,}|…)[”\"’'»)]*$")
 STOPWORDS = frozenset(
     """a an and are as at be been but by for from has have he her his in is it its of on or
     she that the their them they this to was were which who will with would not no into than
     then there these those what when where while also about after before over under more most
-    der die das und ist ein eine nicht mit von den dem des zu im auf für sich auch als
-    de da do dos das em um uma que para com por os as na no ao se
+    our your we you i my me us
+    der die das und ist ein eine nicht mit von den dem des zu im auf für sich auch als oder
+    de da do dos das em um uma que para com por os as na no ao se e o a
     и в не на что с по как это он она они к из у за от""".split()
+)
+# First words of a sentence that points back at the one before it.
+_LEANS = re.compile(
+    r"""^[“"‘']?(?:but|and|or|so|yet|still|however|also|instead|then|meanwhile|moreover
+        |furthermore|therefore|thus|it|its|it[’']s|he|she|they|them|his|her|their|this|that
+        |these|those|such|both|another|others|aber|doch|auch|er|dies|diese|dabei|deshalb|dann
+        |dieser|deshalb|trotzdem|mas|porém|ele|ela|eles|elas|isso|isto|essa|esse|esta|este
+        |também|но|он|она|они|это|также|поэтому)\b""",
+    re.IGNORECASE | re.VERBOSE,
 )
 
 
@@ -104,9 +113,16 @@ class Sentence:
     """A candidate sentence and where it stood."""
 
     text: str
-    position: int
+    position: int  # among the candidates, in article order
     paragraph: int
-    alone: bool  # the only sentence of its paragraph
+    complete: bool  # ends with its own punctuation and was not cut short by the feed
+
+
+@dataclass
+class _Block:
+    text: str = ""
+    linked: int = 0  # characters of link text
+    heading: bool = False
 
 
 def extract_blurb(markup: str, title: str = "", limit: int = 300) -> str:
@@ -114,84 +130,75 @@ def extract_blurb(markup: str, title: str = "", limit: int = 300) -> str:
 
     Returns "" when the item carries no story text.
     """
-    paragraphs = story_paragraphs(markup)
-    return summarize(paragraphs, title, limit)
+    return summarize(story_paragraphs(markup), title, limit)
 
 
 def summarize(paragraphs: list[str], title: str, limit: int) -> str:
-    """Pick and join the best sentences of *paragraphs* within *limit* characters."""
+    """Pick and join the best sentences of *paragraphs* within *limit* characters.
+
+    Returns "" when there is no sentence to pick.
+    """
     candidates = candidate_sentences(paragraphs, title)
     if not candidates:
         return ""
-    scores = rank_sentences(candidates, title)
-    return compose(candidates, scores, limit)
+    return compose(candidates, rank_sentences(candidates, title), limit)
+
+
+# --- HTML to story paragraphs ------------------------------------------------------------
 
 
 def story_paragraphs(markup: str) -> list[str]:
-    """The story's paragraphs, in order, with page chrome removed."""
-    if not markup or not markup.strip():
+    """The story's paragraphs, in order, with page chrome removed ([] for no text)."""
+    root = _parse(markup)
+    if root is None:
         return []
-    try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
-        return []
-    _drop_furniture(root)
+    drop_furniture(root)
     paragraphs: list[str] = []
-    for text, heading in _blocks(root):
-        text = strip_trailing_junk(_SPACE.sub(" ", text).strip())
-        if not text:
-            continue
-        if is_tail_marker(text):
-            if paragraphs:
-                break
-            continue
-        if heading or is_chrome(text):
-            continue
-        paragraphs.append(text)
+    for block in _blocks(root):
+        label = block.heading or _is_link_label(block)
+        for line in _lines(block.text):
+            if is_tail_marker(line):
+                if paragraphs:
+                    return paragraphs
+                continue
+            if not label and not is_chrome(line):
+                paragraphs.append(line)
     return paragraphs
 
 
-def _drop_furniture(root: lxml.html.HtmlElement) -> None:
-    doomed = []
-    for el in root.iter():
-        if not isinstance(el.tag, str):
-            doomed.append(el)
-            continue
-        classes = el.get("class", "")
-        furniture = el.tag in _DROP_TAGS or bool(classes and CHROME_CLASS.search(classes))
-        if furniture or (el.tag in ("ul", "ol") and _mostly_links(el)):
-            doomed.append(el)
-    for el in doomed:
-        if el.getparent() is not None:
-            el.drop_tree()
+def _parse(markup: str) -> lxml.html.HtmlElement | None:
+    if not markup or not markup.strip():
+        return None
+    try:
+        return lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return None
 
 
-def _mostly_links(el: lxml.html.HtmlElement) -> bool:
-    total = len(el.text_content().strip())
-    linked = sum(len(a.text_content().strip()) for a in el.iter("a"))
-    return total == 0 or linked / total > 0.5
-
-
-def _blocks(root: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
-    blocks: list[tuple[str, bool]] = []
-    buffer: list[str] = []
+def _blocks(root: lxml.html.HtmlElement) -> list[_Block]:
+    """The text of each block element; ``<br>`` becomes a newline inside its block."""
+    blocks: list[_Block] = []
+    current = _Block()
 
     def flush(heading: bool = False) -> None:
-        text = "".join(buffer).strip()
-        buffer.clear()
-        if text:
-            blocks.append((text, heading))
+        nonlocal current
+        if current.text.strip():
+            current.heading = heading
+            blocks.append(current)
+        current = _Block()
 
     def walk(el: lxml.html.HtmlElement) -> None:
         block = el.tag in _BLOCK_TAGS
         if block:
             flush()
-        if el.text:
-            buffer.append(el.text)
+        if el.tag == "br":
+            current.text += "\n"
+        if el.tag == "a":
+            current.linked += len(el.text_content().strip())
+        current.text += el.text or ""
         for child in el:
             walk(child)
-            if child.tail:
-                buffer.append(child.tail)
+            current.text += child.tail or ""
         if block:
             flush(heading=el.tag in _HEADINGS)
 
@@ -200,25 +207,82 @@ def _blocks(root: lxml.html.HtmlElement) -> list[tuple[str, bool]]:
     return blocks
 
 
+def _is_link_label(block: _Block) -> bool:
+    """A block that is mostly link text and no sentence: a related link, "Continue reading"."""
+    text = block.text.strip()
+    share = block.linked / len(text)
+    return share > LINK_LIST or (share > 0.5 and not ends_sentence(text))
+
+
+def _lines(text: str) -> list[str]:
+    """The block's lines, with lines that continue a sentence joined back to it."""
+    units: list[str] = []
+    for raw in text.split("\n"):
+        line = _SPACE.sub(" ", raw).strip()
+        if not line:
+            continue
+        if units and _continues(units[-1], line):
+            units[-1] += " " + line
+        else:
+            units.append(line)
+    return [u for u in (strip_trailing_junk(u) for u in units) if u]
+
+
+def _continues(previous: str, line: str) -> bool:
+    """True when *line* is the rest of *previous*'s paragraph, not a line of its own."""
+    if is_chrome(line) or is_tail_marker(line):
+        return False
+    if line[0].islower():
+        return True
+    if is_chrome(previous):
+        return False
+    words = previous.split()
+    if previous[-1] in ",;:(—–-&/" or words[-1].casefold() in STOPWORDS:
+        return True  # "Kyle Zeng," / "and the" cannot end a line of their own
+    return len(words) >= (JOIN_AFTER_SENTENCE if ends_sentence(previous) else JOIN_AFTER_WORDS)
+
+
+# --- candidate sentences ------------------------------------------------------------------
+
+
 def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
-    """Sentences that could stand in a blurb: no chrome, no title, no fragments."""
-    split = [
-        [s for s in (strip_trailing_junk(x) for x in split_sentences(p)) if s] for p in paragraphs
-    ]
-    prose = any(len(ss) >= 2 or len(_WORD.findall(p)) >= 25 for ss, p in zip(split, paragraphs))
+    """Sentences that could stand in a blurb: no chrome, no title, no captions."""
+    split = [[s for s in map(strip_trailing_junk, split_sentences(p)) if s] for p in paragraphs]
+    prose = any(len(s) >= 2 or _count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
+    last = max((i for i, s in enumerate(split) if s), default=-1)
     found: list[Sentence] = []
     for index, sentences in enumerate(split):
-        alone = len(sentences) == 1
-        for number, text in enumerate(sentences):
-            last = number == len(sentences) - 1
+        for number, raw in enumerate(sentences):
+            text = _without_title(raw, title) if not found else raw
+            if not _LETTER.search(text) or _ASIDE.match(text) or _LIST.search(text):
+                continue  # no words, "(tags, in brackets)", "a — list — of — names"
             if is_chrome(text) or _repeats_title(text, title):
                 continue
-            if last and not ends_sentence(text) and (prose or text.endswith(("…", "..."))):
-                continue  # a truncated sentence or an unpunctuated label
-            if prose and alone and len(_WORD.findall(text)) < CAPTION_WORDS:
+            if prose and len(sentences) == 1 and _count_words(text) < CAPTION_WORDS:
                 continue  # a caption or a call to action between real paragraphs
-            found.append(Sentence(text, len(found), index, alone))
+            end = number == len(sentences) - 1
+            if end and text.endswith(":") and _count_words(text) >= 4:
+                text = text[:-1].rstrip() + "."  # a lead-in to a list or code stands alone
+            complete = ends_sentence(text) and not (index == last and end and _cut(text))
+            found.append(Sentence(text, len(found), index, complete))
     return found
+
+
+def _count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def _cut(text: str) -> bool:
+    """True for a sentence the feed cut short: "… the company said it would ..."."""
+    return bool(_CUT_ELLIPSIS.search(text))
+
+
+def _without_title(text: str, title: str) -> str:
+    """*text* without the title glued to its start ("Title Body text …" in flat text)."""
+    if not title or not text.casefold().startswith(title.casefold()):
+        return text
+    rest = text[len(title) :].lstrip(" :|-–—.")
+    return rest if _count_words(rest) >= 3 and not rest[0].islower() else text
 
 
 def _repeats_title(text: str, title: str) -> bool:
@@ -234,69 +298,139 @@ def _normal(text: str) -> str:
     return " ".join(_WORD.findall(text.casefold()))
 
 
-def _terms(text: str) -> set[str]:
-    words = {w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
-    cjk = _CJK.findall(text)
-    if cjk:
-        words.update(a + b for a, b in zip(cjk, cjk[1:]))
-    return words
+# --- ranking ------------------------------------------------------------------------------
 
 
 def rank_sentences(sentences: list[Sentence], title: str) -> list[float]:
-    """Centrality of each sentence (PageRank over word overlap) with a lead/title prior."""
-    terms = [_terms(s.text) for s in sentences]
-    title_terms = _terms(title)
-    n = len(sentences)
-    paragraphs = sorted({s.paragraph for s in sentences})
-    order = {p: rank for rank, p in enumerate(paragraphs)}
+    """A score per sentence: the prior (opening, title words), raised by centrality
+    (TextRank: PageRank over shared content words) and lowered for a sentence of a
+    word or two ("Top.", "Weird!") that says little on its own."""
+    graph = sentences[:GRAPH]
+    terms = [_terms(s.text) for s in graph]
+    prior = _prior(graph, terms, _terms(title))
+    centrality = _pagerank(_overlap(terms))
+    top = max(centrality, default=0.0) or 1.0
+    scores = [
+        p * (BASE_CENTRALITY + c / top) * min(1.0, _count_words(s.text) / FULL_WORDS)
+        for s, p, c in zip(graph, prior, centrality)
+    ]
+    return scores + [0.0] * (len(sentences) - len(graph))
+
+
+def _terms(text: str) -> set[str]:
+    """Content words; for Chinese and Japanese, character pairs."""
+    words = {w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
+    cjk = _CJK.findall(text)
+    words.update(a + b for a, b in zip(cjk, cjk[1:]))
+    return words
+
+
+def _prior(sentences: list[Sentence], terms: list[set[str]], title: set[str]) -> list[float]:
+    """Favour the opening (by sentence and by paragraph) and words shared with the title."""
+    order = {p: rank for rank, p in enumerate(sorted({s.paragraph for s in sentences}))}
     prior = []
     for s, t in zip(sentences, terms):
-        overlap = len(t & title_terms) / (1 + len(title_terms)) if title_terms else 0.0
         lead = 1 / math.sqrt(1 + s.position) / (1 + order[s.paragraph])
-        prior.append(lead + overlap)
-    total = sum(prior) or 1.0
-    prior = [p / total for p in prior]
+        overlap = len(t & title) / (1 + len(title)) if title else 0.0
+        weight = lead + overlap
+        if s.text[0].islower():
+            weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
+        prior.append(weight)
+    return prior
+
+
+def _overlap(terms: list[set[str]]) -> list[list[float]]:
+    """Edge weights: shared content words, normalised by sentence length (TextRank)."""
+    n = len(terms)
     weights = [[0.0] * n for _ in range(n)]
+    sizes = [math.log(len(t) + 2) for t in terms]
     for i in range(n):
         for j in range(i + 1, n):
             shared = len(terms[i] & terms[j])
             if shared:
-                w = shared / (math.log(len(terms[i]) + 2) + math.log(len(terms[j]) + 2))
-                weights[i][j] = weights[j][i] = w
-    out = [sum(row) or 1.0 for row in weights]
-    score = prior[:]
-    for _ in range(30):
+                weights[i][j] = weights[j][i] = shared / (sizes[i] + sizes[j])
+    return weights
+
+
+def _pagerank(weights: list[list[float]], rounds: int = 30, damping: float = 0.85) -> list[float]:
+    """PageRank over the weighted, undirected sentence graph."""
+    n = len(weights)
+    out = [sum(row) for row in weights]
+    edges = [[(j, w / out[j]) for j, w in enumerate(weights[i]) if w] for i in range(n)]
+    score = [1.0 / n] * n
+    for _ in range(rounds):
         score = [
-            0.15 * prior[i]
-            + 0.85 * sum(weights[j][i] / out[j] * score[j] for j in range(n) if weights[j][i])
-            for i in range(n)
+            (1 - damping) / n + damping * sum(w * score[j] for j, w in edges[i]) for i in range(n)
         ]
-        # sentences with no neighbour keep their prior share
-        score = [
-            s if any(weights[i]) else 0.15 * prior[i] + 0.85 * prior[i] / n
-            for i, s in enumerate(score)
-        ]
-    return [s * p for s, p in zip(score, prior)]
+    return score
+
+
+# --- composing the blurb ------------------------------------------------------------------
 
 
 def compose(sentences: list[Sentence], scores: list[float], limit: int) -> str:
-    """Join the best-scoring sentences (article order) within *limit* characters."""
-    if _length([s.text for s in sentences[:MAX_SENTENCES]]) <= limit:
-        return _join([s.text for s in sentences[:MAX_SENTENCES]])
-    pool = sorted(range(min(len(sentences), INTRO_SENTENCES)), key=lambda i: -scores[i])
-    best = scores[pool[0]]
-    chosen: list[int] = []
-    for i in pool:
-        if chosen and scores[i] < MIN_SHARE * best:
-            break
-        trial = sorted([*chosen, i])
-        if _length([sentences[k].text for k in trial]) <= limit:
-            chosen = trial
-            if len(chosen) == MAX_SENTENCES:
-                break
-    if chosen:
-        return _join([sentences[k].text for k in chosen])
-    return shorten(sentences[0].text, limit)
+    """Join the best-scoring complete sentences (article order) within *limit* characters.
+
+    Falls back to the first sentence shortened with an ellipsis when none fits, and to a
+    sentence cut by the feed (ending in "…") when the item has no complete sentence.
+    """
+    pool = [s for s in sentences if s.complete][:POOL]
+    if not pool:
+        return shorten(_mark_cut(sentences[0].text), limit)
+    if len(pool) == len(sentences) <= MAX_SENTENCES and _length([s.text for s in pool]) <= limit:
+        return _join([s.text for s in pool])  # a teaser that fits whole: nothing to choose
+    floor = MIN_SHARE * max(scores[s.position] for s in pool)
+    eligible = [s for s in pool if scores[s.position] >= floor and len(s.text) <= limit]
+    chosen: tuple[Sentence, ...] = ()
+    value = 0.0
+    for candidate in _sets(eligible):
+        worths = _worths(candidate, scores)
+        if min(worths) < floor or _length([s.text for s in candidate]) > limit:
+            continue
+        if sum(worths) > value:
+            chosen, value = candidate, sum(worths)
+    if not chosen:
+        return shorten(pool[0].text, limit)
+    return _join([s.text for s in chosen])
+
+
+def _sets(pool: list[Sentence]) -> Iterator[tuple[Sentence, ...]]:
+    for size in range(1, MAX_SENTENCES + 1):
+        yield from combinations(pool, size)
+
+
+def _worths(chosen: tuple[Sentence, ...], scores: list[float]) -> list[float]:
+    """What each sentence adds to the blurb: its score, a little more when it is read
+    right after the sentence before it in the article, a fraction when it leans on a
+    sentence left out ("But …", "It …")."""
+    positions = {s.position for s in chosen}
+    worths = []
+    for s in chosen:
+        weight = 1.0
+        if s.position - 1 in positions:
+            weight = FOLLOWS
+        elif s.position > 0 and _LEANS.match(s.text):
+            weight = LEANING
+        worths.append(scores[s.position] * weight)
+    return worths
+
+
+def _mark_cut(text: str) -> str:
+    """A sentence the feed cut short, ending at its last whole word with an ellipsis."""
+    match = _CUT_ELLIPSIS.search(text)
+    if match:
+        head = text[: match.start()]
+        if not match.group().startswith(" ") and " " in head:
+            head = head[: head.rfind(" ")]  # the last word may be cut in half
+        return _end_with_ellipsis(head)
+    if ends_sentence(text):
+        return text
+    words = text.split()
+    if len(words) >= RUN_ON:
+        return _end_with_ellipsis(" ".join(words[:-1]))  # the last word may be cut in half
+    if words[-1].casefold() in STOPWORDS:
+        return _end_with_ellipsis(text)  # stops on "the", "and": cut without saying so
+    return text
 
 
 def shorten(text: str, limit: int) -> str:
@@ -304,9 +438,17 @@ def shorten(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[: limit - 1]
-    if " " in cut and not _CJK.search(cut[-20:]):
+    if " " in cut and not _UNSPACED.search(cut[-20:]):
         cut = cut[: cut.rfind(" ")]
-    return cut.rstrip(" ,;:—–-([{\"'“‘") + "…"
+    return _end_with_ellipsis(cut)
+
+
+def _end_with_ellipsis(text: str) -> str:
+    """*text* without trailing punctuation or dangling small words, then "…"."""
+    words = text.rstrip(" ,;:—–-([{\"'“‘.…").split(" ")
+    while len(words) > 1 and words[-1].casefold() in STOPWORDS:
+        words.pop()
+    return " ".join(words).rstrip(" ,;:—–-([{\"'“‘.…") + "…"
 
 
 def _join(parts: list[str]) -> str:

@@ -5,7 +5,8 @@ followed by a space and a word that does not start in lower case, unless the
 period closes a known abbreviation, an initial or a day-of-month ordinal.
 Chinese and Japanese end at ``。！？`` with or without a following space.
 Korean (``…다.`` / ``…요.``) and Kannada/Hindi (``.`` / ``।``) have no letter case,
-so any following word starts a new sentence.
+so any following word starts a new sentence; Korean also ends at ``다.`` written
+without a space before the next word.
 """
 
 from __future__ import annotations
@@ -18,22 +19,35 @@ ABBREVIATIONS = frozenset(
     mr mrs ms mx dr prof st jr sr rev gen gov sen rep col lt sgt capt cmdr hon pres
     vs v inc ltd co corp bros no nos vol vols fig figs ed eds p pp ch sec art
     jan feb mar apr jun jul aug sep sept oct nov dec approx dept est ca cf al
-    z.b bzw usw nr str hr fr dipl ing evtl ggf inkl vgl sog u.a d.h s.o
+    z.b bzw usw nr str hr fr dipl ing evtl ggf inkl vgl sog u.a d.h s.o mio mrd tsd ca
     sra srta dra av pág núm tel
     т.е т.к т.д т.п г гг ул им др проф
     """.split()
+)
+# Words before a German ordinal ("am 3. Oktober", "des 20. Jahrhunderts"): after them a
+# number with a period is an ordinal; anywhere else ("Season 2. Then") it ends a sentence.
+ORDINAL_BEFORE = frozenset(
+    """
+    am im an vom zum zur beim bis ab seit ins der die das den dem des ein eine einem einer
+    dieser diesem diesen ihr ihre ihrem seinem seiner seine nach vor zwischen jeder jedem
+    """.split()
+)
+MONTHS = re.compile(
+    r"(?:jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)", re.IGNORECASE
 )
 
 _CJK_END = "。！？｡"
 _END = re.compile(
     r"""(?:[.!?…]+|[。！？｡]+|[।॥]+)   # terminal punctuation
         [”"’'»)\]」』）]*               # closing quotes or brackets
-        (?=\s|$|(?<=[。！？｡]))        # then space or end (CJK: anything)
+        (?=\s|$|(?<=[。！？｡])          # then space or end (CJK: anything)
+          |(?<=[\uac00-\ud7a3][.!?])(?=[\uac00-\ud7a3])  # Korean: "갔다.그리고"
+          |(?<=[a-zß-ÿ]{2}[.!?])(?=[A-ZÀ-Þ][a-zß-ÿ]))  # a missing space: "hat.Ja und"
     """,
     re.VERBOSE,
 )
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _SPACE = re.compile(r"\s+")
-_TOKEN_BEFORE = re.compile(r"(\S+)$")
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？｡।॥][”\"’'»)\]」』）]*$")
 
 
@@ -68,15 +82,16 @@ def _is_boundary(text: str, start: int, punct_at: int, end: int) -> bool:
     if not following:
         return True
     punct = text[punct_at]
-    if punct in _CJK_END or punct in "।॥":
+    if punct in _CJK_END or punct in "।॥" or (punct_at and _HANGUL.match(text[punct_at - 1])):
         return True
     first = following[0]
     if first.islower() or first in ",;:":
         return False
     if punct == "." and text[punct_at:end].rstrip("”\"’'»)]」』）") == ".":
-        token = _TOKEN_BEFORE.search(text[start:punct_at])
-        word = token.group(1).lstrip("(\"'“‘«[") if token else ""
-        if _is_abbreviation(word):
+        words = text[start:punct_at].split()
+        word = words[-1].lstrip("(\"'“‘«[") if words else ""
+        before = words[-2].casefold() if len(words) > 1 else ""
+        if _is_abbreviation(word) or _is_ordinal(word, before, following):
             return False
     return True
 
@@ -88,6 +103,11 @@ def _is_abbreviation(word: str) -> bool:
         return True
     if len(word) == 1 and word.isalpha() and word.isupper():
         return True  # an initial: "J. K. Rowling"
-    if re.fullmatch(r"(?:[A-Za-zА-Яа-я]\.)+[A-Za-zА-Яа-я]", word):
-        return True  # "U.S", "e.g", "z.B"
-    return bool(re.fullmatch(r"\d{1,2}", word))  # German ordinal: "am 3. Oktober"
+    return bool(re.fullmatch(r"(?:[A-Za-zА-Яа-я]\.)+[A-Za-zА-Яа-я]", word))  # "U.S", "z.B"
+
+
+def _is_ordinal(word: str, before: str, following: str) -> bool:
+    """A German ordinal: "am 3. Oktober", "des 20. Jahrhunderts", "3. März"."""
+    if not re.fullmatch(r"\d{1,2}", word):
+        return False
+    return before in ORDINAL_BEFORE or bool(MONTHS.match(following))
