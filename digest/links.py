@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
 
 SAFE_SCHEMES = frozenset({"http", "https"})
 
@@ -25,7 +26,19 @@ TRACKING_PARAMS = frozenset(
         "ref_src",
         "amp",
         "outputtype",
+        "amp_js_v",
+        "amp_gsa",
+        "usqp",
     }
+)
+
+
+# https://example-com.cdn.ampproject.org/c/s/example.com/story and
+# https://www.google.com/amp/s/example.com/story ("/s/" marks https).
+_AMP_CACHE = re.compile(
+    r"^https?://(?:[\w-]+\.cdn\.ampproject\.org/(?:[civr]/)?|(?:www\.)?google\.[a-z.]+/amp/)"
+    r"(?P<secure>s/)?(?P<rest>[^/?#].*)$",
+    re.IGNORECASE,
 )
 
 
@@ -51,49 +64,61 @@ def absolute_url(url: str, base: str) -> str | None:
 
 
 def strip_tracking(url: str) -> str:
-    """Remove ``utm_*`` and click-id parameters, keeping everything else as it was."""
+    """Remove ``utm_*`` and click-id parameters, keeping everything else as it was
+    (order, encoding and blank values of the other parameters included)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return url
     if not parts.query:
         return url
-    kept = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
-    ]
-    return urlunsplit(parts._replace(query=urlencode(kept, doseq=True)))
+    kept = [p for p in parts.query.split("&") if p and not _is_tracking(unquote(p.split("=")[0]))]
+    return urlunsplit(parts._replace(query="&".join(kept)))
 
 
 def canonical_url(url: str) -> str:
     """One form per page, used to recognise the same story under different links.
 
-    Lower-cases scheme and host, drops ``www.``, default ports, the fragment,
-    tracking parameters, a trailing slash and AMP variants (``/amp``, ``.amp``,
-    ``amp.`` hosts, ``?amp``); sorts the remaining query.
+    Lower-cases scheme and host, treats http as https, drops ``www.``, default
+    ports, the fragment, tracking parameters, a trailing slash and AMP variants
+    (``/amp``, ``.amp``, ``amp.`` and ``m.`` hosts, ``?amp``, Google AMP cache
+    and ``google.com/amp/s/`` wrappers); sorts the remaining query.
     """
+    url = _unwrap_amp_cache(url.strip())
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
+        port = parts.port
     except ValueError:
-        return url.strip()
+        return url
     scheme = "https" if parts.scheme.lower() in SAFE_SCHEMES else parts.scheme.lower()
-    host = (parts.hostname or "").lower()
+    host = (parts.hostname or "").lower().rstrip(".")
     for prefix in ("www.", "amp.", "m."):
         if host.startswith(prefix):
             host = host[len(prefix) :]
-    port = parts.port if parts.port not in (None, 80, 443) else None
-    netloc = f"{host}:{port}" if port else host
-    path = parts.path or "/"
-    for suffix in ("/amp", "/amp/", ".amp", ".amp.html"):
-        if path.endswith(suffix) and len(path) > len(suffix):
-            path = path[: -len(suffix)] + (".html" if suffix == ".amp.html" else "")
-            break
-    if path.startswith("/amp/"):
-        path = path[4:]
-    path = path.rstrip("/") or "/"
+    netloc = f"{host}:{port}" if port not in (None, 80, 443) else host
+    path = _without_amp(parts.path or "/").rstrip("/") or "/"
     query = sorted(
         (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)
     )
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
+
+
+def _without_amp(path: str) -> str:
+    for suffix in ("/amp", "/amp/", ".amp", ".amp.html"):
+        if path.endswith(suffix) and len(path) > len(suffix):
+            return path[: -len(suffix)] + (".html" if suffix == ".amp.html" else "")
+    if path.startswith("/amp/"):
+        return path[4:]
+    return path
+
+
+def _unwrap_amp_cache(url: str) -> str:
+    """The publisher's URL behind a Google AMP cache or AMP viewer URL."""
+    match = _AMP_CACHE.match(url)
+    if not match:
+        return url
+    scheme = "https" if match.group("secure") else "http"
+    return f"{scheme}://{match.group('rest')}"
 
 
 def _is_tracking(key: str) -> bool:
