@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from digest.blurb import story_paragraphs, summarize
-from digest.cluster import cluster_items
+from digest.cluster import cluster_items, is_story_key
 from digest.config import Config
 from digest.models import Digest, DigestItem, FailedFeed, Item, Section, Source
 from digest.sections import Rules, assign_section
@@ -41,7 +41,7 @@ def make_digest(
     fresh: list[Item] = []
     oldest = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
     for item in items:
-        if (oldest and item.published < oldest) or item.key in delivered_keys:
+        if (oldest and item.published < oldest) or _told(item, delivered_keys):
             skipped.append(item.id)
         else:
             fresh.append(item)
@@ -98,6 +98,11 @@ def make_digest(
         failed_feeds=tuple(failed),
         skipped_ids=tuple(skipped),
     )
+
+
+def _told(item: Item, delivered_keys: frozenset[str]) -> bool:
+    """True when a delivered digest already told this story (a home-page link tells nothing)."""
+    return item.key in delivered_keys and is_story_key(item.key)
 
 
 def _also(group: Sequence[Item], names: Mapping[str, str]) -> tuple[Source, ...]:

@@ -1,0 +1,149 @@
+"""make_digest: stale and told stories out, one story once, sections sorted and capped."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from digest.config import Config
+from digest.models import Digest, Item
+from digest.select import Feeds, make_digest
+from tests.conftest import ROOT
+from tests.test_cluster import NOW, _feed_items, make_item
+
+A, B, C = "https://a.example/feed", "https://b.example/feed", "https://c.example/feed"
+NAMES = {A: "Feed A", B: "Feed B", C: "Feed C"}
+BODY = "<p>The council voted on Tuesday to freeze the charges. Traders welcomed it.</p>"
+
+
+def config(**digest: Any) -> Config:
+    """A config with two sections and the *digest* settings given."""
+    return Config.model_validate(
+        {
+            "feeds": [{"url": url} for url in NAMES],
+            "sections": [
+                {"name": "Culture", "categories": ["film"], "keywords": ["review"]},
+                {"name": "News", "keywords": ["council", "storm"], "sort": "newest"},
+                {"name": "Top", "keywords": ["budget"], "sort": "coverage"},
+            ],
+            "filters": {"exclude": ["sponsored"]},
+            "digest": {"max_age_days": 0, **digest},
+        }
+    )
+
+
+def digest_of(items: list[Item], **settings: Any) -> Digest:
+    delivered = settings.pop("delivered", frozenset())
+    feeds = Feeds(NAMES, settings.pop("forced", {}))
+    return make_digest(items, config(**settings), feeds, NOW, delivered)
+
+
+def numbered(items: list[Item]) -> list[Item]:
+    return [Item(**{**item.__dict__, "id": n}) for n, item in enumerate(items, 1)]
+
+
+def test_one_story_from_three_feeds_shows_once_with_the_others() -> None:
+    page = "https://b.example/news/x"
+    items = numbered(
+        [
+            make_item(
+                "Council votes to freeze waterfront parking charges", A, html="<p>Short.</p>"
+            ),
+            make_item("Council votes to freeze the waterfront parking charges", B, page, html=BODY),
+            # Another title, but the same page under another form of its URL.
+            make_item("Council freezes charges", C, "http://www.b.example/news/x/?utm_source=rss"),
+        ]
+    )
+    digest = digest_of(items)
+    [story] = digest.stories
+    assert story.source == "Feed B"  # the most text gives the best blurb
+    assert "voted on Tuesday" in story.blurb
+    assert sorted(s.name for s in story.also) == ["Feed A", "Feed C"]
+    assert all(s.link for s in story.also)
+    assert sorted(story.item_ids) == [1, 2, 3]
+    assert digest.skipped_ids == ()
+
+
+def test_example_feeds_festival_is_one_story_also_covered_by_the_other() -> None:
+    items = _feed_items(ROOT / "examples" / "feeds" / "culture.xml")
+    items += _feed_items(ROOT / "examples" / "feeds" / "news.xml", offset=100)
+    names = {"culture.xml": "Lantern Review", "news.xml": "Harbour City Ledger"}
+    digest = make_digest(items, config(), Feeds(names), NOW)
+    festival = [s for s in digest.stories if "Harbour Lights" in s.title]
+    assert len(festival) == 1
+    [other] = festival[0].also
+    assert other.name in names.values() and other.name != festival[0].source
+    assert other.link.startswith("https://")
+
+
+def test_stale_and_told_stories_are_skipped() -> None:
+    old = make_item("Storm warning for the coast", A, published=NOW - timedelta(days=9), ident=1)
+    told = make_item("Storm closes the harbour", B, link="https://b.example/s", ident=2)
+    fresh = make_item("Storm passes over the city", C, ident=3)
+    # Episodes that all link to a home page are not "told" by one delivered episode.
+    home = make_item("Council podcast: episode nine", C, link="https://c.example/", ident=4)
+    digest = digest_of(
+        [old, told, fresh, home],
+        max_age_days=7,
+        delivered=frozenset({told.key, home.key}),
+    )
+    assert [s.item_ids for s in digest.stories] == [(3,), (4,)]
+    assert sorted(digest.skipped_ids) == [1, 2]
+    assert digest_of([old], max_age_days=0).stories  # 0 = no limit
+
+
+def test_filtered_and_unmatched_items_are_skipped_when_fallback_is_null() -> None:
+    items = numbered([make_item("A sponsored council post", A), make_item("Nothing matches", B)])
+    assert [s.name for s in digest_of(items).sections] == ["More"]
+    assert digest_of(items).skipped_ids == (1,)
+    dropped = digest_of(items, fallback=None)
+    assert dropped.is_empty and sorted(dropped.skipped_ids) == [1, 2]
+
+
+def test_feed_section_and_section_order() -> None:
+    items = numbered(
+        [
+            make_item("Something else", A),
+            make_item("Council meets", B),
+            make_item("Film review", C),
+        ]
+    )
+    digest = digest_of(items, forced={A: "Podcasts"})
+    assert [s.name for s in digest.sections] == ["Culture", "News", "Podcasts"]
+
+
+def test_newest_first_and_caps_say_how_many_are_left_out() -> None:
+    items = numbered(
+        [
+            make_item(f"Council item {n}", feed, published=NOW - timedelta(hours=n))
+            for n, feed in enumerate([A, A, A, B, C])
+        ]
+    )
+    [news] = digest_of(items).sections
+    assert [s.title for s in news.items] == [f"Council item {n}" for n in range(5)]
+    [capped] = digest_of(items, max_items_per_section=2).sections
+    assert [s.title for s in capped.items] == ["Council item 0", "Council item 1"]
+    assert capped.left_out == 3
+    [per_feed] = digest_of(items, max_items_per_feed=1).sections
+    assert [s.source for s in per_feed.items] == ["Feed A", "Feed B", "Feed C"]
+    assert per_feed.left_out == 2
+    shown = {i for s in per_feed.items for i in s.item_ids}
+    assert shown | set(digest_of(items, max_items_per_feed=1).skipped_ids) == {1, 2, 3, 4, 5}
+
+
+def test_coverage_sort_puts_widely_covered_stories_first() -> None:
+    items = numbered(
+        [
+            make_item("Budget news in brief today", A, published=NOW),
+            make_item(
+                "Budget: parliament approves library fund", A, published=NOW - timedelta(hours=5)
+            ),
+            make_item(
+                "Budget: parliament approves a library fund", B, published=NOW - timedelta(hours=5)
+            ),
+        ]
+    )
+    [top] = digest_of(items).sections
+    assert top.name == "Top"
+    assert top.items[0].title.startswith("Budget: parliament") and len(top.items[0].also) == 1
+    assert top.items[1].title == "Budget news in brief today"
