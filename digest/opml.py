@@ -2,114 +2,234 @@
 
 ``import_opml`` adds feeds to config.yaml with ruamel.yaml's round-trip mode,
 so the file keeps its comments and layout; OPML folders become sections.
+Feeds already in the config (compared in canonical form, so ``http://`` and
+``https://``, ``www.`` or a trailing slash make no difference) are skipped.
+``export_opml`` writes OPML 2.0 that ``import_opml`` reads back unchanged.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import quoteattr
+from typing import Any
 
 import lxml.etree
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.representer import RoundTripRepresenter
 
-from digest.config import Config, load_config
+from digest.config import Config, feed_location, load_config, parse_config
 from digest.errors import ConfigError, UsageError
+from digest.links import canonical_url
+
+log = logging.getLogger(__name__)
+
+_FEED_SCHEME = re.compile(r"^feed:(?://)?", re.IGNORECASE)
 
 
-def read_opml(path: Path) -> list[tuple[str, str, str | None]]:
-    """(url, title, folder) for every feed outline in an OPML file."""
+@dataclass(frozen=True)
+class OpmlFeed:
+    """One feed outline of an OPML file."""
+
+    url: str
+    title: str = ""
+    folder: str | None = None
+
+
+def read_opml(path: Path) -> list[OpmlFeed]:
+    """Every feed outline (one with an ``xmlUrl``) in the OPML file at *path*.
+
+    A feed's folder is the title of the nearest enclosing outline that is not
+    a feed. Raises UsageError, with a one-line message, when the file cannot
+    be read or is not OPML.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read OPML file {path}: {exc.strerror or exc}") from None
+    return parse_opml(data, str(path))
+
+
+def parse_opml(data: bytes, name: str = "OPML") -> list[OpmlFeed]:
+    """Feed outlines of an OPML document; *name* labels error messages."""
     parser = lxml.etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
     try:
-        root = lxml.etree.parse(str(path), parser).getroot()
-    except OSError:
-        raise UsageError(f"cannot read OPML file {path}") from None
+        root = lxml.etree.fromstring(data, parser)
     except lxml.etree.XMLSyntaxError as exc:
-        raise UsageError(f"{path} is not valid OPML: {exc}") from None
+        raise UsageError(f"{name} is not valid OPML: {_one_line(exc.msg or str(exc))}") from None
+    if root is None or _local(root.tag) != "opml":
+        found = _local(root.tag) if root is not None else "nothing"
+        raise UsageError(f"{name} is not OPML (its root element is <{found}>, not <opml>)")
     feeds = []
-    for outline in root.iter("outline"):
-        url = outline.get("xmlUrl")
-        if not url:
-            continue
-        parent = outline.getparent()
-        folder = None
-        if parent is not None and parent.tag == "outline" and not parent.get("xmlUrl"):
-            folder = parent.get("title") or parent.get("text")
-        feeds.append(
-            (url.strip(), (outline.get("title") or outline.get("text") or "").strip(), folder)
-        )
+    for outline in root.iter("{*}outline"):
+        url = _feed_url(outline.get("xmlUrl") or outline.get("xmlurl") or "")
+        if url:
+            title = outline.get("title") or outline.get("text") or ""
+            feeds.append(OpmlFeed(url, _one_line(title), _folder(outline)))
     return feeds
 
 
 def import_opml(config_path: Path, opml_path: Path) -> int:
-    """Add the OPML's feeds (not already present) to config.yaml; returns how many."""
+    """Add the OPML's feeds that are not there yet to config.yaml; returns how many.
+
+    Comments and layout of config.yaml survive. The new file is validated
+    before it replaces the old one, so a failed import leaves it untouched.
+    Raises UsageError for a bad OPML file, ConfigError for a bad config.
+    """
     config = load_config(config_path)
-    yaml = YAML()
-    yaml.preserve_quotes = True
+    opml = read_opml(opml_path)
+    yaml = _round_trip(config_path)
     try:
         data = yaml.load(config_path.read_text(encoding="utf-8"))
     except (OSError, YAMLError) as exc:
         raise ConfigError(f"cannot edit {config_path}: {exc}") from None
-    present = {f.url for f in config.feeds}
-    feeds: CommentedSeq = data.setdefault("feeds", CommentedSeq())
-    sections: CommentedSeq = data.setdefault("sections", CommentedSeq())
-    names = {s["name"] for s in sections}
-    added = 0
-    for url, title, folder in read_opml(opml_path):
-        if url in present:
+    present = {_same_feed(f.url, config.folder) for f in config.feeds}
+    added = skipped = 0
+    for feed in opml:
+        if not _importable(feed.url):
+            log.warning("skipped %s: not an http(s) or file URL", feed.url)
             continue
-        entry = CommentedMap(url=url)
-        if title:
-            entry["name"] = title
-        if folder:
-            entry["section"] = folder
-            if folder not in names:
-                sections.append(CommentedMap(name=folder))
-                names.add(folder)
-        feeds.append(entry)
-        present.add(url)
+        if _same_feed(feed.url, config.folder) in present:
+            skipped += 1
+            continue
+        present.add(_same_feed(feed.url, config.folder))
+        _add_feed(data, feed)
         added += 1
-    buffer = io.StringIO()
-    yaml.dump(data, buffer)
-    temporary = config_path.with_name(config_path.name + ".tmp")
-    temporary.write_text(buffer.getvalue(), encoding="utf-8")
-    try:
-        load_config(temporary)  # never leave an invalid config behind
-    except ConfigError:
-        temporary.unlink()
-        raise
-    temporary.replace(config_path)
+    if skipped:
+        log.info("skipped %d feeds already in %s", skipped, config_path)
+    if added:
+        _save(yaml, data, config_path)
     return added
 
 
 def export_opml(config: Config) -> str:
-    """The configured feeds as OPML 2.0, grouped by their forced section."""
-    groups: dict[str | None, list[str]] = {}
+    """The configured feeds as an OPML 2.0 document, in folders by their ``section``."""
+    root = lxml.etree.Element("opml", version="2.0")
+    head = lxml.etree.SubElement(root, "head")
+    lxml.etree.SubElement(head, "title").text = _xml_text(config.title)
+    body = lxml.etree.SubElement(root, "body")
+    folders: dict[str, Any] = {}
     for feed in config.feeds:
-        line = (
-            f'    <outline type="rss" text={quoteattr(feed.name or feed.url)}'
-            f" xmlUrl={quoteattr(feed.url)}/>"
-        )
-        groups.setdefault(feed.section, []).append(line)
-    body = []
-    for section, lines in groups.items():
-        if section:
-            body.append(f"  <outline text={quoteattr(section)}>")
-            body += lines
-            body.append("  </outline>")
-        else:
-            body += [line[2:] for line in lines]
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">\n'
-        f"  <head><title>{_escape(config.title)}</title></head>\n  <body>\n"
-        + "\n".join("  " + line for line in body)
-        + "\n  </body>\n</opml>\n"
-    )
+        parent = body
+        if feed.section:
+            if feed.section not in folders:
+                label = _xml_text(feed.section)
+                folders[feed.section] = lxml.etree.SubElement(
+                    body, "outline", text=label, title=label
+                )
+            parent = folders[feed.section]
+        label = _xml_text(feed.name or feed.url)
+        attributes = {"type": "rss", "text": label, "title": label, "xmlUrl": feed.url}
+        lxml.etree.SubElement(parent, "outline", attributes)
+    lxml.etree.indent(root, space="  ")
+    xml = lxml.etree.tostring(root, encoding="UTF-8", xml_declaration=True, pretty_print=True)
+    text = xml.decode("utf-8").replace("<?xml version='1.0' encoding='UTF-8'?>", _DECLARATION)
+    return text if text.endswith("\n") else text + "\n"
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def _add_feed(data: Any, feed: OpmlFeed) -> None:
+    """Append *feed* to the loaded config, and its folder to the sections."""
+    entry = CommentedMap(url=feed.url)
+    if feed.title and feed.title != feed.url:
+        entry["name"] = feed.title
+    if feed.folder:
+        entry["section"] = feed.folder
+        if data.get("sections") is None:
+            data["sections"] = CommentedSeq()
+        if feed.folder not in {s.get("name") for s in data["sections"]}:
+            data["sections"].append(CommentedMap(name=feed.folder))
+    if data.get("feeds") is None:
+        data["feeds"] = CommentedSeq()
+    data["feeds"].append(entry)
+
+
+def _save(yaml: YAML, data: Any, config_path: Path) -> None:
+    """Validate *data* as config.yaml, then write it in place atomically."""
+    buffer = io.StringIO()
+    yaml.dump(data, buffer)
+    text = buffer.getvalue()
+    parse_config(YAML(typ="safe", pure=True).load(text), config_path.resolve())
+    temporary = config_path.with_name(config_path.name + ".tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        shutil.copymode(config_path, temporary)
+        temporary.replace(config_path)
+    except OSError as exc:
+        temporary.unlink(missing_ok=True)
+        raise ConfigError(f"cannot write {config_path}: {exc.strerror or exc}") from None
+
+
+def _round_trip(config_path: Path) -> YAML:
+    """A ruamel.yaml round-tripper that writes lists indented as the file has them."""
+    yaml = YAML()
+    yaml.preserve_quotes = True
+    yaml.width = 4096  # never re-wrap a long line
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    match = re.search(r"^[\w-]+:[ \t]*(?:#.*)?\n(?:[ \t]*#.*\n)*( *)- ", text, re.MULTILINE)
+    offset = len(match.group(1)) if match else 0
+    yaml.indent(mapping=2, sequence=offset + 2, offset=offset)
+    if re.search(r":[ \t]+null\b", text):  # keep writing `key: null` where the file does
+        yaml.Representer = _NullRepresenter
+    return yaml
+
+
+class _NullRepresenter(RoundTripRepresenter):
+    """Writes None as ``null`` rather than as nothing."""
+
+    def represent_none(self, data: Any) -> Any:
+        return self.represent_scalar("tag:yaml.org,2002:null", "null")
+
+
+_NullRepresenter.add_representer(type(None), _NullRepresenter.represent_none)
+
+
+def _same_feed(url: str, folder: Path) -> str:
+    """A form of a feed URL in which the same feed always looks the same."""
+    return canonical_url(feed_location(url.strip(), folder))
+
+
+def _importable(url: str) -> bool:
+    return re.match(r"^(https?|file):", url, re.IGNORECASE) is not None or "://" not in url
+
+
+def _feed_url(url: str) -> str:
+    """The http(s) URL of an ``xmlUrl``: ``feed://`` and ``feed:https://`` unwrapped."""
+    url = url.strip()
+    if _FEED_SCHEME.match(url):
+        rest = _FEED_SCHEME.sub("", url)
+        url = rest if re.match(r"^https?://", rest, re.IGNORECASE) else "http://" + rest
+    return url
+
+
+def _folder(outline: Any) -> str | None:
+    for parent in outline.iterancestors("{*}outline"):
+        if not (parent.get("xmlUrl") or parent.get("xmlurl")):
+            name = _one_line(parent.get("title") or parent.get("text") or "")
+            return name or None
+    return None
+
+
+def _local(tag: Any) -> str:
+    return str(tag).rsplit("}", 1)[-1] if isinstance(tag, str) else str(tag)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _xml_text(text: str) -> str:
+    """*text* without the control characters XML 1.0 cannot carry."""
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", text)

@@ -1,0 +1,176 @@
+"""OPML in and out through the real entry point: comments survive, duplicates
+are skipped, a broken file is one line on stderr, export round-trips."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import lxml.etree
+import pytest
+
+from digest.config import load_config
+from digest.errors import UsageError
+from digest.opml import OpmlFeed, parse_opml
+from tests.conftest import HERE, ROOT, run_cli, write_config
+
+OPML = HERE / "opml"
+EXISTING = "https://feeds.example.org/ars/index"
+NEW = {
+    "https://krebs.example.com/feed/": ("Krebs & friends", "Security"),
+    "http://lwn.example.net/headlines/rss": ("LWN headlines", "Tech"),
+    "https://film.example.org/rss.xml": ("Film Weekly", "Culture"),
+    "https://loose.example.org/atom.xml": ("Loose feed", None),
+}
+COMMENTS = [
+    "# My digest: comments must survive an import.",
+    "# the feeds I read",
+    "# inline comment on the title",
+]
+
+
+def commented_config(folder: Path) -> Path:
+    """write_config's file with a comment at the top, above feeds, and inline."""
+    path = write_config(folder, [{"url": EXISTING, "name": "Ars"}])
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("title: Test Digest", "title: Test Digest  # inline comment on the title")
+    text = text.replace("feeds:", "# the feeds I read\nfeeds:")
+    path.write_text(COMMENTS[0] + "\n" + text, encoding="utf-8")
+    return path
+
+
+def test_import_adds_feeds_with_folders_as_sections_and_keeps_comments(tmp_path: Path) -> None:
+    path = commented_config(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    result = run_cli("import", OPML / "subscriptions.opml", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert result.out.strip() == f"Added {len(NEW)} feeds to config.yaml."
+    after = path.read_text(encoding="utf-8")
+    for comment in COMMENTS:
+        assert comment in after
+    # Nothing that was there is lost: the old text comes first, unchanged line by line.
+    assert [line for line in before.splitlines() if line not in after.splitlines()] == []
+    config = load_config(path)  # still valid
+    feeds = {f.url: (f.name, f.section) for f in config.feeds}
+    assert feeds == {EXISTING: ("Ars", None), **NEW}
+    sections = [s.name for s in config.sections]
+    assert sections == ["Culture", "News", "Tech", "Security"]  # Culture was there already
+    again = run_cli("import", OPML / "subscriptions.opml", cwd=tmp_path)
+    assert again.code == 0 and again.out.strip() == "Added 0 feeds to config.yaml."
+    assert path.read_text(encoding="utf-8") == after
+
+
+def test_import_keeps_the_shipped_config_layout(tmp_path: Path) -> None:
+    shutil.copy(ROOT / "config.yaml", tmp_path / "config.yaml")
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    before = (tmp_path / "config.yaml").read_text(encoding="utf-8").splitlines()
+    result = run_cli("import", OPML / "subscriptions.opml", cwd=tmp_path)
+    assert result.code == 0, result.err
+    after = (tmp_path / "config.yaml").read_text(encoding="utf-8").splitlines()
+    removed = [line for line in before if line not in after]
+    assert removed == []  # every line, comment, null and indent kept
+    added = [line for line in after if line not in before]
+    assert "  - url: https://film.example.org/rss.xml" in added  # indented as the file is
+    load_config(tmp_path / "config.yaml")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("broken.opml", "broken.opml is not valid OPML: "),
+        ("not_opml.xml", "not_opml.xml is not OPML (its root element is <rss>, not <opml>)"),
+        ("missing.opml", "cannot read OPML file "),
+    ],
+)
+def test_import_of_a_bad_file_is_one_line_and_changes_nothing(
+    tmp_path: Path, name: str, message: str
+) -> None:
+    path = commented_config(tmp_path)
+    before = path.read_text(encoding="utf-8")
+    result = run_cli("import", OPML / name, cwd=tmp_path)
+    assert result.code == 2
+    assert result.err.startswith("digest: error: ") and message in result.err
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_export_writes_opml_2_to_stdout_or_a_file(tmp_path: Path) -> None:
+    feeds = [
+        {"url": "https://one.example.org/feed", "name": "One & Only <1>"},
+        {"url": "https://two.example.org/feed", "section": "News"},
+    ]
+    write_config(tmp_path, feeds)
+    result = run_cli("export", cwd=tmp_path)
+    assert result.code == 0, result.err
+    root = lxml.etree.fromstring(result.out.encode("utf-8"))
+    assert root.tag == "opml" and root.get("version") == "2.0"
+    assert root.findtext("head/title") == "Test Digest"
+    [loose] = root.findall("body/outline[@xmlUrl]")
+    assert (loose.get("text"), loose.get("type")) == ("One & Only <1>", "rss")
+    [folder] = root.findall("body/outline[@text='News']")
+    assert [o.get("xmlUrl") for o in folder] == ["https://two.example.org/feed"]
+    for outline in root.iter("outline"):
+        assert outline.get("text")  # required by OPML 2.0
+    out = tmp_path / "subs.opml"
+    written = run_cli("export", "--out", out, cwd=tmp_path)
+    assert written.code == 0 and out.read_text(encoding="utf-8") == result.out
+
+
+def test_export_round_trips_through_import(tmp_path: Path) -> None:
+    source, target = tmp_path / "a", tmp_path / "b"
+    source.mkdir()
+    target.mkdir()
+    write_config(
+        source, [EXISTING, *({"url": u, "name": n, "section": s} for u, (n, s) in NEW.items())]
+    )
+    exported = run_cli("export", "--out", tmp_path / "out.opml", cwd=source)
+    assert exported.code == 0, exported.err
+    write_config(target, ["https://other.example.org/feed"])
+    imported = run_cli("import", tmp_path / "out.opml", cwd=target)
+    assert imported.code == 0, imported.err
+    assert imported.out.strip() == f"Added {len(NEW) + 1} feeds to config.yaml."
+    original = {(f.url, f.name, f.section) for f in load_config(source / "config.yaml").feeds}
+    copied = {(f.url, f.name, f.section) for f in load_config(target / "config.yaml").feeds}
+    assert original <= copied
+
+
+@pytest.mark.parametrize(
+    ("xml", "feeds"),
+    [
+        (
+            '<opml version="1.0"><body>'
+            '<outline text="T" xmlUrl=" https://e.org/f "/></body></opml>',
+            [OpmlFeed("https://e.org/f", "T")],
+        ),
+        (  # lower-case attribute some readers write; title beats text
+            '<opml><body><outline title="A" text="B" xmlurl="https://e.org/f"/></body></opml>',
+            [OpmlFeed("https://e.org/f", "A")],
+        ),
+        (  # nearest folder; a feed outline with children is not a folder
+            '<opml><body><outline text="Outer"><outline title="Inner">'
+            '<outline text="F" xmlUrl="https://e.org/f"><outline text="G" xmlUrl="https://e.org/g"/>'
+            "</outline></outline></outline></body></opml>",
+            [OpmlFeed("https://e.org/f", "F", "Inner"), OpmlFeed("https://e.org/g", "G", "Inner")],
+        ),
+        (
+            '<opml><body><outline text="x" xmlUrl="feed:https://e.org/f"/>'
+            '<outline text="y" xmlUrl="feed://e.org/g"/><outline text="bookmark"/></body></opml>',
+            [OpmlFeed("https://e.org/f", "x"), OpmlFeed("http://e.org/g", "y")],
+        ),
+        ('<opml version="2.0"><head/><body/></opml>', []),
+    ],
+)
+def test_parse_opml(xml: str, feeds: list[OpmlFeed]) -> None:
+    assert parse_opml(xml.encode("utf-8")) == feeds
+
+
+def test_parse_opml_refuses_entities() -> None:
+    xml = (
+        b'<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<opml><body><outline text="&x;" xmlUrl="https://e.org/f"/></body></opml>'
+    )
+    try:
+        feeds = parse_opml(xml)
+    except UsageError:
+        return
+    assert "root:" not in feeds[0].title
