@@ -3,6 +3,36 @@
 Only structural and text tags are kept, so the blurb extractor can still tell
 a figure caption or an aside from the story; every URL is made absolute
 against the entry's base and must be http(s) (links may also be mailto).
+Code points that HTML and XML forbid (C0/C1 controls, lone surrogates,
+noncharacters) are removed from markup and text alike: one NUL in a title
+would otherwise make lxml refuse the whole digest.
+
+Why nh3 alone, with feedparser's sanitiser switched off
+-------------------------------------------------------
+nh3 (Rust's ammonia on html5ever) parses HTML the way a browser does and
+keeps only what the allow-list below names, so its output is safe for *any*
+input, including feedparser's output: running feedparser's sanitiser first
+cannot make the result safer, only slower. It is also stricter: feedparser
+keeps ``style`` (with a CSS filter), SVG and MathML, and parses with sgmllib,
+whose idea of where a tag ends differs from a browser's; here ``style``, SVG
+and MathML never survive and script-like elements lose their content too.
+Measured on the 78 files of ../shared/corpus (nh3 0.3.8, bleach 6.4.0,
+feedparser 6.0.14, CPython 3.11, one core; median of 5 runs):
+
+* nh3 vs bleach, same allow-list, 100 items (203 kB of item HTML spread over
+  the corpus): nh3 4.6 ms (0.05 ms an item), bleach 81.7 ms (0.8 ms an
+  item): nh3 is about 18x faster. bleach is also deprecated upstream.
+* feedparser with its sanitiser and URI resolver on: 1,373 ms for the whole
+  corpus; off: 793 ms. The sanitiser is 40% of feedparser's time.
+* nh3(feedparser-sanitised) vs nh3(raw), every entry of the corpus: the text
+  is identical in all of them; 296 differ in markup only (attribute order,
+  entity spelling, whitespace), and in none does nh3 alone keep a tag or an
+  attribute that feedparser's pass would have removed.
+
+The tests in tests/test_sanitize.py, tests/test_hostile.py and
+tests/test_fuzz.py check the rule itself: no script, iframe, object, embed,
+form, svg, math, base, link or meta; no ``on*`` or ``style`` attribute; no
+URL but http(s) and mailto.
 """
 
 from __future__ import annotations
@@ -109,10 +139,34 @@ DROP_WITH_CONTENT = frozenset(
 )
 
 
+# Code points HTML and XML forbid: C0 controls but tab, newline and carriage return; DEL and
+# the C1 controls; lone surrogates; the noncharacters U+FDD0-U+FDEF and U+xFFFE/U+xFFFF.
+FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
+
+
+def without_forbidden(text: str) -> str:
+    """*text* without the code points HTML and XML forbid (controls, surrogates, nonchars)."""
+    return FORBIDDEN.sub("", text)
+
+
 def sanitize_html(markup: str, base: str = "") -> str:
-    """Return *markup* with only allowed tags and absolute http(s)/mailto URLs."""
+    """Return *markup* with only allowed tags and absolute http(s)/mailto URLs.
+
+    Character references to forbidden code points (``&#1;``) are decoded by nh3,
+    so the result is cleaned of them as well as the input.
+    """
     if not markup:
         return ""
+    return without_forbidden(_clean(without_forbidden(markup), base))
+
+
+def _clean(markup: str, base: str) -> str:
     return nh3.clean(
         markup,
         tags=set(TAGS),
@@ -140,7 +194,7 @@ def _filter_attribute(base: str, tag: str, attribute: str, value: str) -> str | 
 
 def text_to_html(text: str) -> str:
     """Plain text as escaped paragraphs, one per blank-line-separated block."""
-    blocks = [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip()]
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", without_forbidden(text)) if b.strip()]
     return "".join(f"<p>{html_lib.escape(b)}</p>" for b in blocks)
 
 
@@ -150,10 +204,12 @@ _SPACE = re.compile(r"\s+")
 
 def html_to_text(markup: str) -> str:
     """Strip tags and entities from a short HTML string (a title), collapse spaces."""
-    cleaned = nh3.clean(markup, tags=set(), clean_content_tags=set(DROP_WITH_CONTENT))
-    return _SPACE.sub(" ", html_lib.unescape(_TAG.sub(" ", cleaned))).strip()
+    cleaned = nh3.clean(
+        without_forbidden(markup), tags=set(), clean_content_tags=set(DROP_WITH_CONTENT)
+    )
+    return plain(html_lib.unescape(_TAG.sub(" ", cleaned)))
 
 
 def plain(text: str) -> str:
-    """Collapse whitespace of a text value."""
-    return _SPACE.sub(" ", text).strip()
+    """Collapse whitespace of a text value and drop the code points HTML and XML forbid."""
+    return _SPACE.sub(" ", without_forbidden(text)).strip()

