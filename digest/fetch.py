@@ -134,6 +134,8 @@ async def _result(url: str, response: httpx.Response, max_bytes: int) -> FetchRe
     history = [r.status_code for r in response.history]
     moved = str(response.url) if history and all(s in (301, 308) for s in history) else None
     status = response.status_code
+    if status == 304 or status >= 400:
+        await _drain(response)
     if status == 304:
         return FetchResult(
             url,
@@ -173,6 +175,20 @@ async def _result(url: str, response: httpx.Response, max_bytes: int) -> FetchRe
         last_modified=response.headers.get("last-modified"),
         new_url=moved,
     )
+
+
+async def _drain(response: httpx.Response, limit: int = 65_536) -> None:
+    """Read a short body to its end, so the connection goes back to the pool.
+
+    httpx closes a connection whose response was not read to the end; without
+    this every 304 would cost a new TCP (and TLS) connection. A long error
+    page is left unread: closing is cheaper than downloading it.
+    """
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > limit:
+            return
 
 
 def _read_file(url: str, max_bytes: int) -> FetchResult:
