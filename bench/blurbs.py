@@ -9,6 +9,10 @@ Prints one table: items, % with a blurb, % ending at a sentence end, % over the 
 The bar (issue 3): 0 % chrome, 0 % over the limit, >= 95 % ending at a sentence end,
 median under 5 ms.
 
+"sentence end %" counts every blurb; "… where the text has one %" counts only items
+whose own text has a sentence end at all: a podcast one-liner without a final period
+or a description the publisher cut mid-sentence cannot give a blurb that ends on one.
+
 The chrome patterns below are kept here on purpose, written independently of
 ``digest/chrome.py``: a blurb that slips past the product's own patterns should
 still be caught by a second pair of eyes.
@@ -17,6 +21,7 @@ still be caught by a second pair of eyes.
 from __future__ import annotations
 
 import argparse
+import html
 import re
 import statistics
 import sys
@@ -68,6 +73,9 @@ CHROME_PATTERNS = [
 ]
 CHROME = [re.compile(p, re.IGNORECASE) for p in CHROME_PATTERNS]
 SENTENCE_END = re.compile(r"[.!?。！？｡।॥][”\"’'»)\]」』）]*$")
+# A sentence end inside a text: terminal punctuation (not an ellipsis) before a space or the end.
+HAS_SENTENCE_END = re.compile(r"(?<![.…])[.!?。！？｡।॥](?![.…])[”\"’'»)\]」』）]*(?:\s|$)")
+TAG = re.compile(r"<[^>]*>")
 WORDS = re.compile(r"\w+")
 
 
@@ -77,6 +85,7 @@ class Tally:
 
     items: int = 0
     blurbs: list[str] = field(default_factory=list)
+    ended: list[bool] = field(default_factory=list)  # the item's own text has a sentence end
     titles: list[str] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
 
@@ -101,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     for tally in groups.values():
         every.items += tally.items
         every.blurbs += tally.blurbs
+        every.ended += tally.ended
         every.titles += tally.titles
         every.seconds += tally.seconds
     groups["all"] = every
@@ -134,6 +144,9 @@ def run_group(files: list[Path], not_feeds: list[str], args: argparse.Namespace)
             tally.seconds.append(time.perf_counter() - start)
             tally.items += 1
             tally.blurbs.append(blurb)
+            tally.ended.append(
+                bool(HAS_SENTENCE_END.search(html.unescape(TAG.sub(" ", entry.html))))
+            )
             tally.titles.append(entry.title)
             if show or (args.chrome and has_chrome(blurb)):
                 print(f"- {entry.title}\n  {blurb or '(no blurb)'}  [{len(blurb)}]")
@@ -161,6 +174,7 @@ def print_table(groups: dict[str, Tally]) -> None:
         "items",
         "blurb %",
         "sentence end %",
+        "… where the text has one %",
         "over limit %",
         "chrome %",
         "= title %",
@@ -171,6 +185,7 @@ def print_table(groups: dict[str, Tally]) -> None:
     rows = [head]
     for name, t in groups.items():
         made = [b for b in t.blurbs if b]
+        endable = [b for b, e in zip(t.blurbs, t.ended) if b and e]
         ms = sorted(s * 1000 for s in t.seconds) or [0.0]
         rows.append(
             (
@@ -178,6 +193,7 @@ def print_table(groups: dict[str, Tally]) -> None:
                 str(t.items),
                 percent(len(made), t.items),
                 percent(sum(bool(SENTENCE_END.search(b)) for b in made), len(made)),
+                percent(sum(bool(SENTENCE_END.search(b)) for b in endable), len(endable)),
                 percent(sum(len(b) > LIMIT for b in made), len(made)),
                 percent(sum(has_chrome(b) for b in made), len(made)),
                 percent(sum(same_as_title(b, x) for b, x in zip(t.blurbs, t.titles)), len(made)),

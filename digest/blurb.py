@@ -44,12 +44,12 @@ CAPTION_WORDS = 12  # a lone sentence shorter than this between prose paragraphs
 PROSE_WORDS = 25
 MIN_SHARE = 0.15  # a sentence far weaker than the best one is left out
 LEANING = 0.3  # what a sentence is worth without the one it leans on
-JOIN_AFTER_WORDS = 5  # a line this long that stops mid-sentence continues on the next
+JOIN_AFTER_WORDS = 8  # a line this long that stops mid-sentence continues on the next
 JOIN_AFTER_SENTENCE = 8  # ... and a line this long that ends one is wrapped prose
 LINK_LIST = 0.8  # a block with this share of link text is navigation, punctuated or not
-RUN_ON = 20  # an unpunctuated text this long was cut by the feed, not left unpunctuated
 FOLLOWS = 1.2  # a sentence read right after the one before it is worth a little more
 BASE_CENTRALITY = 0.5  # a sentence sharing no word with the others keeps a third of its prior
+RANK_ROUNDS = 30  # PageRank settles in far fewer on a few dozen sentences
 FULL_WORDS = 5  # a sentence shorter than this says less than a full one
 
 _BLOCK_TAGS = frozenset(
@@ -80,6 +80,8 @@ _BLOCK_TAGS = frozenset(
 )
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "dt"})
 _SPACE = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"[^\S\n]*\n[^\S\n]*\n\s*")
+_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
 _LETTER = re.compile(r"[^\W\d_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -94,8 +96,12 @@ STOPWORDS = frozenset(
     then there these those what when where while also about after before over under more most
     our your we you i my me us
     der die das und ist ein eine nicht mit von den dem des zu im auf für sich auch als oder
-    de da do dos das em um uma que para com por os as na no ao se e o a
+    de da do dos das em um uma que para com por os as na no ao se e o a pelo pela pelos pelas
     и в не на что с по как это он она они к из у за от""".split()
+)
+_NEEDS_WHAT_FOLLOWS = frozenset(
+    "following follows include includes including below these here example examples steps"
+    " like such namely folgt folgende folgenden sind seguinte seguintes são следующее".split()
 )
 # First words of a sentence that points back at the one before it.
 _LEANS = re.compile(
@@ -195,16 +201,24 @@ def _blocks(root: lxml.html.HtmlElement) -> list[_Block]:
             current.text += "\n"
         if el.tag == "a":
             current.linked += len(el.text_content().strip())
-        current.text += el.text or ""
+        current.text += _source_text(el.text)
         for child in el:
             walk(child)
-            current.text += child.tail or ""
+            current.text += _source_text(child.tail)
         if block:
             flush(heading=el.tag in _HEADINGS)
 
     walk(root)
     flush()
     return blocks
+
+
+def _source_text(text: str | None) -> str:
+    """Text as HTML reads it: a newline is a space, but a blank line still parts
+    paragraphs (plain-text descriptions, flat captured pages)."""
+    if not text:
+        return ""
+    return _NEWLINE.sub(" ", _BLANK_LINE.sub("\n\n", text))
 
 
 def _is_link_label(block: _Block) -> bool:
@@ -215,20 +229,27 @@ def _is_link_label(block: _Block) -> bool:
 
 
 def _lines(text: str) -> list[str]:
-    """The block's lines, with lines that continue a sentence joined back to it."""
+    """The block's lines, with lines that continue a sentence joined back to it.
+
+    A blank line (``<br><br>``) separates paragraphs: only a line that plainly goes on
+    with the sentence before it (lower-case start, a dangling comma) is joined across it.
+    """
     units: list[str] = []
+    blank = False
     for raw in text.split("\n"):
         line = _SPACE.sub(" ", raw).strip()
         if not line:
+            blank = True
             continue
-        if units and _continues(units[-1], line):
+        if units and _continues(units[-1], line, across_blank=blank):
             units[-1] += " " + line
         else:
             units.append(line)
+        blank = False
     return [u for u in (strip_trailing_junk(u) for u in units) if u]
 
 
-def _continues(previous: str, line: str) -> bool:
+def _continues(previous: str, line: str, across_blank: bool = False) -> bool:
     """True when *line* is the rest of *previous*'s paragraph, not a line of its own."""
     if is_chrome(line) or is_tail_marker(line):
         return False
@@ -237,8 +258,10 @@ def _continues(previous: str, line: str) -> bool:
     if is_chrome(previous):
         return False
     words = previous.split()
-    if previous[-1] in ",;:(—–-&/" or words[-1].casefold() in STOPWORDS:
+    if previous[-1] in ",;(—–-&/" or words[-1].casefold() in STOPWORDS:
         return True  # "Kyle Zeng," / "and the" cannot end a line of their own
+    if across_blank:
+        return False
     return len(words) >= (JOIN_AFTER_SENTENCE if ends_sentence(previous) else JOIN_AFTER_WORDS)
 
 
@@ -247,25 +270,49 @@ def _continues(previous: str, line: str) -> bool:
 
 def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
     """Sentences that could stand in a blurb: no chrome, no title, no captions."""
-    split = [[s for s in map(strip_trailing_junk, split_sentences(p)) if s] for p in paragraphs]
+    split = [_story_sentences(p) for p in paragraphs]
     prose = any(len(s) >= 2 or _count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
     last = max((i for i, s in enumerate(split) if s), default=-1)
     found: list[Sentence] = []
     for index, sentences in enumerate(split):
         for number, raw in enumerate(sentences):
             text = _without_title(raw, title) if not found else raw
-            if not _LETTER.search(text) or _ASIDE.match(text) or _LIST.search(text):
-                continue  # no words, "(tags, in brackets)", "a — list — of — names"
-            if is_chrome(text) or _repeats_title(text, title):
+            if _repeats_title(text, title):
                 continue
             if prose and len(sentences) == 1 and _count_words(text) < CAPTION_WORDS:
                 continue  # a caption or a call to action between real paragraphs
             end = number == len(sentences) - 1
-            if end and text.endswith(":") and _count_words(text) >= 4:
-                text = text[:-1].rstrip() + "."  # a lead-in to a list or code stands alone
+            if end and text.endswith(":") and _stands_alone(text):
+                text = text[:-1].rstrip() + "."  # "…as much as possible:" before code
             complete = ends_sentence(text) and not (index == last and end and _cut(text))
             found.append(Sentence(text, len(found), index, complete))
     return found
+
+
+def _story_sentences(paragraph: str) -> list[str]:
+    """The paragraph's sentences less chrome: credits, buttons, "(tags)", "a — b — c" lists."""
+    out = []
+    for sentence in map(strip_trailing_junk, split_sentences(paragraph)):
+        if not sentence or not _LETTER.search(sentence):
+            continue
+        if _ASIDE.match(sentence) or _is_list(sentence) or is_chrome(sentence):
+            continue
+        out.append(sentence)
+    return out
+
+
+def _is_list(sentence: str) -> bool:
+    """True for "Jens Ohlig — Wikidata — WikiCon 2013 — …": names, not a sentence."""
+    if sum(sentence.count(mark) for mark in "—–|·•") < 3:
+        return False  # most sentences: skip the regular expression
+    return bool(_LIST.search(sentence))
+
+
+def _stands_alone(lead_in: str) -> bool:
+    """True for a lead-in whose colon can become a period ("…as much as possible:"),
+    false when the sentence needs what follows ("The reasons are:", "as follows:")."""
+    words = lead_in[:-1].split()
+    return len(words) >= 4 and words[-1].casefold() not in STOPWORDS | _NEEDS_WHAT_FOLLOWS
 
 
 def _count_words(text: str) -> int:
@@ -333,10 +380,15 @@ def _prior(sentences: list[Sentence], terms: list[set[str]], title: set[str]) ->
         lead = 1 / math.sqrt(1 + s.position) / (1 + order[s.paragraph])
         overlap = len(t & title) / (1 + len(title)) if title else 0.0
         weight = lead + overlap
-        if s.text[0].islower():
+        if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
         prior.append(weight)
     return prior
+
+
+def _midway(sentence: Sentence) -> bool:
+    """True for a sentence that starts in lower case: the rest of a list item or a line."""
+    return sentence.text[0].islower()
 
 
 def _overlap(terms: list[set[str]]) -> list[list[float]]:
@@ -352,16 +404,20 @@ def _overlap(terms: list[set[str]]) -> list[list[float]]:
     return weights
 
 
-def _pagerank(weights: list[list[float]], rounds: int = 30, damping: float = 0.85) -> list[float]:
+def _pagerank(weights: list[list[float]], damping: float = 0.85) -> list[float]:
     """PageRank over the weighted, undirected sentence graph."""
     n = len(weights)
     out = [sum(row) for row in weights]
     edges = [[(j, w / out[j]) for j, w in enumerate(weights[i]) if w] for i in range(n)]
     score = [1.0 / n] * n
-    for _ in range(rounds):
-        score = [
+    for _ in range(RANK_ROUNDS):
+        new = [
             (1 - damping) / n + damping * sum(w * score[j] for j, w in edges[i]) for i in range(n)
         ]
+        settled = max(abs(a - b) for a, b in zip(new, score)) < 1e-6
+        score = new
+        if settled:
+            break
     return score
 
 
@@ -377,7 +433,8 @@ def compose(sentences: list[Sentence], scores: list[float], limit: int) -> str:
     pool = [s for s in sentences if s.complete][:POOL]
     if not pool:
         return shorten(_mark_cut(sentences[0].text), limit)
-    if len(pool) == len(sentences) <= MAX_SENTENCES and _length([s.text for s in pool]) <= limit:
+    whole = len(pool) == len(sentences) <= MAX_SENTENCES and not any(_midway(s) for s in pool)
+    if whole and _length([s.text for s in pool]) <= limit:
         return _join([s.text for s in pool])  # a teaser that fits whole: nothing to choose
     floor = MIN_SHARE * max(scores[s.position] for s in pool)
     eligible = [s for s in pool if scores[s.position] >= floor and len(s.text) <= limit]
@@ -423,14 +480,9 @@ def _mark_cut(text: str) -> str:
         if not match.group().startswith(" ") and " " in head:
             head = head[: head.rfind(" ")]  # the last word may be cut in half
         return _end_with_ellipsis(head)
-    if ends_sentence(text):
-        return text
-    words = text.split()
-    if len(words) >= RUN_ON:
-        return _end_with_ellipsis(" ".join(words[:-1]))  # the last word may be cut in half
-    if words[-1].casefold() in STOPWORDS:
+    if not ends_sentence(text) and text.split()[-1].casefold() in STOPWORDS:
         return _end_with_ellipsis(text)  # stops on "the", "and": cut without saying so
-    return text
+    return text  # a whole text without final punctuation ("Season 4 continues with …")
 
 
 def shorten(text: str, limit: int) -> str:

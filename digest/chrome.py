@@ -74,9 +74,11 @@ CHROME_ANY = re.compile(
         the\s+post\s+.{1,300}\s+appeared\s+first\s+on\s+.{1,120}
         |this\s+(?:article|story|post|entry)\s+(?:originally\s+)?(?:appeared|was\s+(?:first\s+)?
             (?:published|posted))\b.{0,200}
-        |(?:©|\(c\)\s*\d|copyright\s*(?:©|\(c\)|\d{4}|by\b)).{0,200}
-        |.{0,200}\b(?:all\s+rights\s+reserved|alle\s+rechte\s+vorbehalten|
-            todos\s+os\s+direitos\s+reservados|все\s+права\s+защищены)\.?
+        |(?:©|ⓒ|\(c\)\s*\d|copyright\s*(?:©|\(c\)|\d{4}|by\b)).{0,200}
+        |.{0,200}(?:\ball\s+rights\s+reserved|\balle\s+rechte\s+vorbehalten|
+            \btodos\s+os\s+direitos\s+reservados|\bвсе\s+права\s+защищены|版权所有|
+            未经.{0,6}许可.{0,10}转载|未经授权.{0,10}转载|무단\s*전재)\.?.{0,40}
+        |版权声明[:：].{0,200}
         |close\s+video\b.{0,300}
         |(?:photo|photograph|image|picture|illustration|graphic|credit|foto|bild|imagem|
             фото|图片|사진)s?\s*:.{0,200}
@@ -139,7 +141,21 @@ _BYLINE = re.compile(
     rf"(?:\s*(?:,|and|und|e|et|и|&)\s*{_NAME})*(?:\s*[,|·•—–-]\s*.{{0,60}})?$"
 )
 
-# Fragments glued to the end of an otherwise good paragraph.
+# Fragments glued to the end of an otherwise good paragraph, and words that any of them has.
+_JUNK_HINTS = (
+    "…",
+    "...",
+    "more",
+    "mehr",
+    "read",
+    "weiter",
+    "leia",
+    "читать",
+    "appeared",
+    "»",
+    "›",
+    "→",
+)
 TRAILING_JUNK = re.compile(
     r"""\s*(?:\[\s*(?:…|\.\.\.)\s*\]|\((?:more|mehr)…?\)|\[more\]
         |(?:continue\s+reading|read\s+more|read\s+the\s+full\s+(?:story|article)|weiterlesen
@@ -176,6 +192,9 @@ def is_tail_marker(text: str) -> bool:
 
 def strip_trailing_junk(text: str) -> str:
     """Remove "[…]", "Continue reading →", "The post … appeared first on …" from the end."""
+    tail = text[-440:].casefold()
+    if not any(hint in tail for hint in _JUNK_HINTS):
+        return text  # most paragraphs: skip the regular expression
     previous = None
     while previous != text:
         previous = text

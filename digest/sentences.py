@@ -32,15 +32,13 @@ ORDINAL_BEFORE = frozenset(
     dieser diesem diesen ihr ihre ihrem seinem seiner seine nach vor zwischen jeder jedem
     """.split()
 )
-MONTHS = re.compile(
-    r"(?:jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)", re.IGNORECASE
-)
+MONTHS = re.compile(r"(?:jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)", re.IGNORECASE)
 
 _CJK_END = "。！？｡"
 _END = re.compile(
     r"""(?:[.!?…]+|[。！？｡]+|[।॥]+)   # terminal punctuation
         [”"’'»)\]」』）]*               # closing quotes or brackets
-        (?=\s|$|(?<=[。！？｡])          # then space or end (CJK: anything)
+        (?=\s|$|(?<=[。！？｡])|(?<=[。！？｡][”"’」』）])  # then space or end (CJK: anything)
           |(?<=[\uac00-\ud7a3][.!?])(?=[\uac00-\ud7a3])  # Korean: "갔다.그리고"
           |(?<=[a-zß-ÿ]{2}[.!?])(?=[A-ZÀ-Þ][a-zß-ÿ]))  # a missing space: "hat.Ja und"
     """,

@@ -1,0 +1,559 @@
+"""Blurbs a reader would accept: the story's own sentences, none of the page around it.
+
+Each table pairs an input with what the reader must (or must not) see."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from digest.blurb import Sentence, compose, extract_blurb, story_paragraphs, summarize
+from digest.parse import parse_feed
+from digest.sanitize import text_to_html
+from digest.sentences import split_sentences
+from tests.conftest import FIXTURE_FEEDS, SEED, needs_shared
+
+P1 = (
+    "The city council voted on Tuesday to close the old harbour bridge to cars from next "
+    "spring. The decision ends a decade of argument about the crumbling structure."
+)
+P2 = (
+    "Engineers told councillors that the bridge could carry pedestrians and bicycles for "
+    "another twenty years. Heavy traffic, they said, would wear it out within five."
+)
+P3 = (
+    "A ferry service will run every ten minutes during the morning and evening rush. "
+    "Tickets will cost the same as a bus fare."
+)
+STORY = f"<p>{P1}</p><p>{P2}</p><p>{P3}</p>"
+LEAD = "The city council voted on Tuesday to close the old harbour bridge to cars"
+
+
+def flat(*paragraphs: str) -> str:
+    """Flat text as a captured page delivers it, one paragraph per blank-line block."""
+    return text_to_html("\n\n".join(paragraphs))
+
+
+def story_text(markup: str) -> str:
+    return " ".join(story_paragraphs(markup))
+
+
+# --- chrome as HTML markup ------------------------------------------------------------------
+
+MARKUP_CHROME = [
+    (
+        "figure and caption",
+        '<figure><img src="https://x.org/a.jpg"><figcaption>The harbour bridge at dawn, seen '
+        "from the old fish market on the north side of the river. Photo: Ann Lee</figcaption>"
+        "</figure>",
+        "seen from the old fish market",
+    ),
+    (
+        "aside",
+        "<aside><h3>Read next</h3><p>Five bridges that fell down in the last decade and what "
+        "every city can learn from them before it is too late.</p></aside>",
+        "Five bridges that fell down",
+    ),
+    (
+        "nav",
+        '<nav><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport</a></nav>',
+        "Home News Sport",
+    ),
+    (
+        "footer",
+        "<footer><p>Harbour Times is published by a cooperative of readers who own every "
+        "share of the paper together.</p></footer>",
+        "cooperative of readers",
+    ),
+    (
+        "list of links",
+        '<ul><li><a href="/1">Ferry timetable announced for the new harbour route</a></li>'
+        '<li><a href="/2">Council budget explained in five charts</a></li></ul>',
+        "Ferry timetable announced",
+    ),
+    (
+        "share bar",
+        '<div class="share-bar"><a href="#">Facebook</a> <a href="#">X</a> <span>Tell your '
+        "friends about this story and help local journalism grow this year.</span></div>",
+        "Tell your friends",
+    ),
+    (
+        "caption class",
+        '<p class="wp-caption-text">Councillors at the vote on Tuesday evening, in the main '
+        "hall of the old town house by the harbour.</p>",
+        "Councillors at the vote",
+    ),
+    (
+        "related class",
+        '<div class="related-stories"><p>The long fight over the bridge: a history of the '
+        "harbour debate since the first cracks appeared in 2014.</p></div>",
+        "The long fight over the bridge",
+    ),
+    (
+        "comments",
+        '<section class="comments"><p>Great decision, about time the council listened to the '
+        "people who cross that bridge every single day.</p></section>",
+        "Great decision",
+    ),
+    (
+        "link-only paragraph",
+        '<p><a href="/r">Related: Bridge closures across the region</a></p>',
+        "Bridge closures across the region",
+    ),
+    (
+        "list of names in a paragraph",
+        '<p><a href="/a">Jens Ohlig</a> — <a href="/b">Wikidata</a> — <a href="/c">WikiCon '
+        '2013</a> — <a href="/d">CR91 Sei Mutig!</a></p>',
+        "Wikidata",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "chrome", "leak"), MARKUP_CHROME, ids=[c[0] for c in MARKUP_CHROME]
+)
+def test_markup_chrome_never_reaches_the_story(kind: str, chrome: str, leak: str) -> None:
+    markup = chrome + STORY
+    assert leak not in story_text(markup)
+    blurb = extract_blurb(markup, "Harbour bridge to close")
+    assert blurb.startswith(LEAD)
+    assert leak not in blurb
+
+
+# --- chrome as flat paragraphs --------------------------------------------------------------
+
+FLAT_CHROME = [
+    ("photo credit", "Netflix/YouTube screenshot"),
+    ("agency credit", "Ann Lee/Getty Images"),
+    ("photo label", "Photo: Ann Lee for the Harbour Times"),
+    ("watch on", "Watch Harbour Story on Netflix"),
+    ("see at", "See at Netflix"),
+    ("price at shop", "$29 at Amazon"),
+    ("read more", "Read more"),
+    ("continue reading", "Continue reading…"),
+    ("syndication footer", "The post Bridge to close appeared first on Harbour Times."),
+    ("subscribe", "Subscribe to our newsletter for the best of the week."),
+    ("share", "Share"),
+    ("timestamp", "59 minutes ago"),
+    ("more photos", "+45 more"),
+    ("see all", "See all photos"),
+    ("byline", "By Ann Lee, City Reporter"),
+    ("byline with bar", "Von Jana Becker | Lokales"),
+    ("copyright", "© 2024 Harbour Times. All rights reserved."),
+    ("copyright word", "Copyright 2024 Harbour Times Ltd"),
+    ("korean copyright", "ⓒ 한빛일보, 무단 전재 및 재배포 금지"),
+    ("elided", "[…]"),
+    ("posted", "Posted on March 3, 2024 by Ann Lee"),
+    ("tags", "Tags: bridge, council, harbour"),
+    ("advertisement", "Advertisement"),
+    ("paywall note", "Previously available only to Harbour members, this story is now free."),
+    ("bare url", "https://harbour.example.org/bridge"),
+]
+
+
+@pytest.mark.parametrize(("kind", "chrome"), FLAT_CHROME, ids=[c[0] for c in FLAT_CHROME])
+def test_flat_chrome_never_reaches_the_story(kind: str, chrome: str) -> None:
+    markup = flat(chrome, P1, P2, chrome, P3)
+    assert chrome not in story_text(markup)
+    blurb = extract_blurb(markup, "Harbour bridge to close")
+    assert blurb.startswith(LEAD)
+    assert chrome not in blurb
+
+
+GLUED_JUNK = [
+    (f"{P1} […]", "[…]"),
+    (f"{P1} Continue reading →", "Continue reading"),
+    (f"{P1} Read more »", "Read more"),
+    (f"{P1} The post Bridge to close appeared first on Harbour Times.", "appeared first"),
+]
+
+
+@pytest.mark.parametrize(("paragraph", "junk"), GLUED_JUNK)
+def test_junk_glued_to_a_paragraph_is_cut_off(paragraph: str, junk: str) -> None:
+    blurb = extract_blurb(f"<p>{paragraph}</p>", "")
+    assert junk not in blurb
+    assert blurb == P1
+
+
+TAILS = [
+    "Related stories",
+    "Recent Posts",
+    "You may also like",
+    "Mehr zum Thema",
+    "Leia também",
+    "Читайте также",
+]
+
+
+@pytest.mark.parametrize("marker", TAILS)
+def test_a_related_stories_heading_ends_the_story(marker: str) -> None:
+    after = "Fugitive dad wanted for alleged triple murder possibly spotted, police say."
+    markup = flat(P1, P2, marker, after, "59 minutes ago")
+    assert after not in story_text(markup)
+    assert P2.split(".")[0] in story_text(markup)
+
+
+# --- real sentences that only look like chrome ----------------------------------------------
+
+LOOKALIKES = [
+    "By the end of the film, the harbour town has learned to look away from the truth.",
+    "Like many films of its era, it takes its time before the first twist arrives.",
+    "Share prices fell 3% on Monday after the council published its plan.",
+    "Published in 1925, the novel was an instant hit with readers on both coasts.",
+    "Copyright law is a mess in the US and badly needs reform.",
+    "By Christmas, the film had earned $5m.",
+    "Watch out for the storm in the evening.",
+    "Print sales have collapsed this year.",
+    "More on that later, but first the news about the bridge.",
+    "Source material for the film came from the director's own diaries.",
+]
+
+
+@pytest.mark.parametrize("sentence", LOOKALIKES)
+def test_sentences_that_look_like_chrome_survive(sentence: str) -> None:
+    markup = flat(P1, sentence + " " + P2, P3)
+    text = story_text(markup)
+    assert sentence in text
+    assert P3 in text  # nothing after it was taken for trailing furniture
+    assert extract_blurb(f"<p>{sentence}</p>", "") == sentence  # and it can be the blurb
+
+
+# --- the title ------------------------------------------------------------------------------
+
+TITLE = "Harbour bridge to close to cars"
+TITLES = [
+    ("title as first paragraph", flat(TITLE, P1, P2)),
+    ("title in bold", f"<p><strong>{TITLE}</strong></p><p>{P1}</p>"),
+    ("title as a heading", f"<h2>{TITLE}</h2><p>{P1}</p>"),
+    ("title glued to the lead", f"<p>{TITLE}: {P1}</p>"),
+    ("title with a period", flat(TITLE + ".", P1)),
+]
+
+
+@pytest.mark.parametrize(("kind", "markup"), TITLES, ids=[t[0] for t in TITLES])
+def test_a_repeated_title_is_dropped(kind: str, markup: str) -> None:
+    blurb = extract_blurb(markup, TITLE)
+    assert blurb.startswith(LEAD)
+    assert TITLE not in blurb
+
+
+def test_an_item_that_is_only_its_title_gets_no_blurb() -> None:
+    assert extract_blurb(f"<p>{TITLE}</p>", TITLE) == ""
+
+
+# --- items without text ---------------------------------------------------------------------
+
+EMPTY = [
+    "",
+    "   ",
+    "<p> </p>",
+    "<p>&nbsp;</p>",
+    "<div><br><br></div>",
+    "<figure><figcaption>Only a caption of the harbour bridge at dawn.</figcaption></figure>",
+    '<p><a href="https://x.org/1">Continue reading</a></p>',
+    '<p><a href="https://news.ycombinator.com/item?id=1">Comments</a></p>',
+    "<p>Read more</p><p>Share</p><p>59 minutes ago</p>",
+    "<p>…</p>",
+    "<p>¤</p>",
+]
+
+
+@pytest.mark.parametrize("markup", EMPTY)
+def test_an_item_without_story_text_gets_no_blurb(markup: str) -> None:
+    assert extract_blurb(markup, "Some title") == ""
+
+
+# --- the limit and the ellipsis ---------------------------------------------------------------
+
+
+def source_sentences(markup: str) -> set[str]:
+    return {s for p in story_paragraphs(markup) for s in split_sentences(p)}
+
+
+@pytest.mark.parametrize("limit", [60, 90, 120, 160, 200, 300, 1000])
+def test_a_blurb_is_whole_sentences_within_the_limit(limit: str | int) -> None:
+    limit = int(limit)
+    blurb = extract_blurb(STORY, "Harbour bridge to close", limit)
+    assert 0 < len(blurb) <= limit
+    if not blurb.endswith("…"):
+        assert set(split_sentences(blurb)) <= source_sentences(STORY)
+        assert len(split_sentences(blurb)) <= 3
+
+
+LONG = (
+    "The council, after a meeting that ran past midnight and drew hundreds of residents, "
+    "engineers, shop owners and ferry captains to the old town house, voted to close the "
+    "harbour bridge to cars from next spring and to spend the savings on a ferry."
+)
+
+
+@pytest.mark.parametrize("limit", [40, 80, 120, 200])
+def test_only_a_first_sentence_over_the_limit_is_shortened_at_a_word(limit: int) -> None:
+    blurb = extract_blurb(f"<p>{LONG} {LONG}</p>", "", limit)
+    assert len(blurb) <= limit
+    assert blurb.endswith("…")
+    head = blurb[:-1]
+    assert LONG.startswith(head)
+    assert LONG[len(head)] in " ,"  # cut between words, never inside one
+    assert not head.endswith((" and", " the", " to", ","))
+
+
+def test_a_sentence_that_does_not_fit_is_left_out_not_cut() -> None:
+    short = "The bridge will close next spring."
+    blurb = extract_blurb(f"<p>{short} {LONG}</p>", "", 120)
+    assert blurb == short
+
+
+def test_a_long_first_sentence_gives_way_to_the_next_that_fits() -> None:
+    short = "Engineers say the bridge will last twenty more years for people on foot."
+    blurb = extract_blurb(f"<p>{LONG} {short}</p>", "", 120)
+    assert blurb == short
+
+
+SHORTEN_SCRIPTS = [
+    # Chinese has no spaces: cut between characters
+    (
+        "本市昨日宣布启动老旧小区加装电梯计划今年将在三百个小区完成改造符合条件的住宅楼可申请补贴。",
+        20,
+    ),
+    # Korean has spaces: cut between words
+    ("서울시가 한강을 오가는 수상버스를 내년 봄부터 정식 운항한다고 20일 밝혔다.", 20),
+]
+
+
+@pytest.mark.parametrize(("text", "limit"), SHORTEN_SCRIPTS)
+def test_shortening_respects_each_script(text: str, limit: int) -> None:
+    blurb = extract_blurb(f"<p>{text}</p>", "", limit)
+    assert len(blurb) <= limit and blurb.endswith("…")
+    assert text.startswith(blurb[:-1])
+    if " " in text:
+        assert text[len(blurb) - 1] == " "
+
+
+# --- teasers cut by the feed ------------------------------------------------------------------
+
+CUT = [
+    # a complete sentence and one the feed cut: only the complete one
+    (
+        "<p>Max Eberl hat dem BVB zum Transfererlös gratuliert. Gleichzeitig prangerte er "
+        "hohe Ablösesummen an und...</p>",
+        "Max Eberl hat dem BVB zum Transfererlös gratuliert.",
+    ),
+    # nothing complete: the cut sentence, ending at a whole word with an ellipsis
+    (
+        "<p>In the run up to the IPO for Slack, much of the news coverage centered on the "
+        "decision to go public via ...</p>",
+        "In the run up to the IPO for Slack, much of the news coverage centered on the "
+        "decision to go public via…",
+    ),
+    (
+        "<p>O termo de renovação do programa foi assinado na segunda-feira pela prefeitura e "
+        "pelo Ses...</p>",
+        "O termo de renovação do programa foi assinado na segunda-feira pela prefeitura…",
+    ),
+    # cut without saying so: stops on "the"
+    (
+        "<p>This week we dig into the new games and argue about the</p>",
+        "This week we dig into the new games and argue…",
+    ),
+    # a whole text that just has no final period is left whole
+    (
+        "<p>Season 4 continues with the horror of the vuvuzela, Starcraft 2, and we hate on "
+        "the Twilight movies</p>",
+        "Season 4 continues with the horror of the vuvuzela, Starcraft 2, and we hate on the "
+        "Twilight movies",
+    ),
+]
+
+
+@pytest.mark.parametrize(("markup", "expected"), CUT)
+def test_a_teaser_cut_by_the_feed(markup: str, expected: str) -> None:
+    assert extract_blurb(markup, "") == expected
+
+
+def test_an_unpunctuated_standfirst_is_not_run_into_the_next_sentence() -> None:
+    markup = (
+        "<p>Dr Brenda Fitzgerald's financial interests had caused conflicts of interest, a "
+        "statement said</p><p>The director of the US Centers for Disease Control has resigned "
+        "because of financial conflicts of interest, officials announced on Wednesday.</p>"
+    )
+    blurb = extract_blurb(markup, "CDC director resigns")
+    assert blurb.startswith("The director of the US Centers")
+    assert "statement said The" not in blurb
+
+
+# --- choosing sentences ---------------------------------------------------------------------
+
+
+def test_a_teaser_that_fits_whole_is_used_whole() -> None:
+    teaser = (
+        "Fujitsu will seine Fertigung außerhalb Japans schließen. In Deutschland ist der "
+        "Standort in Augsburg betroffen."
+    )
+    assert extract_blurb(f"<p>{teaser}</p>", "Fujitsu schließt Werk") == teaser
+
+
+def make(texts: list[str]) -> list[Sentence]:
+    return [Sentence(t, i, 0, True) for i, t in enumerate(texts)]
+
+
+def test_a_sentence_leaning_on_one_left_out_loses_to_one_that_follows_on() -> None:
+    sentences = make(
+        [
+            "The council closed the harbour bridge to cars on Tuesday night.",
+            "Engineers had warned for years that it could fail.",
+            "But they were ignored by two mayors in a row until now.",
+        ]
+    )
+    limit = len(sentences[0].text) + 1 + len(sentences[2].text)  # room for two, not three
+    blurb = compose(sentences, [1.0, 0.4, 0.9], limit)
+    assert blurb == f"{sentences[0].text} {sentences[1].text}"
+
+
+def test_chosen_sentences_keep_the_articles_order() -> None:
+    sentences = make(["First one here.", "Second one here.", "Third one here.", "Fourth."])
+    blurb = compose(sentences, [0.2, 0.9, 0.1, 0.8], 34)
+    assert blurb == "Second one here. Fourth."  # the best two, as the article has them
+
+
+def test_a_lead_in_to_code_stands_as_a_sentence() -> None:
+    markup = (
+        "<p>Here is a copy-pasteable snippet to embed a video while reducing its tracking as "
+        "much as possible:</p><pre><code>&lt;iframe credentialless&gt;</code></pre>"
+        "<ul><li><code>credentialless</code> to load it in a blank context.</li></ul>"
+    )
+    assert extract_blurb(markup, "Embedding videos").endswith(
+        "reducing its tracking as much as possible."
+    )
+
+
+def test_a_lead_in_that_needs_what_follows_keeps_its_colon() -> None:
+    sentences = summarize(["The primary reasons for this change are:"], "", 300)
+    assert not sentences.endswith("are.")
+
+
+# --- languages ----------------------------------------------------------------------------------
+
+LANGUAGES = [
+    (
+        "german",
+        "<p>Am 3. Oktober stimmte der Rat ab. Die Altstadt wird ab 2026 autofrei.</p>",
+        "Am 3. Oktober stimmte der Rat ab. Die Altstadt wird ab 2026 autofrei.",
+    ),
+    (
+        "portuguese",
+        "<p>A estiagem deve reduzir a colheita de café. O Sr. Ribeiro nunca viu nada igual.</p>",
+        "A estiagem deve reduzir a colheita de café. O Sr. Ribeiro nunca viu nada igual.",
+    ),
+    (
+        "russian",
+        "<p>Он пришёл домой. Она спала. Т.е. все спали.</p>",
+        "Он пришёл домой. Она спала. Т.е. все спали.",
+    ),
+    (
+        "chinese, joined without spaces",
+        "<p>本市启动加装电梯计划。</p><p>不少老年居民对此表示欢迎！</p>",
+        "本市启动加装电梯计划。不少老年居民对此表示欢迎！",
+    ),
+    (
+        "korean, joined with a space",
+        "<p>서울시가 수상버스를 운항한다.</p><p>요금은 지하철과 같아요.</p>",
+        "서울시가 수상버스를 운항한다. 요금은 지하철과 같아요.",
+    ),
+    (
+        "kannada",
+        "<p>ಇದು ಕನ್ನಡ ವಾಕ್ಯ. ಇದು ಎರಡನೆಯದು.</p>",
+        "ಇದು ಕನ್ನಡ ವಾಕ್ಯ. ಇದು ಎರಡನೆಯದು.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "markup", "expected"), LANGUAGES, ids=[x[0] for x in LANGUAGES])
+def test_blurbs_in_every_language(kind: str, markup: str, expected: str) -> None:
+    assert extract_blurb(markup, "") == expected
+
+
+# --- lines inside a block -----------------------------------------------------------------------
+
+LINES = [
+    (
+        "hard-wrapped prose",
+        "<p>A lot of people have responded to my post about libertarian<br><br>\n"
+        "economics and I gotta say you guys<br><br>\nare great to debate with so far.</p>",
+        "A lot of people have responded to my post about libertarian economics and I gotta say "
+        "you guys are great to debate with so far.",
+    ),
+    (
+        "source newlines are spaces",
+        "<p>Embedding external content is more annoying than ever, so here\n"
+        "is a snippet that helps.</p>",
+        "Embedding external content is more annoying than ever, so here is a snippet that helps.",
+    ),
+    (
+        "a caption and its credit on their own lines",
+        f"<p>Kim Hyun-joo stars in Jung_E.<br>Netflix/YouTube screenshot</p><p>{P1}</p>",
+        P1,
+    ),
+    (
+        "a heading line above a paragraph",
+        f"<div>{P1}<br><br> Why this change is happening<br>{P2}</div>",
+        None,
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "markup", "expected"), LINES, ids=[x[0] for x in LINES])
+def test_lines_inside_a_block(kind: str, markup: str, expected: str | None) -> None:
+    blurb = extract_blurb(markup, "")
+    if expected is not None:
+        assert blurb == expected
+    assert "screenshot" not in blurb
+    assert "happening" not in blurb
+
+
+# --- the review in ../shared ------------------------------------------------------------------
+
+JUNG_E_TITLE = "‘Jung_E’ on Netflix: A Beautifully Heartrending Sci-Fi Thriller"
+JUNG_E_CHROME = [
+    "Netflix/YouTube screenshot",
+    "Watch Jung_E on Netflix",
+    "See at Netflix",
+    "Related stories",
+    "Recent Posts",
+    "minutes ago",
+    "Connecticut",
+    "Fugitive dad",
+    "+45 more",
+    "See all photos",
+    "close Video",
+    "Share",
+    "Kim Hyun-joo stars in Jung_E",
+]
+
+
+def says_what_the_film_is(blurb: str) -> None:
+    assert "sci-fi thriller" in blurb
+    assert "Yeon Sang-ho" in blurb
+    assert len(blurb) <= 300 and re.search(r"[.!?]$", blurb)
+    for chrome in JUNG_E_CHROME:
+        assert chrome not in blurb, chrome
+    assert JUNG_E_TITLE not in blurb
+
+
+@needs_shared
+def test_jung_e_feed_blurb_says_what_the_film_is() -> None:
+    path = FIXTURE_FEEDS / "jung_e_rss.xml"
+    [entry] = parse_feed(path.read_bytes(), path.as_uri()).entries
+    says_what_the_film_is(extract_blurb(entry.html, entry.title))
+
+
+@needs_shared
+def test_jung_e_flat_text_blurb_says_what_the_film_is() -> None:
+    text = (SEED / "jung_e_review.txt").read_text(encoding="utf-8")
+    markup = text_to_html(text)
+    says_what_the_film_is(extract_blurb(markup, JUNG_E_TITLE))
+    says_what_the_film_is(extract_blurb(markup, ""))  # even when the feed gave no title
+    paragraphs = " ".join(story_paragraphs(markup))
+    for chrome in JUNG_E_CHROME[:-1]:
+        assert chrome not in paragraphs, chrome

@@ -1,0 +1,82 @@
+"""Sentence splitting for every language in the corpus: each case is the text and the
+sentences a reader would count in it."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.sentences import ends_sentence, split_sentences
+
+SPLITS = [
+    # English: abbreviations, initials, quotes, decimals do not end a sentence
+    (
+        "Mr. Smith went to Washington. He met J. K. Rowling in the U.S. on Friday.",
+        ["Mr. Smith went to Washington.", "He met J. K. Rowling in the U.S. on Friday."],
+    ),
+    ('He said "Stop." Then he left.', ['He said "Stop."', "Then he left."]),
+    ("The cost was $1.4m. It rose!", ["The cost was $1.4m.", "It rose!"]),
+    ("Was it worth it? Maybe… Nobody knows.", ["Was it worth it?", "Maybe…", "Nobody knows."]),
+    ("Apex Legends Season 2. Then we wade in.", ["Apex Legends Season 2.", "Then we wade in."]),
+    # German: ordinals after an article or preposition or before a month, abbreviations
+    (
+        "Am 3. Oktober feiern wir. Dann nicht.",
+        ["Am 3. Oktober feiern wir.", "Dann nicht."],
+    ),
+    (
+        "Anfang des 20. Jahrhunderts war es so. Heute nicht.",
+        ["Anfang des 20. Jahrhunderts war es so.", "Heute nicht."],
+    ),
+    ("Das kostet 5 Mio. Euro. Das ist viel.", ["Das kostet 5 Mio. Euro.", "Das ist viel."]),
+    ("Es gibt z.B. Äpfel. Und Birnen.", ["Es gibt z.B. Äpfel.", "Und Birnen."]),
+    ("Wer fühlt sich ertappt?Außerdem muss er.", ["Wer fühlt sich ertappt?", "Außerdem muss er."]),
+    # Portuguese
+    (
+        "Ele disse: “Vou.” Depois saiu. O Sr. Silva ficou.",
+        ["Ele disse: “Vou.”", "Depois saiu.", "O Sr. Silva ficou."],
+    ),
+    # Russian
+    (
+        "Он пришёл домой. Она спала. Т.е. все спали.",
+        ["Он пришёл домой.", "Она спала.", "Т.е. все спали."],
+    ),
+    # Chinese: full-width marks, no spaces
+    (
+        "公司发布公告。这是又一重要动作！真的吗？",
+        ["公司发布公告。", "这是又一重要动作！", "真的吗？"],
+    ),
+    ("他说：“好。”然后走了。", ["他说：“好。”", "然后走了。"]),
+    # Kannada: a period (or danda) and no letter case
+    ("ಇದು ಕನ್ನಡ ವಾಕ್ಯ. ಇದು ಎರಡನೆಯದು.", ["ಇದು ಕನ್ನಡ ವಾಕ್ಯ.", "ಇದು ಎರಡನೆಯದು."]),
+    ("यह पहला है। यह दूसरा है।", ["यह पहला है।", "यह दूसरा है।"]),
+    # Korean: 다. / 요. with or without a space after
+    (
+        "그는 집에 갔다. 그리고 잤어요. 정말요?",
+        ["그는 집에 갔다.", "그리고 잤어요.", "정말요?"],
+    ),
+    ("그는 집에 갔다.그리고 잤다.", ["그는 집에 갔다.", "그리고 잤다."]),
+    # Nothing to split
+    ("  ", []),
+    ("No final punctuation here", ["No final punctuation here"]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SPLITS)
+def test_split_sentences(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+ENDS = [
+    ("A sentence.", True),
+    ("A question?”", True),
+    ("一句话。", True),
+    ("문장이다.", True),
+    ("ವಾಕ್ಯ।", True),
+    ("Cut off at…", True),  # punctuation-wise; blurb.py decides whether it was cut
+    ("Watch Jung_E on Netflix", False),
+    ("The reasons are:", False),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), ENDS)
+def test_ends_sentence(text: str, expected: bool) -> None:
+    assert ends_sentence(text) is expected
