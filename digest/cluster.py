@@ -68,10 +68,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, process
 
+from digest.links import is_story_key
 from digest.models import Item
 
 TITLE_SIMILARITY = 88  # token_sort_ratio, 0–100; see the module docstring for the measurements
@@ -187,17 +187,6 @@ def similar_title_pairs(items: Sequence[Item], window: timedelta) -> list[tuple[
             ):
                 pairs.append((float(score), i, j))
     return sorted(pairs, key=lambda p: (-p[0], p[1], p[2]))
-
-
-def is_story_key(key: str) -> bool:
-    """False for keys that name no single story: a site's home page."""
-    if key.startswith("guid:"):
-        return True
-    try:
-        parts = urlsplit(key)
-    except ValueError:
-        return True
-    return parts.path not in ("", "/") or bool(parts.query)
 
 
 def _story_keys(items: Sequence[Item]) -> dict[str, list[int]]:

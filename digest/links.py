@@ -103,6 +103,20 @@ def canonical_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(query), ""))
 
 
+def is_story_key(key: str) -> bool:
+    """False for a story key that names no single story: a site's home page.
+
+    Keys are canonical URLs, or ``guid:`` keys for items without a link.
+    """
+    if key.startswith("guid:"):
+        return True
+    try:
+        parts = urlsplit(key)
+    except ValueError:
+        return True
+    return parts.path not in ("", "/") or bool(parts.query)
+
+
 def _without_amp(path: str) -> str:
     for suffix in ("/amp", "/amp/", ".amp", ".amp.html"):
         if path.endswith(suffix) and len(path) > len(suffix):

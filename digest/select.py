@@ -12,8 +12,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from digest.blurb import story_paragraphs, summarize
-from digest.cluster import cluster_items, is_story_key
+from digest.cluster import cluster_items
 from digest.config import Config
+from digest.links import is_story_key
 from digest.models import Digest, DigestItem, FailedFeed, Item, Section, Source
 from digest.sections import Rules, assign_section
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from digest.cluster import cluster_items, headline, is_story_key, same_story
+from digest.cluster import cluster_items, headline, same_story
 from digest.errors import FeedError
-from digest.links import canonical_url
+from digest.links import canonical_url, is_story_key
 from digest.models import Item
 from digest.parse import parse_feed
 from tests.conftest import CORPUS, ROOT, needs_shared
