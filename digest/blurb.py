@@ -167,8 +167,11 @@ def story_paragraphs(markup: str) -> list[str]:
                 if paragraphs:
                     return paragraphs
                 continue
-            if not label and not is_chrome(line):
-                paragraphs.append(line)
+            if label or is_chrome(line):
+                continue
+            sentences = _story_sentences(line)  # a promotion inside a paragraph
+            if sentences:
+                paragraphs.append(_join(sentences))
     return paragraphs
 
 

@@ -100,6 +100,7 @@ CHROME_SHORT = re.compile(
         |see\s+(?:it\s+)?at\s+.{{2,40}}|\$?\d[\d.,]*\s+at\s+(?-i:[A-Z]).{{1,40}}
         |(?:continue|keep)\s+reading\b.{{0,120}}
         |click\s+here\b.{{0,80}}
+        |(?:enjoy(?:ing|ed)?|lik(?:e|ed|ing)|lov(?:e|ed|ing))\s+this\s+(?:article|story|post)\?
         |(?:sign\s+up|subscribe|follow\s+us|join\s+(?:us|our))\b.{{0,80}}
         |(?:share|tweet|email|print)(?:\s+(?:this|it|on|via|to|with)\b.{{0,60}})?[.!]?
         |(?:about\s+)?(?:an?|\d+)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)
@@ -127,6 +128,11 @@ CHROME_LABEL = re.compile(
         |(?:photos?|images?|pictures?|illustrations?)\s+(?:by|courtesy\s+of|via)\s+.{1,150}
         |(?:source|quelle|fonte|источник)\s*:.{0,150}
         |(?:https?://|www\.)\S+
+        |(?:lesen\s+sie\s+(?:auch|mehr)|read\s+(?:also|more|next)|see\s+also|also\s+read
+            |leia\s+(?:também|mais)|veja\s+também|читайте\s+также|相关阅读|관련\s*기사)\s*:.*
+        |.{0,150}\b(?:(?:\d+|an?|one)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?)\s+ago
+            |há\s+\d+\s+(?:minutos?|horas?|dias?)|vor\s+\d+\s+(?:minuten|stunden|tagen)
+            |\d+\s+(?:минут[ауы]?|час(?:а|ов)?|дн(?:я|ей))\s+назад)
         |.{0,80}\b(?:getty\s+images|shutterstock|associated\s+press|afp|reuters|dpa|
             picture\s+alliance|imago|alamy|epa|wireimage|ap\s+photo)\b.{0,40}
         |.{0,80}(?:/|\()\s*(?-i:AP)\)?
