@@ -4,22 +4,34 @@ Stories are ranked round-robin across feeds (each feed's best story first,
 then each feed's second, …), so a 1,500-item feed cannot crowd out a 3-item
 one. The largest prefix of that ranking whose rendering fits is kept; the
 digest says how many were left out.
+
+Rendering (premailer above all) costs time in proportion to the HTML's size,
+so a digest far too large is never rendered whole: the size of a small sample
+gives a first guess, and the search only renders candidates near the limit.
 """
 
 from __future__ import annotations
 
-import quopri
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
+from email import quoprimime
 
 from digest.models import Digest, DigestItem, RenderedMessage, Section
 
+LINE_LENGTH = 78  # email.policy.SMTP.max_line_length: where quoted-printable breaks lines
+
+SAMPLE = 24
+"""Stories rendered to estimate the size of one; digests this small are rendered whole."""
+
 
 def html_size(rendered: RenderedMessage) -> int:
-    """Bytes of the HTML part, decoded or quoted-printable encoded, whichever is larger."""
+    """Bytes of the HTML part: decoded, or as sent (quoted-printable, CRLF), whichever is larger."""
     raw = rendered.html.encode("utf-8")
-    return max(len(raw), len(quopri.encodestring(raw)))
+    lines = raw.splitlines()
+    body = b"\n".join(lines) + b"\n"
+    encoded = quoprimime.body_encode(body.decode("latin-1"), LINE_LENGTH)
+    return max(len(raw), len(encoded) + encoded.count("\n"))  # each line ends in CRLF
 
 
 def fair_order(digest: Digest) -> list[DigestItem]:
@@ -54,30 +66,75 @@ def keep_only(digest: Digest, kept: set[int]) -> Digest:
     )
 
 
+@dataclass
+class _Candidates:
+    """Renderings of the first *count* stories in fair order, each made at most once."""
+
+    digest: Digest
+    order: list[DigestItem]
+    render: Callable[[Digest], RenderedMessage]
+    max_bytes: int
+    done: dict[int, tuple[Digest, RenderedMessage, int]] = field(default_factory=dict)
+
+    def get(self, count: int) -> tuple[Digest, RenderedMessage, int]:
+        """The digest keeping *count* stories, its rendering and its HTML size."""
+        if count not in self.done:
+            if count >= len(self.order):
+                candidate = self.digest
+            else:
+                candidate = keep_only(self.digest, {id(s) for s in self.order[:count]})
+            rendered = self.render(candidate)
+            self.done[count] = candidate, rendered, html_size(rendered)
+        return self.done[count]
+
+    def fits(self, count: int) -> bool:
+        """True if keeping *count* stories stays within the limit."""
+        return self.get(count)[2] <= self.max_bytes
+
+
 def fit_digest(
     digest: Digest, render: Callable[[Digest], RenderedMessage], max_bytes: int
 ) -> tuple[Digest, RenderedMessage]:
-    """Render *digest*; if too large, the largest fair subset that fits."""
-    rendered = render(digest)
-    size = html_size(rendered)
-    if size <= max_bytes or not digest.stories:
-        return digest, rendered
-    order = fair_order(digest)
-    empty = html_size(render(keep_only(digest, set())))
-    per_story = max(1.0, (size - empty) / len(order))
-    low, high = 0, len(order) - 1  # the answer is a count in [low, high]
-    probe: int | None = max(low, min(high, int((max_bytes - empty) / per_story)))
-    best: tuple[Digest, RenderedMessage] | None = None
-    while low <= high:
-        count = probe if probe is not None else (low + high + 1) // 2
-        probe = None
-        candidate = keep_only(digest, {id(s) for s in order[:count]})
-        result = render(candidate)
-        if html_size(result) <= max_bytes:
-            best, low = (candidate, result), count + 1
-        else:
-            high = count - 1
-    if best is None:
-        candidate = keep_only(digest, set())
-        best = candidate, render(candidate)
-    return best
+    """Render *digest*; if its HTML is over *max_bytes*, the largest fair subset that fits.
+
+    The returned digest counts the stories left out in ``left_out`` and lists
+    their items in ``skipped_ids``. If not even the empty digest fits, the
+    empty digest is returned all the same.
+    """
+    total = len(digest.stories)
+    candidates = _Candidates(digest, fair_order(digest), render, max_bytes)
+    guess = total if total <= SAMPLE else _estimate(candidates, total)
+    low, high = _bracket(candidates, guess, total)
+    while high - low > 1:  # low fits, high does not
+        middle = (low + high) // 2
+        low, high = (middle, high) if candidates.fits(middle) else (low, middle)
+    kept, rendered, _ = candidates.get(low)
+    return kept, rendered
+
+
+def _estimate(candidates: _Candidates, total: int) -> int:
+    """How many stories probably fit, from the sizes of an empty and a sample rendering."""
+    empty = candidates.get(0)[2]
+    sample = candidates.get(SAMPLE)[2]
+    per_story = max(1.0, (sample - empty) / SAMPLE)
+    return max(0, min(total, int((candidates.max_bytes - empty) / per_story)))
+
+
+def _bracket(candidates: _Candidates, guess: int, total: int) -> tuple[int, int]:
+    """Counts (low, high) with low fitting and high not (high = total + 1: all fit)."""
+    step = max(1, guess // 8)
+    if candidates.fits(guess):
+        low = guess
+        while low < total:
+            high = min(total, low + step)
+            if not candidates.fits(high):
+                return low, high
+            low, step = high, step * 2
+        return total, total + 1
+    high = guess
+    while high > 0:
+        low = max(0, high - step)
+        if low == 0 or candidates.fits(low):
+            return low, high
+        high, step = low, step * 2
+    return 0, 1
