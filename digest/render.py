@@ -8,20 +8,32 @@ folder next to config.yaml searched before the packaged templates).
 from __future__ import annotations
 
 import logging
+import re
 import textwrap
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 from premailer import Premailer
 
+from digest.errors import ConfigError
 from digest.models import Digest, Image, RenderedMessage
 
 THUMB_WIDTH = 96
 PREHEADER_CHARS = 140
+FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(
+        f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
+    )
+    + "]"
+)
+"""Code points HTML forbids (controls, surrogates, non-characters): mojibake from feeds."""
 
 
 def packaged_templates() -> Path:
@@ -38,11 +50,22 @@ def environment(user_folder: Path | None, zone: ZoneInfo) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=clean_value,
     )
     env.filters["localdate"] = lambda moment: local_date(moment, zone)
     env.filters["thumb_height"] = thumb_height
     env.filters["wrap"] = wrap
+    env.tests["shown_image"] = shown_image
     return env
+
+
+def clean_value(value: Any) -> Any:
+    """Every value a template prints, without code points that HTML and mail forbid."""
+    if isinstance(value, Markup):
+        return Markup(FORBIDDEN.sub("", value))
+    if isinstance(value, str):
+        return FORBIDDEN.sub("", value)
+    return value
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> str:
@@ -58,6 +81,14 @@ def thumb_height(image: Image, width: int) -> int:
     return round(width * 2 / 3)
 
 
+def shown_image(image: Image | None) -> bool:
+    """True for a thumbnail a mail client can load: an absolute http(s) URL."""
+    if image is None:
+        return False
+    parts = urlsplit(image.url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def wrap(text: str, width: int = 76, indent: str = "") -> str:
     """Wrap plain text for the text part, never breaking words or URLs."""
     return textwrap.fill(
@@ -71,7 +102,7 @@ def wrap(text: str, width: int = 76, indent: str = "") -> str:
 
 
 def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str, Any]:
-    """The variables every template gets (documented in the README)."""
+    """The variables every template gets (listed in docs/templates.md)."""
     stories = digest.stories
     local = digest.created.astimezone(ZoneInfo(digest.timezone))
     headlines = " · ".join(s.title for s in stories[:4])
@@ -86,10 +117,20 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         "failed_feeds": digest.failed_feeds,
         "failed_summary": "; ".join(f"{f.name} ({f.error})" for f in digest.failed_feeds) + ".",
         "left_out": digest.left_out,
+        "left_out_note": left_out_note(digest.left_out),
+        "toc_summary": " · ".join(f"{s.name} ({len(s.items)})" for s in digest.sections),
         "unsubscribe_url": unsubscribe_url,
         "thumb_width": THUMB_WIDTH,
         "lang": lang,
     }
+
+
+def left_out_note(count: int) -> str:
+    """The sentence telling the reader how many stories did not fit ("" for none)."""
+    if not count:
+        return ""
+    told = "1 more story was" if count == 1 else f"{count:,} more stories were"
+    return f"{told} left out to keep this email small enough for every inbox."
 
 
 def render_message(
@@ -99,12 +140,39 @@ def render_message(
     unsubscribe_url: str | None = None,
     lang: str = "en",
 ) -> RenderedMessage:
-    """Render subject, HTML (CSS inlined) and text for *digest*."""
+    """Render subject, HTML (CSS inlined) and text for *digest*.
+
+    Raises ConfigError naming the template (or ``digest.subject``) when a
+    template cannot be loaded or rendered, e.g. a user's override uses a
+    variable that does not exist.
+    """
     values = context(digest, unsubscribe_url, lang)
-    html = inline_css(env.get_template("digest.html").render(values))
-    text = env.get_template("digest.txt").render(values)
-    subject = " ".join(env.from_string(subject_template).render(values).split())
-    return RenderedMessage(subject=subject or digest.title, html=html, text=text)
+    html = inline_css(render_template(env, "digest.html", values))
+    text = render_template(env, "digest.txt", values)
+    try:
+        subject = env.from_string(subject_template).render(values)
+    except jinja2.TemplateError as exc:
+        raise ConfigError(
+            f"digest.subject: cannot render the subject template: {exc}",
+            hint="check digest.subject in config.yaml",
+        ) from None
+    return RenderedMessage(subject=" ".join(subject.split()) or digest.title, html=html, text=text)
+
+
+def render_template(env: jinja2.Environment, name: str, values: dict[str, Any]) -> str:
+    """Render the template *name* (a user's override first); template errors become ConfigError."""
+    try:
+        return env.get_template(name).render(values)
+    except jinja2.TemplateSyntaxError as exc:
+        where = f"{exc.filename or name}, line {exc.lineno}"
+        raise ConfigError(
+            f"template {where}: {exc.message}", hint="see docs/templates.md"
+        ) from None
+    except jinja2.TemplateError as exc:
+        raise ConfigError(
+            f"template {name}: {exc.message or exc.__class__.__name__}",
+            hint="see docs/templates.md for the variables each template gets",
+        ) from None
 
 
 def inline_css(html: str) -> str:
@@ -119,6 +187,9 @@ def inline_css(html: str) -> str:
             allow_network=False,
             cssutils_logging_level=logging.CRITICAL,
             disable_link_rewrites=True,
+            # The template's width/height attributes are the layout Outlook sees (600 px
+            # sheet, sized thumbnails); CSS widths such as 100% must not overwrite them.
+            disable_basic_attributes=["width", "height"],
         ).transform(pretty_print=False)
     )
 
