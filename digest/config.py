@@ -86,6 +86,11 @@ class SectionConfig(Strict):
 class FiltersConfig(Strict):
     exclude: tuple[str, ...] = Field((), description="words or regexes that drop an item anywhere")
 
+    @field_validator("exclude")
+    @classmethod
+    def _regexes(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        return SectionConfig._regexes(patterns)
+
 
 class DigestConfig(Strict):
     max_items_per_section: int = Field(10, ge=1, description="cap on stories per section")

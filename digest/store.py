@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from digest.errors import LockedError, StorageError
-from digest.links import canonical_url
+from digest.links import canonical_url, is_story_key
 from digest.models import Entry, FeedState, Image, Item
 
 
@@ -261,7 +261,9 @@ class SQLiteStore:
         rows = []
         for e in entries:
             published = min(e.published, now) if e.published else now
-            key = canonical_url(e.link) if e.link else f"guid:{feed_url}#{e.guid}"
+            key = canonical_url(e.link) if e.link else ""
+            if not is_story_key(key):  # no link, or a home page shared by many items
+                key = f"guid:{feed_url}#{e.guid}"
             image = json.dumps(e.image.__dict__) if e.image else None
             rows.append(
                 (
