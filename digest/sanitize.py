@@ -4,8 +4,9 @@ Only structural and text tags are kept, so the blurb extractor can still tell
 a figure caption or an aside from the story; every URL is made absolute
 against the entry's base and must be http(s) (links may also be mailto).
 Code points that HTML and XML forbid (C0/C1 controls, lone surrogates,
-noncharacters) are removed from markup and text alike: one NUL in a title
-would otherwise make lxml refuse the whole digest.
+noncharacters) are removed from markup and text alike: lxml refuses a
+string holding one (the item's blurb was lost), and a NUL or an escape
+character reached the Subject header and both parts of the email.
 
 Why nh3 alone, with feedparser's sanitiser switched off
 -------------------------------------------------------
