@@ -59,16 +59,70 @@ def parse_feed(
 
     Raises FeedError when the document is not a feed at all.
     """
+    return read_feed(body, url, content_type, max_items, known=known).feed
+
+
+@dataclass(frozen=True)
+class FeedRead:
+    """A feed's new entries, and which of the stored ones the document still carries."""
+
+    feed: ParsedFeed
+    still_carried: tuple[str, ...] = ()
+
+
+def read_feed(
+    body: bytes,
+    url: str,
+    content_type: str | None = None,
+    max_items: int = 200,
+    *,
+    known: AbstractSet[str] = frozenset(),
+) -> FeedRead:
+    """:func:`parse_feed`, also telling which *known* guids are still in the document.
+
+    Raises FeedError when the document is not a feed at all.
+    """
     head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head.startswith(b"{") or "json" in (content_type or "").lower():
         return parse_json_feed(body, url, max_items, known=known)
     doc = read_document(body, url, content_type)
-    entries = _new_entries(doc.entries[: max_items * 2], url, doc.atom, max_items, known)
-    return ParsedFeed(
+    entries, carried = _new_entries(doc.entries[: max_items * 2], url, doc.atom, max_items, known)
+    feed = ParsedFeed(
         title=_title(doc.feed, doc.atom),
         link=absolute_url(str(doc.feed.get("link", "")), url) or "",
         entries=tuple(entries),
     )
+    return FeedRead(feed, tuple(carried))
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """One fetched document to parse, with the guids its feed already has in the store."""
+
+    body: bytes
+    url: str
+    content_type: str | None = None
+    max_items: int = 200
+    known: frozenset[str] = frozenset()
+
+
+def parse_job(job: ParseJob) -> FeedRead | FeedError:
+    """Parse one job; what is wrong with the feed is returned, never raised.
+
+    A parser bug on one hostile document becomes a FeedError too, so a worker
+    process (or the run) carries on with the other feeds.
+    """
+    try:
+        return read_feed(job.body, job.url, job.content_type, job.max_items, known=job.known)
+    except FeedError as exc:
+        return exc
+    except Exception as exc:  # a bug on one hostile feed must not end the run
+        return FeedError(f"could not parse the feed: {exc.__class__.__name__}", url=job.url)
+
+
+def parse_jobs(jobs: Sequence[ParseJob]) -> list[FeedRead | FeedError]:
+    """Parse several jobs in order: one process-pool task for a chunk of feeds."""
+    return [parse_job(job) for job in jobs]
 
 
 @dataclass(frozen=True)
@@ -110,7 +164,7 @@ def feedparser_document(body: bytes, url: str, content_type: str | None = None) 
         resolve_relative_uris=False,
     )
     if not data.get("version") and not data.entries:
-        raise FeedError(_not_a_feed(body, data), url=url)
+        raise FeedError(_not_a_feed(body, data, content_type), url=url)
     return Document(str(data.get("version", "")), data.get("feed", {}), data.entries, False)
 
 
@@ -612,24 +666,30 @@ def _new_entries(
     atom: bool,
     max_items: int,
     known: AbstractSet[str],
-) -> list[Entry]:
-    """Distinct entries (first of each guid) up to *max_items*, less the *known* ones."""
+) -> tuple[list[Entry], list[str]]:
+    """Distinct entries (first of each guid) up to *max_items*, less the *known* ones.
+
+    Also returns the known guids met in that window, in document order.
+    """
     seen: set[str] = set()
     kept: list[Entry] = []
+    carried: list[str] = []
     for e in raw:
         if len(seen) >= max_items:
             break
+        entry: Entry | None = None
         guid = _cheap_guid(e, feed_url)
-        if guid is not None and (guid in seen or guid in known):
-            seen.add(guid)
+        if guid is None:
+            entry = _entry(e, feed_url, atom)
+            guid = entry.guid
+        if guid in seen:
             continue
-        entry = _entry(e, feed_url, atom)
-        if entry.guid in seen:
-            continue
-        seen.add(entry.guid)
-        if entry.guid not in known:
-            kept.append(entry)
-    return kept
+        seen.add(guid)
+        if guid in known:
+            carried.append(guid)
+        else:
+            kept.append(entry or _entry(e, feed_url, atom))
+    return kept, carried
 
 
 def _cheap_guid(e: Mapping[str, Any], feed_url: str) -> str | None:
@@ -647,11 +707,16 @@ def _base(e: Mapping[str, Any], feed_url: str) -> str:
     return str((e.get("title_detail") or {}).get("base") or feed_url)
 
 
-def _not_a_feed(body: bytes, data: Mapping[str, Any]) -> str:
+_HTML_MARKERS = (b"<html", b"<!doctype html", b"<head", b"<body")
+
+
+def _not_a_feed(body: bytes, data: Mapping[str, Any], content_type: str | None = None) -> str:
+    """Why *body* is not a feed, in words a person understands."""
     text = body[:2048].lower()
     if not body.strip():
         return "not a feed: the response was empty"
-    if b"<html" in text or b"<!doctype html" in text:
+    html_type = (content_type or "").lower().startswith("text/html")
+    if html_type or any(marker in text for marker in _HTML_MARKERS):
         return "not a feed: got an HTML page"
     reason = data.get("bozo_exception")
     return f"not a feed: {_short(str(reason))}" if reason else "not a feed"
@@ -795,7 +860,7 @@ def _int(value: Any) -> int | None:
 
 def parse_json_feed(
     body: bytes, url: str, max_items: int = 200, *, known: AbstractSet[str] = frozenset()
-) -> ParsedFeed:
+) -> FeedRead:
     """Parse a JSON Feed (1.0 or 1.1) document, which feedparser 6 does not read."""
     try:
         data = json.loads(body.decode("utf-8-sig"))
@@ -807,9 +872,10 @@ def parse_json_feed(
         raise FeedError("not a feed: JSON without a JSON Feed version", url=url)
     base = absolute_url(str(data.get("home_page_url") or ""), url) or url
     items = [i for i in data.get("items") or () if isinstance(i, dict)]
-    entries = _unique(_json_entry(i, base, known) for i in items[: max_items * 2])
-    fresh = [e for e in entries[:max_items] if e.guid not in known]
-    return ParsedFeed(plain(str(data.get("title", ""))), base, tuple(fresh))
+    entries = _unique(_json_entry(i, base, known) for i in items[: max_items * 2])[:max_items]
+    fresh = tuple(e for e in entries if e.guid not in known)
+    carried = tuple(e.guid for e in entries if e.guid in known)
+    return FeedRead(ParsedFeed(plain(str(data.get("title", ""))), base, fresh), carried)
 
 
 def _json_entry(item: Mapping[str, Any], base: str, known: AbstractSet[str]) -> Entry:

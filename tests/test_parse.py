@@ -1,0 +1,374 @@
+"""Parsing: the fast path gives what plain feedparser gives, on every file of the corpus.
+
+What "the same items" means here, precisely. The reference is ``feedparser.parse``
+with its defaults (its own sanitiser and relative-URI resolver on), each entry then
+mapped by digest's own rules (guid, title, link, date, categories, author, image) and
+its content passed through digest's own sanitiser (``digest.sanitize``). digest's
+result is ``parse_feed``: lxml where it applies, feedparser with its sanitiser off
+otherwise, then digest's sanitiser once. Per feed they must have:
+
+- the same entries in the same order, with equal guid, link, published date,
+  categories and author (exact equality);
+- equal titles, or digest's title equal to the reference title with ``&amp;`` read
+  as ``&``: feedparser's sanitiser re-escapes the ampersands of an RSS title it
+  guesses is HTML ("Look&amp;Lease"), digest shows the title as text ("Look&Lease");
+- the same sanitised content: identical HTML, or else the same visible text
+  (whitespace collapsed) and the same links and images in the same order, less
+  the links feedparser made from an empty ``href=""`` (it resolves them to the feed
+  document's own URL; digest's sanitiser drops a link to nowhere, leaving an ``<a>``
+  without href, which links nowhere and is not counted).
+
+Separately, wherever the fast path applies its entries are exactly those of the
+feedparser path (``Entry`` equality, every field, content included).
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import html as lxml_html
+
+from bench.fetch import make_feed
+from digest import parse as parse_module
+from digest.errors import FeedError
+from digest.models import Entry
+from digest.parse import (
+    FeedRead,
+    ParseJob,
+    fast_document,
+    feedparser_document,
+    parse_feed,
+    parse_job,
+    read_feed,
+)
+from tests.conftest import CORPUS, needs_shared
+from tests.feeds import FakeItem, rss
+
+FEED_URL = "https://example.org/feeds/feed.xml"
+
+
+def corpus_files() -> list[Path]:
+    """Every document MANIFEST.tsv lists."""
+    manifest = CORPUS / "MANIFEST.tsv"
+    if not manifest.is_file():
+        return []
+    names = [line.split("\t", 1)[0] for line in manifest.read_text().splitlines()[1:] if line]
+    return [CORPUS / name for name in names]
+
+
+def reference_entries(body: bytes, url: str, max_items: int = 200) -> list[Entry] | None:
+    """Plain feedparser (its defaults), mapped and sanitised by digest; None: not a feed."""
+    data = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url})
+    if not data.get("version") and not data.entries:
+        return None
+    atom = str(data.get("version", "")).startswith("atom")
+    entries = [parse_module._entry(e, url, atom) for e in data.entries[: max_items * 2]]
+    return parse_module._unique(entries)[:max_items]
+
+
+def visible(markup: str, base: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """The text and the (tag, URL) of every link and image, in order."""
+    if not markup:
+        return "", ()
+    root = lxml_html.fragment_fromstring(markup, create_parent="div")
+    text = " ".join(root.text_content().split())
+    found = ((str(el.tag), el.get("href") or el.get("src")) for el in root.iter("a", "img"))
+    # An <a> without href links nowhere; feedparser resolves href="" to the feed's own URL.
+    urls = tuple((tag, str(url)) for tag, url in found if url and url != base)
+    return text, urls
+
+
+def same_item(ours: Entry, ref: Entry, url: str) -> list[str]:
+    """What differs between two entries, by the rules in the module docstring."""
+    problems = [
+        f"{name}: {getattr(ours, name)!r} != {getattr(ref, name)!r}"
+        for name in ("guid", "link", "published", "categories", "author")
+        if getattr(ours, name) != getattr(ref, name)
+    ]
+    if ours.title not in (ref.title, ref.title.replace("&amp;", "&")):
+        problems.append(f"title: {ours.title!r} != {ref.title!r}")
+    if ours.html != ref.html and visible(ours.html, url) != visible(ref.html, url):
+        problems.append(f"content of {ours.guid}: {ours.html[:200]!r} != {ref.html[:200]!r}")
+    return problems
+
+
+@needs_shared
+@pytest.mark.parametrize("path", corpus_files(), ids=lambda p: p.name)
+def test_corpus_gives_the_items_plain_feedparser_gives(path: Path) -> None:
+    body = path.read_bytes()
+    url = "https://example.org/feeds/" + path.name
+    if path.suffix == ".json":  # feedparser 6 does not read JSON Feed: digest's own path
+        assert parse_feed(body, url).entries
+        return
+    reference = reference_entries(body, url)
+    if reference is None:
+        with pytest.raises(FeedError, match=r"^not a feed"):
+            parse_feed(body, url)
+        return
+    ours = parse_feed(body, url).entries
+    assert [e.guid for e in ours] == [e.guid for e in reference]
+    problems = [p for mine, ref in zip(ours, reference) for p in same_item(mine, ref, url)]
+    assert not problems, problems[:5]
+
+
+def fast_and_slow(body: bytes, url: str) -> tuple[list[Entry], list[Entry]] | None:
+    """The entries by the fast path and by feedparser, or None if the fast path declines."""
+    fast = fast_document(body, url)
+    if fast is None:
+        return None
+    slow = feedparser_document(body, url)
+    assert (fast.version, fast.atom) == (slow.version, slow.atom)
+    assert parse_module._title(fast.feed, fast.atom) == parse_module._title(slow.feed, slow.atom)
+    assert str(fast.feed.get("link", "")) == str(slow.feed.get("link", ""))
+    mine = [parse_module._entry(e, url, fast.atom) for e in fast.entries]
+    theirs = [parse_module._entry(e, url, slow.atom) for e in slow.entries]
+    return mine, theirs
+
+
+@needs_shared
+def test_fast_path_is_exactly_feedparser_wherever_it_applies() -> None:
+    taken = []
+    for path in corpus_files():
+        pair = fast_and_slow(path.read_bytes(), "https://example.org/feeds/" + path.name)
+        if pair is not None:
+            taken.append(path.name)
+            assert pair[0] == pair[1], path.name
+    # Not a vacuous pass: the common shapes (RSS 2.0, Atom 1.0, legacy encodings) go fast.
+    assert len(taken) >= 20, taken
+    assert "heise_developer_atom10_de.xml" in taken
+    assert "medium_food_rss20_content_encoded.xml" in taken
+
+
+def test_fast_path_is_exactly_feedparser_on_the_benchmark_workload() -> None:
+    fast = 0
+    for n in range(60):  # RSS with content:encoded, RSS with description, Atom; some messy
+        pair = fast_and_slow(make_feed(n, 5), f"https://site{n}.example.org/feed")
+        if pair is not None:
+            fast += 1
+            assert pair[0] == pair[1]
+    assert fast == 59  # feed 49 carries an undeclared &nbsp;: feedparser's loose parser reads it
+
+
+EDGE_CASES = {
+    "guid not a permalink, relative link": (
+        '<rss version="2.0"><channel><title>T</title><link>/home</link>'
+        "<item><title>A</title><link>story/1?a=1&amp;b=2</link>"
+        '<guid isPermaLink="false">urn:x:1</guid><description>&lt;p&gt;Hi&lt;/p&gt;'
+        "</description></item></channel></rss>"
+    ),
+    "guid permalink, no link": (
+        '<rss version="2.0"><channel><title>T</title><item><title>A</title>'
+        "<guid>/p/2</guid><pubDate>Tue, 03 Jun 2025 09:39:21 GMT</pubDate></item>"
+        "</channel></rss>"
+    ),
+    "mis-decoded utf-8 and a cp1252 code": (
+        '<rss version="2.0"><channel><title>CafÃ©</title><item><title>Ã©tÃ© \u0080 \u0093x\u0094'
+        "</title><link>https://e.org/1</link></item></channel></rss>"
+    ),
+    "categories with domains, enclosure, media": (
+        '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>'
+        '<item><title>A</title><link>https://e.org/a</link><category domain="d">x</category>'
+        '<category domain="d2"/><category>x</category><dc:subject>y</dc:subject>'
+        '<enclosure url="/i.jpg" type="image/jpeg" length="1"/>'
+        '<media:thumbnail url="t.png" width="20" height="10"/>'
+        '<media:content url="https://e.org/m.jpg" medium="image"/>'
+        "<dc:creator>Ann (ann@e.org)</dc:creator></item></channel></rss>"
+    ),
+    "content before description": (
+        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        "<channel><title>T</title><item><title>A</title><link>https://e.org/a</link>"
+        "<content:encoded><![CDATA[<p>Long <a href='/x'>body</a> text here.</p>]]>"
+        "</content:encoded><description>short</description></item></channel></rss>"
+    ),
+    "atom with xml:base, html title, author, summary after content": (
+        '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example.com/dir/">'
+        '<title type="html">A &amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt; feed</title>'
+        '<link href="/"/><id>tag:b,1</id><entry xml:base="sub/">'
+        '<title type="html">&lt;i&gt;Hi&lt;/i&gt; &amp;amp; more</title>'
+        '<link rel="alternate" href="post.html"/><link rel="enclosure" href="a.png" '
+        'type="image/png"/><id>tag:b,2</id><updated>2025-06-01T10:00:00+02:00</updated>'
+        "<author><name>Bo</name><email>bo@b.org</email></author>"
+        '<category term="t1" label="Label"/><content type="html" xml:base="/c/">'
+        "&lt;p&gt;See &lt;img src='i.png'&gt;&lt;/p&gt;</content>"
+        "<summary>plain &amp; simple</summary></entry></feed>"
+    ),
+    "atom entry with id before link": (
+        '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>/e/1</id>'
+        '<title>A</title><link href="https://e.org/1"/><published>2025-01-01T00:00:00Z'
+        "</published><content>plain text\n\nin two paragraphs</content></entry></feed>"
+    ),
+}
+
+
+@pytest.mark.parametrize("name", EDGE_CASES)
+def test_fast_path_matches_feedparser_on_edge_cases(name: str) -> None:
+    body = EDGE_CASES[name].encode("utf-8")
+    pair = fast_and_slow(body, FEED_URL)
+    assert pair is not None, "the fast path should take this document"
+    assert pair[0] == pair[1]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<rss version="2.0"><channel><title>A&nbsp;B</title></channel></rss>',  # loose
+        '<rss version="0.91"><channel><title>T</title></channel></rss>',
+        '<rss version="2.0"><channel><item><title>A</title><title>B</title></item></channel></rss>',
+        '<rss version="2.0"><channel><item><source url="u">S</source></item></channel></rss>',
+        '<rss version="2.0"><channel><item><title>a<b>b</b></title></item></channel></rss>',
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml">'
+        '<div xmlns="http://www.w3.org/1999/xhtml">x</div></content></entry></feed>',
+        '<rss version="2.0"><channel><textInput><title>x</title></textInput></channel></rss>',
+    ],
+)
+def test_fast_path_declines_what_it_does_not_model(body: str) -> None:
+    assert fast_document(body.encode(), FEED_URL) is None
+    feedparser_document(body.encode(), FEED_URL)  # and feedparser still reads it
+
+
+# --- parsing, whichever path -------------------------------------------------------------
+
+
+def test_relative_links_resolve_against_xml_base_and_the_feed_url() -> None:
+    body = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://cdn.example.net/a/">'
+        b"<title>T</title><entry><title>One</title><id>1</id>"
+        b'<link href="one.html"/><content type="html">&lt;a href="x/y"&gt;y&lt;/a&gt;'
+        b'&lt;img src="/i.png"&gt;</content></entry>'
+        b'<entry xml:base="https://other.example.org/b/c"><title>Two</title><id>2</id>'
+        b'<link href="../two"/></entry></feed>'
+    )
+    one, two = parse_feed(body, FEED_URL).entries
+    assert one.link == "https://cdn.example.net/a/one.html"
+    assert 'href="https://cdn.example.net/a/x/y"' in one.html
+    assert 'src="https://cdn.example.net/i.png"' in one.html
+    assert two.link == "https://other.example.org/two"
+    plain = rss(FakeItem(link="/story?id=3", body='<p><a href="more">m</a></p>')).encode()
+    [three] = parse_feed(plain, "https://news.example.org/feeds/rss").entries
+    assert three.link == "https://news.example.org/story?id=3"
+    assert 'href="https://news.example.org/feeds/more"' in three.html
+
+
+def test_json_feed_items_and_relative_urls() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J",'
+        b' "home_page_url": "https://j.example.org/",'
+        b' "items": [{"id": "1", "url": "/p/1", "title": "One", "content_html":'
+        b' "<p>Hi <a href=\\"/x\\">x</a><script>bad()</script></p>",'
+        b' "date_published": "2025-06-01T10:00:00Z", "tags": ["a"]},'
+        b' {"id": "2", "content_text": "Plain\\n\\ntext"}]}'
+    )
+    feed = parse_feed(body, FEED_URL, "application/feed+json")
+    one, two = feed.entries
+    assert feed.title == "J"
+    assert (one.guid, one.link, one.categories) == ("1", "https://j.example.org/p/1", ("a",))
+    assert 'href="https://j.example.org/x"' in one.html and "script" not in one.html
+    assert one.published is not None and one.published.isoformat() == "2025-06-01T10:00:00+00:00"
+    assert two.html == "<p>Plain</p><p>text</p>"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "reason"),
+    [
+        (b"<!DOCTYPE html><html><body><p>Moved</p></body></html>", None, "got an HTML page"),
+        (b"<head><title>Moved</title></head><body>here</body>", None, "got an HTML page"),
+        (b"Service unavailable, try later", "text/html; charset=utf-8", "got an HTML page"),
+        (b"   ", None, "the response was empty"),
+        (b"{not json", "application/json", "invalid JSON"),
+        (b'{"items": []}', "application/json", "JSON without a JSON Feed version"),
+    ],
+)
+def test_not_a_feed_says_why_in_words(body: bytes, content_type: str | None, reason: str) -> None:
+    with pytest.raises(FeedError) as caught:
+        parse_feed(body, FEED_URL, content_type)
+    assert caught.value.message == f"not a feed: {reason}" or str(caught.value).startswith(
+        f"not a feed: {reason}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "header"),
+    [("windows-1252", None), ("iso-8859-2", None), ("utf-16", None), ("koi8-r", "koi8-r")],
+)
+def test_encodings_declared_in_the_document_or_the_header(
+    encoding: str, header: str | None
+) -> None:
+    title = {"koi8-r": "Привет мир", "iso-8859-2": "Zażółć"}.get(encoding, "Café € “quoted”")
+    declared = "" if header else f' encoding="{encoding}"'
+    text = (
+        f'<?xml version="1.0"{declared}?><rss version="2.0"><channel><title>F</title>'
+        f"<item><title>{title}</title><link>https://e.org/1</link></item></channel></rss>"
+    )
+    content_type = f"application/xml; charset={header}" if header else None
+    [entry] = parse_feed(text.encode(encoding), FEED_URL, content_type).entries
+    assert entry.title == title
+
+
+@needs_shared
+def test_corpus_encodings_come_out_as_text() -> None:
+    cases = {
+        "tiny_windows-1252_euro.xml": "€",
+        "qq_tech_rss20_gb2312.xml": "盛大游戏",
+        "ibash_org_ru_rss20_windows-1251.xml": "Цитата",
+        "fp_encoding_euc-kr.xml": "",
+    }
+    for name, expected in cases.items():
+        feed = parse_feed((CORPUS / name).read_bytes(), FEED_URL)
+        text = feed.title + " ".join(e.title for e in feed.entries)
+        assert expected in text, (name, text[:200])
+        assert "\ufffd" not in text, name
+
+
+# --- known items are skipped before any per-item work ------------------------------------
+
+
+def test_known_items_are_not_sanitised(monkeypatch: pytest.MonkeyPatch) -> None:
+    items = [FakeItem(f"Story {n}", f"https://e.org/{n}") for n in range(5)]
+    body = rss(*items).encode()
+    calls: list[str] = []
+    real = parse_module.sanitize_html
+
+    def counting(markup: str, base: str = "") -> str:
+        calls.append(markup)
+        return real(markup, base)
+
+    monkeypatch.setattr(parse_module, "sanitize_html", counting)
+    known = frozenset({"https://e.org/0", "https://e.org/3"})
+    read = read_feed(body, FEED_URL, known=known)
+    assert [e.guid for e in read.feed.entries] == [
+        "https://e.org/1",
+        "https://e.org/2",
+        "https://e.org/4",
+    ]
+    assert read.still_carried == ("https://e.org/0", "https://e.org/3")
+    assert len(calls) == 3  # only the new items were sanitised
+
+
+def test_known_items_still_count_toward_max_items() -> None:
+    body = rss(*(FakeItem(f"S{n}", f"https://e.org/{n}") for n in range(6))).encode()
+    fresh = parse_feed(body, FEED_URL, max_items=3, known=frozenset({"https://e.org/0"}))
+    assert [e.guid for e in fresh.entries] == ["https://e.org/1", "https://e.org/2"]
+
+
+def test_duplicate_guids_keep_the_first() -> None:
+    body = rss(FakeItem("First", "https://e.org/1"), FakeItem("Again", "https://e.org/1")).encode()
+    [entry] = parse_feed(body, FEED_URL).entries
+    assert entry.title == "First"
+
+
+def test_parse_job_returns_errors_instead_of_raising() -> None:
+    bad = parse_job(ParseJob(b"<html><body>no</body></html>", FEED_URL))
+    assert isinstance(bad, FeedError) and bad.message == "not a feed: got an HTML page"
+    good = parse_job(ParseJob(rss(FakeItem()).encode(), FEED_URL, known=frozenset()))
+    assert isinstance(good, FeedRead) and len(good.feed.entries) == 1
+
+
+def test_a_bytes_body_is_never_opened_as_a_file_name(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.xml"
+    secret.write_text(rss(FakeItem("Local file")))
+    with pytest.raises(FeedError):
+        parse_feed(str(secret).encode(), FEED_URL)
