@@ -12,16 +12,19 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from digest import __version__
 from digest.models import FetchResult
+
+T = TypeVar("T")
 
 DEFAULT_USER_AGENT = (
     f"digest/{__version__} (newsletter digest generator; +https://pypi.org/project/digest/)"
@@ -70,30 +73,70 @@ async def fetch_many(
     on_result: Callable[[FetchResult], None] | None = None,
 ) -> list[FetchResult]:
     """The async core of :func:`fetch_all`."""
+
+    async def keep(_index: int, result: FetchResult) -> FetchResult:
+        if on_result:
+            on_result(result)
+        return result
+
+    return await fetch_each_async(requests, limits, keep, window=len(requests) or 1)
+
+
+def fetch_each(
+    requests: Sequence[FetchRequest],
+    limits: FetchLimits,
+    handle: Callable[[int, FetchResult], Awaitable[T]],
+    *,
+    window: int = 32,
+) -> list[T]:
+    """Fetch every request and give each result to *handle* as soon as it arrives.
+
+    *handle* gets the request's index and its result and may await (a parse in
+    a worker process, say); what it returns comes back in request order. At
+    most *window* results are held, fetched but not yet handled: the bodies
+    in memory stay bounded however many feeds there are.
+    """
+    if not requests:
+        return []
+    return asyncio.run(fetch_each_async(requests, limits, handle, window=window))
+
+
+async def fetch_each_async(
+    requests: Sequence[FetchRequest],
+    limits: FetchLimits,
+    handle: Callable[[int, FetchResult], Awaitable[T]],
+    *,
+    window: int = 32,
+) -> list[T]:
+    """The async core of :func:`fetch_each`."""
     overall = asyncio.Semaphore(limits.concurrency)
+    held = asyncio.Semaphore(max(1, window))
     hosts: dict[str, asyncio.Semaphore] = {}
-    transport_limits = httpx.Limits(
-        max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency
-    )
-    async with httpx.AsyncClient(
+    async with _client(limits) as client:
+
+        async def one(index: int, request: FetchRequest) -> T:
+            host = urlsplit(request.url).hostname or ""
+            per_host = hosts.setdefault(host, asyncio.Semaphore(limits.per_host))
+            async with held:
+                async with per_host, overall:
+                    result = await fetch_one(client, request, limits)
+                return await handle(index, result)
+
+        return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
+
+
+def _client(limits: FetchLimits) -> httpx.AsyncClient:
+    """One client for a run: keep-alive connections shared by every request."""
+    return httpx.AsyncClient(
         follow_redirects=True,
         max_redirects=limits.max_redirects,
-        limits=transport_limits,
+        limits=httpx.Limits(
+            max_connections=limits.concurrency, max_keepalive_connections=limits.concurrency
+        ),
         timeout=httpx.Timeout(limits.timeout),
         headers={"User-Agent": limits.user_agent},
         trust_env=False,
-    ) as client:
-
-        async def one(request: FetchRequest) -> FetchResult:
-            host = urlsplit(request.url).hostname or ""
-            per_host = hosts.setdefault(host, asyncio.Semaphore(limits.per_host))
-            async with overall, per_host:
-                result = await fetch_one(client, request, limits)
-            if on_result:
-                on_result(result)
-            return result
-
-        return list(await asyncio.gather(*(one(r) for r in requests)))
+    )
 
 
 async def fetch_one(
@@ -208,6 +251,8 @@ def _error(url: str, reason: str) -> FetchResult:
 
 
 def _connect_reason(exc: Exception) -> str:
+    if _caused_by(exc, ConnectionRefusedError):  # anyio says "All connection attempts failed"
+        return "connection refused"
     text = str(exc)
     lowered = text.lower()
     if "refused" in lowered:
@@ -217,6 +262,18 @@ def _connect_reason(exc: Exception) -> str:
     if "ssl" in lowered or "certificate" in lowered:
         return f"TLS error: {text[:120]}"
     return f"cannot connect: {text[:120]}" if text else "cannot connect"
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    """True when *kind* is anywhere in the chain of causes of *exc*."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, kind):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def _retry_after(value: str | None) -> float | None:

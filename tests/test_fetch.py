@@ -1,0 +1,261 @@
+"""Fetching against a real HTTP server on 127.0.0.1: validators, limits, politeness."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import gzip
+import threading
+import time
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+from digest.fetch import (
+    DEFAULT_USER_AGENT,
+    FetchLimits,
+    FetchRequest,
+    fetch_all,
+    fetch_each,
+)
+from digest.models import FetchResult
+from tests.conftest import FeedServer, Route, free_port
+from tests.feeds import FakeItem, rss
+
+FEED = rss(FakeItem("A story", "https://news.example.org/a")).encode()
+
+
+def fetch(url: str, **limits: object) -> FetchResult:
+    """One fetch with the given limits."""
+    return fetch_all([FetchRequest(url)], FetchLimits(**limits))[0]  # type: ignore[arg-type]
+
+
+# --- helpers for special server behaviour ------------------------------------------------
+
+
+def reply(
+    handler: BaseHTTPRequestHandler,
+    status: int,
+    body: bytes = b"",
+    headers: dict[str, str] | None = None,
+) -> None:
+    """Send one complete response from a route handler."""
+    handler.send_response(status)
+    for key, value in (headers or {}).items():
+        handler.send_header(key, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class Concurrency:
+    """Counts requests in flight on the server side."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.now = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, handler: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        time.sleep(self.delay)
+        with self.lock:
+            self.now -= 1
+        reply(handler, 200, FEED, {"Content-Type": "application/rss+xml"})
+
+
+# --- conditional GET, headers, encodings -------------------------------------------------
+
+
+def test_conditional_get_sends_validators_and_handles_304(http_server: FeedServer) -> None:
+    url = http_server.serve("/feed.xml", FEED)
+    first = fetch(url)
+    assert first.status == "ok" and first.body == FEED
+    assert first.etag and first.last_modified
+    again = fetch_all([FetchRequest(url, first.etag, first.last_modified)], FetchLimits())[0]
+    assert again.status == "not_modified" and again.body == b""
+    sent = http_server.hits("/feed.xml")[-1].headers
+    assert sent["If-None-Match"] == first.etag
+    assert sent["If-Modified-Since"] == first.last_modified
+
+
+def test_user_agent_names_the_project(http_server: FeedServer) -> None:
+    url = http_server.serve("/feed.xml", FEED)
+    fetch(url)
+    fetch(url, user_agent="my-reader/1.0")
+    first, second = http_server.hits("/feed.xml")
+    assert first.headers["User-Agent"] == DEFAULT_USER_AGENT
+    assert DEFAULT_USER_AGENT.startswith("digest/")
+    assert second.headers["User-Agent"] == "my-reader/1.0"
+
+
+def test_gzip_is_asked_for_and_decoded(http_server: FeedServer) -> None:
+    url = http_server.serve("/feed.xml", gzip.compress(FEED), headers={"Content-Encoding": "gzip"})
+    result = fetch(url)
+    assert result.status == "ok" and result.body == FEED
+    accepted = http_server.hits("/feed.xml")[0].headers["Accept-Encoding"]
+    assert "gzip" in accepted and "deflate" in accepted
+
+
+def test_304s_reuse_one_keep_alive_connection(http_server: FeedServer) -> None:
+    ports: set[int] = set()
+
+    def not_modified(handler: BaseHTTPRequestHandler) -> None:
+        ports.add(handler.client_address[1])
+        reply(handler, 304, headers={"ETag": '"x"'})
+
+    http_server.routes["/feed.xml"] = Route(handler=not_modified)
+    requests = [FetchRequest(http_server.url("/feed.xml"), '"x"') for _ in range(20)]
+    results = fetch_all(requests, FetchLimits(concurrency=1, per_host=1))
+    assert {r.status for r in results} == {"not_modified"}
+    assert len(ports) == 1  # an unread 304 would have cost a new connection each time
+
+
+# --- limits --------------------------------------------------------------------------------
+
+
+def test_per_host_limit_is_respected(http_server: FeedServer) -> None:
+    counter = Concurrency(0.15)
+    http_server.routes["/slow.xml"] = Route(handler=counter)
+    requests = [FetchRequest(http_server.url(f"/slow.xml?{n}")) for n in range(8)]
+    results = fetch_all(requests, FetchLimits(concurrency=8, per_host=2))
+    assert all(r.status == "ok" for r in results)
+    assert counter.most == 2
+
+
+def test_global_limit_is_respected(http_server: FeedServer) -> None:
+    counter = Concurrency(0.15)
+    http_server.routes["/slow.xml"] = Route(handler=counter)
+    requests = [FetchRequest(http_server.url(f"/slow.xml?{n}")) for n in range(8)]
+    fetch_all(requests, FetchLimits(concurrency=3, per_host=8))
+    assert counter.most == 3
+
+
+def test_a_slow_server_times_out_with_a_plain_message(http_server: FeedServer) -> None:
+    def drip(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "1000")
+        handler.end_headers()
+        try:
+            for _ in range(40):  # a byte every 0.1 s: never idle long, never done
+                handler.wfile.write(b"x")
+                handler.wfile.flush()
+                time.sleep(0.1)
+        except OSError:
+            pass
+
+    http_server.routes["/drip.xml"] = Route(handler=drip)
+    started = time.monotonic()
+    result = fetch(http_server.url("/drip.xml"), timeout=1)
+    assert result.status == "error"
+    assert result.error == "timed out after 1 s"
+    assert time.monotonic() - started < 3
+
+
+def test_size_cap_cuts_off_a_large_body(http_server: FeedServer) -> None:
+    url = http_server.serve("/big.xml", b"x" * 50_000)
+    result = fetch(url, max_bytes=10_000)
+    assert result.status == "error"
+    assert result.error == "response larger than 10 KB: cut off"
+
+
+def test_size_cap_counts_decoded_bytes_of_a_gzip_bomb(http_server: FeedServer) -> None:
+    bomb = gzip.compress(b"\0" * 5_000_000)
+    assert len(bomb) < 10_000
+    url = http_server.serve("/bomb.xml", bomb, headers={"Content-Encoding": "gzip"})
+    result = fetch(url, max_bytes=100_000)
+    assert result.status == "error"
+    assert result.error == "response larger than 100 KB: cut off"
+
+
+def test_redirect_cap(http_server: FeedServer) -> None:
+    def loop(handler: BaseHTTPRequestHandler) -> None:
+        reply(handler, 302, headers={"Location": "/loop.xml"})
+
+    http_server.routes["/loop.xml"] = Route(handler=loop)
+    result = fetch(http_server.url("/loop.xml"), max_redirects=3)
+    assert result.status == "error"
+    assert result.error == "too many redirects (more than 3)"
+
+
+# --- politeness: Retry-After, gone, moved --------------------------------------------------
+
+
+def test_retry_after_seconds_on_429(http_server: FeedServer) -> None:
+    url = http_server.serve(
+        "/busy.xml", b"slow down", status=429, headers={"Retry-After": "120"}, etag=False
+    )
+    result = fetch(url)
+    assert result.status == "error" and result.error == "HTTP 429 Too Many Requests"
+    assert result.retry_after == 120
+
+
+def test_retry_after_http_date_on_503(http_server: FeedServer) -> None:
+    when = email.utils.formatdate(time.time() + 600, usegmt=True)
+    url = http_server.serve("/down.xml", b"", status=503, headers={"Retry-After": when}, etag=False)
+    result = fetch(url)
+    assert result.retry_after is not None and 590 <= result.retry_after <= 600
+
+
+def test_retry_after_is_ignored_on_other_errors(http_server: FeedServer) -> None:
+    url = http_server.serve("/nope.xml", b"", status=500, headers={"Retry-After": "60"}, etag=False)
+    assert fetch(url).retry_after is None
+
+
+def test_410_gone_says_the_feed_will_not_be_fetched_again(http_server: FeedServer) -> None:
+    url = http_server.serve("/gone.xml", b"", status=410, etag=False)
+    result = fetch(url)
+    assert result.gone
+    assert result.error == ("HTTP 410 Gone: the feed was removed, it will not be fetched again")
+
+
+@pytest.mark.parametrize(("status", "permanent"), [(301, True), (308, True), (302, False)])
+def test_permanent_redirects_report_the_new_url(
+    http_server: FeedServer, status: int, permanent: bool
+) -> None:
+    target = http_server.serve("/new.xml", FEED)
+
+    def moved(handler: BaseHTTPRequestHandler) -> None:
+        reply(handler, status, headers={"Location": target})
+
+    http_server.routes["/old.xml"] = Route(handler=moved)
+    result = fetch(http_server.url("/old.xml"))
+    assert result.status == "ok" and result.body == FEED
+    assert result.new_url == (target if permanent else None)
+
+
+def test_connection_refused_and_local_files(tmp_path: Path) -> None:
+    refused = fetch(f"http://127.0.0.1:{free_port()}/feed.xml", timeout=5)
+    assert refused.error == "connection refused"
+    path = tmp_path / "feed.xml"
+    path.write_bytes(FEED)
+    assert fetch(path.as_uri()).body == FEED
+    assert fetch((tmp_path / "missing.xml").as_uri()).error.startswith("cannot read")
+
+
+# --- fetch_each: results handled as they arrive, a bounded number held --------------------
+
+
+def test_fetch_each_hands_over_results_as_they_arrive_within_the_window(
+    http_server: FeedServer,
+) -> None:
+    url = http_server.serve("/feed.xml", FEED)
+    held = 0
+    most = 0
+
+    async def handle(index: int, result: FetchResult) -> tuple[int, int]:
+        nonlocal held, most
+        held += 1
+        most = max(most, held)
+        await asyncio.sleep(0.02)  # a parse in a worker process, say
+        held -= 1
+        return index, len(result.body)
+
+    requests = [FetchRequest(f"{url}?{n}") for n in range(30)]
+    out = fetch_each(requests, FetchLimits(concurrency=16, per_host=16), handle, window=4)
+    assert out == [(n, len(FEED)) for n in range(30)]
+    assert most == 4
