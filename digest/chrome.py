@@ -60,7 +60,7 @@ TAIL_MARKERS = re.compile(
         |most\s+(?:popular|read|viewed)|trending(?:\s+now)?|popular\s+(?:now|posts|stories)
         |latest\s+(?:news|stories|posts)|top\s+stories|recommended(?:\s+for\s+you)?
         |about\s+the\s+author|leave\s+a\s+(?:comment|reply)|share\s+this(?:\s+\w+)?
-        |filed\s+under.*|mehr\s+zum\s+thema|weitere\s+artikel|lesen\s+sie\s+auch
+        |filed\s+under.*|show\s?notes|kapitelmarken|chapters|mehr\s+zum\s+thema|weitere\s+artikel|lesen\s+sie\s+auch
         |leia\s+(?:também|mais)|veja\s+também|saiba\s+mais|notícias\s+relacionadas
         |читайте\s+также|похожие\s+(?:статьи|новости)|相关(?:文章|新闻|阅读)|관련\s*기사)
         [\s:：.…]*$""",

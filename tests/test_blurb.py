@@ -183,6 +183,7 @@ TAILS = [
     "Mehr zum Thema",
     "Leia também",
     "Читайте также",
+    "Shownotes:",
 ]
 
 
