@@ -21,8 +21,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
     note "no apt-get; not installed: ${missing[*]}"
   else
-    sudo=()
-    [ "$(id -u)" -eq 0 ] || sudo=(sudo -n)
+    # A hung mirror must not eat CI's time: give up after a while and let the tests skip.
+    sudo=(timeout 900)
+    [ "$(id -u)" -eq 0 ] || sudo=(timeout 900 sudo -n)
     export DEBIAN_FRONTEND=noninteractive
     if "${sudo[@]}" apt-get update -qq >/dev/null 2>&1 \
       && "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1
@@ -43,7 +44,7 @@ vnu_jar="$vnu_prefix/node_modules/vnu-jar/build/dist/vnu.jar"
 if [ ! -f "$vnu_jar" ]; then
   if command -v npm >/dev/null 2>&1; then
     mkdir -p "$vnu_prefix"
-    npm install --silent --no-audit --no-fund --prefix "$vnu_prefix" vnu-jar >/dev/null 2>&1 \
+    timeout 600 npm install --silent --no-audit --no-fund --prefix "$vnu_prefix" vnu-jar >/dev/null 2>&1 \
       || note "could not install vnu-jar; the HTML validation tests skip"
   else
     note "no npm; vnu-jar not installed, the HTML validation tests skip"

@@ -152,7 +152,8 @@ def send(folder: Path, feeds: dict[str, list[FakeItem]], **settings: object) -> 
 
 @pytest.fixture(scope="module", params=["example", "300 items"])
 def eml(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example digest (config.yaml and examples/) and a digest of 300 new items."""
+    """The example digest (config.yaml and examples/) and a digest of 300 new items
+    (ten of them told by both feeds, for "Also covered by")."""
     folder = tmp_path_factory.mktemp(request.param.replace(" ", "-"))
     if request.param == "example":
         (folder / "config.yaml").write_bytes((ROOT / "config.yaml").read_bytes())
@@ -162,7 +163,8 @@ def eml(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         [path] = sorted((folder / "outbox").glob("*.eml"))
         return path
     return send(
-        folder, {"ledger": story_items(200, "ledger"), "lantern": story_items(100, "lantern")}
+        folder,
+        {"ledger": story_items(200, "ledger"), "lantern": story_items(100, "lantern", offset=190)},
     )
 
 
