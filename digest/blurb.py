@@ -485,7 +485,15 @@ def _mark_cut(text: str) -> str:
         return _end_with_ellipsis(head)
     if not ends_sentence(text) and text.split()[-1].casefold() in STOPWORDS:
         return _end_with_ellipsis(text)  # stops on "the", "and": cut without saying so
-    return text  # a whole text without final punctuation ("Season 4 continues with …")
+    return _as_sentence(text)
+
+
+def _as_sentence(text: str) -> str:
+    """A whole text the feed left without final punctuation (a podcast one-liner, a
+    chat quote) ends with a full stop, as an editor would end it."""
+    if ends_sentence(text) or not (text[-1].isalnum() or text[-1] in "\"”’»)]"):
+        return text
+    return text + ("。" if _UNSPACED.search(text[-1]) else ".")
 
 
 def shorten(text: str, limit: int) -> str:

@@ -272,24 +272,28 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_blurbs(args: argparse.Namespace) -> int:
-    from digest.blurb import extract_blurb
+    from digest.blurb import story_paragraphs, summarize
     from digest.config import feed_location
     from digest.fetch import FetchLimits, FetchRequest, fetch_all
+    from digest.fulltext import with_full_text
     from digest.parse import parse_feed
+    from digest.pipeline import fetch_limits
 
-    limit = 300
     path = config_path(args.config)
-    if args.config or path.exists():
-        limit = load_config(path).digest.blurb_chars
+    config = load_config(path) if args.config or path.exists() else None
+    limit = config.digest.blurb_chars if config else 300
+    limits = fetch_limits(config) if config else FetchLimits()
     url = feed_location(args.feed, Path.cwd())
     if url.startswith("file:") and not Path(url.removeprefix("file://")).is_file():
         raise UsageError(f"no such feed file: {args.feed}")
-    result = fetch_all([FetchRequest(url)], FetchLimits())[0]
+    result = fetch_all([FetchRequest(url)], limits)[0]
     if result.status != "ok":
         raise DigestError(f"cannot fetch {args.feed}: {result.error}")
-    parsed = parse_feed(result.body, url, result.content_type)
-    for entry in parsed.entries:
-        blurb = extract_blurb(entry.html, entry.title, limit)
+    entries = parse_feed(result.body, url, result.content_type).entries
+    if config and any(f.url == url and f.full_text for f in config.feeds):
+        entries = tuple(with_full_text(entries, limits))
+    for entry in entries:
+        blurb = summarize(story_paragraphs(entry.html), entry.title, limit)
         print(entry.title or "(untitled)")
         print(f"  {blurb}" if blurb else "  (no blurb: the item carries no text)")
         print()

@@ -358,13 +358,15 @@ CUT = [
         "<p>This week we dig into the new games and argue about the</p>",
         "This week we dig into the new games and argue…",
     ),
-    # a whole text that just has no final period is left whole
+    # a whole text that just has no final period is kept whole and ended as a sentence
     (
         "<p>Season 4 continues with the horror of the vuvuzela, Starcraft 2, and we hate on "
         "the Twilight movies</p>",
         "Season 4 continues with the horror of the vuvuzela, Starcraft 2, and we hate on the "
-        "Twilight movies",
+        "Twilight movies.",
     ),
+    ("<p>Jeff and Vinny review “Deathly Hallows”</p>", "Jeff and Vinny review “Deathly Hallows”."),
+    ("<p>今天我们讨论新游戏</p>", "今天我们讨论新游戏。"),
 ]
 
 

@@ -7,8 +7,10 @@ import sqlite3
 from pathlib import Path
 
 from tests.conftest import (
+    FIXTURE_FEEDS,
     FeedServer,
     html_part,
+    needs_shared,
     outbox_messages,
     run_cli,
     text_part,
@@ -209,3 +211,36 @@ def test_usage_errors_exit_2_in_one_line(tmp_path: Path) -> None:
 def test_version() -> None:
     result = run_cli("--version")
     assert result.code == 0 and result.out.startswith("digest ")
+
+
+@needs_shared
+def test_blurbs_on_the_jung_e_review_say_what_the_film_is(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    url = http_server.serve_file("/jung_e.xml", FIXTURE_FEEDS / "jung_e_rss.xml")
+    result = run_cli("blurbs", url, cwd=tmp_path)
+    assert result.code == 0, result.err
+    title, blurb = result.out.strip().splitlines()[:2]
+    assert "Jung_E" in title
+    assert "sci-fi thriller" in blurb
+    for chrome in (
+        "Netflix/YouTube screenshot",
+        "Watch Jung_E",
+        "See at Netflix",
+        "Related",
+        "Recent Posts",
+        "minutes ago",
+    ):
+        assert chrome not in blurb
+    assert len(blurb.strip()) <= 300
+
+
+def test_blurbs_on_a_page_that_is_not_a_feed_exit_1(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    url = http_server.serve(
+        "/page", "<!doctype html><html><body><p>Hi</p></body></html>", content_type="text/html"
+    )
+    result = run_cli("blurbs", url, cwd=tmp_path)
+    assert result.code == 1
+    assert "not a feed" in result.err and result.err.count("\n") == 1
