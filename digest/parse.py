@@ -156,13 +156,16 @@ def feedparser_document(body: bytes, url: str, content_type: str | None = None) 
 
     Raises FeedError when the document is not a feed at all.
     """
-    # A BytesIO, not the bytes: feedparser tries to open a bytes argument as a file name.
-    data = feedparser.parse(
-        io.BytesIO(body),
-        response_headers=_headers(url, content_type),
-        sanitize_html=False,
-        resolve_relative_uris=False,
-    )
+    try:  # a BytesIO, not the bytes: feedparser tries to open a bytes argument as a file name
+        data = feedparser.parse(
+            io.BytesIO(body),
+            response_headers=_headers(url, content_type),
+            sanitize_html=False,
+            resolve_relative_uris=False,
+        )
+    except Exception as exc:  # its loose parser trips on some broken documents
+        reason = f"not a feed: feedparser cannot read it ({exc.__class__.__name__})"
+        raise FeedError(reason, url=url) from None
     if not data.get("version") and not data.entries:
         raise FeedError(_not_a_feed(body, data, content_type), url=url)
     return Document(str(data.get("version", "")), data.get("feed", {}), data.entries, False)
