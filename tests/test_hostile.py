@@ -865,4 +865,4 @@ def test_server_without_auth_is_reported_as_such(
     result = run_cli("send", cwd=tmp_path, env={"DIGEST_TEST_SMTP_PASSWORD": PASSWORD})
     assert result.code == 1
     assert PASSWORD not in result.err
-    assert "STARTTLS" not in result.err and "AUTH" in result.err, result.err
+    assert "does not offer STARTTLS" not in result.err and "AUTH" in result.err, result.err
