@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -167,7 +168,7 @@ async def fetch_one(
         return _error(request.url, _connect_reason(exc))
     except httpx.TimeoutException:
         return _error(request.url, f"timed out after {limits.timeout:g} s")
-    except httpx.DecodingError:
+    except (httpx.DecodingError, _BadEncoding):
         return _error(request.url, "the response could not be decompressed")
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
         return _error(request.url, f"network error: {exc.__class__.__name__}: {exc}"[:200])
@@ -202,13 +203,14 @@ async def _result(url: str, response: httpx.Response, max_bytes: int) -> FetchRe
         and not response.headers.get("content-encoding")
     ):
         raise _TooLarge
+    decoder = _Decoder(response.headers.get("content-encoding", ""))
     chunks: list[bytes] = []
     size = 0
-    async for chunk in response.aiter_bytes():
+    async for raw in response.aiter_raw():  # decoded here, never past the cap (bombs)
+        chunk = decoder.feed(raw, max_bytes - size)
         size += len(chunk)
-        if size > max_bytes:
-            raise _TooLarge
         chunks.append(chunk)
+    chunks.append(decoder.feed(b"", max_bytes - size, final=True))
     return FetchResult(
         url,
         "ok",
@@ -218,6 +220,94 @@ async def _result(url: str, response: httpx.Response, max_bytes: int) -> FetchRe
         last_modified=response.headers.get("last-modified"),
         new_url=moved,
     )
+
+
+class _Decoder:
+    """Content-Encoding undone step by step, each step's output capped.
+
+    httpx decodes a whole network chunk in one call: a 1 kB chunk of a gzip or
+    brotli bomb becomes hundreds of megabytes before any size check. Here each
+    step yields at most the bytes still allowed (plus one, to notice more), and
+    more than that raises _TooLarge. Encodings httpx does not know are left as
+    they are, as httpx does.
+    """
+
+    def __init__(self, header: str) -> None:
+        names = [name.strip().lower() for name in header.split(",") if name.strip()]
+        # Listed in the order applied: undone last one first.
+        self.steps = [_step(name) for name in reversed(names) if name in _STEPS]
+
+    def feed(self, data: bytes, room: int, final: bool = False) -> bytes:
+        """Decode *data*; raises _TooLarge past *room* bytes, _BadEncoding if corrupt."""
+        for step in self.steps:
+            data = step(data, room, final)
+        if len(data) > room:
+            raise _TooLarge
+        return data
+
+
+class _BadEncoding(Exception):
+    pass
+
+
+def _step(name: str) -> Callable[[bytes, int, bool], bytes]:
+    return _STEPS[name]()
+
+
+class _Zlib:
+    """One gzip or deflate step (deflate may come with or without its zlib header)."""
+
+    def __init__(self, wbits: int, fallback: int | None = None) -> None:
+        self.obj = zlib.decompressobj(wbits)
+        self.fallback = fallback
+        self.started = False
+
+    def __call__(self, data: bytes, room: int, final: bool) -> bytes:
+        try:
+            out = self.obj.decompress(data, room + 1) if data else b""
+            if final and not self.obj.unconsumed_tail:
+                out += self.obj.flush()
+        except zlib.error:
+            if self.fallback is None or self.started:
+                raise _BadEncoding from None
+            self.obj, self.fallback = zlib.decompressobj(self.fallback), None
+            return self(data, room, final)
+        self.started = self.started or bool(data)
+        if len(out) > room or self.obj.unconsumed_tail:
+            raise _TooLarge
+        return out
+
+
+def _brotli_step() -> Callable[[bytes, int, bool], bytes]:
+    import brotli  # type: ignore[import-untyped]
+
+    decompressor = brotli.Decompressor()
+
+    def step(data: bytes, room: int, final: bool) -> bytes:
+        if not data:
+            return b""
+        try:
+            out: bytes = decompressor.process(data, output_buffer_limit=room + 1)
+        except brotli.error:
+            raise _BadEncoding from None
+        if len(out) > room or not decompressor.can_accept_more_data():
+            raise _TooLarge
+        return out
+
+    return step
+
+
+def _identity_step() -> Callable[[bytes, int, bool], bytes]:
+    return lambda data, room, final: data
+
+
+_STEPS: dict[str, Callable[[], Callable[[bytes, int, bool], bytes]]] = {
+    "gzip": lambda: _Zlib(16 + zlib.MAX_WBITS),
+    "x-gzip": lambda: _Zlib(16 + zlib.MAX_WBITS),
+    "deflate": lambda: _Zlib(zlib.MAX_WBITS, -zlib.MAX_WBITS),
+    "br": _brotli_step,
+    "identity": _identity_step,
+}
 
 
 async def _drain(response: httpx.Response, limit: int = 65_536) -> None:

@@ -7,6 +7,7 @@ import email.utils
 import gzip
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -170,6 +171,47 @@ def test_size_cap_counts_decoded_bytes_of_a_gzip_bomb(http_server: FeedServer) -
     result = fetch(url, max_bytes=100_000)
     assert result.status == "error"
     assert result.error == "response larger than 100 KB: cut off"
+
+
+@pytest.mark.parametrize("encoding", ["gzip, gzip", "br", "deflate"])
+def test_size_cap_holds_inside_one_network_chunk(http_server: FeedServer, encoding: str) -> None:
+    """A few kB that decode to 200 MB: cut off at the cap, never decoded whole."""
+    import brotli  # type: ignore[import-untyped]
+
+    plain = b"\0" * 200_000_000
+    if encoding == "br":
+        bomb = brotli.compress(plain, quality=5)
+    elif encoding == "deflate":
+        bomb = zlib.compress(plain, 9)
+    else:
+        bomb = gzip.compress(gzip.compress(plain, 9), 9)
+    assert len(bomb) < 300_000
+    url = http_server.serve("/bomb.xml", bomb, headers={"Content-Encoding": encoding})
+    result = fetch(url, max_bytes=1_000_000)
+    assert result.error == "response larger than 1 MB: cut off"
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate", "deflate-raw", "gzip, br"])
+def test_every_encoding_decodes_to_the_same_bytes(http_server: FeedServer, encoding: str) -> None:
+    import brotli
+
+    body = FEED * 50
+    encoded = {
+        "gzip": lambda: gzip.compress(body),
+        "br": lambda: brotli.compress(body),
+        "deflate": lambda: zlib.compress(body),
+        "deflate-raw": lambda: zlib.compress(body)[2:-4],
+        "gzip, br": lambda: brotli.compress(gzip.compress(body)),
+    }[encoding]()
+    header = "deflate" if encoding == "deflate-raw" else encoding
+    url = http_server.serve("/enc.xml", encoded, headers={"Content-Encoding": header})
+    result = fetch(url)
+    assert result.status == "ok" and result.body == body
+
+
+def test_corrupt_compression_is_reported(http_server: FeedServer) -> None:
+    url = http_server.serve("/bad.xml", b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    assert fetch(url).error == "the response could not be decompressed"
 
 
 def test_redirect_cap(http_server: FeedServer) -> None:
