@@ -18,7 +18,6 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
-from markupsafe import Markup
 from premailer import Premailer
 
 from digest.errors import ConfigError
@@ -61,11 +60,11 @@ def environment(user_folder: Path | None, zone: ZoneInfo) -> jinja2.Environment:
 
 def clean_value(value: Any) -> Any:
     """Every value a template prints, without code points that HTML and mail forbid."""
-    if isinstance(value, Markup):
-        return Markup(FORBIDDEN.sub("", value))
-    if isinstance(value, str):
-        return FORBIDDEN.sub("", value)
-    return value
+    if not isinstance(value, str):
+        return value
+    cleaned = FORBIDDEN.sub("", value)
+    # Markup (already escaped HTML) stays Markup, so autoescape does not escape it twice.
+    return type(value)(cleaned) if hasattr(value, "__html__") else cleaned
 
 
 def local_date(moment: datetime, zone: ZoneInfo) -> str:
