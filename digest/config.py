@@ -103,6 +103,11 @@ class DigestConfig(Strict):
     max_html_bytes: int = Field(
         100_000, ge=10_000, description="keep the HTML part under this size (Gmail clips ~102 KB)"
     )
+    lang: str = Field(
+        "en",
+        pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+        description="language of the digest (BCP 47) for the HTML lang attribute",
+    )
     cluster_hours: float = Field(
         48, ge=0, description="near-identical titles this close in time are one story"
     )

@@ -259,7 +259,9 @@ def render_digest(config: Config, digest: Digest) -> tuple[Digest, RenderedMessa
     unsubscribe = unsubscribe_link(config.delivery)
 
     def render(candidate: Digest) -> RenderedMessage:
-        return render_message(candidate, env, config.digest.subject, unsubscribe)
+        return render_message(
+            candidate, env, config.digest.subject, unsubscribe, lang=config.digest.lang
+        )
 
     return fit_digest(digest, render, config.digest.max_html_bytes)
 
