@@ -491,7 +491,7 @@ def _mark_cut(text: str) -> str:
 def _as_sentence(text: str) -> str:
     """A whole text the feed left without final punctuation (a podcast one-liner, a
     chat quote) ends with a full stop, as an editor would end it."""
-    if ends_sentence(text) or not (text[-1].isalnum() or text[-1] in "\"”’»)]"):
+    if ends_sentence(text) or not (text[-1].isalnum() or text[-1] in '"”’»)]'):
         return text
     return text + ("。" if _UNSPACED.search(text[-1]) else ".")
 
