@@ -74,6 +74,7 @@ class FeedState:
     next_fetch: datetime | None = None
     gone: bool = False
     moved_to: str | None = None
+    carried_at: datetime | None = None
     item_count: int = 0
 
 

@@ -7,28 +7,29 @@ scheduler call these; a task queue could call them just the same.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from multiprocessing import get_context
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from digest.config import Config, FeedConfig
-from digest.deliver import DeliveryReport, Outgoing, deliver
 from digest.errors import DeliveryError, FeedError
-from digest.fetch import FetchLimits, FetchRequest, fetch_all
-from digest.fit import fit_digest
-from digest.fulltext import with_full_text
-from digest.message import build_message, new_token, unsubscribe_link
-from digest.models import Digest, FailedFeed, FeedState, FetchResult, ParsedFeed, RenderedMessage
-from digest.parse import parse_feed
-from digest.render import environment, render_message
-from digest.select import Feeds, make_digest
+from digest.fetch import FetchLimits, FetchRequest, fetch_each
+from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
+from digest.parse import FeedRead, ParseJob, parse_job
 from digest.store import Store, send_lock
 
-PARALLEL_PARSE_BYTES = 2_000_000  # below this, worker start-up costs more than it saves
+if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
+    from digest.deliver import DeliveryReport
+
+POOL_MIN_FEEDS = 4  # fewer feeds are parsed in this process
+PARSE_WINDOW = 32  # feeds fetched but not yet parsed and stored: bounds the bodies held
 MAX_BACKOFF = timedelta(hours=24)
 
 
@@ -135,45 +136,64 @@ def fetch_feeds(
                 state.last_modified if state else None,
             )
         )
-    results = fetch_all(requests, fetch_limits(config), on_result)
-    parsed = _parse_all(config, results)
-    for feed, result, outcome in zip(due, results, parsed):
+    later: list[tuple[FeedConfig, FetchResult, FeedRead]] = []
+    limit = config.fetch.max_items_per_feed
+
+    with _Parser(len(due)) as parser:
+
+        async def handle(index: int, result: FetchResult) -> None:
+            # Each feed is parsed and stored as it arrives: memory holds a window of
+            # feeds, not the run, and the parser skips items the store already has.
+            if on_result:
+                on_result(result)
+            feed = due[index]
+            parsed = None
+            if result.status == "ok":
+                known = store.stored_guids(feed.url)
+                job = ParseJob(result.body, result.url, result.content_type, limit, known)
+                parsed = await parser.parse(job)
+            result = replace(result, body=b"")
+            if feed.full_text and isinstance(parsed, FeedRead) and parsed.feed.entries:
+                later.append((feed, result, parsed))  # fetches article pages: after the loop
+                return
+            state = states.get(feed.url) or FeedState(url=feed.url)
+            outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
+
+        with store.batch():  # one commit for the run, not two per feed
+            fetch_each(requests, fetch_limits(config), handle, window=PARSE_WINDOW)
+    for feed, result, parsed in later:
         state = states.get(feed.url) or FeedState(url=feed.url)
-        outcomes[feed.url] = _store_outcome(config, store, feed, state, result, outcome, now)
+        outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
 
 
-def _parse_all(
-    config: Config, results: Sequence[FetchResult]
-) -> list[ParsedFeed | FeedError | None]:
-    jobs = [(i, r) for i, r in enumerate(results) if r.status == "ok"]
-    out: list[ParsedFeed | FeedError | None] = [None] * len(results)
-    limit = config.fetch.max_items_per_feed
-    total = sum(len(r.body) for _, r in jobs)
-    workers = min(os.cpu_count() or 1, len(jobs))
-    if total >= PARALLEL_PARSE_BYTES and workers > 1:
-        with ProcessPoolExecutor(workers, mp_context=get_context("forkserver")) as pool:
-            futures = [
-                (i, pool.submit(_parse_safely, r.body, r.url, r.content_type, limit))
-                for i, r in jobs
-            ]
-            for i, future in futures:
-                out[i] = future.result()
-    else:
-        for i, r in jobs:
-            out[i] = _parse_safely(r.body, r.url, r.content_type, limit)
-    return out
+class _Parser:
+    """Parses in worker processes when there are feeds enough to share, else in this one."""
 
+    def __init__(self, feeds: int) -> None:
+        workers = min(os.cpu_count() or 1, feeds)
+        self.pool: ProcessPoolExecutor | None = None
+        # Forking a process that runs other threads (the daemon's scheduler) can
+        # deadlock the child on a lock another thread held; there, parse in-process.
+        if workers > 1 and feeds >= POOL_MIN_FEEDS and threading.active_count() == 1:
+            # fork, now: before the event loop starts resolver threads, and cheaper than a
+            # forkserver, whose workers would import the whole CLI again as __mp_main__.
+            # The workers only parse; they never touch the database handle they inherit.
+            self.pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+            self.pool.submit(int).result()
 
-def _parse_safely(
-    body: bytes, url: str, content_type: str | None, limit: int
-) -> ParsedFeed | FeedError:
-    try:
-        return parse_feed(body, url, content_type, limit)
-    except FeedError as exc:
-        return exc
-    except Exception as exc:  # a parser bug on one hostile feed must not end the run
-        return FeedError(f"could not parse the feed: {exc.__class__.__name__}", url=url)
+    async def parse(self, job: ParseJob) -> FeedRead | FeedError:
+        """The feed's new entries, or what is wrong with it."""
+        if self.pool is None:
+            return parse_job(job)
+        return await asyncio.wrap_future(self.pool.submit(parse_job, job))
+
+    def __enter__(self) -> _Parser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
 
 
 def _store_outcome(
@@ -182,7 +202,7 @@ def _store_outcome(
     feed: FeedConfig,
     state: FeedState,
     result: FetchResult,
-    parsed: ParsedFeed | FeedError | None,
+    parsed: FeedRead | FeedError | None,
     now: datetime,
 ) -> FeedOutcome:
     moved = result.new_url if result.new_url and result.new_url != feed.url else state.moved_to
@@ -202,7 +222,7 @@ def _store_outcome(
     error = result.error if result.status == "error" else None
     if isinstance(parsed, FeedError):
         error = parsed.message
-    if error or not isinstance(parsed, ParsedFeed):
+    if error or not isinstance(parsed, FeedRead):
         error = error or "no response"
         count = state.error_count + 1
         wait = (
@@ -216,21 +236,23 @@ def _store_outcome(
             )
         )
         return FeedOutcome(feed.url, feed_name(feed, state), error=error)
-    known = store.known_guids(feed.url, [e.guid for e in parsed.entries])
-    if known:
-        store.mark_seen(feed.url, sorted(known), now)
-    fresh = [e for e in parsed.entries if e.guid not in known]
+    if parsed.still_carried:
+        store.mark_seen(feed.url, sorted(parsed.still_carried), now)
+    fresh = list(parsed.feed.entries)  # the parser left out what the store already has
     if feed.full_text and fresh:
+        from digest.fulltext import with_full_text
+
         fresh = with_full_text(fresh, fetch_limits(config))
     added = store.add_entries(feed.url, fresh, now) if fresh else 0
     state = replace(
         base,
-        title=parsed.title or state.title,
+        title=parsed.feed.title or state.title,
         etag=result.etag,
         last_modified=result.last_modified,
         last_error=None,
         error_count=0,
         next_fetch=None,
+        carried_at=now,
     )
     store.save_feed(state)
     return FeedOutcome(feed.url, feed_name(feed, state), new_items=added)
@@ -240,6 +262,8 @@ def build_digest(
     config: Config, store: Store, now: datetime, failed: Sequence[FeedOutcome] = ()
 ) -> Digest:
     """The digest of every pending item (nothing is marked)."""
+    from digest.select import Feeds, make_digest
+
     states = store.feed_states()
     feeds = Feeds(
         names={f.url: feed_name(f, states.get(f.url)) for f in config.feeds},
@@ -255,6 +279,10 @@ def build_digest(
 
 def render_digest(config: Config, digest: Digest) -> tuple[Digest, RenderedMessage]:
     """Render *digest*, leaving stories out fairly if the HTML would be too large."""
+    from digest.fit import fit_digest
+    from digest.message import unsubscribe_link
+    from digest.render import environment, render_message
+
     env = environment(config.folder / "templates", config.zone)
     unsubscribe = unsubscribe_link(config.delivery)
 
@@ -304,6 +332,9 @@ def deliver_digest(
     The attempt is recorded before sending; a retry of an interrupted attempt
     with the same items reuses its Message-IDs, so receivers can drop the repeat.
     """
+    from digest.deliver import Outgoing, deliver
+    from digest.message import build_message, new_token
+
     shown = [i for story in digest.stories for i in story.item_ids]
     token = store.unfinished_message_id(shown) or new_token()
     digest_id = store.begin_digest(rendered.subject, token, shown, now)

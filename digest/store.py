@@ -12,7 +12,7 @@ import fcntl
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +43,8 @@ class Store(Protocol):
     def feed_states(self) -> dict[str, FeedState]: ...
     def save_feed(self, state: FeedState) -> None: ...
     def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
+    def stored_guids(self, feed_url: str) -> frozenset[str]: ...
+    def batch(self) -> AbstractContextManager[None]: ...
     def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None: ...
     def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int: ...
     def pending_items(self) -> list[Item]: ...
@@ -83,7 +85,8 @@ MIGRATIONS: tuple[str, ...] = (
         error_count INTEGER NOT NULL DEFAULT 0,
         next_fetch TEXT,
         gone INTEGER NOT NULL DEFAULT 0,
-        moved_to TEXT
+        moved_to TEXT,
+        carried_at TEXT
     );
     CREATE TABLE items (
         id INTEGER PRIMARY KEY,
@@ -144,6 +147,7 @@ class SQLiteStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._batched = False
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -167,7 +171,23 @@ class SQLiteStore:
             )
 
     @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group every write inside into one transaction: one commit, not one per call."""
+        with self._tx():
+            yield
+
+    @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
+        if self._batched:  # inside batch(): its transaction holds these writes too
+            yield self.db
+            return
+        self._batched = True
+        try:
+            yield from self._transaction()
+        finally:
+            self._batched = False
+
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -204,6 +224,7 @@ class SQLiteStore:
                 next_fetch=from_iso(row["next_fetch"]),
                 gone=bool(row["gone"]),
                 moved_to=row["moved_to"],
+                carried_at=from_iso(row["carried_at"]),
                 item_count=row["n"],
             )
             for row in rows
@@ -214,11 +235,13 @@ class SQLiteStore:
         with self._tx() as db:
             db.execute(
                 "INSERT INTO feeds (url, title, etag, last_modified, last_fetch, last_error,"
-                " error_count, next_fetch, gone, moved_to) VALUES (?,?,?,?,?,?,?,?,?,?)"
+                " error_count, next_fetch, gone, moved_to, carried_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
                 " ON CONFLICT (url) DO UPDATE SET title=excluded.title, etag=excluded.etag,"
                 " last_modified=excluded.last_modified, last_fetch=excluded.last_fetch,"
                 " last_error=excluded.last_error, error_count=excluded.error_count,"
-                " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to",
+                " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to,"
+                " carried_at=excluded.carried_at",
                 (
                     state.url,
                     state.title,
@@ -230,6 +253,7 @@ class SQLiteStore:
                     iso(state.next_fetch) if state.next_fetch else None,
                     int(state.gone),
                     state.moved_to,
+                    iso(state.carried_at) if state.carried_at else None,
                 ),
             )
 
@@ -242,6 +266,11 @@ class SQLiteStore:
                 "UPDATE items SET last_seen = ? WHERE feed_url = ? AND guid = ?",
                 [(iso(now), feed_url, g) for g in guids],
             )
+
+    def stored_guids(self, feed_url: str) -> frozenset[str]:
+        """Every guid stored for *feed_url* (the parser skips these before sanitising)."""
+        rows = self._query("SELECT guid FROM items WHERE feed_url = ?", (feed_url,))
+        return frozenset(row[0] for row in rows)
 
     def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
         """Which of *guids* are already stored for *feed_url*."""
@@ -405,12 +434,16 @@ class SQLiteStore:
     def prune(self, before: datetime) -> int:
         """Drop handled items no feed has carried since *before*; returns how many went.
 
-        An item still in its feed is kept, however old, or the next fetch
-        would find it "new" and mail it again.
+        An item still in its feed is kept, however old, or the next fetch would
+        find it "new" and mail it again: items seen in the feed's latest full
+        document (``carried_at``; a 304 changes nothing) always stay.
         """
         with self._tx() as db:
             cursor = db.execute(
-                "DELETE FROM items WHERE outcome IS NOT NULL AND last_seen < ?", (iso(before),)
+                "DELETE FROM items WHERE outcome IS NOT NULL AND last_seen < ?"
+                " AND last_seen < coalesce((SELECT carried_at FROM feeds"
+                " WHERE feeds.url = items.feed_url), '9999')",
+                (iso(before),),
             )
             return cursor.rowcount
 

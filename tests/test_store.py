@@ -110,3 +110,20 @@ def test_tracking_parameters_do_not_change_the_story_key(tmp_path: Path) -> None
     first, second = store.pending_items()
     assert first.key == second.key
     store.close()
+
+
+def test_prune_keeps_what_the_feed_still_carries_even_through_304s(tmp_path: Path) -> None:
+    from digest.models import FeedState
+
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    long_ago = NOW - timedelta(days=400)
+    store.add_entries("f1", [entry("kept"), entry("gone")], long_ago)
+    store.save_feed(FeedState(url="f1", carried_at=long_ago))  # then only 304s for a year
+    store.skip_items([i.id for i in store.pending_items()])
+    assert store.prune(NOW - timedelta(days=90)) == 0
+    later = long_ago + timedelta(days=1)
+    store.mark_seen("f1", ["kept"], later)  # a new document without "gone"
+    store.save_feed(FeedState(url="f1", carried_at=later))
+    assert store.prune(NOW - timedelta(days=90)) == 1
+    assert store.known_guids("f1", ["kept", "gone"]) == {"kept"}
+    store.close()
