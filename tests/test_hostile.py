@@ -856,3 +856,32 @@ def test_server_without_auth_is_reported_as_such(
     assert result.code == 1
     assert PASSWORD not in result.err
     assert "does not offer STARTTLS" not in result.err and "AUTH" in result.err, result.err
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="cli._report_fetch, cli.cmd_feeds and cli.digest_json print feed URLs as"
+    " configured, user:password included",
+)
+def test_credentials_in_a_feed_url_are_never_shown(tmp_path: Path, http_server: FeedServer) -> None:
+    """A private feed's URL may carry a password (user:password@host); it is used, not shown."""
+    http_server.serve("/private.xml", "oops", status=500, content_type="text/plain")
+    secret = "FeedPa55-" + PASSWORD
+    url = f"http://reader:{secret}@127.0.0.1:{http_server.port}/private.xml"
+    write_config(tmp_path, [url])
+    runs = [
+        run_cli("send", cwd=tmp_path),
+        run_cli("feeds", cwd=tmp_path),
+        run_cli("status", cwd=tmp_path),
+        run_cli("preview", "--json", "preview.json", cwd=tmp_path),
+    ]
+    assert all(r.code == 0 for r in runs), [r.err for r in runs]
+    assert http_server.hits("/private.xml"), "the feed was not fetched"
+    shown = "\n".join(r.out + r.err for r in runs)
+    shown += (tmp_path / "preview.json").read_text(encoding="utf-8")
+    shown += (
+        (tmp_path / "digest-preview.html").read_text(encoding="utf-8")
+        if (tmp_path / "digest-preview.html").exists()
+        else ""
+    )
+    assert secret not in shown
