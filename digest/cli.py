@@ -18,6 +18,7 @@ from typing import Any, NoReturn
 from digest import __version__
 from digest.config import Config, load_config
 from digest.errors import DigestError, UsageError
+from digest.links import shown_url
 from digest.models import Digest, FetchResult
 from digest.store import SQLiteStore
 
@@ -124,7 +125,10 @@ def _report_fetch(report: Any) -> None:
 
     assert isinstance(report, FetchReport)
     for outcome in report.failed:
-        print(f"warning: feed {outcome.name} ({outcome.url}): {outcome.error}", file=sys.stderr)
+        print(
+            f"warning: feed {outcome.name} ({shown_url(outcome.url)}): {outcome.error}",
+            file=sys.stderr,
+        )
     ok = len(report.outcomes) - len(report.failed)
     print(
         f"Fetched {len(report.outcomes)} feeds: {ok} ok, {len(report.failed)} failed, "
@@ -201,7 +205,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
         "created": digest.created.isoformat(),
         "left_out": digest.left_out,
         "failed_feeds": [
-            {"name": f.name, "url": f.url, "error": f.error} for f in digest.failed_feeds
+            {"name": f.name, "url": shown_url(f.url), "error": f.error} for f in digest.failed_feeds
         ],
         "sections": [
             {
@@ -265,9 +269,12 @@ def cmd_feeds(args: argparse.Namespace) -> int:
                 when = state.next_fetch.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
                 status += f" (failed {state.error_count} times; backing off until {when})"
         if state and state.moved_to:
-            status += f" (moved to {state.moved_to})"
+            status += f" (moved to {shown_url(state.moved_to)})"
         items = state.item_count if state else 0
-        print(f"{feed_name(feed, state)}\t{feed.url}\tlast fetch: {last}\titems: {items}\t{status}")
+        print(
+            f"{feed_name(feed, state)}\t{shown_url(feed.url)}\tlast fetch: {last}"
+            f"\titems: {items}\t{status}"
+        )
     return 0
 
 
@@ -288,7 +295,7 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
         raise UsageError(f"no such feed file: {args.feed}")
     result = fetch_all([FetchRequest(url)], limits)[0]
     if result.status != "ok":
-        raise DigestError(f"cannot fetch {args.feed}: {result.error}")
+        raise DigestError(f"cannot fetch {shown_url(args.feed)}: {result.error}")
     entries = parse_feed(result.body, url, result.content_type).entries
     if config and any(f.url == url and f.full_text for f in config.feeds):
         entries = tuple(with_full_text(entries, limits))

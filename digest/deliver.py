@@ -38,19 +38,30 @@ class DeliveryReport:
     refused: tuple[tuple[str, str], ...]
 
 
+# Called with (recipient, "sent" | "refused", reason) the moment each copy's fate is known.
+OnResult = Callable[[str, str, str | None], None]
+
+
+def _ignore(_recipient: str, _status: str, _detail: str | None) -> None:
+    pass
+
+
 def deliver(
     messages: Sequence[Outgoing],
     delivery: DeliveryConfig,
     when: datetime,
     sleep: Callable[[float], None] = time.sleep,
+    on_result: OnResult = _ignore,
 ) -> DeliveryReport:
     """Deliver every message; never raises for a refused recipient, only for bad settings."""
     if delivery.method == "outbox":
-        return write_outbox(messages, delivery.outbox, when)
-    return send_smtp(messages, delivery.smtp, parseaddr(delivery.from_)[1], sleep)
+        return write_outbox(messages, delivery.outbox, when, on_result)
+    return send_smtp(messages, delivery.smtp, parseaddr(delivery.from_)[1], sleep, on_result)
 
 
-def write_outbox(messages: Sequence[Outgoing], folder: Path, when: datetime) -> DeliveryReport:
+def write_outbox(
+    messages: Sequence[Outgoing], folder: Path, when: datetime, on_result: OnResult = _ignore
+) -> DeliveryReport:
     """Write each message as an .eml file (atomically: a reader never sees half a file)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -70,8 +81,10 @@ def write_outbox(messages: Sequence[Outgoing], folder: Path, when: datetime) -> 
             os.replace(temporary, folder / name)
         except OSError as exc:
             refused.append((message.recipient, f"cannot write {folder / name}: {exc.strerror}"))
+            on_result(message.recipient, "refused", refused[-1][1])
         else:
             delivered.append(message.recipient)
+            on_result(message.recipient, "sent", None)
     return DeliveryReport(tuple(delivered), tuple(refused))
 
 
@@ -88,6 +101,7 @@ def send_smtp(
     settings: SmtpConfig,
     envelope_from: str,
     sleep: Callable[[float], None] = time.sleep,
+    on_result: OnResult = _ignore,
 ) -> DeliveryReport:
     """Send every message over one SMTP session, retrying temporary failures."""
     if settings.username and settings.password is None:
@@ -111,8 +125,10 @@ def send_smtp(
                     if outcome is None:
                         delivered.append(message.recipient)
                         refused.pop(message.recipient, None)
+                        on_result(message.recipient, "sent", None)
                     elif outcome[0]:
                         refused[message.recipient] = outcome[1]
+                        on_result(message.recipient, "refused", outcome[1])
                     else:
                         refused[message.recipient] = outcome[1]
                         still.append(message)
@@ -172,18 +188,29 @@ def _connect(settings: SmtpConfig) -> _Session:
             client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
         client.ehlo()
         if settings.security == "starttls":
+            if not client.has_extn("starttls"):
+                raise DeliveryError(
+                    f"SMTP server {where} does not offer STARTTLS",
+                    hint="set delivery.smtp.security to ssl or none",
+                )
             client.starttls(context=ssl.create_default_context())
             client.ehlo()
         if settings.username:
+            if not client.has_extn("auth"):
+                raise DeliveryError(
+                    f"SMTP server {where} does not offer AUTH (login) on this connection",
+                    hint="remove delivery.smtp.username, or use security: starttls or ssl",
+                )
             client.login(settings.username, settings.password or "")
     except smtplib.SMTPAuthenticationError as exc:
         raise DeliveryError(
             f"SMTP login to {where} refused: {exc.smtp_code}",
             hint="check delivery.smtp.username and the password variable",
         ) from None
-    except smtplib.SMTPNotSupportedError:
+    except smtplib.SMTPNotSupportedError as exc:
         raise DeliveryError(
-            f"SMTP server {where} does not offer STARTTLS", hint="set delivery.smtp.security"
+            f"SMTP server {where} refused a command: {_text(exc)}",
+            hint="check delivery.smtp.security",
         ) from None
     except ssl.SSLError as exc:
         raise _Temporary(f"TLS failed with {where}: {exc.reason}") from None

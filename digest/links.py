@@ -138,3 +138,16 @@ def _unwrap_amp_cache(url: str) -> str:
 def _is_tracking(key: str) -> bool:
     key = key.lower()
     return key.startswith("utm_") or key in TRACKING_PARAMS
+
+
+def shown_url(url: str) -> str:
+    """*url* as it may be printed or logged: a password in it replaced by ``***``."""
+    try:
+        parts = urlsplit(url)
+        secret = parts.password
+    except ValueError:
+        return url
+    if secret is None:
+        return url
+    user, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))

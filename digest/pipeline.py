@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -167,6 +168,18 @@ def fetch_feeds(
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
 
 
+def _die_with(parent: int) -> None:
+    """In a parse worker: exit as soon as *parent* is gone (a killed ``send`` would
+    strand its workers otherwise: they wait for jobs forever)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class _Parser:
     """Parses in worker processes when there are feeds enough to share, else in this one."""
 
@@ -179,7 +192,12 @@ class _Parser:
             # fork, now: before the event loop starts resolver threads, and cheaper than a
             # forkserver, whose workers would import the whole CLI again as __mp_main__.
             # The workers only parse; they never touch the database handle they inherit.
-            self.pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"))
+            self.pool = ProcessPoolExecutor(
+                workers,
+                mp_context=get_context("fork"),
+                initializer=_die_with,
+                initargs=(os.getpid(),),
+            )
             self.pool.submit(int).result()
 
     async def parse(self, job: ParseJob) -> FeedRead | FeedError:
@@ -336,20 +354,32 @@ def deliver_digest(
     from digest.message import build_message, new_token
 
     shown = [i for story in digest.stories for i in story.item_ids]
-    token = store.unfinished_message_id(shown) or new_token()
+    token = store.unfinished_message_id(shown)
+    already = store.delivered_to(token) if token else set()
+    token = token or new_token()
     digest_id = store.begin_digest(rendered.subject, token, shown, now)
     messages = [
         Outgoing(r, build_message(rendered, config.delivery, r, token, digest.title, now))
         for r in config.delivery.to
+        if r not in already  # accepted before an interruption: never sent twice
     ]
+    told: set[str] = set()
+
+    def record(recipient: str, status: str, detail: str | None) -> None:
+        told.add(recipient)
+        store.record_delivery(digest_id, recipient, status, detail, now)
+
     try:
-        report = deliver(messages, config.delivery, now)
+        report = deliver(messages, config.delivery, now, on_result=record)
     except DeliveryError as exc:
-        store.fail_digest(digest_id, [(r, str(exc)) for r in config.delivery.to], now)
+        store.fail_digest(digest_id, [(m.recipient, str(exc)) for m in messages], now)
         raise
-    if not report.delivered:
-        store.fail_digest(digest_id, report.refused, now)
+    untold = [(r, why) for r, why in report.refused if r not in told]  # temporary failures
+    if not report.delivered and not already:
+        store.fail_digest(digest_id, untold, now)
         reasons = "; ".join(f"{r}: {why}" for r, why in report.refused)
         raise DeliveryError(f"digest not delivered, {len(shown)} items stay pending: {reasons}")
-    store.finish_digest(digest_id, report.delivered, report.refused, shown, digest.skipped_ids, now)
+    for recipient, why in untold:
+        store.record_delivery(digest_id, recipient, "failed", why, now)
+    store.finish_digest(digest_id, shown, digest.skipped_ids, now)
     return report

@@ -98,6 +98,9 @@ class Daemon:
         self.config = config
         self.running = 0
         self.lock = threading.Lock()
+        # The send lock excludes other processes; this excludes the scheduled send and a
+        # catch-up send of this same daemon.
+        self.sending = threading.Lock()
 
     def _fresh_config(self) -> Config:
         try:
@@ -138,6 +141,15 @@ class Daemon:
 
     def send_job(self, slot: datetime | None = None) -> None:
         """Fetch, build and deliver one digest; one log line."""
+        if not self.sending.acquire(blocking=False):
+            log.warning("send: skipped: a send of this daemon is already running")
+            return
+        try:
+            self._send(slot)
+        finally:
+            self.sending.release()
+
+    def _send(self, slot: datetime | None) -> None:
         from digest.pipeline import send_digest
 
         config = self._fresh_config()

@@ -53,14 +53,12 @@ class Store(Protocol):
         self, subject: str, message_id: str, item_ids: Sequence[int], now: datetime
     ) -> int: ...
     def unfinished_message_id(self, item_ids: Sequence[int]) -> str | None: ...
+    def record_delivery(
+        self, digest_id: int, recipient: str, status: str, detail: str | None, now: datetime
+    ) -> None: ...
+    def delivered_to(self, message_id: str) -> set[str]: ...
     def finish_digest(
-        self,
-        digest_id: int,
-        delivered: Sequence[str],
-        refused: Sequence[tuple[str, str]],
-        item_ids: Sequence[int],
-        skipped_ids: Sequence[int],
-        now: datetime,
+        self, digest_id: int, item_ids: Sequence[int], skipped_ids: Sequence[int], now: datetime
     ) -> None: ...
     def fail_digest(
         self, digest_id: int, refused: Sequence[tuple[str, str]], now: datetime
@@ -353,8 +351,16 @@ class SQLiteStore:
     def begin_digest(
         self, subject: str, message_id: str, item_ids: Sequence[int], now: datetime
     ) -> int:
-        """Record a delivery attempt before anything is sent; returns its id."""
+        """Record a delivery attempt before anything is sent; returns its id.
+
+        An interrupted attempt with the same Message-ID token is superseded by this one.
+        """
         with self._tx() as db:
+            db.execute(
+                "UPDATE digests SET status = 'interrupted' WHERE message_id = ?"
+                " AND status = 'sending'",
+                (message_id,),
+            )
             cursor = db.execute(
                 "INSERT INTO digests (created, subject, message_id, item_ids, status, item_count)"
                 " VALUES (?,?,?,?, 'sending', ?)",
@@ -371,11 +377,30 @@ class SQLiteStore:
         )
         return str(rows[0][0]) if rows else None
 
+    def record_delivery(
+        self, digest_id: int, recipient: str, status: str, detail: str | None, now: datetime
+    ) -> None:
+        """Record one recipient's outcome ("sent", "refused", "failed") as soon as it is known,
+        so a crash before the digest is finished never resends an accepted copy."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO deliveries (digest_id, recipient, status, detail, at)"
+                " VALUES (?,?,?,?,?)",
+                (digest_id, recipient, status, detail, iso(now)),
+            )
+
+    def delivered_to(self, message_id: str) -> set[str]:
+        """Recipients whose copy of the digest with this Message-ID token was accepted."""
+        rows = self._query(
+            "SELECT DISTINCT d.recipient FROM deliveries d JOIN digests g ON g.id = d.digest_id"
+            " WHERE g.message_id = ? AND d.status = 'sent'",
+            (message_id,),
+        )
+        return {str(row[0]) for row in rows}
+
     def finish_digest(
         self,
         digest_id: int,
-        delivered: Sequence[str],
-        refused: Sequence[tuple[str, str]],
         item_ids: Sequence[int],
         skipped_ids: Sequence[int],
         now: datetime,
@@ -385,12 +410,6 @@ class SQLiteStore:
             db.execute(
                 "UPDATE digests SET status = 'sent', sent_at = ? WHERE id = ?",
                 (iso(now), digest_id),
-            )
-            db.executemany(
-                "INSERT INTO deliveries (digest_id, recipient, status, detail, at)"
-                " VALUES (?,?,?,?,?)",
-                [(digest_id, r, "sent", None, iso(now)) for r in delivered]
-                + [(digest_id, r, "refused", why, iso(now)) for r, why in refused],
             )
             db.executemany(
                 "UPDATE items SET outcome = ?, digest_id = ? WHERE id = ? AND outcome IS NULL",
@@ -417,8 +436,9 @@ class SQLiteStore:
             return None
         row = rows[0]
         recipients = self._query(
-            "SELECT recipient FROM deliveries WHERE digest_id = ? AND status = 'sent'",
-            (row["id"],),
+            "SELECT DISTINCT d.recipient FROM deliveries d JOIN digests g"
+            " ON g.id = d.digest_id WHERE g.message_id = ? AND d.status = 'sent'",
+            (row["message_id"],),
         )
         return DigestRecord(
             id=row["id"],
@@ -483,18 +503,21 @@ def _item(row: sqlite3.Row) -> Item:
 
 @contextmanager
 def send_lock(database: Path, *, wait: bool = False) -> Iterator[None]:
-    """Hold the one-digest-at-a-time lock for *database*.
+    """Hold the one-digest-at-a-time lock for *database*, across processes.
 
-    An OS file lock (flock): the kernel releases it when the holder dies, so a
-    crashed process never leaves it stuck. Raises LockedError if it is held and
-    *wait* is false.
+    A POSIX record lock (``lockf``): the kernel releases it when the holding
+    process dies, so a crash never leaves it stuck, and unlike ``flock`` it is
+    not inherited by forked parse workers, which could otherwise keep it alive
+    after their parent was killed. Raises LockedError if it is held and *wait*
+    is false. (It does not exclude threads of one process: the daemon
+    serialises its own send jobs.)
     """
     lock_path = database.with_name(database.name + ".lock")
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
+            fcntl.lockf(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except (BlockingIOError, PermissionError):
             raise LockedError(
                 "another digest is being sent from this database right now",
                 hint=f"lock held on {lock_path}",
@@ -502,4 +525,4 @@ def send_lock(database: Path, *, wait: bool = False) -> Iterator[None]:
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.lockf(handle, fcntl.LOCK_UN)

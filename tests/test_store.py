@@ -62,14 +62,10 @@ def test_items_are_stored_once_and_pending_until_sent(tmp_path: Path) -> None:
     assert pending[0].image == image
     digest_id = store.begin_digest("Subject", "tok", [pending[0].id], NOW)
     assert store.unfinished_message_id([pending[0].id]) == "tok"
-    store.finish_digest(
-        digest_id,
-        ["a@example.org"],
-        [("b@example.org", "refused: 550")],
-        [pending[0].id],
-        [pending[1].id],
-        NOW,
-    )
+    store.record_delivery(digest_id, "a@example.org", "sent", None, NOW)
+    store.record_delivery(digest_id, "b@example.org", "refused", "refused: 550", NOW)
+    store.finish_digest(digest_id, [pending[0].id], [pending[1].id], NOW)
+    assert store.delivered_to("tok") == {"a@example.org"}
     assert [i.guid for i in store.pending_items()] == ["3"]
     assert store.delivered_keys(["https://a.example/1", "https://a.example/2"]) == {
         "https://a.example/1"
