@@ -151,9 +151,19 @@ FORBIDDEN = re.compile(
 )
 
 
+# The same set without the astral noncharacters: a class of BMP ranges only is scanned
+# about ten times faster, and astral characters are rare (one search finds them).
+_FORBIDDEN_BMP = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff]"
+)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
 def without_forbidden(text: str) -> str:
     """*text* without the code points HTML and XML forbid (controls, surrogates, nonchars)."""
-    return FORBIDDEN.sub("", text)
+    if _ASTRAL.search(text):
+        return FORBIDDEN.sub("", text)
+    return _FORBIDDEN_BMP.sub("", text)
 
 
 def sanitize_html(markup: str, base: str = "") -> str:
