@@ -210,6 +210,28 @@ def smtp_server() -> Iterator[SmtpServer]:
     server.stop()
 
 
+def smtp_delivery(server: SmtpServer, to: list[str] | None = None, **smtp: Any) -> dict[str, Any]:
+    """``delivery`` settings for the test SMTP server (no TLS, short timeouts)."""
+    settings = {"host": server.host, "port": server.port, "security": "none", "timeout": 5, **smtp}
+    return {"method": "smtp", "to": to or ["reader@example.org"], "smtp": settings}
+
+
+# What the captured Jung_E review page carries besides the review: none of it may reach a blurb.
+JUNG_E_CHROME = (
+    "Netflix/YouTube screenshot",
+    "Watch Jung_E on Netflix",
+    "See at Netflix",
+    "Related stories",
+    "Recent Posts",
+    "minutes ago",
+    "Connecticut",
+    "Fugitive dad",
+    "+45 more",
+    "See all photos",
+    "close Video",
+)
+
+
 def free_port() -> int:
     import socket
 

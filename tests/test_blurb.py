@@ -13,6 +13,7 @@ from digest.parse import parse_feed
 from digest.sanitize import text_to_html
 from digest.sentences import split_sentences
 from tests.conftest import FIXTURE_FEEDS, SEED, needs_shared
+from tests.conftest import JUNG_E_CHROME as SHARED_JUNG_E_CHROME
 
 P1 = (
     "The city council voted on Tuesday to close the old harbour bridge to cars from next "
@@ -518,21 +519,7 @@ def test_lines_inside_a_block(kind: str, markup: str, expected: str | None) -> N
 # --- the review in ../shared ------------------------------------------------------------------
 
 JUNG_E_TITLE = "‘Jung_E’ on Netflix: A Beautifully Heartrending Sci-Fi Thriller"
-JUNG_E_CHROME = [
-    "Netflix/YouTube screenshot",
-    "Watch Jung_E on Netflix",
-    "See at Netflix",
-    "Related stories",
-    "Recent Posts",
-    "minutes ago",
-    "Connecticut",
-    "Fugitive dad",
-    "+45 more",
-    "See all photos",
-    "close Video",
-    "Share",
-    "Kim Hyun-joo stars in Jung_E",
-]
+JUNG_E_CHROME = [*SHARED_JUNG_E_CHROME, "Share", "Kim Hyun-joo stars in Jung_E"]
 
 
 def says_what_the_film_is(blurb: str) -> None:

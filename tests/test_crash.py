@@ -36,7 +36,15 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, FeedServer, SmtpServer, run_cli, text_part, write_config
+from tests.conftest import (
+    ROOT,
+    FeedServer,
+    SmtpServer,
+    run_cli,
+    smtp_delivery,
+    text_part,
+    write_config,
+)
 from tests.feeds import FakeItem, rss
 
 RUNS = 30
@@ -149,17 +157,10 @@ def test_sigkill_at_random_points_loses_nothing(
     note = f"(replay with DIGEST_CRASH_SEED={seed})"
     feeds = Feeds(http_server, tmp_path, rng)
     feeds.add(4)  # 4 or more feeds: parsed in forked workers, which must never outlive a kill
-    smtp = {
-        "host": smtp_server.host,
-        "port": smtp_server.port,
-        "security": "none",
-        "timeout": 5,
-        "retries": 0,
-    }
     write_config(
         tmp_path,
         feeds.urls(),
-        delivery={"method": "smtp", "to": RECIPIENTS, "smtp": smtp},
+        delivery=smtp_delivery(smtp_server, RECIPIENTS, retries=0),
         digest={"max_age_days": 0, "max_items_per_section": 500, "cluster_hours": 0},
     )
 
@@ -262,14 +263,7 @@ def test_crash_between_recipients_repeats_only_the_unconfirmed_copy(
         "/feed.xml",
         rss(FakeItem("Festival opens", "https://crash.example.org/1", categories=["Culture"])),
     )
-    smtp = {
-        "host": smtp_server.host,
-        "port": smtp_server.port,
-        "security": "none",
-        "timeout": 5,
-        "retries": 0,
-    }
-    write_config(tmp_path, [url], delivery={"method": "smtp", "to": RECIPIENTS, "smtp": smtp})
+    write_config(tmp_path, [url], delivery=smtp_delivery(smtp_server, RECIPIENTS, retries=0))
     mailbox = smtp_server.mailbox
     accept = mailbox.handle_DATA
     victim: dict[str, Any] = {"pid": None}

@@ -40,6 +40,7 @@ from tests.conftest import (
     html_part,
     outbox_messages,
     run_cli,
+    smtp_delivery,
     text_part,
     write_config,
 )
@@ -604,12 +605,6 @@ def test_items_kept_per_feed_are_capped(tmp_path: Path, http_server: FeedServer)
 READERS = ["ann@example.org", "bad@example.org", "cy@example.org"]
 
 
-def smtp_delivery(server: SmtpServer, to: list[str], **smtp: Any) -> dict[str, Any]:
-    """delivery settings for the test SMTP server (no TLS, short timeouts)."""
-    settings = {"host": server.host, "port": server.port, "security": "none", "timeout": 5, **smtp}
-    return {"method": "smtp", "to": to, "smtp": settings}
-
-
 def two_item_feed(server: FeedServer) -> str:
     return server.serve(
         "/feed.xml",
@@ -833,20 +828,14 @@ def test_secrets_never_appear_in_output_logs_or_status(
 def test_server_without_auth_is_reported_as_such(
     tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
 ) -> None:
-    smtp = {
-        "host": smtp_server.host,
-        "port": smtp_server.port,
-        "security": "none",
-        "timeout": 5,
-        "retries": 0,
-        "username": "digest",
-        "password_env": "DIGEST_TEST_SMTP_PASSWORD",
-    }
-    write_config(
-        tmp_path,
-        [two_item_feed(http_server)],
-        delivery={"method": "smtp", "smtp": smtp, "to": ["ann@example.org"]},
+    delivery = smtp_delivery(
+        smtp_server,
+        ["ann@example.org"],
+        retries=0,
+        username="digest",
+        password_env="DIGEST_TEST_SMTP_PASSWORD",
     )
+    write_config(tmp_path, [two_item_feed(http_server)], delivery=delivery)
     result = run_cli("send", cwd=tmp_path, env={"DIGEST_TEST_SMTP_PASSWORD": PASSWORD})
     assert result.code == 1
     assert PASSWORD not in result.err

@@ -6,29 +6,18 @@ from pathlib import Path
 
 from tests.conftest import (
     FIXTURE_FEEDS,
+    JUNG_E_CHROME,
     FeedServer,
     SmtpServer,
     html_part,
     needs_shared,
     outbox_messages,
     run_cli,
+    smtp_delivery,
     text_part,
     write_config,
 )
 from tests.feeds import FakeItem, rss
-
-CHROME = [
-    "Netflix/YouTube screenshot",
-    "Watch Jung_E on Netflix",
-    "See at Netflix",
-    "Related stories",
-    "Recent Posts",
-    "minutes ago",
-    "Connecticut",
-    "Fugitive dad",
-    "+45 more",
-    "See all photos",
-]
 
 
 @needs_shared
@@ -48,7 +37,7 @@ def test_send_jung_e_review_is_clean_and_marked_sent(
     text, html = text_part(msg).replace("\r\n", "\n"), html_part(msg)
     flat = " ".join(text.split())
     assert "Jung_E" in flat and "sci-fi thriller" in flat
-    for chrome in CHROME:
+    for chrome in JUNG_E_CHROME:
         assert chrome not in text, chrome
         assert chrome not in html, chrome
     assert "utm_source" not in html
@@ -69,14 +58,7 @@ def test_failed_smtp_leaves_items_pending(
             FakeItem("Council votes", "https://a.example.org/2", categories=["News"]),
         ),
     )
-    smtp = {
-        "host": "127.0.0.1",
-        "port": smtp_server.port,
-        "security": "none",
-        "retries": 0,
-        "timeout": 5,
-    }
-    write_config(tmp_path, [url], delivery={"method": "smtp", "smtp": smtp})
+    write_config(tmp_path, [url], delivery=smtp_delivery(smtp_server, retries=0))
     smtp_server.stop()
     failed = run_cli("send", cwd=tmp_path)
     assert failed.code == 1

@@ -18,7 +18,15 @@ import pytest
 from digest.errors import LockedError
 from digest.scheduler import fire_times, latest_slot, missed_send, next_run
 from digest.store import send_lock
-from tests.conftest import ROOT, FeedServer, SmtpServer, run_cli, text_part, write_config
+from tests.conftest import (
+    ROOT,
+    FeedServer,
+    SmtpServer,
+    run_cli,
+    smtp_delivery,
+    text_part,
+    write_config,
+)
 from tests.feeds import FakeItem, rss
 
 SEOUL = ZoneInfo("Asia/Seoul")
@@ -161,11 +169,10 @@ def test_daemon_sends_on_schedule_and_stops_cleanly_on_sigterm(
             FakeItem("Council passes budget", "https://a.example/budget", categories=["News"]),
         ),
     )
-    smtp = {"host": "127.0.0.1", "port": smtp_server.port, "security": "none", "timeout": 5}
     write_config(
         tmp_path,
         [url],
-        delivery={"method": "smtp", "smtp": smtp},
+        delivery=smtp_delivery(smtp_server),
         schedule={"fetch": "* * * * *", "send": "* * * * *"},
     )
     env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
