@@ -34,16 +34,9 @@ from lxml import html as lxml_html
 from bench.fetch import make_feed
 from digest import parse as parse_module
 from digest.errors import FeedError
+from digest.feedxml import fast_document, feedparser_document
 from digest.models import Entry
-from digest.parse import (
-    FeedRead,
-    ParseJob,
-    fast_document,
-    feedparser_document,
-    parse_feed,
-    parse_job,
-    read_feed,
-)
+from digest.parse import FeedRead, ParseJob, parse_feed, parse_job, read_feed
 from tests.conftest import CORPUS, needs_shared
 from tests.feeds import FakeItem, rss
 
