@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import email.utils
 import gzip
+import shutil
+import socket
+import ssl
+import subprocess
 import threading
 import time
 import zlib
@@ -13,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+import digest.fetch
 from digest.fetch import (
     DEFAULT_USER_AGENT,
     FetchLimits,
@@ -301,3 +307,235 @@ def test_fetch_each_hands_over_results_as_they_arrive_within_the_window(
     out = fetch_each(requests, FetchLimits(concurrency=16, per_host=16), handle, window=4)
     assert out == [(n, len(FEED)) for n in range(30)]
     assert most == 4
+
+
+# --- the HTTP/1.1 client itself: framing, keep-alive, redirects, TLS ------------------------
+
+
+class Scripted:
+    """A raw TCP server on 127.0.0.1: each request gets the next scripted reply, as bytes.
+
+    A reply of ``None`` closes the connection without answering. Records each request's
+    head and the number of the connection it came on.
+    """
+
+    def __init__(self, replies: list[bytes | None], tls: ssl.SSLContext | None = None) -> None:
+        self.replies = list(replies)
+        self.heads: list[tuple[int, bytes]] = []
+        self.tls = tls
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str = "/feed.xml", scheme: str = "http") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn, self.connections), daemon=True).start()
+
+    def _serve(self, conn: socket.socket, number: int) -> None:
+        try:
+            if self.tls:
+                conn = self.tls.wrap_socket(conn, server_side=True)
+            buffer = b""
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    data = conn.recv(65536)
+                    if not data:
+                        return
+                    buffer += data
+                head, buffer = buffer.split(b"\r\n\r\n", 1)
+                self.heads.append((number, head))
+                reply = self.replies.pop(0) if self.replies else None
+                if reply is None:
+                    return
+                conn.sendall(reply)
+                head = reply.split(b"\r\n\r\n")[0]
+                if b"Connection: close" in head or head.startswith(b"HTTP/1.0"):
+                    return
+        except (OSError, ssl.SSLError):
+            return
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def ok(body: bytes, *headers: str) -> bytes:
+    head = "".join(f"{h}\r\n" for h in headers)
+    return f"HTTP/1.1 200 OK\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode() + body
+
+
+def test_chunked_bodies_are_joined_and_the_connection_kept() -> None:
+    server = Scripted(
+        [
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b"5;name=value\r\n<rss \r\n3\r\nok>\r\n0\r\nX-Trailer: 1\r\n\r\n",
+            ok(b"second"),
+        ]
+    )
+    results = fetch_all(
+        [FetchRequest(server.url()), FetchRequest(server.url("/b"))],
+        FetchLimits(concurrency=1, per_host=1),
+    )
+    assert [r.body for r in results] == [b"<rss ok>", b"second"]
+    assert server.connections == 1
+    server.close()
+
+
+def test_a_body_delimited_by_closing_the_connection_is_read_to_the_end() -> None:
+    server = Scripted([b"HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\n\r\n<rss>all of it</rss>"])
+    result = fetch(server.url())
+    assert result.status == "ok" and result.body == b"<rss>all of it</rss>"
+    server.close()
+
+
+def test_a_kept_alive_connection_the_server_dropped_is_replaced() -> None:
+    server = Scripted([ok(b"one"), None, ok(b"two")])
+    results = fetch_all(
+        [FetchRequest(server.url("/a")), FetchRequest(server.url("/b"))],
+        FetchLimits(concurrency=1, per_host=1),
+    )
+    assert [r.body for r in results] == [b"one", b"two"]
+    assert [number for number, _ in server.heads] == [1, 1, 2]
+    server.close()
+
+
+def test_informational_responses_are_skipped() -> None:
+    server = Scripted([b"HTTP/1.1 100 Continue\r\n\r\n" + ok(b"feed")])
+    assert fetch(server.url()).body == b"feed"
+    server.close()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort",  # then the connection closes
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nshort",
+        b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxx",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nxxx\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\n" + b"X-Many: 1\r\n" * 200 + b"\r\n",
+        b"HTTP/1.1 200 OK\r\nBad Header: x\r\n\r\n",
+        b"SSH-2.0-OpenSSH_9.6\r\n",
+        b"HTTP/1.1 2000 OK\r\n\r\n",
+        b"",  # accepted, then closed without a word
+    ],
+)
+def test_broken_http_is_a_network_error(reply: bytes) -> None:
+    server = Scripted([reply + b"" if reply else None])
+    if reply.startswith(b"HTTP/1.1 200 OK\r\nContent-Length: 100"):
+        server.replies = [reply.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")]
+    result = fetch(server.url(), timeout=5)
+    assert result.status == "error"
+    assert result.error and result.error.startswith("network error: "), result.error
+    server.close()
+
+
+def test_validators_cannot_inject_headers() -> None:
+    server = Scripted([ok(b"x")])
+    result = fetch_all(
+        [FetchRequest(server.url(), etag='"a"\r\nX-Injected: 1')], FetchLimits(timeout=5)
+    )[0]
+    assert result.status == "error" and result.error and "network error" in result.error
+    assert not any(b"X-Injected" in head for _, head in server.heads)
+    server.close()
+
+
+def test_credentials_in_the_url_go_to_that_origin_only() -> None:
+    other = Scripted([ok(b"elsewhere")])
+    server = Scripted(
+        [
+            b"HTTP/1.1 302 Found\r\nLocation: /next.xml\r\nContent-Length: 0\r\n\r\n",
+            f"HTTP/1.1 301 Moved\r\nLocation: {other.url()}\r\nContent-Length: 0\r\n\r\n".encode(),
+        ]
+    )
+    url = server.url().replace("://", "://me:p%40ss@")
+    result = fetch(url)
+    assert result.status == "ok" and result.body == b"elsewhere"
+    token = base64.b64encode(b"me:p@ss")
+    assert [head.count(b"Authorization: Basic " + token) for _, head in server.heads] == [1, 1]
+    assert b"/next.xml HTTP/1.1" in server.heads[1][1]
+    assert b"Authorization" not in other.heads[0][1]
+    assert result.new_url is None  # a 302 on the way: not a permanent move
+    server.close()
+    other.close()
+
+
+def test_request_line_host_and_path_are_well_formed() -> None:
+    server = Scripted([ok(b"x")])
+    fetch(server.url("/a feed/é.xml?q=a b#part"))
+    [(_, head)] = server.heads
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"GET /a%20feed/%C3%A9.xml?q=a%20b HTTP/1.1"
+    assert lines[1] == f"Host: 127.0.0.1:{server.port}".encode()
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (made with the openssl command)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("no openssl command")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+def test_tls_certificates_are_checked(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = certificate
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    server = Scripted([ok(b"secret feed"), ok(b"secret feed")], tls=served)
+    refused = fetch(server.url(scheme="https"), timeout=5)
+    assert refused.status == "error" and refused.error, refused
+    assert refused.error.startswith("TLS error: ") and "certificate" in refused.error
+
+    real = digest.fetch.ssl_context
+
+    def trusting() -> ssl.SSLContext:
+        context = real()
+        context.load_verify_locations(cert)
+        return context
+
+    monkeypatch.setattr(digest.fetch, "ssl_context", trusting)
+    trusted = fetch(server.url(scheme="https"), timeout=5)
+    assert trusted.status == "ok" and trusted.body == b"secret feed"
+    server.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("ftp://127.0.0.1/feed.xml", "unsupported URL scheme 'ftp'"),
+        ("http://exa mple.org/feed.xml", "invalid host name"),
+        ("http://127.0.0.1:99999/feed.xml", "invalid URL"),
+        ("http:///feed.xml", "no host in the URL"),
+    ],
+)
+def test_urls_that_cannot_be_requested_are_network_errors(url: str, reason: str) -> None:
+    result = fetch(url, timeout=5)
+    assert result.status == "error" and result.error and reason in result.error, result.error
