@@ -98,6 +98,18 @@ class DigestConfig(Strict):
     max_age_days: float = Field(7, ge=0, description="ignore older items; 0 = no limit")
     blurb_chars: int = Field(300, ge=40, description="upper bound on a blurb's length")
     subject: str = Field(DEFAULT_SUBJECT, description="Jinja2 template for the email subject")
+
+    @field_validator("subject")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        import jinja2
+
+        try:
+            jinja2.Environment().parse(value)
+        except jinja2.TemplateSyntaxError as exc:
+            raise ValueError(f"bad template: {(exc.message or '').rstrip('.')}") from None
+        return value
+
     send_empty: bool = Field(False, description='send a "nothing new" digest when nothing is new')
     fallback: str | None = Field("More", description="section for unmatched items; null drops them")
     max_html_bytes: int = Field(
@@ -153,7 +165,9 @@ class DeliveryConfig(Strict):
     method: Literal["outbox", "smtp"] = Field("outbox", description="outbox (files) or smtp")
     outbox: Path = Field(Path("outbox"), description="folder for .eml files (method: outbox)")
     from_: str = Field("Digest <digest@example.org>", alias="from", description="sender address")
-    to: tuple[str, ...] = Field(("reader@example.org",), min_length=1, description="recipients")
+    to: Annotated[tuple[str, ...], BeforeValidator(lambda v: (v,) if isinstance(v, str) else v)] = (
+        Field(("reader@example.org",), min_length=1, description="recipients")
+    )
     list_id: str | None = Field(None, description="List-Id header; defaults from title and domain")
     smtp: SmtpConfig = Field(default_factory=SmtpConfig, description="SMTP settings")
     unsubscribe: UnsubscribeConfig | None = Field(None, description="List-Unsubscribe targets")
@@ -272,15 +286,37 @@ def load_config(path: Path) -> Config:
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate a loaded mapping as if it came from the file at *path*."""
+    feed_problems = _check_feeds(data.get("feeds"), path.parent)
     try:
         config = Config.model_validate({**data, "path": path})
     except ValidationError as exc:
         problems = tuple(_describe(error) for error in exc.errors())
-        raise ConfigError(f"{path}: invalid config", problems=problems) from None
-    problems = tuple(_check_feed(i, feed, path.parent) for i, feed in enumerate(config.feeds))
-    if any(problems):
-        raise ConfigError(f"{path}: invalid config", problems=tuple(p for p in problems if p))
+        raise ConfigError(f"{path}: invalid config", problems=problems + feed_problems) from None
+    if feed_problems:
+        raise ConfigError(f"{path}: invalid config", problems=feed_problems)
     return _resolved(config)
+
+
+def _check_feeds(feeds: Any, folder: Path) -> tuple[str, ...]:
+    """Problems with the feed URLs themselves (scheme, host, file, duplicates), found even
+    when other keys are invalid, so every error is listed at once."""
+    if not isinstance(feeds, list):
+        return ()
+    problems = []
+    seen: dict[str, int] = {}
+    for index, feed in enumerate(feeds):
+        url = feed.get("url") if isinstance(feed, dict) else None
+        if not isinstance(url, str):
+            continue
+        problem = _check_feed(index, url, folder)
+        if problem:
+            problems.append(problem)
+            continue
+        where = feed_location(url.strip(), folder)
+        if where in seen:
+            problems.append(f"feeds[{index}].url: the same feed as feeds[{seen[where]}]")
+        seen.setdefault(where, index)
+    return tuple(problems)
 
 
 def feed_location(url: str, folder: Path) -> str:
@@ -292,8 +328,8 @@ def feed_location(url: str, folder: Path) -> str:
     return (folder / Path(url).expanduser()).resolve().as_uri()
 
 
-def _check_feed(index: int, feed: FeedConfig, folder: Path) -> str:
-    url = feed.url.strip()
+def _check_feed(index: int, url: str, folder: Path) -> str:
+    url = url.strip()
     where = f"feeds[{index}].url"
     scheme = urlsplit(url).scheme.lower() if "://" in url else ""
     if scheme in ("http", "https"):
@@ -354,4 +390,34 @@ def _describe(error: Any) -> str:
             path += ("." if path else "") + str(part)
     message = _MESSAGES.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
     message = message[0].lower() + message[1:] if message else message
+    if error["type"] == "extra_forbidden":
+        message += _did_you_mean(error["loc"])
     return f"{path or '(top level)'}: {message}"
+
+
+def _did_you_mean(loc: tuple[Any, ...]) -> str:
+    """ " (did you mean 'full_text'?)" for a misspelt key, from the schema's own keys."""
+    import difflib
+
+    model: Any = Config
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            field = next((f for f in model.model_fields.values() if f.alias == part), None)
+        if field is None:
+            return ""
+        model = _model_of(field.annotation)
+        if model is None:
+            return ""
+    keys = [f.alias or name for name, f in model.model_fields.items() if name != "path"]
+    close = difflib.get_close_matches(str(loc[-1]), keys, n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_of(annotation: Any) -> Any:
+    for candidate in (*getattr(annotation, "__args__", ()), annotation):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None

@@ -149,3 +149,31 @@ def test_every_key_is_documented_and_in_the_example_config() -> None:
         assert re.search(rf"^\s*#?\s*-?\s*{re.escape(leaf)}:", example, re.M), (
             f"{key} is missing from config.yaml"
         )
+
+
+def test_all_problems_at_once_with_suggestions(tmp_path: Path) -> None:
+    text = (
+        "titel: x\n"
+        "feeds:\n"
+        "  - url: https://a.example/rss\n"
+        "    fulltext: true\n"
+        "  - url: nope.xml\n"
+        "  - url: https://a.example/rss\n"
+        "digest:\n"
+        "  subject: '{{ title '\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    message = str(caught.value)
+    assert "titel: unknown key (did you mean 'title'?)" in message
+    assert "feeds[0].fulltext: unknown key (did you mean 'full_text'?)" in message
+    assert "feeds[1].url: no such file" in message
+    assert "feeds[2].url: the same feed as feeds[0]" in message
+    assert "digest.subject: bad template" in message
+
+
+def test_a_single_recipient_may_be_written_without_brackets(tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "feeds:\n  - url: https://a.example/rss\ndelivery:\n  to: me@example.org\n"
+    )
+    assert load_config(path).delivery.to == ("me@example.org",)
