@@ -26,7 +26,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from digest.config import Config, load_config
 from digest.errors import DigestError, LockedError
-from digest.store import SQLiteStore, Store, from_iso, iso
+from digest.store import SQLiteStore, Store, daemon_lock, daemon_running, from_iso, iso
 
 log = logging.getLogger("digest")
 SEND_SLOT = "scheduler.send_slot"
@@ -205,7 +205,15 @@ def _now(config: Config) -> datetime:
 
 
 def run_daemon(config_path: Path, config: Config) -> int:
-    """Run until SIGTERM or SIGINT; returns the exit code."""
+    """Run until SIGTERM or SIGINT; returns the exit code.
+
+    Raises LockedError when another daemon already runs on the same database.
+    """
+    with daemon_lock(config.database):
+        return _run(config_path, config)
+
+
+def _run(config_path: Path, config: Config) -> int:
     daemon = Daemon(config_path, config)
     zone = config.zone
     grace = int(config.schedule.misfire_grace) or 1
@@ -281,9 +289,8 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     ]
     daemon = store.get_state(DAEMON)
     if daemon:
-        pid, _, since = daemon.partition(" ")
-        alive = _alive(int(pid)) if pid.isdigit() else False
-        started = from_iso(since)
+        started = from_iso(daemon.partition(" ")[2])
+        alive = daemon_running(config.database)
         lines.append(
             f"Daemon:     {'running' if alive else 'not running'}"
             f" (last started {_when(started.astimezone(zone) if started else None)})"
@@ -297,6 +304,12 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
         )
     else:
         lines.append("Last digest: none sent yet")
+    failure = store.last_failure()
+    if failure:
+        lines.append(
+            f"Last attempt FAILED: {_when(failure[0].astimezone(zone))}: {failure[1]}"
+            " (its items stay pending)"
+        )
     states = store.feed_states()
     failing = [
         (feed_name(f, states.get(f.url)), states[f.url].last_error)
@@ -309,13 +322,3 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     else:
         lines.append("Failing feeds: none")
     return lines
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -65,6 +65,7 @@ class Store(Protocol):
     ) -> None: ...
     def skip_items(self, item_ids: Sequence[int]) -> None: ...
     def last_digest(self) -> DigestRecord | None: ...
+    def last_failure(self) -> tuple[datetime, str] | None: ...
     def prune(self, before: datetime) -> int: ...
     def get_state(self, key: str) -> str | None: ...
     def set_state(self, key: str, value: str) -> None: ...
@@ -451,6 +452,18 @@ class SQLiteStore:
             sent_at=from_iso(row["sent_at"]),
         )
 
+    def last_failure(self) -> tuple[datetime, str] | None:
+        """When and why the latest attempt failed, if it came after the last digest sent."""
+        rows = self._query(
+            "SELECT g.created, (SELECT detail FROM deliveries d WHERE d.digest_id = g.id"
+            " AND d.status != 'sent' ORDER BY rowid DESC LIMIT 1) FROM digests g"
+            " WHERE g.status = 'failed' AND g.id > coalesce((SELECT max(id) FROM digests"
+            " WHERE status = 'sent'), 0) ORDER BY g.id DESC LIMIT 1"
+        )
+        if not rows:
+            return None
+        return from_iso(rows[0][0]) or datetime.now(UTC), str(rows[0][1] or "not delivered")
+
     def prune(self, before: datetime) -> int:
         """Drop handled items no feed has carried since *before*; returns how many went.
 
@@ -505,23 +518,56 @@ def _item(row: sqlite3.Row) -> Item:
 def send_lock(database: Path, *, wait: bool = False) -> Iterator[None]:
     """Hold the one-digest-at-a-time lock for *database*, across processes.
 
-    A POSIX record lock (``lockf``): the kernel releases it when the holding
-    process dies, so a crash never leaves it stuck, and unlike ``flock`` it is
-    not inherited by forked parse workers, which could otherwise keep it alive
-    after their parent was killed. Raises LockedError if it is held and *wait*
-    is false. (It does not exclude threads of one process: the daemon
-    serialises its own send jobs.)
+    Raises LockedError if it is held and *wait* is false. (It does not exclude
+    threads of one process: the daemon serialises its own send jobs.)
     """
-    lock_path = database.with_name(database.name + ".lock")
+    with _exclusive(
+        database.with_name(database.name + ".lock"),
+        "another digest is being sent from this database right now",
+        wait,
+    ):
+        yield
+
+
+@contextmanager
+def daemon_lock(database: Path) -> Iterator[None]:
+    """Held by ``digest run`` for its whole life: one daemon per database."""
+    with _exclusive(
+        database.with_name(database.name + ".daemon.lock"),
+        "another digest daemon is already running on this database",
+        False,
+    ):
+        yield
+
+
+def daemon_running(database: Path) -> bool:
+    """True while a ``digest run`` holds the daemon lock of *database*."""
+    lock_path = database.with_name(database.name + ".daemon.lock")
+    if not lock_path.exists():
+        return False
+    with open(lock_path, "a+") as handle:
+        try:
+            fcntl.lockf(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except (BlockingIOError, PermissionError):
+            return True
+        fcntl.lockf(handle, fcntl.LOCK_UN)
+        return False
+
+
+@contextmanager
+def _exclusive(lock_path: Path, message: str, wait: bool) -> Iterator[None]:
+    """A POSIX record lock (``lockf``) on *lock_path*.
+
+    The kernel releases it when the holding process dies, so a crash never
+    leaves it stuck, and unlike ``flock`` it is not inherited by forked parse
+    workers, which could otherwise keep it alive after their parent was killed.
+    """
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     with open(lock_path, "a+") as handle:
         try:
             fcntl.lockf(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except (BlockingIOError, PermissionError):
-            raise LockedError(
-                "another digest is being sent from this database right now",
-                hint=f"lock held on {lock_path}",
-            ) from None
+            raise LockedError(message, hint=f"lock held on {lock_path}") from None
         try:
             yield
         finally:

@@ -64,6 +64,9 @@ def test_failed_smtp_leaves_items_pending(
     assert failed.code == 1
     assert failed.err.count("\n") == 1 and "Traceback" not in failed.err
     assert "refused the connection" in failed.err or "cannot reach" in failed.err
+    status = run_cli("status", cwd=tmp_path)
+    assert "Last digest: none sent yet" in status.out
+    assert "Last attempt FAILED" in status.out and "items stay pending" in status.out
     smtp_server.start()
     ok = run_cli("send", cwd=tmp_path)
     assert ok.code == 0, ok.err

@@ -193,6 +193,9 @@ def test_daemon_sends_on_schedule_and_stops_cleanly_on_sigterm(
         assert "Premiere night at the opera" in text_part(msg)
         status = run_cli("status", cwd=tmp_path)
         assert "Daemon:     running" in status.out
+        second = run_cli("run", cwd=tmp_path, timeout=30)
+        assert second.code == 1
+        assert "another digest daemon is already running" in second.err
         assert "Last digest:" in status.out and "reader@example.org" in status.out
         started = time.monotonic()
         daemon.send_signal(signal.SIGTERM)
