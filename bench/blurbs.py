@@ -41,6 +41,8 @@ NOT_FEEDS = {"MANIFEST.tsv", "README.md", "LICENSES"}
 # Text that belongs to the page around a story, never to a blurb.
 CHROME_PATTERNS = [
     r"appeared first on",
+    r"\bwas originally published (?:in|on)\b",
+    r"where people are continuing the conversation",
     r"(?:^|[.!?…]\s+)(?:continue|keep) reading\b",
     r"\bread (?:more|the full (?:story|article))\b",
     r"\[\s*(?:…|\.\.\.)\s*\]",

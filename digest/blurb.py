@@ -38,6 +38,7 @@ from digest.chrome import (
 from digest.sentences import ends_sentence, split_sentences
 
 MAX_SENTENCES = 3
+MIN_WORDS = 2  # a one-word sentence in a longer story ("Capra?") is an aside
 POOL = 12  # blurb sentences come from the opening of the story
 GRAPH = 60  # centrality is measured over this many sentences (the graph is quadratic)
 CAPTION_WORDS = 12  # a lone sentence shorter than this between prose paragraphs is a caption
@@ -288,8 +289,19 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
             if end and text.endswith(":") and _stands_alone(text):
                 text = text[:-1].rstrip() + "."  # "…as much as possible:" before code
             complete = ends_sentence(text) and not (index == last and end and _cut(text))
+            complete = complete and _stands_as_written(text, prose)
             found.append(Sentence(text, len(found), index, complete))
     return found
+
+
+def _stands_as_written(text: str, prose: bool) -> bool:
+    """False for what reads badly alone: a one-word exclamation in a longer
+    story ("Capra?"), or a quotation opened and not closed (or closed, not opened)."""
+    if prose and _count_words(text) < MIN_WORDS:
+        return False
+    if text.count("“") != text.count("”") or text.count("«") != text.count("»"):
+        return False
+    return text.count('"') % 2 == 0
 
 
 def _story_sentences(paragraph: str) -> list[str]:

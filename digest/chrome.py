@@ -72,6 +72,7 @@ TAIL_WORDS = 8  # a tail marker is a heading, not a sentence that happens to sta
 CHROME_ANY = re.compile(
     r"""^(?:
         the\s+post\s+.{1,300}\s+appeared\s+first\s+on\s+.{1,120}
+        |.{1,300}\s+was\s+originally\s+published\s+(?:in|on|at|by)\s+.{1,200}
         |this\s+(?:article|story|post|entry)\s+(?:originally\s+)?(?:appeared|was\s+(?:first\s+)?
             (?:published|posted))\b.{0,200}
         |(?:©|ⓒ|\(c\)\s*\d|copyright\s*(?:©|\(c\)|\d{4}|by\b)).{0,200}
@@ -158,6 +159,7 @@ _JUNK_HINTS = (
     "leia",
     "читать",
     "appeared",
+    "originally",
     "»",
     "›",
     "→",
@@ -167,6 +169,7 @@ TRAILING_JUNK = re.compile(
         |(?:continue\s+reading|read\s+more|read\s+the\s+full\s+(?:story|article)|weiterlesen
           |leia\s+mais|читать\s+далее)\b[^.!?]{0,80}
         |the\s+post\s+.{1,300}?\s+appeared\s+first\s+on\s+.{1,120}
+        |(?<=[.!?])\s+[^.!?]{1,300}?\s+was\s+originally\s+published\s+(?:in|on)\s+.{1,200}
         |(?:»|›|→)\s*)$""",
     _X,
 )

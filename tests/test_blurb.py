@@ -547,3 +547,40 @@ def test_jung_e_flat_text_blurb_says_what_the_film_is() -> None:
     paragraphs = " ".join(story_paragraphs(markup))
     for chrome in JUNG_E_CHROME[:-1]:
         assert chrome not in paragraphs, chrome
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        "<p>So you are thinking of growing your own food? It takes more time than you think.</p>"
+        "<p>Eight Reasons was originally published in Invironment on Medium, where people are"
+        " continuing the conversation by highlighting and responding to this story.</p>",
+        "<p>So you are thinking of growing your own food? It takes more time than you think."
+        " Eight Reasons was originally published in Invironment on Medium, where people are"
+        " continuing the conversation by highlighting and responding to this story.</p>",
+    ],
+)
+def test_syndication_footer_never_reaches_the_blurb(markup: str) -> None:
+    blurb = extract_blurb(markup, "Eight Reasons")
+    assert "originally published" not in blurb
+    assert blurb.startswith("So you are thinking")
+
+
+@pytest.mark.parametrize(
+    ("markup", "unwanted"),
+    [
+        (
+            "<p>The film opens in a quiet village. Capra? Hardly. The director borrows only"
+            " the snow and the bells, and makes a darker story of them.</p>",
+            "Capra?",
+        ),
+        (
+            "<p>The minister spoke for an hour on the budget. “There were some bright spots."
+            " The rest of the speech was about taxes and the new hospital wing.</p>",
+            "“There were",
+        ),
+    ],
+)
+def test_fragments_that_read_badly_alone_are_left_out(markup: str, unwanted: str) -> None:
+    blurb = extract_blurb(markup, "", 300)
+    assert blurb and unwanted not in blurb
