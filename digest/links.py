@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, unquote, urlencode, urljoin, urlsplit, urlunsplit
+from functools import lru_cache
+from urllib.parse import (
+    parse_qsl,
+    unquote,
+    urlencode,
+    urljoin,
+    urlparse,
+    urlsplit,
+    urlunsplit,
+)
 
 SAFE_SCHEMES = frozenset({"http", "https"})
 
@@ -56,11 +65,60 @@ def absolute_url(url: str, base: str) -> str | None:
     url = url.strip()
     if not url:
         return None
+    quick = _quick_join(url, base) if base else None
+    if quick is not None:
+        return quick
     try:
         joined = urljoin(base, url) if base else url
     except ValueError:
         return None
     return joined if is_http_url(joined) else None
+
+
+# What urljoin and urlsplit would change in a URL, or must check: removed characters
+# (tab, CR, LF), IPv6 brackets, path parameters; and an empty query or fragment, which
+# they drop ("a?" and "a#" end with the mark, "?#" holds an empty query).
+_NOT_QUICK = re.compile(r"[\t\r\n\[\];]|[?#]$|\?#")
+
+
+def _quick_join(url: str, base: str) -> str | None:
+    """``absolute_url(url, base)`` for the common shapes, without urljoin; None: not known.
+
+    An absolute http(s) URL is its own result, and a path from the root ("/a/b")
+    is the base's scheme and host before it, when neither holds anything urljoin
+    would change: not ASCII, a character _NOT_QUICK names, or (for a path) a dot
+    segment. tests/test_links.py checks this against urljoin.
+    """
+    if not url.isascii() or _NOT_QUICK.search(url):
+        return None
+    if url.startswith(("http://", "https://")):
+        # urljoin keeps an absolute URL whole (scheme as given, here lower case); the
+        # URL needs a host, and a base urlparse rejects makes urljoin fail whatever the URL.
+        host_at = url.index("//") + 2
+        if host_at == len(url) or url[host_at] in "/?#" or _base_parts(base) is None:
+            return None
+        return url
+    if url[0] == "/" and url[1:2] != "/":
+        parts = _base_parts(base)
+        if parts is None or "/." in url.split("?", 1)[0].split("#", 1)[0]:
+            return None
+        return parts + url
+    return None
+
+
+@lru_cache(maxsize=256)
+def _base_parts(base: str) -> str | None:
+    """ "scheme://host" of an http(s) *base* urljoin reads plainly, else None."""
+    try:
+        parts = urlsplit(base)
+        urlparse(base)
+    except ValueError:
+        return None
+    if parts.scheme not in SAFE_SCHEMES or not parts.netloc or not base.isascii():
+        return None
+    if any(c in base for c in "\t\r\n"):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def strip_tracking(url: str) -> str:

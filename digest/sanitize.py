@@ -40,7 +40,10 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+import threading
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import nh3
 
@@ -159,8 +162,27 @@ _FORBIDDEN_BMP = re.compile(
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 
 
+# A byte of UTF-8 that may belong to a forbidden code point: the C0 controls (less tab,
+# newline and carriage return) and DEL, and the lead bytes of U+0080-U+00BF (the C1
+# controls), U+D000-U+DFFF (surrogates), U+F000-U+FFFF (U+FDD0-U+FDEF, U+FFFE, U+FFFF) and
+# of every astral code point. Text whose UTF-8 holds none of them has nothing to remove:
+# one C-speed pass over the bytes tells, about five times faster than the regular
+# expression, which then runs only on the rare text that may need it.
+_SUSPECT_BYTES = frozenset([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_SUSPECT_BYTES |= frozenset([0xC2, 0xED, 0xEF, *range(0xF0, 0x100)])
+_SUSPECT = bytes(0 if b in _SUSPECT_BYTES else 1 for b in range(256))
+
+
+def _surely_clean(text: str) -> bool:
+    """True when *text* has no forbidden code point (False: it may have one)."""
+    data = text.encode("ascii") if text.isascii() else text.encode("utf-8", "surrogatepass")
+    return b"\0" not in data.translate(_SUSPECT)
+
+
 def without_forbidden(text: str) -> str:
     """*text* without the code points HTML and XML forbid (controls, surrogates, nonchars)."""
+    if _surely_clean(text):
+        return text
     if _ASTRAL.search(text):
         return FORBIDDEN.sub("", text)
     return _FORBIDDEN_BMP.sub("", text)
@@ -177,30 +199,60 @@ def sanitize_html(markup: str, base: str = "") -> str:
     return without_forbidden(_clean(without_forbidden(markup), base))
 
 
+_OPTIONS: dict[str, Any] = {
+    "tags": set(TAGS),
+    "clean_content_tags": set(DROP_WITH_CONTENT),
+    "attributes": {k: set(v) for k, v in ATTRIBUTES.items()},
+    "url_schemes": {"http", "https", "mailto"},
+    "link_rel": "noopener noreferrer",
+    "strip_comments": True,
+}
+
+
+class _Base(threading.local):
+    """The base URL of the markup this thread is cleaning, for the attribute filter."""
+
+    url = ""
+
+
+_current = _Base()
+
+
+def _filter_current(tag: str, attribute: str, value: str) -> str | None:
+    return _filter_attribute(_current.url, tag, attribute, value)
+
+
+# nh3 builds its sanitiser from the options on every ``clean`` call; a Cleaner (nh3 0.3)
+# is built once, about 13 us less per item. Its attribute filter reads the base per call.
+_CLEAN: Callable[[str], str] = (
+    nh3.Cleaner(attribute_filter=_filter_current, **_OPTIONS).clean
+    if hasattr(nh3, "Cleaner")
+    else partial(nh3.clean, attribute_filter=_filter_current, **_OPTIONS)
+)
+
+
 def _clean(markup: str, base: str) -> str:
-    return nh3.clean(
-        markup,
-        tags=set(TAGS),
-        clean_content_tags=set(DROP_WITH_CONTENT),
-        attributes={k: set(v) for k, v in ATTRIBUTES.items()},
-        url_schemes={"http", "https", "mailto"},
-        attribute_filter=partial(_filter_attribute, base),
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
+    _current.url = base
+    try:
+        return _CLEAN(markup)
+    finally:
+        _current.url = ""
 
 
 def _filter_attribute(base: str, tag: str, attribute: str, value: str) -> str | None:
     if attribute == "href":
-        if value.lower().startswith("mailto:"):
+        if value[:7].lower() == "mailto:":
             return value
         return absolute_url(value, base)
     if attribute == "src":
         return absolute_url(value, base)
     if attribute == "class":
         # Keep class names (a hint for the blurb extractor), nothing that looks like code.
-        return " ".join(w for w in value.split() if re.fullmatch(r"[\w-]{1,40}", w)) or None
+        return " ".join(w for w in value.split() if _CLASS_NAME.fullmatch(w)) or None
     return value
+
+
+_CLASS_NAME = re.compile(r"[\w-]{1,40}")
 
 
 def text_to_html(text: str) -> str:

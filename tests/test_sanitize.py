@@ -9,16 +9,22 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import lxml.etree
 import lxml.html
+import nh3
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from digest import links, sanitize
 from digest.config import DEFAULT_SUBJECT
+from digest.links import absolute_url, is_http_url
 from digest.models import Digest, DigestItem, FailedFeed, Image, Section
 from digest.render import environment, render_message
-from digest.sanitize import html_to_text, sanitize_html
+from digest.sanitize import html_to_text, sanitize_html, without_forbidden
 
 # Tags that run code, load a document, submit data or change how the page is read.
 EXECUTABLE_TAGS = frozenset(
@@ -292,3 +298,151 @@ def test_code_points_html_forbids_are_removed_from_markup_and_text() -> None:
     assert html_to_text("<b>A\x00</b>&#7;B") == "AB"
     assert text_to_html("x\x1by") == "<p>xy</p>"
     assert plain("tabs\tand\nnewlines stay as spaces") == "tabs and newlines stay as spaces"
+
+
+# --- the fast paths give exactly what the plain ones give ------------------------------------
+#
+# sanitize.py skips the forbidden-code-point regex when one pass over the UTF-8 bytes shows
+# there is nothing to remove, builds its nh3 sanitiser once, and links.absolute_url skips
+# urljoin for absolute http(s) URLs and paths from the root. The references below are the
+# plain ways (the code before those shortcuts); every shortcut must agree with them.
+
+
+def reference_without_forbidden(text: str) -> str:
+    return sanitize.FORBIDDEN.sub("", text)
+
+
+def reference_absolute_url(url: str, base: str) -> str | None:
+    url = url.strip()
+    if not url:
+        return None
+    try:
+        joined = urljoin(base, url) if base else url
+    except ValueError:
+        return None
+    return joined if is_http_url(joined) else None
+
+
+def reference_sanitize(markup: str, base: str = "") -> str:
+    def keep(tag: str, attribute: str, value: str) -> str | None:
+        if attribute in ("href", "src"):
+            if attribute == "href" and value.lower().startswith("mailto:"):
+                return value
+            return reference_absolute_url(value, base)
+        if attribute == "class":
+            return " ".join(w for w in value.split() if re.fullmatch(r"[\w-]{1,40}", w)) or None
+        return value
+
+    if not markup:
+        return ""
+    cleaned = nh3.clean(
+        reference_without_forbidden(markup),
+        tags=set(sanitize.TAGS),
+        clean_content_tags=set(sanitize.DROP_WITH_CONTENT),
+        attributes={k: set(v) for k, v in sanitize.ATTRIBUTES.items()},
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=keep,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )
+    return reference_without_forbidden(cleaned)
+
+
+URL_PIECES = st.sampled_from(
+    [
+        *("http://", "https://", "HTTP://", "hTtps://", "//", "/", "./", "../", "?", "#"),
+        *("mailto:", "javascript:", "ftp://", "data:", " ", "\t", "\n", "\x00", "\x1f"),
+        *("a", "b.example", "x.y", ":8080", "@", "u:p@", ";", ";p", "[", "]", "[::1]", "%2F"),
+        *(".", "..", "/.", "/..", "/./", "/../", "//", "é", "\u00a0", "\u2028", "~", "&", "="),
+    ]
+)
+URLS = st.one_of(st.lists(URL_PIECES, max_size=8).map("".join), st.text(max_size=30))
+BASES = st.one_of(
+    st.sampled_from(
+        [
+            "https://feed.example/a/b.html",
+            "http://feed.example",
+            "https://u:p@feed.example:8443/dir/?q=1#f",
+            "HTTPS://Feed.Example/x/",
+            "http://[::1]:8080/feeds/",
+            "https://feed.example/a;p/b",
+            "file:///tmp/feed.xml",
+            "https://exa\tmple.org/",
+            "https://bad[host/",
+            "",
+        ]
+    ),
+    URLS,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(URLS, BASES)
+def test_absolute_url_shortcuts_agree_with_urljoin(url: str, base: str) -> None:
+    assert absolute_url(url, base) == reference_absolute_url(url, base)
+
+
+def test_absolute_url_shortcuts_are_taken() -> None:
+    """Not a vacuous agreement: the common shapes go the quick way."""
+    base = "https://feed.example/a/b.html"
+    assert links._quick_join("https://other.example/x?utm_source=rss", base) is not None
+    assert links._quick_join("/story/12?a=1#top", base) == "https://feed.example/story/12?a=1#top"
+    for slow in ("story/12", "/./x", "https://h/x?", "https://h/x#", "/a;b", "https:///x"):
+        assert links._quick_join(slow, base) is None, slow
+
+
+TEXTS = st.one_of(
+    st.text(max_size=200),
+    st.text(st.characters(max_codepoint=0x1F), max_size=50),
+    st.lists(
+        st.sampled_from(
+            [
+                *("plain ", "é", "\u00a0", "\u2019", "\ud800", "\udfff", "\ufdd0", "\ufdef"),
+                *("\ufffe", "\uffff", "\U0001fffe", "\U0010ffff", "\U0001f600", "\x85", "\x9f"),
+                *("\x00", "\x08", "\t", "\n", "\r", "\x0b", "\x7f", "\u00ff", "\u0100", "한"),
+            ]
+        ),
+        max_size=30,
+    ).map("".join),
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(TEXTS)
+def test_forbidden_code_point_shortcut_agrees_with_the_regex(text: str) -> None:
+    assert without_forbidden(text) == reference_without_forbidden(text)
+
+
+MARKUP = st.lists(
+    st.one_of(
+        st.sampled_from(
+            [
+                *('<a href="', '<a href="mailto:x@y.example">', '<a HREF="MAILTO:x@y">', "</a>"),
+                *('<img src="', '" alt="x">', '">', '<p class="a b c; d">', "</p>", "<div>"),
+                *("https://ok.example/p?q=1", "/root/path", "rel/path", "../up", "#frag", "&#1;"),
+                *("javascript:alert(1)", "<script>x</script>", "&amp;", "&nbsp;", "\x00", "é"),
+                *("<td colspan=2>", "<ul><li>", '<a title="t" href=', "\U0001f600", "\ufffe"),
+            ]
+        ),
+        st.text(max_size=20),
+    ),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(MARKUP, BASES)
+def test_sanitize_html_agrees_with_the_plain_way(markup: str, base: str) -> None:
+    assert sanitize_html(markup, base) == reference_sanitize(markup, base)
+
+
+def test_sanitize_html_agrees_with_the_plain_way_on_the_benchmark_workload() -> None:
+    from bench.fetch import make_feed
+    from digest.feedxml import read_document
+    from digest.parse import _base, _richest
+
+    for n in range(0, 40, 3):
+        url = f"https://site{n}.example.org/feed"
+        for entry in read_document(make_feed(n, 4), url).entries:
+            markup, base = _richest(entry, _base(entry, url))
+            assert sanitize_html(markup, base) == reference_sanitize(markup, base)
