@@ -14,12 +14,12 @@ import ssl
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parseaddr
 from pathlib import Path
 
 from digest.config import DeliveryConfig, SmtpConfig
-from digest.errors import DeliveryError
+from digest.errors import ConfigError, DeliveryError
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def write_outbox(
         raise DeliveryError(
             f"cannot create outbox {folder}: {exc.strerror}", hint="check delivery.outbox"
         ) from None
-    stamp = when.strftime("%Y%m%d-%H%M%S-%f")
+    stamp = when.astimezone(UTC).strftime("%Y%m%d-%H%M%SZ-%f")  # sorts the same from any zone
     delivered, refused = [], []
     for number, message in enumerate(messages, start=1):
         name = f"digest-{stamp}-{number:03d}-{_safe(message.recipient)}.eml"
@@ -92,6 +92,19 @@ def _safe(address: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "@.-_" else "_" for ch in address)[:60]
 
 
+def missing_password(settings: SmtpConfig) -> ConfigError:
+    """The error for an SMTP login whose password variable is not set."""
+    if not settings.password_env:
+        return ConfigError(
+            "delivery.smtp.username is set but no password: set delivery.smtp.password_env",
+            hint="name the environment variable that holds the SMTP password",
+        )
+    return ConfigError(
+        f"SMTP password not set: the environment variable {settings.password_env} is empty",
+        hint=f"export {settings.password_env}=... before running digest",
+    )
+
+
 class _Temporary(Exception):
     """A failure worth retrying."""
 
@@ -105,11 +118,7 @@ def send_smtp(
 ) -> DeliveryReport:
     """Send every message over one SMTP session, retrying temporary failures."""
     if settings.username and settings.password is None:
-        raise DeliveryError(
-            f"SMTP password not set: environment variable {settings.password_env or '(none)'}"
-            " is empty",
-            hint="set delivery.smtp.password_env and export that variable",
-        )
+        raise missing_password(settings)
     pending = list(messages)
     delivered: list[str] = []
     refused: dict[str, str] = {}

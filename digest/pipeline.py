@@ -324,8 +324,14 @@ def send_digest(
     """Fetch, build, deliver and record one digest, holding the send lock throughout.
 
     Raises LockedError if another process is sending, DeliveryError if no one
-    received the digest (its items then stay pending).
+    received the digest (its items then stay pending), ConfigError (before
+    anything is fetched) if the SMTP password variable is not set.
     """
+    smtp = config.delivery.smtp
+    if config.delivery.method == "smtp" and smtp.username and smtp.password is None:
+        from digest.deliver import missing_password
+
+        raise missing_password(smtp)
     with send_lock(config.database):
         report = (
             fetch_feeds(config, store, now, respect_backoff=respect_backoff, on_result=on_result)

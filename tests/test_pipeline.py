@@ -113,3 +113,16 @@ def test_same_story_from_two_feeds_and_with_utm_appears_once(
     assert text.count("Council approves new library") == 1
     assert "utm_source" not in text
     assert "Also covered by" in text
+
+
+def test_missing_smtp_password_is_a_config_error_before_anything_is_fetched(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    url = http_server.serve("/feed.xml", rss(FakeItem("Festival opens", "https://a.example.org/1")))
+    delivery = smtp_delivery(smtp_server, username="digest", password_env="DIGEST_TEST_NO_SUCH_PW")
+    write_config(tmp_path, [url], delivery=delivery)
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 2
+    assert "DIGEST_TEST_NO_SUCH_PW is empty" in result.err
+    assert "export DIGEST_TEST_NO_SUCH_PW" in result.err
+    assert not http_server.hits("/feed.xml")
