@@ -65,7 +65,7 @@ def absolute_url(url: str, base: str) -> str | None:
     url = url.strip()
     if not url:
         return None
-    quick = _quick_join(url, base) if base else None
+    quick = quick_join(url, base) if base else None
     if quick is not None:
         return quick
     try:
@@ -81,7 +81,7 @@ def absolute_url(url: str, base: str) -> str | None:
 _NOT_QUICK = re.compile(r"[\t\r\n\[\];]|[?#]$|\?#")
 
 
-def _quick_join(url: str, base: str) -> str | None:
+def quick_join(url: str, base: str) -> str | None:
     """``absolute_url(url, base)`` for the common shapes, without urljoin; None: not known.
 
     An absolute http(s) URL is its own result, and a path from the root ("/a/b")
@@ -98,7 +98,7 @@ def _quick_join(url: str, base: str) -> str | None:
         if host_at == len(url) or url[host_at] in "/?#" or _base_parts(base) is None:
             return None
         return url
-    if url[0] == "/" and url[1:2] != "/":
+    if url[:1] == "/" and url[1:2] != "/":
         parts = _base_parts(base)
         if parts is None or "/." in url.split("?", 1)[0].split("#", 1)[0]:
             return None
