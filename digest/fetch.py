@@ -129,6 +129,7 @@ def fetch_each(
     handle: Callable[[int, FetchResult], Awaitable[T]],
     *,
     window: int = 32,
+    decode: bool = True,
 ) -> list[T]:
     """Fetch every request and give each result to *handle* as soon as it arrives.
 
@@ -136,10 +137,15 @@ def fetch_each(
     a worker process, say); what it returns comes back in request order. At
     most *window* results are held, fetched but not yet handled: the bodies
     in memory stay bounded however many feeds there are.
+
+    With *decode* false, a compressed body is handed over as it came, in an
+    :class:`EncodedResult`, for :func:`decode_body` to undo elsewhere (in the
+    parse worker: the fetching process then neither inflates nor copies the
+    larger body).
     """
     if not requests:
         return []
-    return asyncio.run(fetch_each_async(requests, limits, handle, window=window))
+    return asyncio.run(fetch_each_async(requests, limits, handle, window=window, decode=decode))
 
 
 async def fetch_each_async(
@@ -148,6 +154,7 @@ async def fetch_each_async(
     handle: Callable[[int, FetchResult], Awaitable[T]],
     *,
     window: int = 32,
+    decode: bool = True,
 ) -> list[T]:
     """The async core of :func:`fetch_each`."""
     overall = asyncio.Semaphore(limits.concurrency)
@@ -163,7 +170,7 @@ async def fetch_each_async(
             per_host = hosts.setdefault(host, asyncio.Semaphore(limits.per_host))
             async with held:
                 async with per_host, overall:
-                    result = await fetch_one(client, request, limits)
+                    result = await fetch_one(client, request, limits, decode=decode)
                 return await handle(index, result)
 
         return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
@@ -568,7 +575,9 @@ async def get(
             raise ProtocolError("invalid redirect location") from None
 
 
-async def fetch_one(client: Client, request: FetchRequest, limits: FetchLimits) -> FetchResult:
+async def fetch_one(
+    client: Client, request: FetchRequest, limits: FetchLimits, *, decode: bool = True
+) -> FetchResult:
     """Fetch one URL (http(s) or file) within the limits; never raises for network faults."""
     if request.url.lower().startswith("file:"):
         return _read_file(request.url, limits.max_bytes)
@@ -586,11 +595,11 @@ async def fetch_one(client: Client, request: FetchRequest, limits: FetchLimits) 
     try:
         async with asyncio.timeout(limits.timeout):
             response = await get(client, request.url, headers, limits.max_redirects)
-            return await _result(request.url, response, limits.max_bytes)
+            return await _result(request.url, response, limits.max_bytes, decode)
     except TimeoutError:
         return _error(request.url, f"timed out after {limits.timeout:g} s")
     except _TooLarge:
-        return _error(request.url, f"response larger than {_size(limits.max_bytes)}: cut off")
+        return _error(request.url, too_large(limits.max_bytes))
     except _TooManyRedirects:
         return _error(request.url, f"too many redirects (more than {limits.max_redirects})")
     except _ConnectError as exc:
@@ -604,7 +613,7 @@ async def fetch_one(client: Client, request: FetchRequest, limits: FetchLimits) 
             response.close()  # a no-op once the body was read to its end
 
 
-async def _result(url: str, response: Response, max_bytes: int) -> FetchResult:
+async def _result(url: str, response: Response, max_bytes: int, decode: bool) -> FetchResult:
     history = response.history
     moved = response.url if history and all(s in (301, 308) for s in history) else None
     status = response.status
@@ -626,22 +635,27 @@ async def _result(url: str, response: Response, max_bytes: int) -> FetchResult:
         retry = _retry_after(response.headers.get("retry-after")) if status in (429, 503) else None
         return FetchResult(url, "error", error=reason, gone=gone, retry_after=retry, new_url=moved)
     declared = response.headers.get("content-length")
-    if (
-        declared
-        and declared.isdigit()
-        and int(declared) > max_bytes
-        and not response.headers.get("content-encoding")
-    ):
+    coding = response.headers.get("content-encoding", "")
+    if declared and declared.isdigit() and int(declared) > max_bytes and not coding:
         raise _TooLarge
-    decoder = _Decoder(response.headers.get("content-encoding", ""))
+    decoder = _Decoder(coding)
     chunks: list[bytes] = []
     size = 0
-    async for raw in response.raw():  # decoded here, never past the cap (bombs)
-        chunk = decoder.feed(raw, max_bytes - size)
-        size += len(chunk)
-        chunks.append(chunk)
-    chunks.append(decoder.feed(b"", max_bytes - size, final=True))
-    return FetchResult(
+    if decoder.steps and not decode:  # decode_body undoes it elsewhere
+        cap = encoded_cap(max_bytes)
+        async for raw in response.raw():
+            size += len(raw)
+            if size > cap:
+                raise _TooLarge
+            chunks.append(raw)
+    else:
+        async for raw in response.raw():  # decoded here, never past the cap (bombs)
+            chunk = decoder.feed(raw, max_bytes - size)
+            size += len(chunk)
+            chunks.append(chunk)
+        chunks.append(decoder.feed(b"", max_bytes - size, final=True))
+        coding = ""
+    result = FetchResult(
         url,
         "ok",
         body=b"".join(chunks),
@@ -650,6 +664,53 @@ async def _result(url: str, response: Response, max_bytes: int) -> FetchResult:
         last_modified=response.headers.get("last-modified"),
         new_url=moved,
     )
+    return EncodedResult(**vars(result), content_encoding=coding) if coding else result
+
+
+@dataclass(frozen=True)
+class EncodedResult(FetchResult):
+    """A fetched body still content-encoded: ``decode_body(body, content_encoding, cap)``."""
+
+    content_encoding: str = ""
+
+
+class BodyError(Exception):
+    """A body that cannot be decoded within the cap; ``message`` says why, as fetch would."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def encoded_cap(max_bytes: int) -> int:
+    """The most encoded bytes a body of at most *max_bytes* can take.
+
+    gzip, deflate and brotli add a few bytes per block and a header (well under 0.1%,
+    even for incompressible data), so a larger encoded body decodes to more than
+    *max_bytes* and is cut off without being decoded; the margin leaves room for
+    stacked encodings.
+    """
+    return max_bytes + max_bytes // 64 + 65_536
+
+
+def decode_body(data: bytes, content_encoding: str, max_bytes: int) -> bytes:
+    """Undo *content_encoding* on a whole body, never past *max_bytes* (a bomb stops there).
+
+    Raises BodyError with the message a fetch that decoded the body would have given.
+    """
+    decoder = _Decoder(content_encoding)
+    try:
+        body = decoder.feed(data, max_bytes)
+        return body + decoder.feed(b"", max_bytes - len(body), final=True)
+    except _TooLarge:
+        raise BodyError(too_large(max_bytes)) from None
+    except _BadEncoding:
+        raise BodyError("the response could not be decompressed") from None
+
+
+def too_large(max_bytes: int) -> str:
+    """The error for a body past the cap."""
+    return f"response larger than {_size(max_bytes)}: cut off"
 
 
 class _Decoder:

@@ -23,14 +23,15 @@ from digest.config import Config, FeedConfig
 from digest.errors import DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each
 from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
-from digest.parse import FeedRead, ParseJob, parse_job
-from digest.store import Store, send_lock
+from digest.store import ItemRow, Store, item_rows, send_lock
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
     from digest.deliver import DeliveryReport
+    from digest.parse import FeedRead, ParseJob  # and a run of 304s parses nothing
 
 POOL_MIN_FEEDS = 4  # fewer feeds are parsed in this process
 PARSE_WINDOW = 32  # feeds fetched but not yet parsed and stored: bounds the bodies held
+COMMIT_EVERY = 32  # feeds stored per commit
 MAX_BACKOFF = timedelta(hours=24)
 
 
@@ -138,6 +139,7 @@ def fetch_feeds(
             )
         )
     later: list[tuple[FeedConfig, FetchResult, FeedRead]] = []
+    limits = fetch_limits(config)
     limit = config.fetch.max_items_per_feed
 
     with _Parser(len(due)) as parser:
@@ -148,24 +150,83 @@ def fetch_feeds(
             if on_result:
                 on_result(result)
             feed = due[index]
-            parsed = None
+            parsed: FeedRead | FeedError | None = None
+            rows: tuple[ItemRow, ...] | None = None
             if result.status == "ok":
+                from digest.parse import ParseJob
+
                 known = store.stored_guids(feed.url)
                 job = ParseJob(result.body, result.url, result.content_type, limit, known)
-                parsed = await parser.parse(job)
+                task = _Task(
+                    job,
+                    getattr(result, "content_encoding", ""),
+                    limits.max_bytes,
+                    feed.url,
+                    now,
+                    rows=not feed.full_text,
+                )
+                parsed, rows = await parser.parse(task)
             result = replace(result, body=b"")
-            if feed.full_text and isinstance(parsed, FeedRead) and parsed.feed.entries:
+            if (
+                feed.full_text
+                and parsed is not None
+                and not isinstance(parsed, FeedError)
+                and parsed.feed.entries
+            ):
                 later.append((feed, result, parsed))  # fetches article pages: after the loop
                 return
             state = states.get(feed.url) or FeedState(url=feed.url)
-            outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
+            outcomes[feed.url] = _store_outcome(
+                config, store, feed, state, result, parsed, now, rows
+            )
+            stored[0] += 1
+            if stored[0] % COMMIT_EVERY == 0:
+                store.flush()  # commits while the workers parse, not all at the end
 
-        with store.batch():  # one commit for the run, not two per feed
-            fetch_each(requests, fetch_limits(config), handle, window=PARSE_WINDOW)
+        stored = [0]
+        with store.batch():  # a few commits for the run, not two per feed
+            fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
     for feed, result, parsed in later:
         state = states.get(feed.url) or FeedState(url=feed.url)
         outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
+
+
+@dataclass(frozen=True)
+class _Task:
+    """A fetched feed for a parse worker: the document (perhaps still compressed, as it
+    came), and what the worker needs to turn its new entries into the store's rows."""
+
+    job: ParseJob
+    content_encoding: str
+    max_bytes: int
+    feed_url: str
+    now: datetime
+    rows: bool
+
+
+def _parse_task(task: _Task) -> tuple[FeedRead | FeedError, tuple[ItemRow, ...] | None]:
+    """Decode, parse and, if asked, make the rows: the feed (without its entries when
+    they come as rows) or what is wrong with it.
+
+    Run in a parse worker, this is the work the fetching process need not do: it
+    neither inflates nor copies the larger body, and only inserts rows.
+    """
+    from digest.parse import FeedRead, parse_job
+
+    job = task.job
+    if task.content_encoding:
+        from digest.fetch import BodyError, decode_body
+
+        try:
+            job = replace(job, body=decode_body(job.body, task.content_encoding, task.max_bytes))
+        except BodyError as exc:
+            return FeedError(exc.message, url=job.url), None
+    read = parse_job(job)
+    if not task.rows or isinstance(read, FeedError):
+        return read, None
+    rows = tuple(item_rows(task.feed_url, read.feed.entries, task.now))
+    return FeedRead(replace(read.feed, entries=()), read.still_carried), rows
 
 
 def _die_with(parent: int) -> None:
@@ -200,11 +261,11 @@ class _Parser:
             )
             self.pool.submit(int).result()
 
-    async def parse(self, job: ParseJob) -> FeedRead | FeedError:
-        """The feed's new entries, or what is wrong with it."""
+    async def parse(self, task: _Task) -> tuple[FeedRead | FeedError, tuple[ItemRow, ...] | None]:
+        """The feed's new entries (or their rows), or what is wrong with it."""
         if self.pool is None:
-            return parse_job(job)
-        return await asyncio.wrap_future(self.pool.submit(parse_job, job))
+            return _parse_task(task)
+        return await asyncio.wrap_future(self.pool.submit(_parse_task, task))
 
     def __enter__(self) -> _Parser:
         return self
@@ -222,6 +283,7 @@ def _store_outcome(
     result: FetchResult,
     parsed: FeedRead | FeedError | None,
     now: datetime,
+    rows: Sequence[ItemRow] | None = None,
 ) -> FeedOutcome:
     moved = result.new_url if result.new_url and result.new_url != feed.url else state.moved_to
     base = replace(state, last_fetch=now, moved_to=moved)
@@ -240,7 +302,7 @@ def _store_outcome(
     error = result.error if result.status == "error" else None
     if isinstance(parsed, FeedError):
         error = parsed.message
-    if error or not isinstance(parsed, FeedRead):
+    if error or parsed is None or isinstance(parsed, FeedError):
         error = error or "no response"
         count = state.error_count + 1
         wait = (
@@ -261,7 +323,10 @@ def _store_outcome(
         from digest.fulltext import with_full_text
 
         fresh = with_full_text(fresh, fetch_limits(config))
-    added = store.add_entries(feed.url, fresh, now) if fresh else 0
+    if rows is not None:  # the entries came as rows, made by the parse worker
+        added = store.add_item_rows(rows) if rows else 0
+    else:
+        added = store.add_entries(feed.url, fresh, now) if fresh else 0
     state = replace(
         base,
         title=parsed.feed.title or state.title,

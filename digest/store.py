@@ -45,8 +45,10 @@ class Store(Protocol):
     def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
     def stored_guids(self, feed_url: str) -> frozenset[str]: ...
     def batch(self) -> AbstractContextManager[None]: ...
+    def flush(self) -> None: ...
     def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None: ...
     def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int: ...
+    def add_item_rows(self, rows: Sequence[ItemRow]) -> int: ...
     def pending_items(self) -> list[Item]: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
     def begin_digest(
@@ -131,6 +133,43 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+ItemRow = tuple[str, str, str, str, str, str, int, str, str, str, str, str, str | None]
+
+
+def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[ItemRow]:
+    """The items table's rows for new *entries* of *feed_url* (future dates clamped to *now*).
+
+    A pure function: the fetch builds them in its parse workers, and the process that
+    writes the database only inserts them.
+    """
+    rows: list[ItemRow] = []
+    stamp = iso(now)
+    for e in entries:
+        published = min(e.published, now) if e.published else now
+        key = canonical_url(e.link) if e.link else ""
+        if not is_story_key(key):  # no link, or a home page shared by many items
+            key = f"guid:{feed_url}#{e.guid}"
+        image = json.dumps(e.image.__dict__) if e.image else None
+        rows.append(
+            (
+                feed_url,
+                e.guid,
+                key,
+                e.title,
+                e.link,
+                iso(published),
+                int(e.published is not None),
+                stamp,
+                stamp,
+                e.html,
+                json.dumps(list(e.categories)),
+                e.author,
+                image,
+            )
+        )
+    return rows
+
+
 def iso(moment: datetime) -> str:
     """A sortable UTC timestamp for the database."""
     return moment.astimezone(UTC).isoformat(timespec="seconds")
@@ -174,6 +213,20 @@ class SQLiteStore:
         """Group every write inside into one transaction: one commit, not one per call."""
         with self._tx():
             yield
+
+    def flush(self) -> None:
+        """Inside :meth:`batch`: commit what is written so far and go on in a new transaction.
+
+        A long batch commits in steps, so the commit (and the WAL checkpoint that follows
+        it) is not all left to the end. Outside a batch every write is committed already.
+        """
+        if not self._batched:
+            return
+        try:
+            self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StorageError(f"database error in {self.path}: {exc}") from None
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -286,30 +339,11 @@ class SQLiteStore:
 
     def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int:
         """Store new entries (pending); returns how many were new. Future dates are clamped."""
-        rows = []
-        for e in entries:
-            published = min(e.published, now) if e.published else now
-            key = canonical_url(e.link) if e.link else ""
-            if not is_story_key(key):  # no link, or a home page shared by many items
-                key = f"guid:{feed_url}#{e.guid}"
-            image = json.dumps(e.image.__dict__) if e.image else None
-            rows.append(
-                (
-                    feed_url,
-                    e.guid,
-                    key,
-                    e.title,
-                    e.link,
-                    iso(published),
-                    int(e.published is not None),
-                    iso(now),
-                    iso(now),
-                    e.html,
-                    json.dumps(list(e.categories)),
-                    e.author,
-                    image,
-                )
-            )
+        return self.add_item_rows(item_rows(feed_url, entries, now))
+
+    def add_item_rows(self, rows: Sequence[ItemRow]) -> int:
+        """Store rows made by :func:`item_rows` (perhaps in another process); returns how
+        many were new."""
         with self._tx() as db:
             before = db.total_changes
             db.executemany(

@@ -6,6 +6,7 @@ import asyncio
 import base64
 import email.utils
 import gzip
+import random
 import shutil
 import socket
 import ssl
@@ -21,8 +22,12 @@ import pytest
 import digest.fetch
 from digest.fetch import (
     DEFAULT_USER_AGENT,
+    BodyError,
+    EncodedResult,
     FetchLimits,
     FetchRequest,
+    decode_body,
+    encoded_cap,
     fetch_all,
     fetch_each,
 )
@@ -539,3 +544,86 @@ def test_tls_certificates_are_checked(
 def test_urls_that_cannot_be_requested_are_network_errors(url: str, reason: str) -> None:
     result = fetch(url, timeout=5)
     assert result.status == "error" and result.error and reason in result.error, result.error
+
+
+# --- bodies handed over still encoded (the pipeline decodes them in its parse workers) ------
+
+
+def fetch_encoded(url: str, **limits: object) -> FetchResult:
+    async def keep(_index: int, result: FetchResult) -> FetchResult:
+        return result
+
+    return fetch_each([FetchRequest(url)], FetchLimits(**limits), keep, decode=False)[0]  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate", "deflate-raw", "gzip, br", ""])
+def test_an_encoded_body_decodes_to_what_fetch_decodes(
+    http_server: FeedServer, encoding: str
+) -> None:
+    import brotli
+
+    body = FEED * 50
+    encoded = {
+        "gzip": lambda: gzip.compress(body),
+        "br": lambda: brotli.compress(body),
+        "deflate": lambda: zlib.compress(body),
+        "deflate-raw": lambda: zlib.compress(body)[2:-4],
+        "gzip, br": lambda: brotli.compress(gzip.compress(body)),
+        "": lambda: body,
+    }[encoding]()
+    header = "deflate" if encoding == "deflate-raw" else encoding
+    headers = {"Content-Encoding": header} if header else {}
+    url = http_server.serve("/enc.xml", encoded, headers=headers)
+    raw = fetch_encoded(url)
+    assert raw.status == "ok"
+    if not encoding:  # nothing to undo: a plain result
+        assert not isinstance(raw, EncodedResult) and raw.body == body
+        return
+    assert isinstance(raw, EncodedResult) and raw.body == encoded
+    assert raw.content_encoding == header
+    assert decode_body(raw.body, raw.content_encoding, 10_000_000) == fetch(url).body == body
+
+
+@pytest.mark.parametrize("encoding", ["gzip, gzip", "br", "deflate"])
+def test_an_encoded_bomb_is_cut_off_where_fetch_cuts_it(
+    http_server: FeedServer, encoding: str
+) -> None:
+    import brotli
+
+    plain = b"\0" * 200_000_000
+    bomb = {
+        "br": lambda: brotli.compress(plain, quality=5),
+        "deflate": lambda: zlib.compress(plain, 9),
+        "gzip, gzip": lambda: gzip.compress(gzip.compress(plain, 9), 9),
+    }[encoding]()
+    url = http_server.serve("/bomb.xml", bomb, headers={"Content-Encoding": encoding})
+    raw = fetch_encoded(url, max_bytes=1_000_000)
+    assert isinstance(raw, EncodedResult) and len(raw.body) == len(bomb)
+    with pytest.raises(BodyError) as caught:
+        decode_body(raw.body, raw.content_encoding, 1_000_000)
+    assert caught.value.message == fetch(url, max_bytes=1_000_000).error
+    assert caught.value.message == "response larger than 1 MB: cut off"
+
+
+def test_an_encoded_body_too_large_to_decode_within_the_cap_is_not_kept(
+    http_server: FeedServer,
+) -> None:
+    noise = random.Random(7).randbytes(300_000)  # incompressible: gzip makes it larger
+    url = http_server.serve(
+        "/noise.xml", gzip.compress(noise), headers={"Content-Encoding": "gzip"}
+    )
+    assert encoded_cap(200_000) < len(gzip.compress(noise))
+    raw = fetch_encoded(url, max_bytes=200_000)
+    assert raw.status == "error" and raw.error == "response larger than 200 KB: cut off"
+    assert fetch(url, max_bytes=200_000).error == raw.error
+    within = fetch_encoded(url, max_bytes=300_000)  # decoded, it fits exactly
+    assert isinstance(within, EncodedResult)
+    assert decode_body(within.body, "gzip", 300_000) == noise
+
+
+def test_a_corrupt_encoded_body_says_so_as_fetch_does(http_server: FeedServer) -> None:
+    url = http_server.serve("/bad.xml", b"not gzip at all", headers={"Content-Encoding": "gzip"})
+    raw = fetch_encoded(url)
+    with pytest.raises(BodyError) as caught:
+        decode_body(raw.body, "gzip", 1_000_000)
+    assert caught.value.message == fetch(url).error == "the response could not be decompressed"
