@@ -328,11 +328,7 @@ def _head_bytes(target: _Target, headers: Sequence[tuple[str, str]]) -> bytes:
         if any(c in value for c in "\r\n\0"):
             raise ProtocolError(f"invalid value for the {name} header")
         lines.append(f"{name}: {value}")
-    text = "\r\n".join(lines) + "\r\n\r\n"
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text.encode("utf-8")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
 
 
 @dataclass
@@ -468,7 +464,7 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, str, str, dict[
         line = await _readline(reader)
         if not line:
             raise _Stale
-        parts = line.decode("latin-1").rstrip("\r\n").split(" ", 2)
+        parts = _text(line).rstrip("\r\n").split(" ", 2)
         version = parts[0]
         if not version.startswith("HTTP/1.") or len(parts) < 2 or not _is_status(parts[1]):
             raise ProtocolError(f"not an HTTP/1.x response: {line[:40]!r}")
@@ -485,7 +481,7 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, str, str, dict[
                 raise ProtocolError("response headers too large")
             if line in (b"\r\n", b"\n"):
                 break
-            text = line.decode("latin-1").rstrip("\r\n")
+            text = _text(line).rstrip("\r\n")
             if text[:1] in (" ", "\t") and last:  # obsolete line folding
                 headers[last] += " " + text.strip()
                 continue
@@ -501,6 +497,15 @@ async def _read_head(reader: asyncio.StreamReader) -> tuple[int, str, str, dict[
         if 100 <= status < 200:
             continue  # 100 Continue, 103 Early Hints: the response follows
         return status, reason or _phrase(status), version, headers
+
+
+def _text(line: bytes) -> str:
+    """A header line as text: UTF-8 where it is (a Location with an UTF-8 path), else Latin-1,
+    as httpx reads headers. Values sent back (validators) go as UTF-8."""
+    try:
+        return line.decode("utf-8")
+    except UnicodeDecodeError:
+        return line.decode("latin-1")
 
 
 def _is_status(text: str) -> bool:

@@ -627,3 +627,31 @@ def test_a_corrupt_encoded_body_says_so_as_fetch_does(http_server: FeedServer) -
     with pytest.raises(BodyError) as caught:
         decode_body(raw.body, "gzip", 1_000_000)
     assert caught.value.message == fetch(url).error == "the response could not be decompressed"
+
+
+def test_a_location_in_utf_8_is_followed_as_percent_encoded_utf_8() -> None:
+    server = Scripted(
+        [
+            b"HTTP/1.1 302 Found\r\nLocation: /caf\xc3\xa9.xml\r\nContent-Length: 0\r\n\r\n",
+            ok(b"coffee"),
+        ]
+    )
+    assert fetch(server.url()).body == b"coffee"
+    assert server.heads[1][1].startswith(b"GET /caf%C3%A9.xml HTTP/1.1\r\n")
+    server.close()
+
+
+def test_validators_go_back_as_they_came() -> None:
+    etag = '"caf\u00e9-1"'
+    server = Scripted(
+        [
+            b'HTTP/1.1 200 OK\r\nContent-Length: 1\r\nETag: "caf\xc3\xa9-1"\r\n\r\nx',
+            b"HTTP/1.1 304 Not Modified\r\n\r\n",
+        ]
+    )
+    first = fetch(server.url())
+    assert first.etag == etag
+    again = fetch_all([FetchRequest(server.url(), first.etag)], FetchLimits())[0]
+    assert again.status == "not_modified"
+    assert b'If-None-Match: "caf\xc3\xa9-1"' in server.heads[1][1].split(b"\r\n")
+    server.close()
