@@ -177,15 +177,21 @@ def fetch_feeds(
                 return
             state = states.get(feed.url) or FeedState(url=feed.url)
             outcomes[feed.url] = _store_outcome(
-                config, store, feed, state, result, parsed, now, rows
+                config, store, feed, state, result, parsed, now, rows, save=unsaved.append
             )
-            stored[0] += 1
-            if stored[0] % COMMIT_EVERY == 0:
+            if len(outcomes) % COMMIT_EVERY == 0:
+                save_states()
                 store.flush()  # commits while the workers parse, not all at the end
 
-        stored = [0]
+        unsaved: list[FeedState] = []  # feed states, written together (a 304 writes only this)
+
+        def save_states() -> None:
+            store.save_feeds(unsaved)
+            unsaved.clear()
+
         with store.batch():  # a few commits for the run, not two per feed
             fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
+            save_states()
     for feed, result, parsed in later:
         state = states.get(feed.url) or FeedState(url=feed.url)
         outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
@@ -284,11 +290,15 @@ def _store_outcome(
     parsed: FeedRead | FeedError | None,
     now: datetime,
     rows: Sequence[ItemRow] | None = None,
+    *,
+    save: Callable[[FeedState], None] | None = None,
 ) -> FeedOutcome:
+    """Store what one feed gave and its new state; *save* writes the state (default: now)."""
+    save = save or store.save_feed
     moved = result.new_url if result.new_url and result.new_url != feed.url else state.moved_to
     base = replace(state, last_fetch=now, moved_to=moved)
     if result.status == "not_modified":
-        store.save_feed(
+        save(
             replace(
                 base,
                 last_error=None,
@@ -310,7 +320,7 @@ def _store_outcome(
             if result.retry_after
             else min(timedelta(minutes=15) * 2 ** (count - 1), MAX_BACKOFF)
         )
-        store.save_feed(
+        save(
             replace(
                 base, last_error=error, error_count=count, next_fetch=now + wait, gone=result.gone
             )
@@ -337,7 +347,7 @@ def _store_outcome(
         next_fetch=None,
         carried_at=now,
     )
-    store.save_feed(state)
+    save(state)
     return FeedOutcome(feed.url, feed_name(feed, state), new_items=added)
 
 
