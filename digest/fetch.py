@@ -28,7 +28,7 @@ import ssl
 import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
@@ -344,7 +344,6 @@ class Response:
     client: Client
     keep_alive: bool
     done: bool = False
-    _left: int | None = field(default=None, repr=False)
 
     async def raw(self) -> AsyncIterator[bytes]:
         """The body as sent (still content-encoded), in pieces as they arrive."""
