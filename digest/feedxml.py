@@ -476,18 +476,29 @@ def _leaf(el: Any) -> None:
 def _name(el: Any) -> str:
     """feedparser's name for an element: its handler is ``_start_`` + this."""
     tag: str = el.tag
+    known = _NAMES.get(tag)
+    if known is not None:
+        return known
     if tag[0] != "{":
-        return tag.lower()
-    uri, local = tag[1:].split("}", 1)
-    lowered = uri.lower()
-    if "backend.userland.com/rss" in lowered:
-        lowered = "http://backend.userland.com/rss"
-    prefix = _NAMESPACES.get(lowered)
-    if prefix is None:  # a namespace feedparser does not know: it uses the document's prefix
-        prefix = el.prefix
-        if not prefix or prefix.lower() in _PREFIXES:
-            raise _Unsupported
-    return f"{prefix.lower()}_{local.lower()}" if prefix else local.lower()
+        name = tag.lower()
+    else:
+        uri, local = tag[1:].split("}", 1)
+        lowered = uri.lower()
+        if "backend.userland.com/rss" in lowered:
+            lowered = "http://backend.userland.com/rss"
+        prefix = _NAMESPACES.get(lowered)
+        if prefix is None:  # a namespace feedparser does not know: the document's prefix
+            prefix = el.prefix
+            if not prefix or prefix.lower() in _PREFIXES:
+                raise _Unsupported
+            return f"{prefix.lower()}_{local.lower()}"  # depends on the element: not kept
+        name = f"{prefix.lower()}_{local.lower()}" if prefix else local.lower()
+    if len(_NAMES) < 4096:  # a few dozen tags in practice; hostile documents stay bounded
+        _NAMES[tag] = name
+    return name
+
+
+_NAMES: dict[str, str] = {}  # tag -> name, for tags whose name depends on the tag alone
 
 
 def _has_handler(name: str) -> bool:
@@ -563,38 +574,38 @@ def _join(base: str, uri: str) -> str:
     return quick if quick is not None else _urljoin(base or "", uri)
 
 
-# The namespaces of RSS 1.0 and of Netscape's RSS 0.90, which _OTHER_VERSIONS looks for.
-_RDF_NAMESPACES = (b"purl.org/rss/1.0/", b"my.netscape.com/rdf/simple/0.9/")
+# The namespaces of RSS 1.0 and of Netscape's RSS 0.90, which _OTHER_VERSIONS looks for,
+# each as "http://..." and the end of it that has no letters (the same in any case).
+_RDF_NAMESPACES = (
+    (b"http://purl.org/rss", b"/1.0/"),
+    (b"http://my.netscape.com/rdf/simple", b"/0.9/"),
+)
 _BYTE_SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what \s matches in a bytes pattern
 _QUOTES = frozenset(b"\"'")
 
 
 def _other_version(data: bytes) -> bool:
-    """``_OTHER_VERSIONS.search(data)``, found by looking at each occurrence of a namespace
-    (a case-insensitive regular expression scans the whole document, about 4 ns a byte).
+    """``_OTHER_VERSIONS.search(data)``, found by looking at each occurrence of a namespace's
+    end without letters, which a case-insensitive match must contain as it is (the regular
+    expression scans the whole document case-insensitively, about 4 ns a byte).
 
     Each occurrence looks back over the spaces before its ``http://`` and on over the
     spaces after it: runs that belong to it alone, so the whole is linear in the size.
     """
-    lowered = data.lower()
-    for namespace in _RDF_NAMESPACES:
-        at = lowered.find(namespace)
+    for head, tail in _RDF_NAMESPACES:
+        at = data.find(tail)
         while at >= 0:
-            end = at + len(namespace)
-            if at >= 8 and lowered[at - 7 : at] == b"http://":
-                before = at - 8
-                while before > 0 and lowered[before] in _BYTE_SPACE:
+            start, end = at - len(head), at + len(tail)
+            if start >= 1 and data[start:at].lower() == head:
+                before = start - 1
+                while before > 0 and data[before] in _BYTE_SPACE:
                     before -= 1
                 after = end
-                while after < len(lowered) and lowered[after] in _BYTE_SPACE:
+                while after < len(data) and data[after] in _BYTE_SPACE:
                     after += 1
-                if (
-                    lowered[before] in _QUOTES
-                    and after < len(lowered)
-                    and lowered[after] in _QUOTES
-                ):
+                if data[before] in _QUOTES and after < len(data) and data[after] in _QUOTES:
                     return True
-            at = lowered.find(namespace, end)
+            at = data.find(tail, at + 1)
     return False
 
 

@@ -148,3 +148,17 @@ def test_corpus_documents_still_go_the_fast_way(name: str) -> None:
 
 def test_corpus_folder_is_where_the_tests_expect() -> None:
     assert isinstance(CORPUS, Path)
+
+
+# --- element names ------------------------------------------------------------------------------
+
+
+def test_element_names_of_unknown_namespaces_follow_each_elements_prefix() -> None:
+    from lxml import etree
+
+    root = etree.fromstring(
+        b'<r xmlns:c="http://purl.org/rss/1.0/modules/content/"><c:encoded/><C:x xmlns:C="urn:u"/>'
+        b'<d:x xmlns:d="urn:u"/><Title/></r>'
+    )
+    names = [feedxml._name(el) for el in root] * 2  # the second time from the memo
+    assert names == ["content_encoded", "c_x", "d_x", "title"] * 2

@@ -24,7 +24,7 @@ from digest.config import DEFAULT_SUBJECT
 from digest.links import absolute_url, is_http_url
 from digest.models import Digest, DigestItem, FailedFeed, Image, Section
 from digest.render import environment, render_message
-from digest.sanitize import html_to_text, sanitize_html, without_forbidden
+from digest.sanitize import html_to_text, plain, sanitize_html, without_forbidden
 
 # Tags that run code, load a document, submit data or change how the page is read.
 EXECUTABLE_TAGS = frozenset(
@@ -446,3 +446,16 @@ def test_sanitize_html_agrees_with_the_plain_way_on_the_benchmark_workload() -> 
         for entry in read_document(make_feed(n, 4), url).entries:
             markup, base = _richest(entry, _base(entry, url))
             assert sanitize_html(markup, base) == reference_sanitize(markup, base)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        TEXTS,
+        st.text(
+            st.sampled_from(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2028\u3000ab")
+        ),
+    )
+)
+def test_plain_agrees_with_collapsing_whitespace_by_regex(text: str) -> None:
+    assert plain(text) == re.sub(r"\s+", " ", reference_without_forbidden(text)).strip()
