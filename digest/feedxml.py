@@ -574,38 +574,40 @@ def _join(base: str, uri: str) -> str:
     return quick if quick is not None else _urljoin(base or "", uri)
 
 
-# The namespaces of RSS 1.0 and of Netscape's RSS 0.90, which _OTHER_VERSIONS looks for,
-# each as "http://..." and the end of it that has no letters (the same in any case).
-_RDF_NAMESPACES = (
-    (b"http://purl.org/rss", b"/1.0/"),
-    (b"http://my.netscape.com/rdf/simple", b"/0.9/"),
-)
+# The namespaces of RSS 1.0 and of Netscape's RSS 0.90 (lower case), which _OTHER_VERSIONS
+# looks for; each is searched for whole in the lower-cased document.
+_RDF_NAMESPACES = (b"http://purl.org/rss/1.0/", b"http://my.netscape.com/rdf/simple/0.9/")
 _BYTE_SPACE = frozenset(b" \t\n\r\x0b\x0c")  # what \s matches in a bytes pattern
 _QUOTES = frozenset(b"\"'")
 
 
 def _other_version(data: bytes) -> bool:
-    """``_OTHER_VERSIONS.search(data)``, found by looking at each occurrence of a namespace's
-    end without letters, which a case-insensitive match must contain as it is (the regular
-    expression scans the whole document case-insensitively, about 4 ns a byte).
+    """``_OTHER_VERSIONS.search(data)``, found by looking at each occurrence of a namespace
+    in the lower-cased document (the regular expression scans it case-insensitively,
+    about 4 ns a byte; lower-casing and two searches take well under 1).
 
-    Each occurrence looks back over the spaces before its ``http://`` and on over the
-    spaces after it: runs that belong to it alone, so the whole is linear in the size.
+    Each occurrence looks back over the spaces before it and on over the spaces after
+    it: runs that belong to it alone, so the whole is linear in the size.
     """
-    for head, tail in _RDF_NAMESPACES:
-        at = data.find(tail)
+    lowered = data.lower()
+    for namespace in _RDF_NAMESPACES:
+        at = lowered.find(namespace)
         while at >= 0:
-            start, end = at - len(head), at + len(tail)
-            if start >= 1 and data[start:at].lower() == head:
-                before = start - 1
-                while before > 0 and data[before] in _BYTE_SPACE:
-                    before -= 1
-                after = end
-                while after < len(data) and data[after] in _BYTE_SPACE:
-                    after += 1
-                if data[before] in _QUOTES and after < len(data) and data[after] in _QUOTES:
-                    return True
-            at = data.find(tail, at + 1)
+            end = at + len(namespace)
+            before = at - 1
+            while before > 0 and lowered[before] in _BYTE_SPACE:
+                before -= 1
+            after = end
+            while after < len(lowered) and lowered[after] in _BYTE_SPACE:
+                after += 1
+            if (
+                before >= 0
+                and lowered[before] in _QUOTES
+                and after < len(lowered)
+                and lowered[after] in _QUOTES
+            ):
+                return True
+            at = lowered.find(namespace, at + 1)
     return False
 
 
