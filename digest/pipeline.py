@@ -166,7 +166,8 @@ def fetch_feeds(
                     rows=not feed.full_text,
                 )
                 parsed, rows = await parser.parse(task)
-            result = replace(result, body=b"")
+            if result.body:
+                result = replace(result, body=b"")
             if (
                 feed.full_text
                 and parsed is not None
@@ -296,11 +297,12 @@ def _store_outcome(
     """Store what one feed gave and its new state; *save* writes the state (default: now)."""
     save = save or store.save_feed
     moved = result.new_url if result.new_url and result.new_url != feed.url else state.moved_to
-    base = replace(state, last_fetch=now, moved_to=moved)
     if result.status == "not_modified":
         save(
             replace(
-                base,
+                state,
+                last_fetch=now,
+                moved_to=moved,
                 last_error=None,
                 error_count=0,
                 next_fetch=None,
@@ -309,6 +311,7 @@ def _store_outcome(
             )
         )
         return FeedOutcome(feed.url, feed_name(feed, state), not_modified=True)
+    base = replace(state, last_fetch=now, moved_to=moved)
     error = result.error if result.status == "error" else None
     if isinstance(parsed, FeedError):
         error = parsed.message
