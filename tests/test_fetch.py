@@ -655,3 +655,21 @@ def test_validators_go_back_as_they_came() -> None:
     assert again.status == "not_modified"
     assert b'If-None-Match: "caf\xc3\xa9-1"' in server.heads[1][1].split(b"\r\n")
     server.close()
+
+
+def test_cookies_set_on_a_redirect_are_sent_back_as_httpx_did() -> None:
+    server = Scripted(
+        [
+            b"HTTP/1.1 302 Found\r\n"
+            b"Set-Cookie: seen=1; Path=/; Expires=Wed, 21 Oct 2099 07:28:00 GMT\r\n"
+            b"Set-Cookie: lang=en; Path=/\r\nLocation: /feed.xml?checked\r\nContent-Length: 0\r\n"
+            b"\r\n",
+            ok(b"the feed"),
+        ]
+    )
+    assert fetch(server.url()).body == b"the feed"
+    first, second = (head.split(b"\r\n") for _, head in server.heads)
+    assert not any(line.startswith(b"Cookie") for line in first)
+    [cookie] = [line for line in second if line.startswith(b"Cookie:")]
+    assert sorted(cookie.removeprefix(b"Cookie: ").split(b"; ")) == [b"lang=en", b"seen=1"]
+    server.close()
