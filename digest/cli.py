@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from digest import __version__
 from digest.config import Config, load_config
@@ -30,48 +31,72 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"digest: error: {message} (see digest --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser for every command."""
-    parser = Parser(prog="digest", description="Newsletter digests from RSS/Atom feeds.")
-    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """--config, --log-level, --log-format: accepted before or after the command.
+
+    After the command they default to SUPPRESS, so they only override what was
+    given before it.
+    """
+    default = (lambda value: value) if top else (lambda _value: argparse.SUPPRESS)
     parser.add_argument(
         "--config",
         type=Path,
-        default=None,
+        default=default(None),
         help="config file (default: $DIGEST_CONFIG, then ./config.yaml)",
     )
     parser.add_argument(
         "--log-level",
-        default="info",
+        default=default("info"),
         choices=["debug", "info", "warning", "error"],
         help="log detail",
     )
     parser.add_argument(
-        "--log-format", default="text", choices=["text", "json"], help="log lines as text or JSON"
+        "--log-format",
+        default=default("text"),
+        choices=["text", "json"],
+        help="log lines as text or JSON",
     )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = Parser(prog="digest", description="Newsletter digests from RSS/Atom feeds.")
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    _common(parser, top=True)
+    common = Parser(add_help=False)
+    _common(common, top=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    def command(name: str, **kw: Any) -> argparse.ArgumentParser:
+        return commands.add_parser(name, parents=[common], **kw)
+
     commands.required = True
-    send = commands.add_parser("send", help="fetch, build and deliver the digest")
+    send = command("send", help="fetch, build and deliver the digest")
     send.add_argument("--no-fetch", action="store_true", help="use stored items only")
-    preview = commands.add_parser("preview", help="write the digest to a file, mark nothing")
+    preview = command("preview", help="write the digest to a file, mark nothing")
     preview.add_argument(
         "--out", type=Path, default=None, help="HTML file to write (default: digest-preview.html)"
     )
     preview.add_argument("--json", type=Path, default=None, help="write the digest as JSON here")
     preview.add_argument("--text", type=Path, default=None, help="also write the text part here")
     preview.add_argument("--no-fetch", action="store_true", help="use stored items only")
-    commands.add_parser("fetch", help="fetch and store new items only")
-    commands.add_parser("feeds", help="list feeds with their last fetch and errors")
-    blurbs = commands.add_parser("blurbs", help="print each item's title and blurb for a feed")
+    command("fetch", help="fetch and store new items only")
+    command("feeds", help="list feeds with their last fetch and errors")
+    blurbs = command("blurbs", help="print each item's title and blurb for a feed")
     blurbs.add_argument("feed", help="feed URL or file")
-    commands.add_parser("status", help="next runs, the last digest and failing feeds")
-    commands.add_parser("prune", help="drop items older than store.keep_days")
-    commands.add_parser("run", help="run as a daemon: fetch and send on the schedule")
-    imp = commands.add_parser("import", help="add the feeds of an OPML file to config.yaml")
+    command("status", help="next runs, the last digest and failing feeds")
+    command("prune", help="drop items older than store.keep_days")
+    command("run", help="run as a daemon: fetch and send on the schedule")
+    imp = command("import", help="add the feeds of an OPML file to config.yaml")
     imp.add_argument("opml", type=Path, help="OPML file")
-    exp = commands.add_parser("export", help="write the feeds as OPML")
+    exp = command("export", help="write the feeds as OPML")
     exp.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
     return parser
+
+
+def count(n: int, noun: str, plural: str = "") -> str:
+    """ "1 feed", "3 feeds"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def config_path(given: Path | None) -> Path:
@@ -131,8 +156,8 @@ def _report_fetch(report: Any) -> None:
         )
     ok = len(report.outcomes) - len(report.failed)
     print(
-        f"Fetched {len(report.outcomes)} feeds: {ok} ok, {len(report.failed)} failed, "
-        f"{report.new_items} new items."
+        f"Fetched {count(len(report.outcomes), 'feed')}: {ok} ok, {len(report.failed)} failed, "
+        f"{count(report.new_items, 'new item')}."
     )
 
 
@@ -154,7 +179,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         return 0
     where = f" (written to {config.delivery.outbox})" if config.delivery.method == "outbox" else ""
     print(
-        f'Sent "{result.subject}" with {len(result.digest.stories)} stories to '
+        f'Sent "{result.subject}" with {count(len(result.digest.stories), "story", "stories")} to '
         f"{', '.join(result.report.delivered)}{where}."
     )
     for recipient, reason in result.report.refused:
@@ -181,13 +206,14 @@ def cmd_preview(args: argparse.Namespace) -> int:
     try:
         if args.json:
             _write(args.json, json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
-            print(f"Wrote {args.json} ({len(digest.stories)} stories).")
+            print(f"Wrote {args.json} ({count(len(digest.stories), 'story', 'stories')}).")
         if args.text:
             _write(args.text, rendered.text)
         if args.out or not args.json:
             out = args.out or Path("digest-preview.html")
             _write(out, rendered.html)
-            print(f"Wrote {out} ({len(digest.stories)} stories): {rendered.subject}")
+            stories = count(len(digest.stories), "story", "stories")
+            print(f"Wrote {out} ({stories}): {rendered.subject}")
     except OSError as exc:
         raise UsageError(f"cannot write preview: {exc.strerror}: {exc.filename}") from None
     return 0
@@ -202,7 +228,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
     """The digest as data for scripts and tests."""
     return {
         "title": digest.title,
-        "created": digest.created.isoformat(),
+        "created": digest.created.astimezone(ZoneInfo(digest.timezone)).isoformat(),
         "left_out": digest.left_out,
         "failed_feeds": [
             {"name": f.name, "url": shown_url(f.url), "error": f.error} for f in digest.failed_feeds
@@ -299,6 +325,8 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
     entries = parse_feed(result.body, url, result.content_type).entries
     if config and any(f.url == url and f.full_text for f in config.feeds):
         entries = tuple(with_full_text(entries, limits))
+    if not entries:
+        print(f"{shown_url(args.feed)}: the feed has no items.")
     for entry in entries:
         blurb = summarize(story_paragraphs(entry.html), entry.title, limit)
         print(entry.title or "(untitled)")
@@ -329,7 +357,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
         removed = store.prune(_now() - timedelta(days=config.store.keep_days))
     finally:
         store.close()
-    print(f"Pruned {removed} items older than {config.store.keep_days:g} days.")
+    days = count(int(config.store.keep_days), "day")
+    print(f"Pruned {count(removed, 'item')} no feed has carried for {days}.")
     return 0
 
 
@@ -353,7 +382,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     text = export_opml(_config(args))
     if args.out:
-        _write(args.out, text)
+        try:
+            _write(args.out, text)
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
         print(f"Wrote {args.out}.")
     else:
         sys.stdout.write(text)

@@ -195,7 +195,7 @@ def test_prune_drops_only_old_handled_items(tmp_path: Path, http_server: FeedSer
     assert run_cli("fetch", cwd=tmp_path).code == 0  # garden is still carried: seen again
     result = run_cli("prune", cwd=tmp_path)
     assert result.code == 0
-    assert "Pruned 1 items" in result.out
+    assert "Pruned 1 item " in result.out
     again = run_cli("send", cwd=tmp_path)
     assert "Nothing new" in again.out
 
@@ -244,3 +244,22 @@ def test_blurbs_on_a_page_that_is_not_a_feed_exit_1(
     result = run_cli("blurbs", url, cwd=tmp_path)
     assert result.code == 1
     assert "not a feed" in result.err and result.err.count("\n") == 1
+
+
+def test_common_options_work_after_the_command_too(tmp_path: Path, http_server: FeedServer) -> None:
+    setup(tmp_path, http_server)
+    (tmp_path / "elsewhere").mkdir()
+    config = tmp_path / "config.yaml"
+    result = run_cli(
+        "status", "--config", config, "--log-format", "json", cwd=tmp_path / "elsewhere"
+    )
+    assert result.code == 0, result.err
+    assert "Next send:" in result.out
+
+
+def test_export_to_an_unwritable_place_is_one_line(tmp_path: Path, http_server: FeedServer) -> None:
+    setup(tmp_path, http_server)
+    (tmp_path / "file").write_text("x")
+    result = run_cli("export", "--out", tmp_path / "file" / "feeds.opml", cwd=tmp_path)
+    assert result.code == 2
+    assert result.err.count("\n") == 1 and "cannot write" in result.err
