@@ -29,6 +29,9 @@ from digest.sanitize import html_to_text, plain, sanitize_html, text_to_html
 
 IMAGE_SUFFIX = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
 _IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"[^>]*>", re.I)
+_IMG_ATTR = {
+    name: re.compile(rf"\b{name}=\"([^\"]*)\"", re.I) for name in ("alt", "width", "height")
+}
 
 
 def parse_feed(
@@ -282,9 +285,23 @@ def _image(e: Mapping[str, Any], body: str, base: str, title: str) -> Image | No
 
 
 def _body_image(body: str, title: str) -> Image | None:
-    """The article's first image (already absolute and http(s) after sanitising)."""
+    """The article's first image (already absolute and http(s) after sanitising), with
+    its own alt text and size where the markup gives them."""
     match = _IMG_SRC.search(body)
-    return Image(html_lib.unescape(match.group(1)), None, None, title) if match else None
+    if not match:
+        return None
+    tag = match.group(0)
+    alt = _IMG_ATTR["alt"].search(tag)
+    found = (_IMG_ATTR[name].search(tag) for name in ("width", "height"))
+    width, height = (_int(m.group(1)) if m else None for m in found)
+    if not (width and height):
+        width = height = None  # a size is only of use with both sides
+    return Image(
+        html_lib.unescape(match.group(1)),
+        width,
+        height,
+        plain(html_lib.unescape(alt.group(1))) if alt and alt.group(1).strip() else title,
+    )
 
 
 def _int(value: Any) -> int | None:
