@@ -26,7 +26,6 @@ import errno
 import re
 import socket
 import ssl
-import time
 import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -920,8 +919,3 @@ def _retry_after(value: str | None) -> float | None:
 
 def _size(n: int) -> str:
     return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} KB"
-
-
-def monotonic() -> float:
-    """Seconds on a monotonic clock (for run summaries)."""
-    return time.monotonic()
