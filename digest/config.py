@@ -273,7 +273,7 @@ def load_config(path: Path) -> Config:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     try:
-        data = YAML(typ="safe", pure=True).load(text)
+        data = YAML(typ="safe").load(text)  # libyaml (ruamel.yaml.clib): ~6x faster
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

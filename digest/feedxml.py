@@ -13,10 +13,11 @@ import pyexpat
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import feedparser
-from feedparser.datetimes import _parse_date
+from feedparser.datetimes import _parse_date as _feedparser_date
 from feedparser.encodings import convert_to_utf8
 from feedparser.html import _cp1252
 from feedparser.mixin import _FeedParserMixin
@@ -499,6 +500,12 @@ def _name(el: Any) -> str:
 
 
 _NAMES: dict[str, str] = {}  # tag -> name, for tags whose name depends on the tag alone
+
+
+# feedparser tries its date formats one after another (W3DTF before RFC 822); the same
+# string often comes twice in an entry (Atom's published and updated) and again in the
+# next entries. Its result is an immutable struct_time (or None): safe to share.
+_parse_date = lru_cache(maxsize=4096)(_feedparser_date)
 
 
 def _has_handler(name: str) -> bool:

@@ -266,7 +266,7 @@ class _Parser:
                 initializer=_die_with,
                 initargs=(os.getpid(),),
             )
-            self.pool.submit(int).result()
+            self.pool.submit(int)  # forks every worker now (fork start method), no waiting
 
     async def parse(self, task: _Task) -> tuple[FeedRead | FeedError, tuple[ItemRow, ...] | None]:
         """The feed's new entries (or their rows), or what is wrong with it."""
