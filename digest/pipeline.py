@@ -7,15 +7,9 @@ scheduler call these; a task queue could call them just the same.
 
 from __future__ import annotations
 
-import asyncio
-import os
-import threading
-import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from multiprocessing import get_context
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -23,13 +17,13 @@ from digest.config import Config, FeedConfig
 from digest.errors import DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each
 from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
-from digest.store import ItemRow, Store, item_rows, send_lock
+from digest.store import ItemRow, Store, send_lock
+from digest.workers import ParsePool, ParseTask
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
     from digest.deliver import DeliveryReport
-    from digest.parse import FeedRead, ParseJob  # and a run of 304s parses nothing
+    from digest.parse import FeedRead  # and a run of 304s parses nothing
 
-POOL_MIN_FEEDS = 4  # fewer feeds are parsed in this process
 PARSE_WINDOW = 32  # feeds fetched but not yet parsed and stored: bounds the bodies held
 COMMIT_EVERY = 32  # feeds stored per commit
 MAX_BACKOFF = timedelta(hours=24)
@@ -142,7 +136,7 @@ def fetch_feeds(
     limits = fetch_limits(config)
     limit = config.fetch.max_items_per_feed
 
-    with _Parser(len(due)) as parser:
+    with ParsePool.start(len(due)) as parser:
 
         async def handle(index: int, result: FetchResult) -> None:
             # Each feed is parsed and stored as it arrives: memory holds a window of
@@ -157,7 +151,7 @@ def fetch_feeds(
 
                 known = store.stored_guids(feed.url)
                 job = ParseJob(result.body, result.url, result.content_type, limit, known)
-                task = _Task(
+                task = ParseTask(
                     job,
                     getattr(result, "content_encoding", ""),
                     limits.max_bytes,
@@ -197,89 +191,6 @@ def fetch_feeds(
         state = states.get(feed.url) or FeedState(url=feed.url)
         outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
-
-
-@dataclass(frozen=True)
-class _Task:
-    """A fetched feed for a parse worker: the document (perhaps still compressed, as it
-    came), and what the worker needs to turn its new entries into the store's rows."""
-
-    job: ParseJob
-    content_encoding: str
-    max_bytes: int
-    feed_url: str
-    now: datetime
-    rows: bool
-
-
-def _parse_task(task: _Task) -> tuple[FeedRead | FeedError, tuple[ItemRow, ...] | None]:
-    """Decode, parse and, if asked, make the rows: the feed (without its entries when
-    they come as rows) or what is wrong with it.
-
-    Run in a parse worker, this is the work the fetching process need not do: it
-    neither inflates nor copies the larger body, and only inserts rows.
-    """
-    from digest.parse import FeedRead, parse_job
-
-    job = task.job
-    if task.content_encoding:
-        from digest.fetch import BodyError, decode_body
-
-        try:
-            job = replace(job, body=decode_body(job.body, task.content_encoding, task.max_bytes))
-        except BodyError as exc:
-            return FeedError(exc.message, url=job.url), None
-    read = parse_job(job)
-    if not task.rows or isinstance(read, FeedError):
-        return read, None
-    rows = tuple(item_rows(task.feed_url, read.feed.entries, task.now))
-    return FeedRead(replace(read.feed, entries=()), read.still_carried), rows
-
-
-def _die_with(parent: int) -> None:
-    """In a parse worker: exit as soon as *parent* is gone (a killed ``send`` would
-    strand its workers otherwise: they wait for jobs forever)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
-class _Parser:
-    """Parses in worker processes when there are feeds enough to share, else in this one."""
-
-    def __init__(self, feeds: int) -> None:
-        workers = min(os.cpu_count() or 1, feeds)
-        self.pool: ProcessPoolExecutor | None = None
-        # Forking a process that runs other threads (the daemon's scheduler) can
-        # deadlock the child on a lock another thread held; there, parse in-process.
-        if workers > 1 and feeds >= POOL_MIN_FEEDS and threading.active_count() == 1:
-            # fork, now: before the event loop starts resolver threads, and cheaper than a
-            # forkserver, whose workers would import the whole CLI again as __mp_main__.
-            # The workers only parse; they never touch the database handle they inherit.
-            self.pool = ProcessPoolExecutor(
-                workers,
-                mp_context=get_context("fork"),
-                initializer=_die_with,
-                initargs=(os.getpid(),),
-            )
-            self.pool.submit(int)  # forks every worker now (fork start method), no waiting
-
-    async def parse(self, task: _Task) -> tuple[FeedRead | FeedError, tuple[ItemRow, ...] | None]:
-        """The feed's new entries (or their rows), or what is wrong with it."""
-        if self.pool is None:
-            return _parse_task(task)
-        return await asyncio.wrap_future(self.pool.submit(_parse_task, task))
-
-    def __enter__(self) -> _Parser:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(cancel_futures=True)
 
 
 def _store_outcome(
