@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from xml.sax import SAXParseException
 
 import feedparser
 from feedparser.datetimes import _parse_date as _feedparser_date
@@ -642,8 +643,25 @@ def _not_a_feed(body: bytes, data: Mapping[str, Any], content_type: str | None =
     html_type = (content_type or "").lower().startswith("text/html")
     if html_type or any(marker in text for marker in _HTML_MARKERS):
         return "not a feed: got an HTML page"
+    if any(byte in _BINARY for byte in body[:512]):
+        return "not a feed: got binary data, not text"
     reason = data.get("bozo_exception")
+    if not body.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").startswith(b"<"):
+        return "not a feed: got text that is neither XML nor JSON"
+    if isinstance(reason, SAXParseException):  # expat's words ("mismatched tag")
+        problem = re.sub(r"^not well-formed \((.*)\)$", r"\1", reason.getMessage())
+        return f"not a feed: broken XML ({problem})"
+    root = _ROOT.search(body[:4096])
+    if root and not data.get("version"):
+        name = root.group(1).decode("ascii", "replace")
+        return f"not a feed: an XML document of <{name}>, not RSS, Atom or RDF"
     return f"not a feed: {_short(str(reason))}" if reason else "not a feed"
+
+
+# C0 control bytes no text document holds (NUL is left out: UTF-16 text is full of it).
+_BINARY = frozenset([*range(0x01, 0x09), *range(0x0E, 0x1B), *range(0x1C, 0x20)])
+# The root element's name: the first tag that is not a declaration, comment or PI.
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]{0,60})")
 
 
 def _short(text: str) -> str:

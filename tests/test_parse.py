@@ -273,6 +273,11 @@ def test_json_feed_items_and_relative_urls() -> None:
         (b"   ", None, "the response was empty"),
         (b"{not json", "application/json", "invalid JSON"),
         (b'{"items": []}', "application/json", "JSON without a JSON Feed version"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", None, "got binary data, not text"),
+        (bytes(range(256)) * 4, "application/octet-stream", "got binary data, not text"),
+        (b"Feed moved. Please update your reader.", None, "got text that is neither XML nor JSON"),
+        (b'<?xml version="1.0"?>\n<sitemap><url/></sitemap>', None, "an XML document of <sitemap>"),
+        (b'<?xml version="1.0"?>\n<notes><note>a</notes>', None, "broken XML (mismatched tag)"),
     ],
 )
 def test_not_a_feed_says_why_in_words(body: bytes, content_type: str | None, reason: str) -> None:
