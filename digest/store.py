@@ -131,6 +131,8 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # stored_guids reads what a feed carried in its latest document, not its whole past
+    "CREATE INDEX items_feed_seen ON items (feed_url, last_seen)",
 )
 
 
@@ -332,8 +334,18 @@ class SQLiteStore:
             )
 
     def stored_guids(self, feed_url: str) -> frozenset[str]:
-        """Every guid stored for *feed_url* (the parser skips these before sanitising)."""
-        rows = self._query("SELECT guid FROM items WHERE feed_url = ?", (feed_url,))
+        """The guids *feed_url* carried in its latest document (every stored one before
+        its first): the parser skips these before sanitising.
+
+        Bounded by the size of a document, not by a year of stored items. An older
+        item that comes back is parsed again, and :meth:`add_item_rows` keeps the
+        stored copy (only noting that the feed carries it again).
+        """
+        rows = self._query(
+            "SELECT guid FROM items WHERE feed_url = ?1"
+            " AND last_seen >= COALESCE((SELECT carried_at FROM feeds WHERE url = ?1), '')",
+            (feed_url,),
+        )
         return frozenset(row[0] for row in rows)
 
     def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]:
@@ -355,7 +367,8 @@ class SQLiteStore:
 
     def add_item_rows(self, rows: Sequence[ItemRow]) -> int:
         """Store rows made by :func:`item_rows` (perhaps in another process); returns how
-        many were new."""
+        many were new. A row already stored stays as it was, but for its ``last_seen``:
+        the feed carries it again, so prune keeps it."""
         with self._tx() as db:
             before = db.total_changes
             db.executemany(
@@ -364,7 +377,14 @@ class SQLiteStore:
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (feed_url, guid) DO NOTHING",
                 rows,
             )
-            return db.total_changes - before
+            added = db.total_changes - before
+            if added < len(rows):
+                db.executemany(
+                    "UPDATE items SET last_seen = ?3 WHERE feed_url = ?1 AND guid = ?2"
+                    " AND last_seen < ?3",
+                    [(row[0], row[1], row[8]) for row in rows],
+                )
+            return added
 
     def pending_items(self) -> list[Item]:
         """Items not yet delivered in (or skipped by) any digest, oldest first."""

@@ -123,3 +123,31 @@ def test_prune_keeps_what_the_feed_still_carries_even_through_304s(tmp_path: Pat
     assert store.prune(NOW - timedelta(days=90)) == 1
     assert store.known_guids("f1", ["kept", "gone"]) == {"kept"}
     store.close()
+
+
+def test_the_parser_is_told_what_the_latest_document_carried_not_every_stored_guid(
+    tmp_path: Path,
+) -> None:
+    """A year of stored items must not be loaded on every fetch; an old item that comes
+    back is parsed again but stored once, pending no more, and kept by prune."""
+    from digest.models import FeedState
+
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    assert store.stored_guids("f1") == frozenset()
+    store.add_entries("f1", [entry("old"), entry("a")], NOW - timedelta(days=200))
+    assert store.stored_guids("f1") == {"old", "a"}  # no carried_at yet: everything
+    store.save_feed(FeedState(url="f1", carried_at=NOW - timedelta(days=200)))
+    store.skip_items([i.id for i in store.pending_items()])
+    later = NOW - timedelta(days=100)
+    store.mark_seen("f1", ["a"], later)  # the next document carries "a", not "old"
+    assert store.add_entries("f1", [entry("b")], later) == 1
+    store.save_feed(FeedState(url="f1", carried_at=later))
+    assert store.stored_guids("f1") == {"a", "b"}
+    # "old" comes back in today's document: parsed as new, stored once, not pending again
+    assert store.add_entries("f1", [entry("old"), entry("c")], NOW) == 1
+    assert [i.guid for i in store.pending_items()] == ["b", "c"]
+    store.save_feed(FeedState(url="f1", carried_at=NOW))
+    assert store.stored_guids("f1") == {"old", "c"}
+    assert store.prune(NOW - timedelta(days=90)) == 1  # "a": handled, not carried since
+    assert store.known_guids("f1", ["old", "a", "b", "c"]) == {"old", "b", "c"}
+    store.close()
