@@ -229,10 +229,15 @@ def _store_outcome(
     if error or parsed is None or isinstance(parsed, FeedError):
         error = error or "no response"
         count = state.error_count + 1
-        wait = (
-            timedelta(seconds=result.retry_after)
-            if result.retry_after
-            else min(timedelta(minutes=15) * 2 ** (count - 1), MAX_BACKOFF)
+        # Doubling from 15 minutes up to a day; a server's Retry-After is honoured up to
+        # a day too, or one far-off date would switch the feed off for good.
+        wait = min(
+            (
+                timedelta(seconds=min(result.retry_after, MAX_BACKOFF.total_seconds()))
+                if result.retry_after
+                else timedelta(minutes=15) * 2 ** min(count - 1, 10)
+            ),
+            MAX_BACKOFF,
         )
         save(
             replace(

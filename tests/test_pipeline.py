@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from tests.conftest import (
@@ -126,3 +127,48 @@ def test_missing_smtp_password_is_a_config_error_before_anything_is_fetched(
     assert "DIGEST_TEST_NO_SUCH_PW is empty" in result.err
     assert "export DIGEST_TEST_NO_SUCH_PW" in result.err
     assert not http_server.hits("/feed.xml")
+
+
+def test_failing_feeds_back_off_doubling_up_to_a_day_and_never_for_longer(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    """The daemon leaves a failing feed alone for 15 min, 30, 60... at most a day; a
+    Retry-After is honoured up to a day (a date in 2099 must not switch the feed off);
+    a feed that has failed for months does not crash the run."""
+    from datetime import UTC, datetime, timedelta
+
+    from digest.config import load_config
+    from digest.pipeline import fetch_feeds
+    from digest.store import SQLiteStore
+
+    broken = http_server.serve("/broken.xml", b"oops", status=500, etag=False)
+    busy = http_server.serve(
+        "/busy.xml",
+        b"slow down",
+        status=429,
+        etag=False,
+        headers={"Retry-After": "Wed, 21 Oct 2099 07:28:00 GMT"},
+    )
+    config = load_config(write_config(tmp_path, [broken, busy]))
+    store = SQLiteStore(config.database)
+    now = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    waits = []
+    for _ in range(4):
+        fetch_feeds(config, store, now, respect_backoff=True)
+        state = store.feed_states()[broken]
+        assert state.next_fetch is not None
+        waits.append(state.next_fetch - now)
+        hits = len(http_server.hits("/broken.xml"))
+        fetch_feeds(config, store, now + timedelta(minutes=1), respect_backoff=True)
+        assert len(http_server.hits("/broken.xml")) == hits  # left alone until its time
+        now = state.next_fetch
+    assert waits == [timedelta(minutes=m) for m in (15, 30, 60, 120)]
+    busy_state = store.feed_states()[busy]
+    assert busy_state.next_fetch is not None and busy_state.last_fetch is not None
+    assert busy_state.next_fetch - busy_state.last_fetch == timedelta(hours=24)
+
+    store.save_feed(replace(store.feed_states()[broken], error_count=5000, next_fetch=None))
+    report = fetch_feeds(config, store, now, respect_backoff=True)
+    assert report.outcomes[0].error == "HTTP 500 Internal Server Error"
+    assert store.feed_states()[broken].next_fetch == now + timedelta(hours=24)
+    store.close()
