@@ -121,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`digest feeds | head -1`): not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
+        return 0
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -167,13 +170,23 @@ def cmd_send(args: argparse.Namespace) -> int:
     config = _config(args)
     store = SQLiteStore(config.database)
     on_result, done = _progress(len(config.feeds))
+
+    def fetched(report: Any) -> None:  # said before delivery, so also when it fails
+        done()
+        _report_fetch(report)
+
     try:
-        result = send_digest(config, store, _now(), fetch=not args.no_fetch, on_result=on_result)
+        result = send_digest(
+            config,
+            store,
+            _now(),
+            fetch=not args.no_fetch,
+            on_result=on_result,
+            on_fetched=fetched,
+        )
     finally:
         done()
         store.close()
-    if result.fetch:
-        _report_fetch(result.fetch)
     if result.report is None:
         print("Nothing new: no digest sent.")
         return 0
@@ -286,10 +299,10 @@ def cmd_feeds(args: argparse.Namespace) -> int:
             if state and state.last_fetch
             else "never"
         )
-        status = "ok"
+        status = "ok" if state and state.last_fetch else "not fetched yet"
         if state and state.last_error:
             status = f"error: {state.last_error}"
-            if state.gone:
+            if state.gone and "not be fetched again" not in status:
                 status += " (no longer fetched)"
             elif state.error_count > 1 and state.next_fetch:
                 when = state.next_fetch.astimezone(config.zone).strftime("%Y-%m-%d %H:%M")
@@ -317,6 +330,8 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
     limit = config.digest.blurb_chars if config else 300
     limits = fetch_limits(config) if config else FetchLimits()
     url = feed_location(args.feed, Path.cwd())
+    if not url.lower().startswith(("http://", "https://", "file:")):
+        raise UsageError(f"not a feed address: {shown_url(args.feed)} (use http(s) or a file)")
     if url.startswith("file:") and not Path(url.removeprefix("file://")).is_file():
         raise UsageError(f"no such feed file: {args.feed}")
     result = fetch_all([FetchRequest(url)], limits)[0]

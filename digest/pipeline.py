@@ -314,6 +314,7 @@ def send_digest(
     fetch: bool = True,
     respect_backoff: bool = False,
     on_result: Callable[[FetchResult], None] | None = None,
+    on_fetched: Callable[[FetchReport], None] | None = None,
 ) -> SendResult:
     """Fetch, build, deliver and record one digest, holding the send lock throughout.
 
@@ -332,6 +333,8 @@ def send_digest(
             if fetch
             else None
         )
+        if report and on_fetched:
+            on_fetched(report)
         digest = build_digest(config, store, now, report.failed if report else ())
         if digest.is_empty and not config.digest.send_empty:
             if digest.skipped_ids:
@@ -378,7 +381,8 @@ def deliver_digest(
     if not report.delivered and not already:
         store.fail_digest(digest_id, untold, now)
         reasons = "; ".join(f"{r}: {why}" for r, why in report.refused)
-        raise DeliveryError(f"digest not delivered, {len(shown)} items stay pending: {reasons}")
+        pending = f"{len(shown)} items stay" if len(shown) != 1 else "1 item stays"
+        raise DeliveryError(f"digest not delivered, {pending} pending: {reasons}")
     for recipient, why in untold:
         store.record_delivery(digest_id, recipient, "failed", why, now)
     store.finish_digest(digest_id, shown, digest.skipped_ids, now)

@@ -280,6 +280,7 @@ def _when(moment: datetime | None) -> str:
 
 def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     """What ``digest status`` prints: schedule, last digest, failing feeds."""
+    from digest.links import shown_url
     from digest.pipeline import feed_name
 
     zone = config.zone
@@ -312,7 +313,7 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
         )
     states = store.feed_states()
     failing = [
-        (feed_name(f, states.get(f.url)), states[f.url].last_error)
+        (f"{feed_name(f, states.get(f.url))} ({shown_url(f.url)})", states[f.url].last_error)
         for f in config.feeds
         if f.url in states and states[f.url].last_error
     ]

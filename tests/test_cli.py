@@ -114,6 +114,8 @@ def test_fetch_and_feeds(tmp_path: Path, http_server: FeedServer) -> None:
     url = setup(tmp_path, http_server)
     broken = http_server.url("/missing.xml")
     write_config(tmp_path, [url, {"url": broken, "name": "Broken Feed"}])
+    unfetched = run_cli("feeds", cwd=tmp_path)
+    assert unfetched.out.count("last fetch: never\titems: 0\tnot fetched yet") == 2
     fetched = run_cli("fetch", cwd=tmp_path)
     assert fetched.code == 0
     assert "3 new items" in fetched.out
@@ -166,6 +168,8 @@ def test_blurbs_prints_title_and_blurb(tmp_path: Path, http_server: FeedServer) 
     assert "Only a title\n  (no blurb" in offline.out
     missing = run_cli("blurbs", str(tmp_path / "nope.xml"), cwd=tmp_path)
     assert missing.code == 2 and "no such feed file" in missing.err
+    ftp = run_cli("blurbs", "ftp://example.org/feed.xml", cwd=tmp_path)
+    assert ftp.code == 2 and "not a feed address" in ftp.err
 
 
 def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServer) -> None:
@@ -177,6 +181,32 @@ def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServe
     after = run_cli("status", cwd=tmp_path)
     assert "3 items, to reader@example.org" in after.out
     assert "Failing feeds: none" in after.out
+    broken = http_server.url("/gone.xml")
+    write_config(tmp_path, [http_server.url("/feed.xml"), broken])
+    run_cli("fetch", cwd=tmp_path)
+    failing = run_cli("status", cwd=tmp_path)
+    assert f"127.0.0.1 ({broken}): HTTP 404" in failing.out  # which feed, not just its host
+
+
+def test_output_into_a_closed_pipe_is_not_an_error(tmp_path: Path) -> None:
+    """`digest feeds | head -1`: head exits after one line; digest must not print a traceback."""
+    import subprocess
+    import sys
+
+    feeds = [f"https://feeds{n}.example.org/a-rather-long-path/feed-{n}.xml" for n in range(1500)]
+    write_config(tmp_path, feeds)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "feeds"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # what head does after its line: the rest meets a closed pipe
+    err = proc.stderr.read().decode()
+    assert proc.wait(60) == 0, err
+    assert first.startswith(b"feeds0.example.org\t") and err == ""
 
 
 def test_prune_drops_only_old_handled_items(tmp_path: Path, http_server: FeedServer) -> None:

@@ -64,6 +64,8 @@ def test_failed_smtp_leaves_items_pending(
     failed = run_cli("send", cwd=tmp_path)
     assert failed.code == 1
     assert failed.err.count("\n") == 1 and "Traceback" not in failed.err
+    assert "Fetched 1 feed: 1 ok, 0 failed, 2 new items." in failed.out  # said all the same
+    assert "2 items stay pending" in failed.err
     assert "refused the connection" in failed.err or "cannot reach" in failed.err
     status = run_cli("status", cwd=tmp_path)
     assert "Last digest: none sent yet" in status.out
