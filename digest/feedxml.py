@@ -240,7 +240,7 @@ class _FastReader:
                 titles += 1
                 if titles > 1:
                     raise _Unsupported
-                value, kind = self._content(child, "text/plain", guess=False)
+                value, kind = self._content(child, "text/plain", guess=not atom)
                 feed["title"] = value
                 feed["title_detail"] = {"type": kind, "base": inner, "value": value}
             elif name == "link":
@@ -301,7 +301,7 @@ class _FastReader:
         self, e: dict[str, Any], state: _ItemState, el: Any, name: str, base: str, atom: bool
     ) -> None:
         if name == "title":
-            value, kind = self._content(el, "text/plain", guess=False)
+            value, kind = self._content(el, "text/plain", guess=not atom)
             e["title"] = value
             e["title_detail"] = {"type": kind, "base": base, "value": value}
         elif name == "link":
@@ -430,8 +430,8 @@ class _FastReader:
     def _content(self, el: Any, default: str, guess: bool) -> tuple[str, str]:
         """feedparser's push_content/pop for a text construct: its value and its type.
 
-        *guess* is feedparser's rule for RSS; it is skipped for RSS titles, whose type
-        digest never reads (only Atom titles say whether they are HTML).
+        *guess* is feedparser's rule for RSS: plain text that looks like HTML (escaped
+        tags or entities, as many RSS titles carry) is taken as HTML.
         """
         attrs = _attributes(el) if el.attrib else {}
         kind = _map_type(attrs.get("type", default))

@@ -18,7 +18,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -82,7 +82,7 @@ def read_feed(
     doc = read_document(body, url, content_type)
     entries, carried = _new_entries(doc.entries[: max_items * 2], url, doc.atom, max_items, known)
     feed = ParsedFeed(
-        title=_title(doc.feed, doc.atom),
+        title=_title(doc.feed),
         link=absolute_url(str(doc.feed.get("link", "")), url) or "",
         entries=tuple(entries),
     )
@@ -130,7 +130,7 @@ def _new_entries(
 
     Also returns the known guids met in that window, in document order.
     """
-    seen: set[str] = set()
+    seen: dict[str, Mapping[str, Any]] = {}  # guid -> the entry first met under it
     kept: list[Entry] = []
     carried: list[str] = []
     for e in raw:
@@ -142,13 +142,27 @@ def _new_entries(
             entry = _entry(e, feed_url, atom)
             guid = entry.guid
         if guid in seen:
-            continue
-        seen.add(guid)
+            first = seen[guid]
+            link, first_link = (_link(x, _base(x, feed_url)) for x in (e, first))
+            guid = _second_guid(guid, link, first_link)
+            if not guid or guid in seen:
+                continue
+        seen[guid] = e
         if guid in known:
             carried.append(guid)
         else:
-            kept.append(entry or _entry(e, feed_url, atom))
+            made = entry or _entry(e, feed_url, atom)
+            kept.append(made if made.guid == guid else replace(made, guid=guid))
     return kept, carried
+
+
+def _second_guid(guid: str, link: str, first_link: str) -> str:
+    """The guid of an entry whose guid an earlier entry of the document has: '' when it
+    is the same story again (same link, or none), else the guid and its link (a feed
+    that gives one id to several stories: each is kept, under a guid of its own)."""
+    if not link or link == first_link:
+        return ""
+    return f"{guid}#{link}"
 
 
 def _cheap_guid(e: Mapping[str, Any], feed_url: str) -> str | None:
@@ -166,16 +180,18 @@ def _base(e: Mapping[str, Any], feed_url: str) -> str:
     return str((e.get("title_detail") or {}).get("base") or feed_url)
 
 
-def _title(node: Mapping[str, Any], atom: bool) -> str:
+def _title(node: Mapping[str, Any]) -> str:
+    """The title as text: an Atom title of type html, or an RSS title that feedparser takes
+    for HTML (escaped tags or entities, "Tom &amp;amp; Jerry"), is read as HTML."""
     detail = node.get("title_detail") or {}
     raw = str(node.get("title", ""))
-    if atom and "html" in str(detail.get("type", "")):
+    if "html" in str(detail.get("type", "")):
         return html_to_text(raw)
     return plain(raw)
 
 
 def _entry(e: Mapping[str, Any], feed_url: str, atom: bool) -> Entry:
-    title = _title(e, atom)
+    title = _title(e)
     base = _base(e, feed_url)
     link = _link(e, base)
     body = sanitize_html(*_richest(e, base)) if _has_text(e) else ""
@@ -195,12 +211,18 @@ def _entry(e: Mapping[str, Any], feed_url: str, atom: bool) -> Entry:
 
 
 def _unique(entries: Iterable[Entry]) -> list[Entry]:
-    seen: set[str] = set()
+    """The entries, each story once (see :func:`_second_guid`)."""
+    links: dict[str, str] = {}  # guid -> link of the entry kept under it
     kept = []
     for entry in entries:
-        if entry.guid not in seen:
-            seen.add(entry.guid)
-            kept.append(entry)
+        guid = entry.guid
+        if guid in links:
+            guid = _second_guid(guid, entry.link, links[guid])
+            if not guid or guid in links:
+                continue
+            entry = replace(entry, guid=guid)
+        links[guid] = entry.link
+        kept.append(entry)
     return kept
 
 

@@ -114,7 +114,7 @@ def fast_and_slow(body: bytes, url: str) -> tuple[list[Entry], list[Entry]] | No
         return None
     slow = feedparser_document(body, url)
     assert (fast.version, fast.atom) == (slow.version, slow.atom)
-    assert parse_module._title(fast.feed, fast.atom) == parse_module._title(slow.feed, slow.atom)
+    assert parse_module._title(fast.feed) == parse_module._title(slow.feed)
     assert str(fast.feed.get("link", "")) == str(slow.feed.get("link", ""))
     mine = [parse_module._entry(e, url, fast.atom) for e in fast.entries]
     theirs = [parse_module._entry(e, url, slow.atom) for e in slow.entries]
@@ -356,6 +356,47 @@ def test_duplicate_guids_keep_the_first() -> None:
     body = rss(FakeItem("First", "https://e.org/1"), FakeItem("Again", "https://e.org/1")).encode()
     [entry] = parse_feed(body, FEED_URL).entries
     assert entry.title == "First"
+
+
+def test_one_guid_on_different_stories_keeps_each_story_under_a_guid_of_its_own() -> None:
+    items = "".join(
+        f"<item><title>{title}</title><link>https://e.org/{n}</link>"
+        '<guid isPermaLink="false">dup</guid></item>'
+        for n, title in enumerate(["First story", "Second story", "First story again"])
+    ).replace("https://e.org/2", "https://e.org/0")
+    body = f'<rss version="2.0"><channel><title>T</title>{items}</channel></rss>'.encode()
+    entries = parse_feed(body, FEED_URL).entries
+    assert [(e.title, e.guid) for e in entries] == [
+        ("First story", "dup"),
+        ("Second story", "dup#https://e.org/1"),
+    ]
+    # stored, the same document next time gives nothing new and knows both as carried
+    again = read_feed(body, FEED_URL, known=frozenset(e.guid for e in entries))
+    assert again.feed.entries == () and set(again.still_carried) == {e.guid for e in entries}
+
+
+def test_rss_titles_with_escaped_markup_or_entities_read_as_text() -> None:
+    titles = [
+        "Tom &amp;amp; Jerry &lt;b&gt;bold&lt;/b&gt; &amp;#8220;quoted&amp;#8221;",
+        "<![CDATA[CDATA <i>italic</i> title]]>",
+        "AT&amp;T profits &lt; expectations",
+        "Caf&amp;eacute; &amp;nbsp;opens",
+    ]
+    items = "".join(
+        f"<item><title>{t}</title><link>https://e.org/{n}</link></item>"
+        for n, t in enumerate(titles)
+    )
+    body = f'<rss version="2.0"><channel><title>Ben &amp;amp; co</title>{items}</channel></rss>'
+    for document in (fast_document, feedparser_document):  # the same by either path
+        assert document(body.encode(), FEED_URL) is not None
+    feed = parse_feed(body.encode(), FEED_URL)
+    assert feed.title == "Ben & co"
+    assert [e.title for e in feed.entries] == [
+        "Tom & Jerry bold “quoted”",
+        "CDATA italic title",
+        "AT&T profits < expectations",
+        "Café opens",
+    ]
 
 
 def test_parse_job_returns_errors_instead_of_raising() -> None:
