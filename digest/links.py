@@ -209,3 +209,14 @@ def shown_url(url: str) -> str:
         return url
     user, _, host = parts.netloc.rpartition("@")
     return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+
+
+def shown_link(url: str) -> str:
+    """A link as a reader would say it: host and path, without scheme, ``www.``,
+    credentials, query or trailing slash (a headline for an item with no title or text)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    host = (parts.hostname or "").removeprefix("www.")
+    return (host + parts.path).rstrip("/") or url

@@ -22,9 +22,11 @@ from premailer import Premailer
 
 from digest.errors import ConfigError
 from digest.models import Digest, Image, RenderedMessage
+from digest.sentences import clip
 
 THUMB_WIDTH = 96
 PREHEADER_CHARS = 140
+SUBJECT_HEADLINE_CHARS = 90  # the top headline in the subject line
 FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
     + "".join(
@@ -111,8 +113,10 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         "date_label": f"{local:%A} {local.day} {local:%B %Y}",
         "sections": digest.sections,
         "item_count": len(stories),
-        "top_headline": stories[0].title if stories else "nothing new today",
-        "preheader": _clip(headlines, PREHEADER_CHARS) if stories else "Nothing new today.",
+        "top_headline": clip(stories[0].title, SUBJECT_HEADLINE_CHARS)
+        if stories
+        else "nothing new today",
+        "preheader": clip(headlines, PREHEADER_CHARS) if stories else "Nothing new today.",
         "failed_feeds": digest.failed_feeds,
         "failed_summary": "; ".join(f"{f.name} ({f.error})" for f in digest.failed_feeds) + ".",
         "left_out": digest.left_out,
@@ -191,10 +195,6 @@ def inline_css(html: str) -> str:
             disable_basic_attributes=["width", "height"],
         ).transform(pretty_print=False)
     )
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
 RenderFn = Callable[[Digest], RenderedMessage]

@@ -14,9 +14,10 @@ from datetime import datetime, timedelta
 from digest.blurb import story_paragraphs, summarize
 from digest.cluster import cluster_items
 from digest.config import Config
-from digest.links import is_story_key
+from digest.links import is_story_key, shown_link
 from digest.models import Digest, DigestItem, FailedFeed, Item, Section, Source
 from digest.sections import Rules, assign_section
+from digest.sentences import clip, split_sentences
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,12 @@ def make_digest(
         name = assign_section(
             rules, lead.title, summary, lead.categories, feeds.sections.get(lead.feed_url)
         )
-        if name is None:
+        title = headline(lead.title, paragraphs, lead.link)
+        if name is None or not title:  # no title, no text, no link: nothing to show
             skipped.extend(i.id for i in group)
             continue
         story = DigestItem(
-            title=lead.title or "(untitled)",
+            title=title,
             link=lead.link,
             source=feeds.names.get(lead.feed_url, lead.feed_url),
             published=lead.published,
@@ -99,6 +101,21 @@ def make_digest(
         failed_feeds=tuple(failed),
         skipped_ids=tuple(skipped),
     )
+
+
+def headline(title: str, paragraphs: Sequence[str], link: str) -> str:
+    """The story's headline: its title (a very long one cut short); without a title, the
+    opening of its text (a note, a micro-post), else its link; '' when it has none."""
+    if title:
+        return clip(title, HEADLINE_CHARS)
+    sentences = split_sentences(" ".join(paragraphs[:1]))
+    if sentences:
+        return clip(sentences[0], UNTITLED_CHARS)
+    return clip(shown_link(link), UNTITLED_CHARS) if link else ""
+
+
+HEADLINE_CHARS = 200
+UNTITLED_CHARS = 80
 
 
 def _told(item: Item, delivered_keys: frozenset[str]) -> bool:

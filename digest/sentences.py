@@ -70,6 +70,16 @@ def split_sentences(text: str) -> list[str]:
     return sentences
 
 
+def clip(text: str, limit: int) -> str:
+    """*text* cut to at most *limit* characters at a word boundary, with "…" if cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:  # a word boundary not too far back; else cut the word
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:-–—") + "…"
+
+
 def ends_sentence(text: str) -> bool:
     """True when *text* ends with sentence-final punctuation."""
     return bool(_ENDS_SENTENCE.search(text.rstrip()))

@@ -7,6 +7,7 @@ import re
 import shutil
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -291,6 +292,16 @@ def test_text_part_wraps_under_78_columns() -> None:
 def test_default_subject_names_title_top_headline_and_count() -> None:
     subject = render(sample_digest()).subject
     assert subject == "Harbour Digest: ‘The Salt Year’ wins at Harbour Lights and 3 more"
+
+
+def test_a_long_top_headline_is_cut_short_in_the_subject() -> None:
+    sample = sample_digest()
+    first = sample.sections[0]
+    long = replace(first.items[0], title="A headline that goes on " + "and on " * 60)
+    digest = replace(sample, sections=(replace(first, items=(long, *first.items[1:])),))
+    subject = render(digest).subject
+    assert subject.startswith("Harbour Digest: A headline that goes on and on")
+    assert subject.endswith("on… and 1 more") and len(subject) < 130
 
 
 def test_subject_template_from_config_and_its_errors() -> None:

@@ -147,3 +147,22 @@ def test_coverage_sort_puts_widely_covered_stories_first() -> None:
     assert top.name == "Top"
     assert top.items[0].title.startswith("Budget: parliament") and len(top.items[0].also) == 1
     assert top.items[1].title == "Budget news in brief today"
+
+
+def test_untitled_items_get_a_headline_from_their_text_or_link_and_long_titles_are_cut() -> None:
+    note = "<p>Walked to the harbour at dawn. The ferries were late again.</p>"
+    items = numbered(
+        [
+            make_item("", A, "https://a.example/notes/42", html=note),
+            make_item("", B, "https://www.b.example/2026/11/photo/", html=""),
+            make_item("", C, "", html=""),  # no title, no text, no link: nothing to show
+            make_item("very " * 300 + "long", A, "https://a.example/long", html=BODY),
+        ]
+    )
+    digest = digest_of(items)
+    titles = {story.link: story.title for story in digest.stories}
+    assert titles["https://a.example/notes/42"] == "Walked to the harbour at dawn."
+    assert titles["https://www.b.example/2026/11/photo/"] == "b.example/2026/11/photo"
+    cut = titles["https://a.example/long"]
+    assert len(cut) <= 200 and cut.startswith("very very") and cut.endswith("very…")
+    assert len(digest.stories) == 3 and 3 in digest.skipped_ids
