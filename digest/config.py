@@ -250,12 +250,14 @@ class Config(Strict):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
         return value
 
-    @model_validator(mode="after")
-    def _unique(self) -> Config:
-        names = [s.name for s in self.sections]
-        if len(names) != len(set(names)):
-            raise ValueError("section names must be unique")
-        return self
+    @field_validator("sections")
+    @classmethod
+    def _unique(cls, sections: tuple[SectionConfig, ...]) -> tuple[SectionConfig, ...]:
+        names = [s.name for s in sections]
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise ValueError(f"section names must be unique: {', '.join(map(repr, twice))} twice")
+        return sections
 
 
 def load_config(path: Path) -> Config:
@@ -286,25 +288,47 @@ def load_config(path: Path) -> Config:
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate a loaded mapping as if it came from the file at *path*."""
-    feed_problems = _check_feeds(data.get("feeds"), path.parent)
+    feed_problems = _check_feeds(data.get("feeds"), path.parent, data.get("sections"))
     try:
         config = Config.model_validate({**data, "path": path})
     except ValidationError as exc:
-        problems = tuple(_describe(error) for error in exc.errors())
+        errors = exc.errors()
+        # A list whose only entry is invalid is also "too short" once that entry is
+        # dropped: say what is wrong with the entry, not that.
+        problems = tuple(
+            _describe(error)
+            for error in errors
+            if not (error["type"] == "too_short" and _has_bad_entry(error["loc"], errors))
+        )
         raise ConfigError(f"{path}: invalid config", problems=problems + feed_problems) from None
     if feed_problems:
         raise ConfigError(f"{path}: invalid config", problems=feed_problems)
     return _resolved(config)
 
 
-def _check_feeds(feeds: Any, folder: Path) -> tuple[str, ...]:
-    """Problems with the feed URLs themselves (scheme, host, file, duplicates), found even
-    when other keys are invalid, so every error is listed at once."""
+def _check_feeds(feeds: Any, folder: Path, sections: Any = None) -> tuple[str, ...]:
+    """Problems with the feed URLs themselves (scheme, host, folder, duplicates) and their
+    section names, found even when other keys are invalid, so every error is listed at once."""
     if not isinstance(feeds, list):
         return ()
+    names = {  # lower-cased name -> the name as configured
+        s["name"].lower(): s["name"]
+        for s in (sections if isinstance(sections, list) else ())
+        if isinstance(s, dict) and isinstance(s.get("name"), str)
+    }
     problems = []
     seen: dict[str, int] = {}
     for index, feed in enumerate(feeds):
+        section = feed.get("section") if isinstance(feed, dict) else None
+        if isinstance(section, str) and section not in names.values():
+            import difflib
+
+            close = difflib.get_close_matches(section.lower(), list(names), n=1, cutoff=0.75)
+            if close:  # else a section of this feed's own, as it may be
+                problems.append(
+                    f"feeds[{index}].section: no section {section!r}"
+                    f" (did you mean {names[close[0]]!r}?)"
+                )
         url = feed.get("url") if isinstance(feed, dict) else None
         if not isinstance(url, str):
             continue
@@ -339,7 +363,9 @@ def _check_feed(index: int, url: str, folder: Path) -> str:
     if not url:
         return f"{where}: empty URL"
     local = Path(unquote(urlsplit(feed_location(url, folder)).path))
-    return "" if local.is_file() else f"{where}: no such file {local}"
+    # A missing file is the feed's problem, reported by each fetch like a feed that is
+    # down; a folder cannot be a feed.
+    return f"{where}: {local} is a folder, not a feed file" if local.is_dir() else ""
 
 
 def _resolved(config: Config) -> Config:
@@ -378,7 +404,17 @@ _MESSAGES = {
     "tuple_type": "expected a list",
     "dict_type": "expected a mapping",
     "model_type": "expected a mapping",
+    "too_short": "needs at least one entry",
 }
+
+
+def _has_bad_entry(loc: tuple[Any, ...], errors: Any) -> bool:
+    """True when another error is about an entry of the list at *loc*."""
+    n = len(loc)
+    return any(
+        len(e["loc"]) > n and tuple(e["loc"][:n]) == tuple(loc) and isinstance(e["loc"][n], int)
+        for e in errors
+    )
 
 
 def _describe(error: Any) -> str:

@@ -200,6 +200,10 @@ class SQLiteStore:
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
             self._migrate()
+        except (FileExistsError, NotADirectoryError):
+            raise StorageError(
+                f"cannot open database {path}: a part of its folder is a file, not a folder"
+            ) from None
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from None
 

@@ -45,9 +45,22 @@ def test_relative_paths_are_relative_to_the_config_folder(tmp_path: Path) -> Non
         ("feeds:\n  - url: https://a.example/rss\n    nmae: A\n", ["feeds[0].nmae: unknown key"]),
         ("feeds:\n  - url: 'http://'\n", ["feeds[0].url: malformed URL"]),
         ("feeds:\n  - url: ftp://a.example/rss\n", ["feeds[0].url: unsupported URL scheme"]),
-        ("feeds:\n  - url: missing.xml\n", ["feeds[0].url: no such file"]),
+        ("feeds:\n  - url: .\n", ["feeds[0].url: ", "is a folder, not a feed file"]),
         ("feeds:\n  - name: no url\n", ["feeds[0].url: missing"]),
-        ("feeds: []\n", ["feeds: "]),
+        ("feeds: []\n", ["feeds: needs at least one entry"]),
+        (
+            "feeds:\n  - url: https://a.example/rss\n    full_text: maybe\n",
+            ["feeds[0].full_text: expected true or false"],
+        ),
+        (
+            "feeds:\n  - url: https://a.example/rss\nsections:\n  - name: A\n  - name: A\n",
+            ["sections: section names must be unique: 'A' twice"],
+        ),
+        (
+            "feeds:\n  - url: https://a.example/rss\n    section: culture\n"
+            "sections:\n  - name: Culture\n",
+            ["feeds[0].section: no section 'culture' (did you mean 'Culture'?)"],
+        ),
         (
             "feeds:\n  - url: https://a.example/rss\ntimezone: Mars/Base\n",
             ["timezone: unknown time zone"],
@@ -157,7 +170,7 @@ def test_all_problems_at_once_with_suggestions(tmp_path: Path) -> None:
         "feeds:\n"
         "  - url: https://a.example/rss\n"
         "    fulltext: true\n"
-        "  - url: nope.xml\n"
+        "  - url: gopher://a.example/rss\n"
         "  - url: https://a.example/rss\n"
         "digest:\n"
         "  subject: '{{ title '\n"
@@ -167,7 +180,7 @@ def test_all_problems_at_once_with_suggestions(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "titel: unknown key (did you mean 'title'?)" in message
     assert "feeds[0].fulltext: unknown key (did you mean 'full_text'?)" in message
-    assert "feeds[1].url: no such file" in message
+    assert "feeds[1].url: unsupported URL scheme 'gopher'" in message
     assert "feeds[2].url: the same feed as feeds[0]" in message
     assert "digest.subject: bad template" in message
 
@@ -177,3 +190,31 @@ def test_a_single_recipient_may_be_written_without_brackets(tmp_path: Path) -> N
         tmp_path, "feeds:\n  - url: https://a.example/rss\ndelivery:\n  to: me@example.org\n"
     )
     assert load_config(path).delivery.to == ("me@example.org",)
+
+
+def test_a_missing_local_feed_file_is_that_feeds_failure_not_a_config_error(
+    tmp_path: Path,
+) -> None:
+    from tests.conftest import outbox_messages, run_cli, text_part
+    from tests.feeds import FakeItem, rss
+
+    (tmp_path / "here.xml").write_text(rss(FakeItem("Harbour reopens", "https://a.example/1")))
+    write(
+        tmp_path,
+        "feeds:\n  - url: here.xml\n  - url: gone.xml\n    name: Gone\n"
+        "digest:\n  max_age_days: 0\n",
+    )
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "warning: feed Gone" in result.err and "No such file" in result.err
+    [msg] = outbox_messages(tmp_path / "outbox")
+    assert "Harbour reopens" in text_part(msg)
+
+
+def test_a_database_under_a_file_says_so(tmp_path: Path) -> None:
+    from tests.conftest import run_cli
+
+    write(tmp_path, "feeds:\n  - url: https://a.example/rss\ndatabase: config.yaml/d.sqlite3\n")
+    result = run_cli("feeds", cwd=tmp_path)
+    assert result.code == 1 and "is a file, not a folder" in result.err
+    assert result.err.count("\n") == 1
