@@ -148,15 +148,28 @@ def _progress(total: int) -> tuple[Callable[[FetchResult], None] | None, Callabl
     return advance, bar.close
 
 
+def _warn(text: str) -> None:
+    """A warning for the person at the terminal: a plain ``warning:`` line on stderr, a
+    JSON log line under ``--log-format json``, nothing under ``--log-level error``."""
+    import logging
+
+    from digest.logs import JsonFormatter
+
+    log = logging.getLogger("digest")
+    if not log.isEnabledFor(logging.WARNING):
+        return
+    if any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers):
+        log.warning(text)
+    else:
+        print(f"warning: {text}", file=sys.stderr)
+
+
 def _report_fetch(report: Any) -> None:
     from digest.pipeline import FetchReport
 
     assert isinstance(report, FetchReport)
     for outcome in report.failed:
-        print(
-            f"warning: feed {outcome.name} ({shown_url(outcome.url)}): {outcome.error}",
-            file=sys.stderr,
-        )
+        _warn(f"feed {outcome.name} ({shown_url(outcome.url)}): {outcome.error}")
     ok = len(report.outcomes) - len(report.failed)
     print(
         f"Fetched {count(len(report.outcomes), 'feed')}: {ok} ok, {len(report.failed)} failed, "
@@ -196,7 +209,7 @@ def cmd_send(args: argparse.Namespace) -> int:
         f"{', '.join(result.report.delivered)}{where}."
     )
     for recipient, reason in result.report.refused:
-        print(f"warning: not delivered to {recipient}: {reason}", file=sys.stderr)
+        _warn(f"not delivered to {recipient}: {reason}")
     return 0
 
 

@@ -129,6 +129,17 @@ def test_fetch_and_feeds(tmp_path: Path, http_server: FeedServer) -> None:
     assert lines[1].startswith("Broken Feed\t" + broken) and "error: HTTP 404" in lines[1]
 
 
+def test_warnings_follow_the_log_options(tmp_path: Path, http_server: FeedServer) -> None:
+    url = setup(tmp_path, http_server)
+    write_config(tmp_path, [url, {"url": http_server.url("/missing.xml"), "name": "Broken"}])
+    as_json = run_cli("--log-format", "json", "fetch", cwd=tmp_path)
+    [line] = as_json.err.splitlines()
+    record = json.loads(line)
+    assert record["level"] == "warning" and "feed Broken" in record["message"]
+    quiet = run_cli("fetch", "--log-level", "error", cwd=tmp_path)
+    assert quiet.code == 0 and quiet.err == "" and "1 failed" in quiet.out
+
+
 def test_fetch_revalidates_with_etag_and_sends_user_agent(
     tmp_path: Path, http_server: FeedServer
 ) -> None:
