@@ -4,7 +4,16 @@
 so the file keeps its comments and layout; OPML folders become sections.
 Feeds already in the config (compared in canonical form, so ``http://`` and
 ``https://``, ``www.`` or a trailing slash make no difference) are skipped.
-``export_opml`` writes OPML 2.0 that ``import_opml`` reads back unchanged.
+
+An OPML file comes from somewhere else, so only http(s) feeds are taken from it:
+an outline whose ``xmlUrl`` is a local file (``file:`` or a path), another scheme
+(``javascript:``, ``data:``, ``ftp:``) or empty is skipped with a warning, as a
+local-file feed could mail the contents of local files. Outlines that are not
+feeds (links, bookmarks, empty folders) are skipped and counted.
+
+``export_opml`` writes OPML 2.0 that ``import_opml`` reads back (local-file feeds
+excepted); each outline is labelled with the feed's name, else the title the
+database has for it, else its URL.
 """
 
 from __future__ import annotations
@@ -13,9 +22,11 @@ import io
 import logging
 import re
 import shutil
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import lxml.etree
 from ruamel.yaml import YAML
@@ -24,12 +35,15 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from digest.config import Config, feed_location, load_config, parse_config
-from digest.errors import ConfigError, UsageError
+from digest.errors import ConfigError, StorageError, UsageError
 from digest.links import canonical_url
+from digest.sentences import clip
+from digest.store import SQLiteStore
 
 log = logging.getLogger(__name__)
 
-_FEED_SCHEME = re.compile(r"^feed:(?://)?", re.IGNORECASE)
+_FEED_SCHEME = re.compile(r"^feed:(//)?(.*)$", re.IGNORECASE | re.DOTALL)
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
 @dataclass(frozen=True)
@@ -41,6 +55,16 @@ class OpmlFeed:
     folder: str | None = None
 
 
+@dataclass(frozen=True)
+class OpmlFile:
+    """What an OPML file holds: its feed outlines, and the outlines that are not feeds."""
+
+    feeds: list[OpmlFeed] = field(default_factory=list)
+    # Labels of outlines with neither an xmlUrl nor outlines inside (links, bookmarks,
+    # empty folders); a folder with outlines inside is not listed, its outlines are.
+    others: list[str] = field(default_factory=list)
+
+
 def read_opml(path: Path) -> list[OpmlFeed]:
     """Every feed outline (one with an ``xmlUrl``) in the OPML file at *path*.
 
@@ -48,15 +72,23 @@ def read_opml(path: Path) -> list[OpmlFeed]:
     a feed. Raises UsageError, with a one-line message, when the file cannot
     be read or is not OPML.
     """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UsageError(f"cannot read OPML file {path}: {exc.strerror or exc}") from None
-    return parse_opml(data, str(path))
+    return _read(path).feeds
 
 
 def parse_opml(data: bytes, name: str = "OPML") -> list[OpmlFeed]:
     """Feed outlines of an OPML document; *name* labels error messages."""
+    return _parse(data, name).feeds
+
+
+def _read(path: Path) -> OpmlFile:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read OPML file {path}: {exc.strerror or exc}") from None
+    return _parse(data, str(path))
+
+
+def _parse(data: bytes, name: str) -> OpmlFile:
     parser = lxml.etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
@@ -67,13 +99,16 @@ def parse_opml(data: bytes, name: str = "OPML") -> list[OpmlFeed]:
     if root is None or _local(root.tag) != "opml":
         found = _local(root.tag) if root is not None else "nothing"
         raise UsageError(f"{name} is not OPML (its root element is <{found}>, not <opml>)")
-    feeds = []
+    result = OpmlFile()
     for outline in root.iter("{*}outline"):
-        url = _feed_url(outline.get("xmlUrl") or outline.get("xmlurl") or "")
-        if url:
-            title = outline.get("title") or outline.get("text") or ""
-            feeds.append(OpmlFeed(url, _one_line(title), _folder(outline)))
-    return feeds
+        xml_url = outline.get("xmlUrl", outline.get("xmlurl"))
+        url = _feed_url(xml_url or "")
+        title = _one_line(outline.get("title") or outline.get("text") or "")
+        if url or (xml_url is not None and not _has_outlines(outline)):
+            result.feeds.append(OpmlFeed(url, title, _folder(outline)))  # "" is refused later
+        elif not _has_outlines(outline):
+            result.others.append(title or _one_line(outline.get("url") or "") or "(untitled)")
+    return result
 
 
 def import_opml(config_path: Path, opml_path: Path) -> int:
@@ -84,7 +119,7 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
     Raises UsageError for a bad OPML file, ConfigError for a bad config.
     """
     config = load_config(config_path)
-    opml = read_opml(opml_path)
+    opml = _read(opml_path)
     yaml = _round_trip(config_path)
     try:
         data = yaml.load(config_path.read_text(encoding="utf-8"))
@@ -92,9 +127,10 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
         raise ConfigError(f"cannot edit {config_path}: {exc}") from None
     present = {_same_feed(f.url, config.folder) for f in config.feeds}
     added = skipped = 0
-    for feed in opml:
-        if not _importable(feed.url):
-            log.warning("skipped %s: not an http(s) or file URL", feed.url)
+    for feed in opml.feeds:
+        problem = _refusal(feed.url)
+        if problem:
+            log.warning("skipped %s: %s", _outline(feed.title, feed.url), problem)
             continue
         if _same_feed(feed.url, config.folder) in present:
             skipped += 1
@@ -104,13 +140,26 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
         added += 1
     if skipped:
         log.info("skipped %d feeds already in %s", skipped, config_path)
+    if opml.others:
+        shown = ", ".join(f'"{_clip(label)}"' for label in opml.others[:5])
+        more = f" and {len(opml.others) - 5} more" if len(opml.others) > 5 else ""
+        n = len(opml.others)
+        what = "outline that is not a feed" if n == 1 else "outlines that are not feeds"
+        log.info("skipped %d %s (no xmlUrl): %s%s", n, what, shown, more)
     if added:
         _save(yaml, data, config_path)
     return added
 
 
-def export_opml(config: Config) -> str:
-    """The configured feeds as an OPML 2.0 document, in folders by their ``section``."""
+def export_opml(config: Config, titles: Mapping[str, str] | None = None) -> str:
+    """The configured feeds as an OPML 2.0 document, in folders by their ``section``.
+
+    A feed is labelled with its ``name``, else its own title from *titles* (feed
+    URL to title; by default what the database at ``config.database`` holds, if
+    it exists), else its URL.
+    """
+    if titles is None:
+        titles = _stored_titles(config.database)
     root = lxml.etree.Element("opml", version="2.0")
     head = lxml.etree.SubElement(root, "head")
     lxml.etree.SubElement(head, "title").text = _xml_text(config.title)
@@ -125,7 +174,7 @@ def export_opml(config: Config) -> str:
                     body, "outline", text=label, title=label
                 )
             parent = folders[feed.section]
-        label = _xml_text(feed.name or feed.url)
+        label = _xml_text(feed.name or _one_line(titles.get(feed.url) or "") or feed.url)
         attributes = {"type": "rss", "text": label, "title": label, "xmlUrl": feed.url}
         lxml.etree.SubElement(parent, "outline", attributes)
     lxml.etree.indent(root, space="  ")
@@ -169,6 +218,26 @@ def _save(yaml: YAML, data: Any, config_path: Path) -> None:
         raise ConfigError(f"cannot write {config_path}: {exc.strerror or exc}") from None
 
 
+def _stored_titles(database: Path) -> dict[str, str]:
+    """Each feed's own title as the database remembers it; none when there is no database.
+
+    The titles only label the export, so a database that cannot be read is a
+    warning, not an error.
+    """
+    if not database.is_file():  # do not create one just to export
+        return {}
+    try:
+        store = SQLiteStore(database)
+        try:
+            states = store.feed_states()
+        finally:
+            store.close()
+    except StorageError as exc:
+        log.warning("feed titles not exported: %s", exc)
+        return {}
+    return {url: state.title for url, state in states.items() if state.title}
+
+
 def _round_trip(config_path: Path) -> YAML:
     """A ruamel.yaml round-tripper that writes lists indented as the file has them."""
     yaml = YAML()
@@ -201,17 +270,58 @@ def _same_feed(url: str, folder: Path) -> str:
     return canonical_url(feed_location(url.strip(), folder))
 
 
-def _importable(url: str) -> bool:
-    return re.match(r"^(https?|file):", url, re.IGNORECASE) is not None or "://" not in url
+def _refusal(url: str) -> str:
+    """Why *url*, from an OPML file, is not added as a feed; "" when it may be.
+
+    Only http(s) URLs with a host: a local file could put any file the digest can
+    read into the mail, and other schemes are not feeds digest can fetch.
+    """
+    if not url:
+        return "its xmlUrl is empty"
+    scheme = _SCHEME.match(url)
+    if scheme is None or len(scheme.group(1)) == 1:  # no scheme, or a Windows drive
+        return "a local path, not an http(s) URL (local feeds can only be added by hand)"
+    name = scheme.group(1).lower()
+    if name == "file":
+        return "a local file, not an http(s) URL (local feeds can only be added by hand)"
+    if name not in ("http", "https"):
+        return f"not an http(s) URL ({name}:)"
+    try:
+        parts = urlsplit(url)
+        _port = parts.port  # ValueError for a port that is not a number
+    except ValueError:
+        return "malformed URL"
+    return "" if parts.hostname else "malformed URL (no host)"
 
 
 def _feed_url(url: str) -> str:
-    """The http(s) URL of an ``xmlUrl``: ``feed://`` and ``feed:https://`` unwrapped."""
+    """The URL of an ``xmlUrl``: ``feed://host/…`` and ``feed:https://…`` unwrapped.
+
+    Any other ``feed:`` URL is left as it is (and refused as not http(s)).
+    """
     url = url.strip()
-    if _FEED_SCHEME.match(url):
-        rest = _FEED_SCHEME.sub("", url)
-        url = rest if re.match(r"^https?://", rest, re.IGNORECASE) else "http://" + rest
+    match = _FEED_SCHEME.match(url)
+    if match:
+        slashes, rest = match.groups()
+        if re.match(r"^https?://", rest, re.IGNORECASE):
+            url = rest
+        elif slashes:
+            url = "http://" + rest
     return url
+
+
+def _has_outlines(outline: Any) -> bool:
+    return next(outline.iterchildren("{*}outline"), None) is not None
+
+
+def _clip(text: str) -> str:
+    return clip(text, 80)
+
+
+def _outline(title: str, url: str) -> str:
+    """An outline as a warning shows it: its title and URL, both kept short."""
+    shown = f'xmlUrl "{_clip(url)}"'
+    return f'outline "{_clip(title)}" ({shown})' if title else f"outline ({shown})"
 
 
 def _folder(outline: Any) -> str | None:

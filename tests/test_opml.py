@@ -1,5 +1,6 @@
 """OPML in and out through the real entry point: comments survive, duplicates
-are skipped, a broken file is one line on stderr, export round-trips."""
+are skipped, only http(s) feeds come in from a file, a broken file is one line on
+stderr, export labels feeds by name or stored title and round-trips."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 
 from digest.config import load_config
 from digest.errors import UsageError
-from digest.opml import OpmlFeed, parse_opml
+from digest.models import FeedState
+from digest.opml import OpmlFeed, export_opml, parse_opml
+from digest.store import SQLiteStore
 from tests.conftest import HERE, ROOT, run_cli, write_config
 
 OPML = HERE / "opml"
@@ -45,6 +48,9 @@ def test_import_adds_feeds_with_folders_as_sections_and_keeps_comments(tmp_path:
     result = run_cli("import", OPML / "subscriptions.opml", cwd=tmp_path)
     assert result.code == 0, result.err
     assert result.out.strip() == f"Added {len(NEW)} feeds to config.yaml."
+    assert 'skipped 1 outline that is not a feed (no xmlUrl): "A bookmark, not a feed"' in (
+        result.err
+    )
     after = path.read_text(encoding="utf-8")
     for comment in COMMENTS:
         assert comment in after
@@ -72,6 +78,103 @@ def test_import_keeps_the_shipped_config_layout(tmp_path: Path) -> None:
     added = [line for line in after if line not in before]
     assert "  - url: https://film.example.org/rss.xml" in added  # indented as the file is
     load_config(tmp_path / "config.yaml")
+
+
+def opml_file(folder: Path, outlines: str) -> Path:
+    path = folder / "import.opml"
+    path.write_text(
+        f'<?xml version="1.0"?><opml version="2.0"><head/><body>{outlines}</body></opml>',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(
+    ("xml_url", "reason"),
+    [
+        ("file:///etc/passwd", "a local file, not an http(s) URL"),
+        ("FILE:///etc/passwd", "a local file, not an http(s) URL"),
+        ("secret.xml", "a local path, not an http(s) URL"),  # exists next to config.yaml
+        ("SECRET", "a local path, not an http(s) URL"),  # absolute path, filled in below
+        ("~/.ssh/id_rsa", "a local path, not an http(s) URL"),
+        ("javascript:alert(1)", "not an http(s) URL (javascript:)"),
+        ("data:application/rss+xml;base64,PHJzcy8+", "not an http(s) URL (data:)"),
+        ("ftp://ftp.example.org/feed.xml", "not an http(s) URL (ftp:)"),
+        ("feed:file:///etc/passwd", "not an http(s) URL (feed:)"),
+        ("http:///no-host", "malformed URL (no host)"),
+        ("https://e.example.org:port/feed", "malformed URL"),
+        ("", "its xmlUrl is empty"),
+        ("   ", "its xmlUrl is empty"),
+    ],
+)
+def test_import_takes_only_http_feeds_from_an_opml_file(
+    tmp_path: Path, xml_url: str, reason: str
+) -> None:
+    secret = tmp_path / "secret.xml"
+    secret.write_text("<rss><channel><title>secret</title></channel></rss>", encoding="utf-8")
+    xml_url = str(secret) if xml_url == "SECRET" else xml_url
+    feeds = [f"https://f{n}.example.org/feed" for n in range(6)]  # indexes past the OPML's
+    path = write_config(tmp_path, feeds)
+    outlines = (
+        '<outline type="rss" text="Good one" xmlUrl="https://good.example.org/feed"/>'
+        f'<outline type="rss" text="Bad one" xmlUrl="{xml_url}"/>'
+        '<outline type="rss" text="Good two" xmlUrl="http://two.example.org/rss"/>'
+    )
+    result = run_cli("import", opml_file(tmp_path, outlines), cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert result.out.strip() == "Added 2 feeds to config.yaml."
+    [warning] = [line for line in result.err.splitlines() if "WARNING" in line]
+    assert 'skipped outline "Bad one" (xmlUrl ' in warning and reason in warning
+    assert xml_url.strip() in warning
+    urls = [f.url for f in load_config(path).feeds]
+    assert urls == [*feeds, "https://good.example.org/feed", "http://two.example.org/rss"]
+
+
+def test_import_of_only_unsafe_feeds_adds_nothing_and_names_each(tmp_path: Path) -> None:
+    path = write_config(tmp_path, [EXISTING])
+    before = path.read_text(encoding="utf-8")
+    outlines = (
+        '<outline text="Passwords" xmlUrl="file:///etc/passwd"/>'
+        '<outline text="Script" xmlUrl="javascript:alert(1)"/>'
+    )
+    result = run_cli("import", opml_file(tmp_path, outlines), cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert result.out.strip() == "Added 0 feeds to config.yaml."
+    assert 'skipped outline "Passwords" (xmlUrl "file:///etc/passwd")' in result.err
+    assert 'skipped outline "Script" (xmlUrl "javascript:alert(1)")' in result.err
+    assert path.read_text(encoding="utf-8") == before
+
+
+def test_import_takes_feeds_out_of_folders_and_counts_outlines_that_are_not_feeds(
+    tmp_path: Path,
+) -> None:
+    path = write_config(tmp_path, [EXISTING])
+    outlines = (
+        '<outline text="Reading">'
+        '<outline text="Blog" xmlUrl="https://blog.example.org/feed"/>'
+        '<outline text="Deeper"><outline text="Deep" xmlUrl="https://deep.example.org/f"/>'
+        "</outline>"
+        '<outline type="link" text="Homepage" url="https://blog.example.org/"/>'
+        "</outline>"
+        '<outline text="Empty folder"/>'
+        '<outline type="link" url="https://untitled.example.org/"/>'
+    )
+    result = run_cli("import", opml_file(tmp_path, outlines), cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert result.out.strip() == "Added 2 feeds to config.yaml."
+    assert (
+        'skipped 3 outlines that are not feeds (no xmlUrl): "Homepage", "Empty folder", '
+        '"https://untitled.example.org/"'
+    ) in result.err
+    assert "WARNING" not in result.err  # folders and links are not a problem
+    config = load_config(path)
+    feeds = {f.url: (f.name, f.section) for f in config.feeds}
+    assert feeds == {
+        EXISTING: (None, None),
+        "https://blog.example.org/feed": ("Blog", "Reading"),
+        "https://deep.example.org/f": ("Deep", "Deeper"),
+    }
+    assert "Empty folder" not in [s.name for s in config.sections]
 
 
 @pytest.mark.parametrize(
@@ -116,6 +219,33 @@ def test_export_writes_opml_2_to_stdout_or_a_file(tmp_path: Path) -> None:
     assert written.code == 0 and out.read_text(encoding="utf-8") == result.out
 
 
+def test_export_labels_feeds_by_name_then_stored_title_then_url(tmp_path: Path) -> None:
+    named, titled, bare = (f"https://{n}.example.org/rdf.xml" for n in ("named", "titled", "bare"))
+    path = write_config(tmp_path, [{"url": named, "name": "My name"}, titled, bare])
+    result = run_cli("export", cwd=tmp_path)  # no database yet: URLs, and none is created
+    assert result.code == 0, result.err
+    assert not (tmp_path / "digest.sqlite3").exists()
+    store = SQLiteStore(tmp_path / "digest.sqlite3")
+    store.save_feeds(
+        [FeedState(url=named, title="Its own title"), FeedState(url=titled, title="Titled\n Feed")]
+    )
+    store.close()
+    result = run_cli("export", cwd=tmp_path)
+    assert result.code == 0, result.err
+    root = lxml.etree.fromstring(result.out.encode("utf-8"))
+    labels = {o.get("xmlUrl"): (o.get("text"), o.get("title")) for o in root.iter("outline")}
+    assert labels == {
+        named: ("My name", "My name"),
+        titled: ("Titled Feed", "Titled Feed"),
+        bare: (bare, bare),
+    }
+    # A caller with titles at hand can pass them instead.
+    given = lxml.etree.fromstring(
+        export_opml(load_config(path), titles={bare: "Given"}).encode("utf-8")
+    )
+    assert [o.get("text") for o in given.iter("outline")] == ["My name", titled, "Given"]
+
+
 def test_export_round_trips_through_import(tmp_path: Path) -> None:
     source, target = tmp_path / "a", tmp_path / "b"
     source.mkdir()
@@ -156,6 +286,10 @@ def test_export_round_trips_through_import(tmp_path: Path) -> None:
             '<opml><body><outline text="x" xmlUrl="feed:https://e.org/f"/>'
             '<outline text="y" xmlUrl="feed://e.org/g"/><outline text="bookmark"/></body></opml>',
             [OpmlFeed("https://e.org/f", "x"), OpmlFeed("http://e.org/g", "y")],
+        ),
+        (  # feed: around anything but a host or an http(s) URL stays as it is (refused later)
+            '<opml><body><outline text="z" xmlUrl="feed:file:///etc/passwd"/></body></opml>',
+            [OpmlFeed("feed:file:///etc/passwd", "z")],
         ),
         ('<opml version="2.0"><head/><body/></opml>', []),
     ],
