@@ -222,7 +222,10 @@ def _connect(settings: SmtpConfig) -> _Session:
             hint="check delivery.smtp.security",
         ) from None
     except ssl.SSLError as exc:
-        raise _Temporary(f"TLS failed with {where}: {exc.reason}") from None
+        hint = ""
+        if settings.security == "ssl" and exc.reason == "WRONG_VERSION_NUMBER":
+            hint = " (the server speaks plain SMTP here: try delivery.smtp.security: starttls)"
+        raise _Temporary(f"TLS failed with {where}: {exc.reason}{hint}") from None
     except TimeoutError:
         raise _Temporary(f"SMTP server {where} timed out") from None
     except ConnectionRefusedError:

@@ -174,3 +174,14 @@ def test_failing_feeds_back_off_doubling_up_to_a_day_and_never_for_longer(
     assert report.outcomes[0].error == "HTTP 500 Internal Server Error"
     assert store.feed_states()[broken].next_fetch == now + timedelta(hours=24)
     store.close()
+
+
+def test_ssl_against_a_plain_smtp_port_says_to_try_starttls(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    url = http_server.serve("/feed.xml", rss(FakeItem("Festival opens", "https://a.example/1")))
+    write_config(tmp_path, [url], delivery=smtp_delivery(smtp_server, retries=0, security="ssl"))
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 1 and "Traceback" not in result.err
+    assert "WRONG_VERSION_NUMBER" in result.err
+    assert "try delivery.smtp.security: starttls" in result.err
