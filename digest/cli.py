@@ -200,6 +200,11 @@ def cmd_send(args: argparse.Namespace) -> int:
     finally:
         done()
         store.close()
+    for resent in result.resent:
+        if resent.outcome == "sent":
+            print(f"{str(resent)[0].upper()}{str(resent)[1:]}.")
+        else:
+            _warn(str(resent))
     if result.report is None:
         print("Nothing new: no digest sent.")
         return 0

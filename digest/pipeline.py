@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or d
 PARSE_WINDOW = 32  # feeds fetched but not yet parsed and stored: bounds the bodies held
 COMMIT_EVERY = 32  # feeds stored per commit
 MAX_BACKOFF = timedelta(hours=24)
+RESEND_FOR = timedelta(hours=24)  # how long a copy refused for a while is sent again
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class SendResult:
     fetch: FetchReport | None
     report: DeliveryReport | None
     subject: str = ""
+    resent: tuple[Resent, ...] = ()
 
     @property
     def sent(self) -> bool:
@@ -328,6 +331,7 @@ def send_digest(
 
         raise missing_password(smtp)
     with send_lock(config.database):
+        resent = resend_refused(config, store, now) if config.delivery.method == "smtp" else ()
         report = (
             fetch_feeds(config, store, now, respect_backoff=respect_backoff, on_result=on_result)
             if fetch
@@ -339,10 +343,10 @@ def send_digest(
         if digest.is_empty and not config.digest.send_empty:
             if digest.skipped_ids:
                 store.skip_items(digest.skipped_ids)
-            return SendResult(digest, report, None)
+            return SendResult(digest, report, None, resent=resent)
         digest, rendered = render_digest(config, digest)
         delivery = deliver_digest(config, store, digest, rendered, now)
-        return SendResult(digest, report, delivery, rendered.subject)
+        return SendResult(digest, report, delivery, rendered.subject, resent)
 
 
 def deliver_digest(
@@ -385,5 +389,81 @@ def deliver_digest(
         raise DeliveryError(f"digest not delivered, {pending} pending: {reasons}")
     for recipient, why in untold:
         store.record_delivery(digest_id, recipient, "failed", why, now)
+    data = {m.recipient: m.data for m in messages}
+    store.queue_resends(digest_id, [(r, data[r], why) for r, why in untold if r in data], now)
     store.finish_digest(digest_id, shown, digest.skipped_ids, now)
     return report
+
+
+@dataclass(frozen=True)
+class Resent:
+    """What became of one copy sent again: "sent", "refused" (for good), "waiting" (refused
+    for a while again) or "given up" (after RESEND_FOR)."""
+
+    recipient: str
+    subject: str
+    outcome: str
+    detail: str = ""
+
+    def __str__(self) -> str:
+        quoted = f'"{self.subject}"'
+        if self.outcome == "sent":
+            return f"sent {quoted} again to {self.recipient} (refused for a while before)"
+        if self.outcome == "waiting":
+            return f"{quoted} still not delivered to {self.recipient}: {self.detail} (next send)"
+        if self.outcome == "refused":
+            return f"{quoted} refused for good for {self.recipient}: {self.detail}"
+        return f"gave up sending {quoted} to {self.recipient}: {self.detail}"
+
+
+def resend_refused(config: Config, store: Store, now: datetime) -> tuple[Resent, ...]:
+    """Send again each copy of an earlier digest that a recipient's server refused for a
+    while (4xx, a dropped connection), as it was (same Message-ID), once per send, for up
+    to RESEND_FOR; recipients no longer configured are dropped."""
+    from digest.deliver import Outgoing, deliver
+
+    once = config.delivery.model_copy(
+        update={"smtp": config.delivery.smtp.model_copy(update={"retries": 0})}
+    )
+    outcomes: list[Resent] = []
+    waiting = store.resends()
+    for digest_id in dict.fromkeys(r.digest_id for r in waiting):
+        copies = {r.recipient: r for r in waiting if r.digest_id == digest_id}
+        for gone in [r for r in copies if r not in config.delivery.to]:
+            store.end_resend(digest_id, gone, "dropped", "no longer a recipient", now)
+            del copies[gone]
+        fates: dict[str, tuple[str, str]] = {}
+        try:
+            report = deliver(
+                [Outgoing(r, c.message) for r, c in copies.items()],
+                once,
+                now,
+                on_result=partial(_resend_fate, store, digest_id, fates, now),
+            )
+            still = dict(report.refused)
+        except DeliveryError as exc:
+            still = {r: str(exc) for r in copies}
+        for recipient, copy in copies.items():
+            outcome, detail = fates.get(recipient, ("waiting", still.get(recipient, "")))
+            if outcome == "waiting":
+                if now - copy.first_failed >= RESEND_FOR:
+                    outcome, detail = "given up", f"refused for {RESEND_FOR}: {detail}"
+                    store.end_resend(digest_id, recipient, "failed", detail, now)
+                else:
+                    store.retry_resend(digest_id, recipient, detail)
+            outcomes.append(Resent(recipient, copy.subject, outcome, detail))
+    return tuple(outcomes)
+
+
+def _resend_fate(
+    store: Store,
+    digest_id: int,
+    fates: dict[str, tuple[str, str]],
+    now: datetime,
+    recipient: str,
+    status: str,
+    detail: str | None,
+) -> None:
+    """A resent copy's fate, recorded the moment the server gives it."""
+    fates[recipient] = ("sent" if status == "sent" else "refused", detail or "")
+    store.end_resend(digest_id, recipient, status, detail, now)

@@ -164,6 +164,8 @@ class Daemon:
                     store.set_state(SEND_SLOT, iso(slot))
             finally:
                 store.close()
+            for resent in result.resent:
+                (log.info if resent.outcome == "sent" else log.warning)("send: %s", resent)
             feeds = ""
             if result.fetch:
                 feeds = (

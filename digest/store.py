@@ -24,6 +24,19 @@ from digest.models import Entry, FeedState, Image, Item
 
 
 @dataclass(frozen=True)
+class Resend:
+    """A recipient's copy of a delivered digest that their server refused for a while
+    (4xx, a dropped connection): sent again by the next sends, as it was."""
+
+    digest_id: int
+    recipient: str
+    message: bytes
+    subject: str
+    first_failed: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
 class DigestRecord:
     """A digest as the store remembers it."""
 
@@ -67,6 +80,14 @@ class Store(Protocol):
         self, digest_id: int, refused: Sequence[tuple[str, str]], now: datetime
     ) -> None: ...
     def skip_items(self, item_ids: Sequence[int]) -> None: ...
+    def queue_resends(
+        self, digest_id: int, copies: Sequence[tuple[str, bytes, str]], now: datetime
+    ) -> None: ...
+    def resends(self) -> list[Resend]: ...
+    def end_resend(
+        self, digest_id: int, recipient: str, status: str, detail: str | None, now: datetime
+    ) -> None: ...
+    def retry_resend(self, digest_id: int, recipient: str, reason: str) -> None: ...
     def last_digest(self) -> DigestRecord | None: ...
     def last_failure(self) -> tuple[datetime, str] | None: ...
     def prune(self, before: datetime) -> int: ...
@@ -133,6 +154,16 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # stored_guids reads what a feed carried in its latest document, not its whole past
     "CREATE INDEX items_feed_seen ON items (feed_url, last_seen)",
+    """
+    CREATE TABLE resends (
+        digest_id INTEGER NOT NULL REFERENCES digests (id),
+        recipient TEXT NOT NULL,
+        message BLOB NOT NULL,
+        first_failed TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        PRIMARY KEY (digest_id, recipient)
+    )
+    """,
 )
 
 
@@ -498,6 +529,57 @@ class SQLiteStore:
                 "INSERT INTO deliveries (digest_id, recipient, status, detail, at)"
                 " VALUES (?,?, 'failed', ?, ?)",
                 [(digest_id, r, why, iso(now)) for r, why in refused],
+            )
+
+    def queue_resends(
+        self, digest_id: int, copies: Sequence[tuple[str, bytes, str]], now: datetime
+    ) -> None:
+        """Keep (recipient, message, reason) copies refused for a while, to send again."""
+        with self._tx() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO resends (digest_id, recipient, message, first_failed,"
+                " reason) VALUES (?,?,?,?,?)",
+                [(digest_id, r, data, iso(now), why) for r, data, why in copies],
+            )
+
+    def resends(self) -> list[Resend]:
+        """Every copy waiting to be sent again, oldest digest first."""
+        rows = self._query(
+            "SELECT r.*, g.subject FROM resends r JOIN digests g ON g.id = r.digest_id"
+            " ORDER BY r.digest_id, r.recipient"
+        )
+        return [
+            Resend(
+                digest_id=int(row["digest_id"]),
+                recipient=str(row["recipient"]),
+                message=bytes(row["message"]),
+                subject=str(row["subject"]),
+                first_failed=datetime.fromisoformat(row["first_failed"]),
+                reason=str(row["reason"]),
+            )
+            for row in rows
+        ]
+
+    def end_resend(
+        self, digest_id: int, recipient: str, status: str, detail: str | None, now: datetime
+    ) -> None:
+        """A waiting copy was accepted ("sent"), refused for good, or given up on."""
+        with self._tx() as db:
+            db.execute(
+                "DELETE FROM resends WHERE digest_id = ? AND recipient = ?", (digest_id, recipient)
+            )
+            db.execute(
+                "INSERT INTO deliveries (digest_id, recipient, status, detail, at)"
+                " VALUES (?,?,?,?,?)",
+                (digest_id, recipient, status, detail, iso(now)),
+            )
+
+    def retry_resend(self, digest_id: int, recipient: str, reason: str) -> None:
+        """A waiting copy was refused for a while again: it keeps waiting."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE resends SET reason = ? WHERE digest_id = ? AND recipient = ?",
+                (reason, digest_id, recipient),
             )
 
     def last_digest(self) -> DigestRecord | None:

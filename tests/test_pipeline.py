@@ -185,3 +185,54 @@ def test_ssl_against_a_plain_smtp_port_says_to_try_starttls(
     assert result.code == 1 and "Traceback" not in result.err
     assert "WRONG_VERSION_NUMBER" in result.err
     assert "try delivery.smtp.security: starttls" in result.err
+
+
+def test_a_copy_refused_for_a_while_is_sent_again_by_the_next_sends_then_given_up(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    """A greylisting server (451) for one reader must not cost that reader the digest:
+    the others get it at once, theirs goes out with the next send, the same message."""
+    from datetime import UTC, datetime, timedelta
+
+    from digest.config import load_config
+    from digest.pipeline import RESEND_FOR, resend_refused
+    from digest.store import SQLiteStore
+
+    url = http_server.serve("/feed.xml", rss(FakeItem("Festival opens", "https://a.example/1")))
+    to = ["ok@example.org", "grey@example.org"]
+    write_config(tmp_path, [url], delivery=smtp_delivery(smtp_server, to=to, retries=0))
+    smtp_server.mailbox.reject["grey@example.org"] = "451 4.7.1 greylisted, try later"
+    first = run_cli("send", cwd=tmp_path)
+    assert first.code == 0, first.err
+    assert "not delivered to grey@example.org" in first.err and "451" in first.err
+    smtp_server.mailbox.wait_for(1)
+    [(_, rcpts, sent)] = smtp_server.mailbox.messages
+    assert rcpts == ["ok@example.org"]
+
+    still = run_cli("send", cwd=tmp_path)  # still greylisted: it waits, nothing is lost
+    assert still.code == 0 and "still not delivered to grey@example.org" in still.err
+
+    del smtp_server.mailbox.reject["grey@example.org"]
+    again = run_cli("send", cwd=tmp_path)
+    assert again.code == 0, again.err
+    assert "again to grey@example.org" in again.out and "Nothing new" in again.out
+    smtp_server.mailbox.wait_for(2)
+    [_, (_, rcpts, copy)] = smtp_server.mailbox.messages
+    assert rcpts == ["grey@example.org"]
+    assert copy["Subject"] == sent["Subject"] and copy["To"] == "grey@example.org"
+    token = str(sent["Message-ID"]).split("@")[0].rsplit(".", 1)[0]  # then the reader's part
+    assert str(copy["Message-ID"]).startswith(token)
+    assert "again" not in run_cli("send", cwd=tmp_path).out  # sent once, then done
+
+    # A reader refused for longer than RESEND_FOR is given up on, and says so.
+    config = load_config(tmp_path / "config.yaml")
+    store = SQLiteStore(config.database)
+    now = datetime.now(UTC)
+    store.queue_resends(1, [("grey@example.org", b"Subject: x\r\n\r\nx\r\n", "451")], now)
+    smtp_server.mailbox.reject["grey@example.org"] = "451 4.7.1 greylisted, try later"
+    [waiting] = resend_refused(config, store, now + timedelta(hours=1))
+    assert waiting.outcome == "waiting" and store.resends()
+    [given_up] = resend_refused(config, store, now + RESEND_FOR)
+    assert given_up.outcome == "given up" and "451 4.7.1" in given_up.detail
+    assert store.resends() == []
+    store.close()
