@@ -65,6 +65,7 @@ the story and joins nothing.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -165,27 +166,42 @@ def cluster_items(items: Sequence[Item], window: timedelta) -> list[list[Item]]:
 
 def similar_title_pairs(items: Sequence[Item], window: timedelta) -> list[tuple[float, int, int]]:
     """(score, i, j) for items of different feeds whose titles tell one story,
-    within *window* of each other; best first."""
+    within *window* of each other; best first.
+
+    The score is :func:`fuzz.token_sort_ratio`, which is :func:`fuzz.ratio` of
+    the titles with their words sorted, so each title is sorted once, not once
+    per comparison. Only titles that can pass the guards meet: those with the
+    same numbers (:func:`compatible` demands it), sorted by time and compared
+    with the later ones within *window*, so the cost grows with the items in
+    one window rather than with the square of all items.
+    """
     if window <= timedelta(0):
         return []
     heads = [headline(item.title) for item in items]
-    choices = {i: h.text for i, h in enumerate(heads) if h.usable and not h.own_take}
+    by_numbers: dict[frozenset[str], list[int]] = {}
+    for i, h in enumerate(heads):
+        if h.usable and not h.own_take:
+            by_numbers.setdefault(h.numbers, []).append(i)
     pairs = []
-    for i, text in choices.items():
-        for _, score, j in process.extract(
-            text,
-            choices,
-            scorer=fuzz.token_sort_ratio,
-            score_cutoff=TITLE_SIMILARITY,
-            limit=None,
-        ):
-            if (
-                i < j
-                and items[i].feed_url != items[j].feed_url
-                and abs(items[i].published - items[j].published) <= window
-                and compatible(heads[i], heads[j])
+    for members in by_numbers.values():
+        members.sort(key=lambda i: items[i].published)
+        times = [items[i].published for i in members]
+        texts = [" ".join(sorted(heads[i].text.split())) for i in members]
+        for a, i in enumerate(members):
+            try:
+                end = bisect_right(times, times[a] + window, lo=a + 1)
+            except OverflowError:  # a date near the end of the calendar
+                end = len(members)
+            for _, score, b in process.extract(
+                texts[a],
+                texts[a + 1 : end],
+                scorer=fuzz.ratio,
+                score_cutoff=TITLE_SIMILARITY,
+                limit=None,
             ):
-                pairs.append((float(score), i, j))
+                j = members[a + 1 + b]
+                if items[i].feed_url != items[j].feed_url and compatible(heads[i], heads[j]):
+                    pairs.append((float(score), min(i, j), max(i, j)))
     return sorted(pairs, key=lambda p: (-p[0], p[1], p[2]))
 
 

@@ -6,6 +6,7 @@ in digest/cluster.py's docstring; the other half is the corpus test below.
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from itertools import combinations
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from rapidfuzz import fuzz
 
-from digest.cluster import cluster_items, headline, same_story
+from digest.cluster import cluster_items, headline, same_story, similar_title_pairs
 from digest.errors import FeedError
 from digest.links import canonical_url, is_story_key
 from digest.models import Item
@@ -345,6 +346,77 @@ def test_lead_is_the_item_with_most_text_and_groups_keep_order() -> None:
     other = make_item("Tram line to run every six minutes", "https://a.example/f", ident=3)
     clusters = cluster_items([short, other, long], WINDOW)
     assert [[i.id for i in c] for c in clusters] == [[2, 1], [3]]
+
+
+def _brute_force_pairs(items: list[Item], window: timedelta) -> list[tuple[float, int, int]]:
+    """similar_title_pairs the plain way: every pair of items, every rule."""
+    heads = [headline(item.title) for item in items]
+    pairs = [
+        (fuzz.token_sort_ratio(heads[i].text, heads[j].text), i, j)
+        for i, j in combinations(range(len(items)), 2)
+        if window > timedelta(0)
+        and items[i].feed_url != items[j].feed_url
+        and abs(items[i].published - items[j].published) <= window
+        and same_story(heads[i], heads[j])
+    ]
+    return sorted(pairs, key=lambda p: (-p[0], p[1], p[2]))
+
+
+def _varied_items(seed: int, count: int) -> list[Item]:
+    """Titles from the tables above, reworded, renumbered, renamed, recased, from
+    five feeds at whole hours (so many pairs sit exactly on a window's edge)."""
+    rng = random.Random(seed)
+    titles = [t for pair in [*MERGE, *APART, KNOWN_FALSE_MERGE] for t in pair]
+    titles += ["Daily briefing", "The daily briefing", "News in brief today"]  # too short
+    fillers = ["the", "a", "new", "Review:", "2", "two", "III", "Oslo", "Ærø", "über", "—"]
+    items = []
+    for n in range(count):
+        words = rng.choice(titles).split()
+        for _ in range(rng.choice((0, 0, 1, 1, 2))):
+            edit = rng.randrange(4)
+            if edit == 0 and len(words) > 1:
+                del words[rng.randrange(len(words))]
+            elif edit == 1:
+                words.insert(rng.randrange(len(words) + 1), rng.choice(fillers))
+            elif edit == 2:
+                i, j = rng.randrange(len(words)), rng.randrange(len(words))
+                words[i], words[j] = words[j], words[i]
+            else:
+                words = [w.title() for w in words]
+        items.append(
+            make_item(
+                " ".join(words),
+                feed=f"https://f{rng.randrange(5)}.example/feed",
+                link=f"https://x.example/{n}",
+                published=NOW - timedelta(hours=12 * rng.randrange(10)),
+                ident=n,
+            )
+        )
+    return items
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_title_pairs_are_those_of_comparing_every_pair(seed: int) -> None:
+    items = _varied_items(seed, 300)
+    for window in (timedelta(0), timedelta(hours=11), WINDOW, timedelta(days=30)):
+        expected = _brute_force_pairs(items, window)
+        assert similar_title_pairs(items, window) == expected
+    # The set is varied enough to mean something: many pairs merge, and each
+    # rule (window, feed, numbers, names, own take) keeps some similar ones apart.
+    assert len(_brute_force_pairs(items, WINDOW)) > 100
+    heads = [headline(item.title) for item in items]
+    near = [
+        (items[i], items[j], heads[i], heads[j])
+        for i, j in combinations(range(len(items)), 2)
+        if fuzz.token_sort_ratio(heads[i].text, heads[j].text) >= 88
+    ]
+    assert any(abs(x.published - y.published) > WINDOW for x, y, _, _ in near)
+    assert any(abs(x.published - y.published) == WINDOW for x, y, _, _ in near)
+    assert any(x.feed_url == y.feed_url for x, y, _, _ in near)
+    assert any(h.numbers != k.numbers for _, _, h, k in near)
+    assert any(h.names - k.words and k.names - h.words for _, _, h, k in near)
+    assert any(h.own_take for _, _, h, _ in near)
+    assert any(not h.usable for _, _, h, _ in near)
 
 
 @needs_shared
