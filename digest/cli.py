@@ -273,7 +273,7 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                         "title": story.title,
                         "link": story.link,
                         "source": story.source,
-                        "published": story.published.isoformat() if story.published else None,
+                        "published": _published(story.published, story.date_only),
                         "blurb": story.blurb,
                         "image": story.image.url if story.image else None,
                         "also": [{"name": o.name, "link": o.link} for o in story.also],
@@ -284,6 +284,13 @@ def digest_json(digest: Digest) -> dict[str, Any]:
             for section in digest.sections
         ],
     }
+
+
+def _published(moment: datetime | None, date_only: bool) -> str | None:
+    """A story's date for JSON: a day without a time as the day ("2026-11-25")."""
+    if moment is None:
+        return None
+    return moment.date().isoformat() if date_only else moment.isoformat()
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ class Entry:
     categories: tuple[str, ...] = ()
     author: str = ""
     image: Image | None = None
+    date_only: bool = False  # the feed gave a day without a time: noon UTC that day
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,7 @@ class Item:
     author: str = ""
     image: Image | None = None
     dated: bool = True
+    date_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class DigestItem:
     feed_url: str = ""
     image: Image | None = None
     also: tuple[Source, ...] = ()
+    date_only: bool = False  # *published* is a day, shown without a time
 
 
 @dataclass(frozen=True)

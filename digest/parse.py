@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from datetime import time as dt_time
 from typing import Any
 
 from digest.errors import FeedError
@@ -198,11 +199,13 @@ def _entry(e: Mapping[str, Any], feed_url: str, atom: bool) -> Entry:
     guid = _guid(e, lambda: link)
     if not guid:
         guid = "sha1:" + hashlib.sha1((title + body).encode("utf-8")).hexdigest()
+    published, date_only = _date(e)
     return Entry(
         guid=guid,
         title=title,
         link=link,
-        published=_date(e),
+        published=published,
+        date_only=date_only,
         html=body,
         categories=_categories(e),
         author=plain(str(e.get("author", ""))),
@@ -264,15 +267,23 @@ def _richest(e: Mapping[str, Any], base: str) -> tuple[str, str]:
     return best_markup, best_base
 
 
-def _date(e: Mapping[str, Any]) -> datetime | None:
-    for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        value = e.get(key)
+def _date(e: Mapping[str, Any]) -> tuple[datetime | None, bool]:
+    """The entry's date, and whether the feed gave only a day ("2026-11-25"): that is
+    taken as noon UTC, the same calendar day in every zone from UTC-11 to UTC+11."""
+    for key in ("published", "updated", "created"):
+        value = e.get(key + "_parsed")
         if isinstance(value, time.struct_time):
             try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
+                moment = datetime.fromtimestamp(calendar.timegm(value), UTC)
             except (OverflowError, ValueError, OSError):
                 continue
-    return None
+            if _TIME_OF_DAY.search(str(e.get(key, ""))) or moment.time() != dt_time(0):
+                return moment, False
+            return moment.replace(hour=12), True
+    return None, False
+
+
+_TIME_OF_DAY = re.compile(r"\d:\d\d")
 
 
 def _categories(e: Mapping[str, Any]) -> tuple[str, ...]:

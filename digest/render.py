@@ -53,7 +53,7 @@ def environment(user_folder: Path | None, zone: ZoneInfo) -> jinja2.Environment:
         keep_trailing_newline=True,
         finalize=clean_value,
     )
-    env.filters["localdate"] = lambda moment: local_date(moment, zone)
+    env.filters["localdate"] = lambda moment, date_only=False: local_date(moment, zone, date_only)
     env.filters["thumb_height"] = thumb_height
     env.filters["wrap"] = wrap
     env.tests["shown_image"] = shown_image
@@ -69,8 +69,11 @@ def clean_value(value: Any) -> Any:
     return type(value)(cleaned) if hasattr(value, "__html__") else cleaned
 
 
-def local_date(moment: datetime, zone: ZoneInfo) -> str:
-    """A date as readers expect it in the digest's time zone: "Thu 19 Jan 2023, 17:00"."""
+def local_date(moment: datetime, zone: ZoneInfo, date_only: bool = False) -> str:
+    """A date as readers expect it in the digest's time zone: "Thu 19 Jan 2023, 17:00";
+    a day the feed gave without a time is that day, without one: "Thu 19 Jan 2023"."""
+    if date_only:
+        return f"{moment:%a} {moment.day} {moment:%b %Y}"
     local = moment.astimezone(zone)
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
 

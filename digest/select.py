@@ -64,7 +64,8 @@ def make_digest(
             title=title,
             link=lead.link,
             source=feeds.names.get(lead.feed_url, lead.feed_url),
-            published=lead.published,
+            published=lead.published if lead.dated else None,  # no made-up time shown
+            date_only=lead.date_only,
             blurb="",
             item_ids=tuple(i.id for i in group),
             feed_url=lead.feed_url,

@@ -192,7 +192,7 @@ def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[It
                 e.title,
                 e.link,
                 iso(published),
-                int(e.published is not None),
+                2 if e.date_only else int(e.published is not None),  # 2: a day, no time
                 stamp,
                 stamp,
                 e.html,
@@ -663,6 +663,7 @@ def _item(row: sqlite3.Row) -> Item:
         author=row["author"],
         image=Image(**image) if image else None,
         dated=bool(row["dated"]),
+        date_only=row["dated"] == 2,
     )
 
 

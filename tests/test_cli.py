@@ -304,3 +304,38 @@ def test_export_to_an_unwritable_place_is_one_line(tmp_path: Path, http_server: 
     result = run_cli("export", "--out", tmp_path / "file" / "feeds.opml", cwd=tmp_path)
     assert result.code == 2
     assert result.err.count("\n") == 1 and "cannot write" in result.err
+
+
+def test_a_day_without_a_time_and_no_date_at_all_are_shown_as_given(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    """'2026-11-25' is the 25th in New York too, with no made-up time; an undated item
+    shows no date rather than the time it was fetched."""
+    items = (
+        "<item><title>Day only</title><link>https://a.example/1</link>"
+        "<pubDate>2026-11-25</pubDate><description>A note.</description></item>"
+        "<item><title>No date</title><link>https://a.example/2</link>"
+        "<description>Another note.</description></item>"
+        "<item><title>Full date</title><link>https://a.example/3</link>"
+        "<pubDate>Wed, 25 Nov 2026 08:30:00 +0100</pubDate><description>Text.</description>"
+        "</item>"
+    )
+    url = http_server.serve(
+        "/feed.xml", f'<rss version="2.0"><channel><title>Notes</title>{items}</channel></rss>'
+    )
+    write_config(tmp_path, [url], timezone="America/New_York")
+    result = run_cli("preview", "--json", "d.json", "--text", "d.txt", cwd=tmp_path)
+    assert result.code == 0, result.err
+    stories = {
+        s["title"]: s
+        for sec in json.loads((tmp_path / "d.json").read_text())["sections"]
+        for s in sec["items"]
+    }
+    assert stories["Day only"]["published"] == "2026-11-25"
+    assert stories["No date"]["published"] is None
+    assert stories["Full date"]["published"].startswith("2026-11-25T07:30:00")
+    text = (tmp_path / "d.txt").read_text()
+    assert "Notes · Wed 25 Nov 2026\n" in text  # not "Tue 24 Nov 2026, 19:00"
+    assert "Notes · Wed 25 Nov 2026, 02:30" in text  # 07:30 UTC in New York
+    no_date = text.split("No date", 1)[1].split("\n\n", 1)[0]
+    assert "2026" not in no_date and "Notes" in no_date
