@@ -51,6 +51,28 @@ CHROME_CLASS = re.compile(
     re.IGNORECASE,
 )
 
+# Consent and cookie banners by their class or id: "cookie" only in a compound with a
+# banner word ("cookie-banner", "cookieNotice", "eu-cookie-law"), never alone, since a
+# food site files its recipes under "category-cookies"; "consent" and "gdpr" anywhere;
+# and the consent platforms' own names. A bare "cmp" prefix is not one: Adobe's core
+# components are "cmp-text", "cmp-container".
+CONSENT_MARKUP = re.compile(
+    r"""consent|gdpr|ccpa|onetrust|ot-sdk|didomi|usercentrics|cookiebot|cookieyes|cookiehub
+        |cookie-?script|cookie-?first|complianz|cmplz|borlabs|iubenda|trustarc|truste-|quantcast
+        |qc-cmp|cmpbox|sp_message|sp-message|termly|osano|cc-window|cc-banner|cc_banner|cky-
+        |(?:^|[\s_-])cmp\d*(?:$|\s|[-_](?:banner|dialog|layer|modal|overlay|popup|root|ui)\b)
+        |cookies?[-_]?(?:eu[-_]?|law[-_]?|info[-_]?)?
+            (?:banner|bar|box|notice|notification|popup|pop-up|modal|overlay|wall|message|msg
+            |alert|dialog|warning|prompt|layer|law|policy|settings|preferences|prefs
+            |disclaimer|info|choices?|compliance|container|wrapper|hint|note)(?:$|[\s_\d-])
+        |privacy[-_]?(?:banner|bar|notice|popup|modal|overlay|prompt|manager|center|centre
+            |settings|wall|dialog|choices)(?:$|[\s_\d-])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_CONSENT_DIALOG = re.compile(
+    r"cookie|consent|privacy|datenschutz|privacidade|confidentialité|privacidad", re.IGNORECASE
+)
+
 # A block that starts the page's trailing furniture: everything from it on is dropped.
 TAIL_MARKERS = re.compile(
     r"""^(?:related(?:\s+(?:stories|articles|posts|content|coverage|reading|links|videos))?
@@ -142,6 +164,174 @@ CHROME_LABEL = re.compile(
     _X,
 )
 
+# Consent banners in words. The site says it sets cookies ("This website uses cookies…";
+# "We use cookies" and what for: the experience, traffic, ads), tells the reader what
+# clicking or staying on means ("By clicking “Accept”, you agree…"), how to change their
+# mind, or where its cookie policy is; and the banner's buttons. Each pattern is anchored
+# at the start of a single sentence and names cookies, consent or the site's policy, so
+# that a story about a cookie law, or quoting a banner, or about baking keeps its
+# sentences ("We use cookies from the day before for the crumb base.").
+# Words that any consent sentence has (casefolded): most text is ruled out by these alone.
+_CONSENT_HINTS = (
+    "cookie",
+    "쿠키",
+    "consent",
+    "privacy",
+    "privacid",
+    "datenschutz",
+    "einwilligung",
+    "zustimmung",
+    "confidentialit",
+    "конфиденциальн",
+    "согласи",
+    "隐私",
+    "隱私",
+    "terms",
+    "nutzungsbedingungen",
+    "termos",
+    "conditions",
+    "condiciones",
+)
+_SENTENCE_END = re.compile(r"[.!?。！？][”\"’'»)]*\s+\S")  # another sentence follows
+_COOKIE_WORD = r"(?:cookie|kookie|technolog|쿠키)"
+CONSENT_SITE = re.compile(
+    rf"""^(?:
+        (?:this|our)\s+(?:web\s?)?(?:site|page|portal|platform|app)\s+(?:also\s+)?
+            (?:uses|is\s+using|utili[sz]es|employs|places|sets|stores|relies\s+on|may\s+use)\b
+        |(?:diese|unsere)\s+(?:web|internet)?(?:site|seite|website|webseite)\s+
+            (?:verwendet|nutzt|benutzt|setzt|speichert)\b
+        |(?:este|esta|o\s+nosso|nosso|nuestro)\s+(?:site|sítio|portal|website|sitio|p[áa]gina)
+            (?:\s+web)?\s+(?:utiliza|usa|emprega)\b
+        |(?:ce|notre)\s+site(?:\s+web|\s+internet)?\s+(?:utilise|emploie|dépose)\b
+        |(?:этот|наш|данный)\s+(?:веб-?)?сайт\s+(?:использует|применяет)
+        |(?:本|我们的|我們的)?(?:网站|網站|网页|網頁)(?:会|會)?(?:使用|采用)
+        |(?:이|본|당)\s*(?:웹\s*)?사이트(?:는|에서는)
+    ).{{0,100}}?{_COOKIE_WORD}""",
+    _X,
+)
+CONSENT_WE = re.compile(
+    rf"""^(?:
+        we(?:\s+and\s+(?:our\s+)?(?:\d+\s+)?(?:\w+\s+)?(?:partners|vendors|third[\s-]parties))?
+            \s+(?:also\s+)?(?:use|are\s+using|utili[sz]e|employ|place|set|store|collect
+            |rely\s+on|(?:would\s+like|want|need)\s+to\s+(?:use|set|store)|may\s+(?:use|set))\b
+        |wir(?:\s+und\s+unsere\s+partner)?\s+(?:verwenden|nutzen|benutzen|setzen|speichern
+            |möchten|würden)\b
+        |(?:nós(?:\s+e\s+os\s+nossos\s+parceiros)?\s+)?(?:utilizamos|usamos|empregamos)\b
+        |nous(?:\s+et\s+nos\s+partenaires)?\s+(?:utilisons|déposons|employons)\b
+        |мы(?:\s+и\s+наши\s+партн[её]ры)?\s+(?:используем|применяем)
+        |(?:我们|我們)(?:会|會)?(?:使用|采用)
+        |(?:저희는|당사는|우리는)
+    ).{{0,100}}?{_COOKIE_WORD}""",
+    _X,
+)
+# What a site sets cookies for: "We use cookies" in a recipe is about biscuits.
+_COOKIE_PURPOSE = re.compile(
+    r"""experience|web\s?site|\bsite\b|\bsitio|brows|visit|navig|analy|anály|análi|statistic
+        |traffic|advertis|\bads\b|personali[sz]|marketing|function|servic|serviç|usage|audience
+        |measur|tailor|relevant|social\s+media|device|consent|erfahrung|erlebnis|webseite
+        |nutzung|werbung|experiência|publicidade|anúncios|expérience|publicité|experiencia
+        |publicidad|опыт|сайт|удобств|аналитик|реклам|сервис|体验|網站|网站|服务|分析|广告
+        |경험|서비스|맞춤|분석|광고""",
+    re.IGNORECASE | re.VERBOSE,
+)
+CONSENT_BY = re.compile(
+    r"""^(?:
+        by\s+(?:continuing|clicking|using|browsing|scrolling|visiting|staying|tapping|selecting
+            |pressing|closing|accepting|proceeding|navigating|choosing|remaining)\b
+            .{0,200}?\byou(?:\s+are|\s+hereby|\s+also)?\s+(?:agree|consent|accept|acknowledge)
+        |(?:durch|mit|bei|indem|wenn)\b.{0,200}?\b(?:stimmen|erklären|willigen|akzeptieren)
+            \s+(?-i:Sie)\b
+        |ao\s+(?:continuar|clicar|utilizar|usar|navegar|aceitar|prosseguir|permanecer)\b
+            .{0,200}?\b(?:concorda|aceita|consente)
+        |en\s+(?:poursuivant|continuant|cliquant|utilisant|naviguant|acceptant)\b
+            .{0,200}?\bvous\s+(?:acceptez|consentez)
+        |al\s+(?:continuar|hacer\s+clic|pulsar|navegar|utilizar|usar|aceptar|seguir)\b
+            .{0,200}?\b(?:acepta|aceptas|consiente|consientes)\b
+        |продолжая\b.{0,200}?\bвы\s+(?:соглашаетесь|принимаете|даете|даёте)
+    )""",
+    _X,
+)
+CONSENT_CHOICE = re.compile(
+    r"""^(?:
+        you\s+can\s+(?:always\s+|also\s+|at\s+any\s+time\s+)?
+        |(?:for\s+more\s+(?:information|details|info)|to\s+(?:learn|find\s+out|read)\s+more
+            |(?:learn|find\s+out|read)\s+more|more\s+information|further\s+information
+            |please\s+(?:see|read|refer\s+to|visit|review|consult|check)|see|read|visit|view
+            |details)\b
+        |sie\s+können|weitere\s+informationen|mehr\s+(?:informationen|erfahren)
+        |(?:você\s+)?pode|para\s+saber\s+mais|saiba\s+mais|mais\s+informações
+        |vous\s+pouvez|pour\s+en\s+savoir\s+plus|en\s+savoir\s+plus
+        |puedes?|para\s+más\s+información|más\s+información
+        |вы\s+можете|подробнее
+    )""",
+    _X,
+)
+# ... and the banner's own place in the site: the consent given, the policy, the settings.
+_CONSENT_PLACE = re.compile(
+    r"""\b(?:your|ihre|seu|votre|su|сво[её])\s+(?:consent|einwilligung|zustimmung|consentimento
+            |consentement|consentimiento|согласие)
+        |\b(?:our|unsere[nr]?|nossa|notre|nuestra|наш[аеи]?)\s+(?:(?:use\s+of\s+)?cookie
+            |privacy|data\s+protection|datenschutz|política|politique|политик)
+        |how\s+we\s+use\s+cookies|(?:cookie|privacy)\s+(?:settings|preferences|policy|notice)
+            \b.{0,80}\b(?:at\s+any\s+time|anytime|by\s+clicking|below|footer|link|this\s+site)
+        |cookie-(?:einstellungen|richtlinie)|datenschutzerklärung
+        |(?:política|politique|configurações|definições|preferências|paramètres|configuración)
+            \s+(?:de|des|relative\s+aux)\s+(?:cookies|privacidade|privacidad|confidentialité)
+        |политик[аеиу]\s+(?:конфиденциальности|(?:использования\s+)?(?:файлов\s+)?cookie)""",
+    _X,
+)
+# Terms a consent sentence agrees to.
+_CONSENT_OBJECT = re.compile(
+    r"""cookie|privacy|terms|polic|consent|storing|tracking|datenschutz|einwilligung
+        |nutzungsbedingungen|einverstanden|termos|política|dados|privacidade|conditions|données
+        |confidentialité|condiciones|datos|privacidad|политик|данных|cookie""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The banner's buttons and headings, whole; or a row of its buttons ("Manage preferences
+# Accept all").
+_CONSENT_BUTTON = r"""(?:
+        (?:accept|allow|reject|decline|deny|refuse)\s+(?:all|selected|selection|necessary
+            |essential|optional|non-essential|recommended|(?:all\s+)?(?:and|&)\s+(?:close|continue))
+            (?:\s+cookies)?|(?:accept|allow|reject|decline|refuse)\s+(?:all\s+)?cookies
+        |(?:agree|consent)\s+(?:and|&)\s+(?:close|continue|proceed)
+        |(?:manage|customi[sz]e|change|adjust|review|show|edit|save)\s+(?:my\s+|your\s+)?
+            (?:cookies?\s+|privacy\s+|consent\s+)?(?:preferences|settings|choices|options
+            |consent|purposes|vendors|partners|cookies)
+        |(?:use|allow|accept)\s+(?:only\s+)?(?:strictly\s+)?(?:necessary|essential|required)
+            \s+cookies(?:\s+only)?
+        |(?:only|strictly)\s+(?:necessary|essential)(?:\s+cookies)?(?:\s+only)?
+        |(?:necessary|essential)\s+cookies\s+only
+        |(?:cookies?|privacy|consent)\s+(?:settings|preferences|policy|notice|consent|choices
+            |declaration|statement|center|centre|overview)
+        |we\s+(?:value|care\s+about|respect)\s+your\s+privacy
+        |your\s+privacy(?:\s+(?:choices|settings|options|preferences))?
+        |(?:this|our)\s+(?:web\s?)?site\s+uses\s+cookies|we\s+use\s+cookies
+        |do\s+not\s+sell(?:\s+or\s+share)?\s+my\s+(?:personal\s+)?info(?:rmation)?
+        |(?:confirm|save)\s+(?:my\s+)?(?:choices|selection|preferences|settings)
+        |alle\s+(?:akzeptieren|annehmen|ablehnen|zulassen|cookies\s+(?:akzeptieren|zulassen))
+        |nur\s+(?:notwendige|essenzielle|erforderliche)(?:\s+cookies)?(?:\s+(?:akzeptieren
+            |zulassen|verwenden))?
+        |(?:cookie|privatsphäre|datenschutz)-?\s*einstellungen(?:\s+(?:verwalten|anpassen))?
+        |einstellungen\s+(?:verwalten|anpassen|speichern)|auswahl\s+(?:speichern|erlauben)
+        |akzeptieren\s+und\s+schließen
+        |(?:aceitar|rejeitar|recusar)\s+(?:todos(?:\s+os\s+cookies)?|tudo|cookies
+            |e\s+(?:fechar|continuar))
+        |(?:gerenciar|gerir|personalizar)\s+(?:cookies|preferências|configurações|definições)
+        |(?:configurações|definições|preferências|política)\s+de\s+(?:cookies|privacidade)
+        |tout\s+(?:accepter|refuser)|(?:accepter|refuser)\s+(?:tout|les\s+cookies|et\s+fermer)
+        |(?:paramétrer|personnaliser|gérer)\s+(?:les\s+cookies|mes\s+choix|mes\s+préférences)
+        |paramètres\s+(?:des\s+)?cookies
+        |(?:aceptar|rechazar)\s+(?:todas?(?:\s+las\s+cookies)?|todo|cookies)
+        |(?:configurar|gestionar)\s+(?:cookies|preferencias)
+        |(?:configuración|preferencias)\s+de\s+(?:cookies|privacidad)
+        |(?:принять|отклонить)\s+(?:все(?:\s+(?:файлы\s+)?cookie)?|(?:файлы\s+)?cookie)
+        |настройки\s+(?:файлов\s+)?cookie
+        |(?:接受|拒绝|拒絕)(?:全部|所有)\s*(?:cookies?)?|cookies?\s*设置|隐私设置
+        |모두\s*(?:수락|동의|허용|거부)|쿠키\s*(?:설정|정책|허용)
+    )"""
+CONSENT_LABEL = re.compile(rf"^(?:{_CONSENT_BUTTON}\s*[.!?。！？|·•]?\s*){{1,4}}$", _X)
+CONSENT_LABEL_WORDS = 12
+
 _NAME = r"[A-ZÀ-ÖØ-ÞА-ЯЁ][\w.'’-]*(?:\s+[A-ZÀ-ÖØ-ÞА-ЯЁ][\w.'’-]*){0,3}"
 _BYLINE = re.compile(
     rf"^(?:[Bb]y|BY|[Vv]on|VON|Por|POR|Par|Di|Автор|Text|Texto|Fotos?)[:\s]+{_NAME}"
@@ -180,7 +370,7 @@ def is_chrome(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return False
-    if CHROME_ANY.match(stripped):
+    if CHROME_ANY.match(stripped) or is_consent(stripped):
         return True
     if len(stripped.split()) > SHORT_WORDS:
         return False
@@ -189,6 +379,25 @@ def is_chrome(text: str) -> bool:
     if ends_sentence(stripped) and not stripped.endswith(("…", "...")):
         return False  # a short sentence, not a label: "By Christmas, it had earned $5m."
     return bool(CHROME_LABEL.match(stripped) or _BYLINE.match(stripped))
+
+
+def is_consent(text: str) -> bool:
+    """True for a sentence (or a button) of a cookie or consent banner."""
+    stripped = text.strip()
+    if len(stripped.split()) <= CONSENT_LABEL_WORDS and CONSENT_LABEL.match(stripped):
+        return True
+    if _SENTENCE_END.search(stripped):
+        return False  # a line of several sentences is judged by each
+    folded = stripped.casefold()
+    if not any(hint in folded for hint in _CONSENT_HINTS):
+        return False  # most text
+    if CONSENT_SITE.match(stripped):
+        return True
+    if CONSENT_WE.match(stripped):
+        return bool(_COOKIE_PURPOSE.search(stripped))
+    if CONSENT_BY.match(stripped):
+        return bool(_CONSENT_OBJECT.search(stripped))
+    return bool(CONSENT_CHOICE.match(stripped) and _CONSENT_PLACE.search(stripped))
 
 
 def is_tail_marker(text: str) -> bool:
@@ -224,7 +433,26 @@ def _is_furniture(el: lxml.html.HtmlElement) -> bool:
         return True  # comments and processing instructions
     if el.tag in FURNITURE_TAGS or CHROME_CLASS.search(el.get("class", "")):
         return True
+    if is_consent_banner(el):
+        return True
     return el.tag in ("ul", "ol") and link_share(el) > 0.5
+
+
+def is_consent_banner(el: lxml.html.HtmlElement) -> bool:
+    """True for a cookie or consent banner by its markup: its class or id, or a dialog
+    labelled as one."""
+    if CONSENT_MARKUP.search(el.get("class", "")) or CONSENT_MARKUP.search(el.get("id", "")):
+        return True
+    dialog = el.tag == "dialog" or el.get("role") in ("dialog", "alertdialog")
+    return dialog and bool(_CONSENT_DIALOG.search(el.get("aria-label", "")))
+
+
+def drop_consent_banners(root: lxml.html.HtmlElement) -> None:
+    """Remove from *root*, in place, every cookie or consent banner (``is_consent_banner``)."""
+    doomed = [el for el in root.iter() if isinstance(el.tag, str) and is_consent_banner(el)]
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
 
 
 def link_share(el: lxml.html.HtmlElement) -> float:

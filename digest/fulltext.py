@@ -18,18 +18,31 @@ kept every lead but returns flat text, so three pieces of chrome (an inline
 "read also" link, a "latest news" link, a newsletter promotion) reached the
 story paragraphs. So readability-lxml is used when installed, trafilatura in
 recall mode otherwise.
+
+Only HTML pages are read (``text/html``, ``application/xhtml+xml``; a page served
+without a type when it starts like one): an item that links to its PDF, an image,
+a JSON or XML document keeps the feed's own text, as when the page fails to fetch.
+Cookie and consent banners are taken out of what the extractor returns by their
+class or id (``chrome.drop_consent_banners``) here, since the sanitizer keeps class
+names only; a banner without such markup is known to the blurb by its words
+(``chrome.is_consent``).
 """
 
 from __future__ import annotations
 
 import html as html_lib
 import importlib
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import lxml.etree
+import lxml.html
+
 from digest.blurb import story_paragraphs
+from digest.chrome import drop_consent_banners
 from digest.fetch import FetchLimits, FetchRequest, fetch_all
 from digest.models import Entry, FetchResult
 from digest.sanitize import sanitize_html
@@ -37,6 +50,28 @@ from digest.sanitize import sanitize_html
 MAX_PAGE_BYTES = 5_000_000
 _TAG = re.compile(r"<[^>]*>")
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+# How an HTML page served without a Content-Type starts (after a BOM, blanks, an XML
+# declaration or comments), as browsers sniff it.
+_HTML_START = re.compile(
+    rb"""^(?:\xef\xbb\xbf)?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*
+        <(?:!doctype\s+html|html|head|body|title|meta|div|p|h1|article|script|style)[\s>/]""",
+    re.IGNORECASE | re.VERBOSE | re.DOTALL,
+)
+# Libraries whose progress notes are not the reader's business (readability-lxml says
+# "ruthless removal did not work" at INFO on every short page): warnings and up only,
+# unless someone configured them already.
+QUIET_LOGGERS = ("readability", "trafilatura", "htmldate", "courlan", "justext")
+
+
+def _quiet_libraries() -> None:
+    for name in QUIET_LOGGERS:
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.WARNING)
+
+
+_quiet_libraries()
 
 
 def extract_main_text(page: bytes | str, url: str) -> str:
@@ -52,7 +87,8 @@ def extract_main_text(page: bytes | str, url: str) -> str:
         summary = readability.Document(page, url=url).summary(html_partial=True)
     except Exception:  # readability raises bare Exception subclasses on unusable pages
         return _with_trafilatura(page, url)
-    return str(summary) if _text_length(summary) else ""
+    main = _without_consent_banners(str(summary))
+    return main if _text_length(main) else ""
 
 
 def _readability() -> Any:
@@ -61,6 +97,17 @@ def _readability() -> Any:
         return importlib.import_module("readability")  # optional, and without type hints
     except ImportError:
         return None
+
+
+def _without_consent_banners(markup: str) -> str:
+    """*markup* less its cookie and consent banners (by class, id or dialog label)."""
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return markup
+    drop_consent_banners(root)
+    inner = "".join(str(lxml.html.tostring(el, encoding="unicode")) for el in root)
+    return html_lib.escape(root.text or "") + inner
 
 
 def _with_trafilatura(page: bytes | str, url: str) -> str:
@@ -85,7 +132,7 @@ def _with_trafilatura(page: bytes | str, url: str) -> str:
 def with_full_text(entries: Sequence[Entry], limits: FetchLimits) -> list[Entry]:
     """Entries whose html is replaced by their article's main text where that is richer.
 
-    Pages that fail to fetch or yield no text leave their entry as it was.
+    Pages that fail to fetch, are not HTML or yield no text leave their entry as it was.
     """
     links = list(dict.fromkeys(e.link for e in entries if e.link))
     if not links:
@@ -95,7 +142,7 @@ def with_full_text(entries: Sequence[Entry], limits: FetchLimits) -> list[Entry]
     texts = {
         link: extract_main_text(_decoded(result), result.new_url or link)
         for link, result in zip(links, results)
-        if result.status == "ok" and result.body
+        if result.status == "ok" and result.body and is_html(result)
     }
     out = []
     for entry in entries:
@@ -104,6 +151,14 @@ def with_full_text(entries: Sequence[Entry], limits: FetchLimits) -> list[Entry]
             entry = replace(entry, html=sanitize_html(text, entry.link))
         out.append(entry)
     return out
+
+
+def is_html(result: FetchResult) -> bool:
+    """True for an HTML page: by its Content-Type, or by how it starts when it has none."""
+    media = (result.content_type or "").partition(";")[0].strip().lower()
+    if media:
+        return media in HTML_TYPES
+    return bool(_HTML_START.match(result.body[:4096]))
 
 
 def _decoded(result: FetchResult) -> bytes | str:

@@ -11,7 +11,7 @@ import pytest
 from digest.blurb import Sentence, compose, extract_blurb, story_paragraphs, summarize
 from digest.parse import parse_feed
 from digest.sanitize import text_to_html
-from digest.sentences import split_sentences
+from digest.sentences import ends_sentence, split_sentences
 from tests.conftest import FIXTURE_FEEDS, SEED, needs_shared
 from tests.conftest import JUNG_E_CHROME as SHARED_JUNG_E_CHROME
 
@@ -584,3 +584,147 @@ def test_syndication_footer_never_reaches_the_blurb(markup: str) -> None:
 def test_fragments_that_read_badly_alone_are_left_out(markup: str, unwanted: str) -> None:
     blurb = extract_blurb(markup, "", 300)
     assert blurb and unwanted not in blurb
+
+
+# --- cookie and consent banners -------------------------------------------------------------
+
+CONSENT_MARKUP = [
+    (
+        "cookie-banner class",
+        '<div class="cookie-banner">We use cookies to improve your experience. '
+        "Accept all cookies?</div>",
+        "improve your experience",
+    ),
+    (
+        "consent class, words of its own",
+        '<div class="consent-manager"><p>Our partners and we would like to store information '
+        "on your device to show you offers that suit you.</p></div>",
+        "offers that suit you",
+    ),
+    (
+        "gdpr class",
+        '<section class="gdpr-notice"><p>Your choices help keep the Harbour Times free to read '
+        "for everyone in the region.</p></section>",
+        "Your choices help",
+    ),
+    (
+        "consent platform class",
+        '<div class="qc-cmp2-container"><div class="qc-cmp2-summary-info"><p>Tracking helps us '
+        "keep every story on the Harbour Times free for all readers.</p></div></div>",
+        "Tracking helps us",
+    ),
+    (
+        "consent platform id",
+        '<div id="onetrust-banner-sdk"><p>Harbour Times and its partners process data about '
+        "how you read each story on this page.</p></div>",
+        "process data about",
+    ),
+    (
+        "consent dialog",
+        '<div role="dialog" aria-label="Privacy settings"><p>Harbour Times and its partners '
+        "process data about how you read each story on this page.</p></div>",
+        "process data about",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "chrome", "leak"), CONSENT_MARKUP, ids=[c[0] for c in CONSENT_MARKUP]
+)
+def test_a_consent_banner_by_its_markup_never_reaches_the_blurb(
+    kind: str, chrome: str, leak: str
+) -> None:
+    for markup in (chrome + STORY, STORY + chrome):
+        assert leak not in story_text(markup)
+        blurb = extract_blurb(markup, "Harbour bridge to close")
+        assert blurb.startswith(LEAD)
+        assert leak not in blurb
+
+
+CONSENT_WORDS = [
+    ("we use cookies", "We use cookies to improve your experience. Accept all cookies?"),
+    (
+        "this website uses cookies",
+        "This website uses cookies to ensure you get the best experience on our website.",
+    ),
+    (
+        "we and our partners",
+        "We and our partners store and/or access information on a device, such as cookies and "
+        "process personal data, such as unique identifiers and standard information sent by a "
+        "device for personalised ads and content, ad and content measurement, and audience "
+        "insights, as well as to develop and improve products.",
+    ),
+    (
+        "by clicking",
+        "By clicking “Accept All Cookies”, you agree to the storing of cookies on your device to "
+        "enhance site navigation, analyze site usage, and assist in our marketing efforts.",
+    ),
+    ("by continuing", "By continuing to use this site you consent to our use of cookies."),
+    (
+        "settings and policy",
+        "You can change your cookie settings at any time. For more information, see our "
+        "Cookie Policy.",
+    ),
+    ("buttons", "Manage preferences"),
+    ("more buttons", "Reject all"),
+    ("heading", "We value your privacy"),
+    ("german", "Wir verwenden Cookies, um Ihnen das beste Nutzererlebnis zu bieten."),
+    ("german button", "Alle akzeptieren"),
+    ("portuguese", "Utilizamos cookies para melhorar a sua experiência de navegação."),
+    ("french", "Nous utilisons des cookies pour améliorer votre expérience sur notre site."),
+    ("russian", "Мы используем файлы cookie, чтобы улучшить работу сайта."),
+    ("korean", "이 웹사이트는 쿠키를 사용합니다."),
+]
+
+
+@pytest.mark.parametrize(("kind", "chrome"), CONSENT_WORDS, ids=[c[0] for c in CONSENT_WORDS])
+def test_a_consent_banner_in_words_never_reaches_the_blurb(kind: str, chrome: str) -> None:
+    pages = [flat(chrome, P1, P2, P3), f"<div><p>{chrome}</p><p>{P1}</p></div><p>{P2}</p>"]
+    if ends_sentence(chrome):  # a button's label glued to the lead is one sentence with it
+        pages.append(f"<p>{chrome} {P1}</p><p>{P2}</p>")  # as a flat capture has it
+    for markup in pages:
+        text = story_text(markup)
+        blurb = extract_blurb(markup, "Harbour bridge to close")
+        assert blurb.startswith(LEAD), markup
+        for sentence in split_sentences(chrome):
+            assert sentence not in text
+            assert sentence not in blurb
+
+
+COOKIE_STORIES = [
+    # Food: cookies are biscuits, and "accept", "manage", "settings" are ordinary words.
+    "We use cookies from the day before for the crumb base, because fresh ones go soft.",
+    "Accept that the first tray of cookies will spread too much; the second is always better.",
+    "Manage the oven settings carefully, since these cookies burn within a minute.",
+    "Wir verwenden Cookies vom Vortag für den Boden, weil frische zu weich werden.",
+    # News about cookie law and consent banners.
+    "The European Parliament approved a law on Tuesday requiring every website that uses "
+    "cookies to ask visitors for consent first.",
+    "“We use cookies to improve your experience,” the banners say, but few visitors read on.",
+    "Regulators said many sites made rejecting cookies harder than accepting them.",
+    "Under the rules, a banner must offer a “Reject all” button next to “Accept all”.",
+    "You can change your cookie settings in most browsers by opening the privacy menu.",
+    "By clicking accept, most users agree to be tracked, the study found.",
+    "Privacy campaigners said the cookie law did not go far enough.",
+]
+
+
+@pytest.mark.parametrize("sentence", COOKIE_STORIES)
+def test_a_story_about_cookies_keeps_its_sentences(sentence: str) -> None:
+    markup = flat(P1, sentence + " " + P2, P3)
+    text = story_text(markup)
+    assert sentence in text
+    assert P3 in text
+    assert extract_blurb(f"<p>{sentence}</p>", "") == sentence
+
+
+def test_a_recipe_filed_under_cookies_is_not_a_cookie_banner() -> None:
+    recipe = (
+        "These brown butter cookies are crisp at the edges and chewy in the middle. "
+        "Chill the dough for an hour before baking, or the cookies will spread."
+    )
+    markup = (
+        '<article class="post category-cookies tag-chocolate-chip-cookies">'
+        f'<div class="entry-content cookie-recipe"><p>{recipe}</p></div></article>'
+    )
+    assert extract_blurb(markup, "Brown butter cookies") == recipe
