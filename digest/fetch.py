@@ -51,6 +51,7 @@ ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json,"
     " application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 )
+PAGE_ACCEPT = "text/html, application/xhtml+xml, */*;q=0.8"  # an article page
 ACCEPT_ENCODING = "gzip, deflate, br"  # exactly what _Decoder undoes
 MAX_HEAD = 65_536  # bytes of one header line, and of the status line and headers together
 MAX_HEADERS = 100
@@ -67,6 +68,7 @@ class FetchRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    accept: str = ""  # the Accept header; "" asks for a feed (ACCEPT)
 
 
 @dataclass(frozen=True)
@@ -640,7 +642,7 @@ async def fetch_one(
     if request.url.lower().startswith("file:"):
         return _read_file(request.url, limits.max_bytes)
     headers = [
-        ("Accept", ACCEPT),
+        ("Accept", request.accept or ACCEPT),
         ("Accept-Encoding", ACCEPT_ENCODING),
         ("Connection", "keep-alive"),
         ("User-Agent", limits.user_agent),

@@ -43,7 +43,7 @@ import lxml.html
 
 from digest.blurb import story_paragraphs
 from digest.chrome import drop_consent_banners
-from digest.fetch import FetchLimits, FetchRequest, fetch_all
+from digest.fetch import PAGE_ACCEPT, FetchLimits, FetchRequest, fetch_all
 from digest.models import Entry, FetchResult
 from digest.sanitize import sanitize_html
 
@@ -138,7 +138,7 @@ def with_full_text(entries: Sequence[Entry], limits: FetchLimits) -> list[Entry]
     if not links:
         return list(entries)
     page_limits = replace(limits, max_bytes=min(limits.max_bytes, MAX_PAGE_BYTES))
-    results = fetch_all([FetchRequest(link) for link in links], page_limits)
+    results = fetch_all([FetchRequest(link, accept=PAGE_ACCEPT) for link in links], page_limits)
     texts = {
         link: extract_main_text(_decoded(result), result.new_url or link)
         for link, result in zip(links, results)

@@ -74,6 +74,15 @@ def test_a_page_linked_twice_is_fetched_once(http_server: FeedServer) -> None:
     assert first.html == second.html != TEASER
 
 
+def test_article_pages_are_asked_for_as_html(http_server: FeedServer) -> None:
+    """A server that picks the format by Accept must send the page, not its feed."""
+    url = http_server.serve_file("/page", PAGES / f"{NAMES[0]}.html", content_type="text/html")
+    with_full_text([entry(url)], LIMITS)
+    [request] = http_server.hits("/page")
+    accept = {k.lower(): v for k, v in request.headers.items()}["accept"]
+    assert accept.startswith("text/html") and "rss" not in accept
+
+
 def test_a_page_that_fails_leaves_the_teaser(http_server: FeedServer) -> None:
     missing = http_server.url("/gone")
     broken = http_server.serve("/broken", "oops", status=500, content_type="text/plain")
