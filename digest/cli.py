@@ -107,6 +107,26 @@ def config_path(given: Path | None) -> Path:
     return Path(env) if env else Path("config.yaml")
 
 
+def run() -> NoReturn:
+    """The ``digest`` command (console script and ``python -m digest``): :func:`main`,
+    then exit at once.
+
+    Every command closes its database and output itself; what the interpreter would
+    still do on the way out is free every object of every module (pydantic's schemas,
+    lxml, feedparser), 30 to 40 ms a command, a sixth of a run where every feed
+    answers 304. Logging and the standard streams are flushed first.
+    """
+    import contextlib
+    import logging
+
+    code = main()
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):  # reader gone, or closed
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
