@@ -234,9 +234,17 @@ class Client:
     def _idle_count(self) -> int:
         return sum(len(c) for c in self.idle.values())
 
-    async def connect(self, origin: Origin) -> _Connection:
-        """A kept-alive connection to *origin*, else a new one (closing an idle one if full)."""
+    async def connect(self, origin: Origin, *, fresh: bool = False) -> _Connection:
+        """A kept-alive connection to *origin*, else a new one (closing an idle one if full).
+
+        With *fresh*, a new one: the idle ones to *origin* are closed, as one of them
+        turned out stale and the rest were most likely dropped by the server with it.
+        """
         waiting = self.idle.get(origin)
+        if fresh and waiting:
+            for connection in waiting:
+                connection.close()
+            waiting.clear()
         while waiting:
             connection = waiting.pop()
             if connection.usable():
@@ -357,7 +365,7 @@ class Response:
         """The body as sent (still content-encoded), in pieces as they arrive."""
         reader = self.connection.reader
         if self.status in (204, 304):
-            self._finish(True)
+            self._finish(self.keep_alive)  # an HTTP/1.0 or "close" 304 ends its connection
             return
         chunked = _chunked(self.headers)
         if chunked:
@@ -536,7 +544,7 @@ async def _request(client: Client, target: _Target, headers: Sequence[tuple[str,
     """Send one GET on a kept-alive connection (once more on a new one if it was stale)."""
     head = _head_bytes(target, headers)
     for attempt in (1, 2):
-        connection = await client.connect(target.origin)
+        connection = await client.connect(target.origin, fresh=attempt == 2)
         try:
             connection.writer.write(head)
             await connection.writer.drain()

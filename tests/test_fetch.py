@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import email.utils
 import gzip
 import random
@@ -333,6 +334,9 @@ class Scripted:
         self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.connections = 0
+        self.drop: set[int] = set()  # connections closed, unanswered, at their next request
+        self.linger = 0.0  # seconds a connection stays open after a reply that ends it
+        self.wasted = 0
         threading.Thread(target=self._accept, daemon=True).start()
 
     def url(self, path: str = "/feed.xml", scheme: str = "http") -> str:
@@ -359,6 +363,9 @@ class Scripted:
                         return
                     buffer += data
                 head, buffer = buffer.split(b"\r\n\r\n", 1)
+                if number in self.drop:  # a kept-alive connection the server let go
+                    self.drop.discard(number)
+                    return
                 self.heads.append((number, head))
                 reply = self.replies.pop(0) if self.replies else None
                 if reply is None:
@@ -366,6 +373,11 @@ class Scripted:
                 conn.sendall(reply)
                 head = reply.split(b"\r\n\r\n")[0]
                 if b"Connection: close" in head or head.startswith(b"HTTP/1.0"):
+                    time.sleep(self.linger)  # as a busy server may: the close comes later
+                    conn.setblocking(False)
+                    with contextlib.suppress(BlockingIOError):
+                        if conn.recv(65536):
+                            self.wasted += 1  # a request sent on a connection told to close
                     return
         except (OSError, ssl.SSLError):
             return
@@ -413,6 +425,44 @@ def test_a_kept_alive_connection_the_server_dropped_is_replaced() -> None:
     )
     assert [r.body for r in results] == [b"one", b"two"]
     assert [number for number, _ in server.heads] == [1, 1, 2]
+    server.close()
+
+
+def test_a_304_that_ends_its_connection_is_not_kept_alive() -> None:
+    """An HTTP/1.0 server (python -m http.server) closes after every 304: reusing those
+    connections made healthy feeds fail with "closed the connection without answering"."""
+    not_modified = b"HTTP/1.0 304 Not Modified\r\nServer: SimpleHTTP/0.6\r\n\r\n"
+    closing = b"HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n"
+    server = Scripted([not_modified, closing] * 6)
+    server.linger = 0.3
+    requests = [FetchRequest(server.url(f"/{n}.xml"), etag='"x"') for n in range(12)]
+    results = fetch_all(requests, FetchLimits(concurrency=4, per_host=4))
+    assert [r.status for r in results] == ["not_modified"] * 12
+    assert server.wasted == 0  # no request sent on a connection the 304 ended
+    server.close()
+
+
+def test_a_retry_after_a_stale_connection_opens_a_new_one() -> None:
+    """Two kept-alive connections the server dropped: the retry must not take the other."""
+    server = Scripted([ok(b"a"), ok(b"b"), ok(b"c"), ok(b"d")])
+    limits = FetchLimits(concurrency=2, per_host=2)
+
+    async def run() -> list[bytes]:
+        from digest.fetch import Client, fetch_one
+
+        async with Client(limits) as client:
+            first = await asyncio.gather(
+                *(fetch_one(client, FetchRequest(server.url(f"/{n}")), limits) for n in "ab")
+            )
+            assert [r.body for r in first] == [b"a", b"b"]
+            server.drop = {1, 2}  # the server let both idle connections go
+            second = [
+                await fetch_one(client, FetchRequest(server.url(f"/{n}")), limits) for n in "cd"
+            ]
+            return [r.body for r in second]
+
+    assert asyncio.run(run()) == [b"c", b"d"]
+    assert server.connections == 3  # one stale try, then one new connection for both
     server.close()
 
 
