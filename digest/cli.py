@@ -191,9 +191,10 @@ def _report_fetch(report: Any) -> None:
     for outcome in report.failed:
         _warn(f"feed {outcome.name} ({shown_url(outcome.url)}): {outcome.error}")
     ok = len(report.outcomes) - len(report.failed)
+    waiting = f" ({len(report.waiting)} not fetched again yet)" if report.waiting else ""
     print(
-        f"Fetched {count(len(report.outcomes), 'feed')}: {ok} ok, {len(report.failed)} failed, "
-        f"{count(report.new_items, 'new item')}."
+        f"Fetched {count(len(report.outcomes), 'feed')}: {ok} ok, {len(report.failed)} failed"
+        f"{waiting}, {count(report.new_items, 'new item')}."
     )
 
 

@@ -50,6 +50,11 @@ class FetchReport:
     outcomes: tuple[FeedOutcome, ...]
 
     @property
+    def waiting(self) -> tuple[FeedOutcome, ...]:
+        """Failing feeds left alone this run (backing off, or gone)."""
+        return tuple(o for o in self.outcomes if o.deferred)
+
+    @property
     def failed(self) -> tuple[FeedOutcome, ...]:
         """Feeds that could not be read."""
         return tuple(o for o in self.outcomes if o.error)
@@ -232,19 +237,26 @@ def _store_outcome(
     if error or parsed is None or isinstance(parsed, FeedError):
         error = error or "no response"
         count = state.error_count + 1
-        # Doubling from 15 minutes up to a day; a server's Retry-After is honoured up to
-        # a day too, or one far-off date would switch the feed off for good.
+        # A first failure (a server restarting) waits for nothing: the next run tries again.
+        # From the second in a row, 15 minutes doubling up to a day; a server's Retry-After
+        # is honoured up to a day too, or one far-off date would switch the feed off for good.
         wait = min(
             (
                 timedelta(seconds=min(result.retry_after, MAX_BACKOFF.total_seconds()))
                 if result.retry_after
-                else timedelta(minutes=15) * 2 ** min(count - 1, 10)
+                else timedelta(minutes=15) * 2 ** min(count - 2, 10)
+                if count > 1
+                else timedelta(0)
             ),
             MAX_BACKOFF,
         )
         save(
             replace(
-                base, last_error=error, error_count=count, next_fetch=now + wait, gone=result.gone
+                base,
+                last_error=error,
+                error_count=count,
+                next_fetch=now + wait if wait else None,
+                gone=result.gone,
             )
         )
         return FeedOutcome(feed.url, feed_name(feed, state), error=error)

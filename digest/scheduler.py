@@ -125,12 +125,15 @@ class Daemon:
                 report = fetch_feeds(config, store, _now(config), respect_backoff=True)
             finally:
                 store.close()
-            failed = "; ".join(f"{o.name}: {o.error}" for o in report.failed)
+            now_failed = [o for o in report.failed if not o.deferred]
+            failed = "; ".join(f"{o.name}: {o.error}" for o in now_failed)
             log.info(
-                "fetch: %d feeds, %d ok, %d failed, %d new items%s",
+                "fetch: %d feeds, %d ok, %d failed, %d left alone after earlier failures,"
+                " %d new items%s",
                 len(report.outcomes),
                 len(report.outcomes) - len(report.failed),
-                len(report.failed),
+                len(now_failed),
+                len(report.waiting),
                 report.new_items,
                 f" ({failed})" if failed else "",
             )

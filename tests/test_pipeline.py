@@ -134,8 +134,9 @@ def test_missing_smtp_password_is_a_config_error_before_anything_is_fetched(
 def test_failing_feeds_back_off_doubling_up_to_a_day_and_never_for_longer(
     tmp_path: Path, http_server: FeedServer
 ) -> None:
-    """The daemon leaves a failing feed alone for 15 min, 30, 60... at most a day; a
-    Retry-After is honoured up to a day (a date in 2099 must not switch the feed off);
+    """A first failure is tried again at the next run (a server restarting); from the
+    second in a row the daemon leaves the feed alone for 15 min, 30, 60... at most a day;
+    a Retry-After is honoured up to a day (a date in 2099 must not switch the feed off);
     a feed that has failed for months does not crash the run."""
     from datetime import UTC, datetime, timedelta
 
@@ -154,16 +155,22 @@ def test_failing_feeds_back_off_doubling_up_to_a_day_and_never_for_longer(
     config = load_config(write_config(tmp_path, [broken, busy]))
     store = SQLiteStore(config.database)
     now = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+    report = fetch_feeds(config, store, now, respect_backoff=True)
+    assert store.feed_states()[broken].next_fetch is None  # one failure: no waiting
+    now += timedelta(minutes=1)
+    fetch_feeds(config, store, now, respect_backoff=True)
+    assert len(http_server.hits("/broken.xml")) == 2 and not report.waiting
     waits = []
     for _ in range(4):
-        fetch_feeds(config, store, now, respect_backoff=True)
         state = store.feed_states()[broken]
         assert state.next_fetch is not None
         waits.append(state.next_fetch - now)
         hits = len(http_server.hits("/broken.xml"))
-        fetch_feeds(config, store, now + timedelta(minutes=1), respect_backoff=True)
+        later = fetch_feeds(config, store, now + timedelta(minutes=1), respect_backoff=True)
         assert len(http_server.hits("/broken.xml")) == hits  # left alone until its time
+        assert [o.url for o in later.waiting] == [broken, busy]
         now = state.next_fetch
+        fetch_feeds(config, store, now, respect_backoff=True)
     assert waits == [timedelta(minutes=m) for m in (15, 30, 60, 120)]
     busy_state = store.feed_states()[busy]
     assert busy_state.next_fetch is not None and busy_state.last_fetch is not None
