@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from digest.config import Config, FeedConfig
-from digest.errors import DeliveryError, FeedError
+from digest.errors import ConfigError, DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each
 from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
 from digest.store import ItemRow, Store, send_lock
@@ -308,7 +308,7 @@ def render_digest(config: Config, digest: Digest) -> tuple[Digest, RenderedMessa
     """Render *digest*, leaving stories out fairly if the HTML would be too large."""
     from digest.fit import fit_digest
     from digest.message import unsubscribe_link
-    from digest.render import environment, render_message
+    from digest.render import environment, render_message, unsafe_markup
 
     env = environment(config.folder / "templates", config.zone)
     unsubscribe = unsubscribe_link(config.delivery)
@@ -318,7 +318,14 @@ def render_digest(config: Config, digest: Digest) -> tuple[Digest, RenderedMessa
             candidate, env, config.digest.subject, unsubscribe, lang=config.digest.lang
         )
 
-    return fit_digest(digest, render, config.digest.max_html_bytes)
+    digest, rendered = fit_digest(digest, render, config.digest.max_html_bytes)
+    problem = unsafe_markup(rendered.html)
+    if problem:
+        raise ConfigError(
+            f"template digest.html: {problem}",
+            hint="an email may carry no script and only http(s), mailto and #section links",
+        )
+    return digest, rendered
 
 
 def send_digest(

@@ -157,9 +157,9 @@ def render_message(
     text = render_template(env, "digest.txt", values)
     try:
         subject = env.from_string(subject_template).render(values)
-    except jinja2.TemplateError as exc:
+    except Exception as exc:  # a TemplateError, or raised by a filter inside it
         raise ConfigError(
-            f"digest.subject: cannot render the subject template: {exc}",
+            f"digest.subject: cannot render the subject template: {_plain_names(str(exc))}",
             hint="check digest.subject in config.yaml",
         ) from None
     return RenderedMessage(subject=" ".join(subject.split()) or digest.title, html=html, text=text)
@@ -176,9 +176,79 @@ def render_template(env: jinja2.Environment, name: str, values: dict[str, Any]) 
         ) from None
     except jinja2.TemplateError as exc:
         raise ConfigError(
-            f"template {name}: {exc.message or exc.__class__.__name__}",
+            f"template {_where(name, exc)}: " + _plain_names(exc.message or exc.__class__.__name__),
             hint="see docs/templates.md for the variables each template gets",
         ) from None
+    except UnicodeDecodeError as exc:  # the file itself
+        raise ConfigError(
+            f"template {name}: not UTF-8 text (byte {exc.start}: {exc.reason})",
+            hint="save the template as UTF-8",
+        ) from None
+    except Exception as exc:  # raised inside the template: a filter given wrong arguments
+        raise ConfigError(
+            f"template {_where(name, exc)}: {exc.__class__.__name__}: {_plain_names(str(exc))}",
+            hint="see docs/templates.md for the filters and their arguments",
+        ) from None
+
+
+# How the templates name the objects they get ("story", not the class behind it).
+_NAMES = {"DigestItem": "story", "Section": "section", "Source": "source", "Image": "image"}
+_OBJECT = re.compile(r"'digest\.models\.(\w+) object'")
+
+
+def _plain_names(message: str) -> str:
+    return _OBJECT.sub(lambda m: _NAMES.get(m.group(1), m.group(1).lower()), message)
+
+
+def _where(name: str, exc: BaseException) -> str:
+    """The template and its line where *exc* was raised (jinja2 puts template frames in
+    the traceback under the template's file name)."""
+    import traceback
+
+    lines = [
+        frame.lineno
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if frame.filename.endswith(name) and frame.lineno
+    ]
+    return f"{name}, line {lines[-1]}" if lines else name
+
+
+# What no email may carry, whoever wrote it: feed content is sanitised before it gets
+# here, and this checks the templates too (a user's override included).
+_ACTIVE_TAGS = frozenset(
+    "script iframe frame frameset object embed applet form base meta link".split()
+)
+_LINK_ATTRIBUTES = ("href", "src", "action", "background", "poster", "srcset")
+
+
+def unsafe_markup(html: str) -> str | None:
+    """What in the email's HTML could run or lead off the web, or None: an active element,
+    an event handler, a link or image that is not http(s), mailto or a #fragment."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    for el in root.iter():
+        if not isinstance(el.tag, str):
+            continue
+        tag = el.tag.lower()
+        if tag in _ACTIVE_TAGS and not (tag == "meta" and _harmless_meta(el)):
+            return f"a <{tag}> element"
+        for key, raw in el.attrib.items():
+            lowered, value = str(key).lower(), str(raw)
+            if lowered.startswith("on"):
+                return f"an {lowered} attribute on <{tag}>"
+            if lowered in _LINK_ATTRIBUTES and not _safe_target(value):
+                return f"a link that is not http(s) or mailto on <{tag}>: {value[:60]!r}"
+    return None
+
+
+def _harmless_meta(el: Any) -> bool:
+    return el.get("http-equiv", "").lower() not in ("refresh", "set-cookie")
+
+
+def _safe_target(value: str) -> bool:
+    target = "".join(value.split()).lower()
+    return target.startswith(("http://", "https://", "mailto:", "#")) or not target
 
 
 def inline_css(html: str) -> str:

@@ -333,6 +333,35 @@ def test_user_template_errors_name_the_template(tmp_path: Path) -> None:
         render(sample_digest(), tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        (  # a misspelt field: named as the template names it, with its line
+            "{{ title }}\n{% for s in sections %}{% for story in s.items %}\n"
+            "{{ story.titel.upper() }}{% endfor %}{% endfor %}\n",
+            "template digest.txt, line 3: story has no attribute 'titel'",
+        ),
+        (  # a filter given wrong arguments raises inside the template
+            "{% for s in sections %}{% for story in s.items %}\n"
+            "{{ story.blurb|wrap(76, 5) }}{% endfor %}{% endfor %}\n",
+            "template digest.txt, line 2: TypeError",
+        ),
+        (b"\xff\xfe{{ title }}\x80", "template digest.txt: not UTF-8 text"),
+    ],
+)
+def test_every_template_mistake_is_one_config_error(
+    tmp_path: Path, template: str | bytes, message: str
+) -> None:
+    path = tmp_path / "digest.txt"
+    if isinstance(template, bytes):
+        path.write_bytes(template)
+    else:
+        path.write_text(template, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        render(sample_digest(), tmp_path)
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
 def test_templates_next_to_config_yaml_override_through_the_cli(tmp_path: Path) -> None:
     feed = tmp_path / "feed.xml"
     feed.write_text(rss(FakeItem("Festival opens", "https://a.example.org/1")), encoding="utf-8")
@@ -346,6 +375,37 @@ def test_templates_next_to_config_yaml_override_through_the_cli(tmp_path: Path) 
     assert result.code == 0, result.err
     [msg] = outbox_messages(tmp_path / "outbox")
     assert text_part(msg).replace("\r\n", "\n") == "* Festival opens\nUnsubscribe: none\n"
+
+
+@pytest.mark.parametrize(
+    ("markup", "problem"),
+    [
+        ("<script>alert(1)</script>", "a <script> element"),
+        ('<a href="javascript:alert(1)">x</a>', "a link that is not http(s) or mailto on <a>"),
+        (
+            '<img src="data:image/png;base64,AAAA" alt="">',
+            "a link that is not http(s) or mailto on <img>",
+        ),
+        ('<p onclick="steal()">x</p>', "an onclick attribute on <p>"),
+        ('<meta http-equiv="refresh" content="0;url=https://e.org">', "a <meta> element"),
+    ],
+)
+def test_an_override_that_puts_script_or_a_bad_link_in_the_email_is_refused(
+    tmp_path: Path, markup: str, problem: str
+) -> None:
+    """Feed content is sanitised; the final HTML is checked too, whoever wrote the template."""
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(FakeItem("Festival opens", "https://a.example.org/1")), encoding="utf-8")
+    write_config(tmp_path, [str(feed)])
+    (tmp_path / "templates").mkdir()
+    packaged = (ROOT / "templates" / "digest.html").read_text(encoding="utf-8")
+    (tmp_path / "templates" / "digest.html").write_text(
+        packaged.replace("</body>", f"{markup}</body>"), encoding="utf-8"
+    )
+    result = run_cli("preview", cwd=tmp_path)
+    assert result.code == 2 and result.err.count("\n") == 1, result.err
+    assert f"template digest.html: {problem}" in result.err
+    assert not (tmp_path / "digest-preview.html").exists()
 
 
 # --- fitting under Gmail's clipping size ------------------------------------------------------
