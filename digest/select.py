@@ -125,13 +125,19 @@ def _told(item: Item, delivered_keys: frozenset[str]) -> bool:
 
 
 def _also(group: Sequence[Item], names: Mapping[str, str]) -> tuple[Source, ...]:
+    """The other feeds that carried the story, each once; a source of the same name with
+    the same page (a blog's RSS and Atom feeds, one feed under two URLs) is not another."""
     lead = group[0]
-    seen = {lead.feed_url}
+    feeds = {lead.feed_url}
+    shown = {(names.get(lead.feed_url, lead.feed_url), lead.key)}
     others = []
     for item in group[1:]:
-        if item.feed_url not in seen and item.link:
-            seen.add(item.feed_url)
-            others.append(Source(names.get(item.feed_url, item.feed_url), item.link))
+        name = names.get(item.feed_url, item.feed_url)
+        if item.feed_url in feeds or not item.link or (name, item.key) in shown:
+            continue
+        feeds.add(item.feed_url)
+        shown.add((name, item.key))
+        others.append(Source(name, item.link))
     return tuple(others)
 
 

@@ -166,3 +166,20 @@ def test_untitled_items_get_a_headline_from_their_text_or_link_and_long_titles_a
     cut = titles["https://a.example/long"]
     assert len(cut) <= 200 and cut.startswith("very very") and cut.endswith("very…")
     assert len(digest.stories) == 3 and 3 in digest.skipped_ids
+
+
+def test_the_same_source_with_the_same_page_is_not_also_covered_by_itself() -> None:
+    """A blog's RSS and Atom feeds (or one feed under two URLs) carry one page twice under
+    one name: that is the story itself, not another report of it."""
+    page = "https://a.example/2026/harbour"
+    items = numbered(
+        [
+            make_item("Harbour reopens after storm repairs", A, page, html=BODY),
+            make_item("Harbour reopens after storm repairs", B, page + "?utm_source=atom"),
+            make_item("Harbour reopens after storm repairs", C, "https://c.example/harbour"),
+        ]
+    )
+    twins = {A: "Harbour Blog", B: "Harbour Blog", C: "City Ledger"}
+    [story] = make_digest(items, config(), Feeds(twins), NOW).stories
+    assert [(o.name, o.link) for o in story.also] == [("City Ledger", "https://c.example/harbour")]
+    assert set(story.item_ids) == {1, 2, 3}  # all three are told, and handled, as one
