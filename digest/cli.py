@@ -415,11 +415,13 @@ def cmd_prune(args: argparse.Namespace) -> int:
     config = _config(args)
     store = SQLiteStore(config.database)
     try:
-        removed = store.prune(_now() - timedelta(days=config.store.keep_days))
+        removed = store.prune(
+            _now() - timedelta(days=config.store.keep_days), [f.url for f in config.feeds]
+        )
     finally:
         store.close()
     days = count(int(config.store.keep_days), "day")
-    print(f"Pruned {count(removed, 'item')} no feed has carried for {days}.")
+    print(f"Pruned {count(removed, 'item')} handled and not in their feed for {days}.")
     return 0
 
 

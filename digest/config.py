@@ -214,7 +214,11 @@ class ScheduleConfig(Strict):
 
 
 class StoreConfig(Strict):
-    keep_days: float = Field(90, ge=1, description="prune items older than this many days")
+    keep_days: float = Field(
+        90,
+        ge=1,
+        description="prune handled items out of their feed (or of a removed feed) this many days",
+    )
 
 
 class Config(Strict):

@@ -197,7 +197,10 @@ class Daemon:
         try:
             store = SQLiteStore(config.database)
             try:
-                removed = store.prune(_now(config) - timedelta(days=config.store.keep_days))
+                removed = store.prune(
+                    _now(config) - timedelta(days=config.store.keep_days),
+                    [f.url for f in config.feeds],
+                )
             finally:
                 store.close()
             log.info("prune: %d old items removed", removed)

@@ -90,7 +90,7 @@ class Store(Protocol):
     def retry_resend(self, digest_id: int, recipient: str, reason: str) -> None: ...
     def last_digest(self) -> DigestRecord | None: ...
     def last_failure(self) -> tuple[datetime, str] | None: ...
-    def prune(self, before: datetime) -> int: ...
+    def prune(self, before: datetime, feeds: Iterable[str] | None = None) -> int: ...
     def get_state(self, key: str) -> str | None: ...
     def set_state(self, key: str, value: str) -> None: ...
     def close(self) -> None: ...
@@ -227,6 +227,7 @@ class SQLiteStore:
             # Item rows hold kilobytes of HTML: 16 KB pages store them in a quarter of the
             # page writes (a new database only; an existing one keeps its page size).
             self.db.execute("PRAGMA page_size=16384")
+            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # prune can shrink the file
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.execute("PRAGMA foreign_keys=ON")
@@ -616,21 +617,30 @@ class SQLiteStore:
             return None
         return from_iso(rows[0][0]) or datetime.now(UTC), str(rows[0][1] or "not delivered")
 
-    def prune(self, before: datetime) -> int:
+    def prune(self, before: datetime, feeds: Iterable[str] | None = None) -> int:
         """Drop handled items no feed has carried since *before*; returns how many went.
 
         An item still in its feed is kept, however old, or the next fetch would
         find it "new" and mail it again: items seen in the feed's latest full
-        document (``carried_at``; a 304 changes nothing) always stay.
+        document (``carried_at``; a 304 changes nothing) stay while the feed is
+        one of *feeds* (the configured ones; None: every feed). A feed removed
+        from the config keeps nothing old: it is not fetched any more.
         """
+        configured = json.dumps(sorted(feeds)) if feeds is not None else None
         with self._tx() as db:
             cursor = db.execute(
-                "DELETE FROM items WHERE outcome IS NOT NULL AND last_seen < ?"
-                " AND last_seen < coalesce((SELECT carried_at FROM feeds"
-                " WHERE feeds.url = items.feed_url), '9999')",
-                (iso(before),),
+                "DELETE FROM items WHERE id IN (SELECT i.id FROM items i"
+                " LEFT JOIN feeds f ON f.url = i.feed_url"
+                " WHERE i.outcome IS NOT NULL AND i.last_seen < :before AND ("
+                "  f.carried_at IS NULL OR i.last_seen < f.carried_at"
+                "  OR (:feeds IS NOT NULL"
+                "      AND i.feed_url NOT IN (SELECT value FROM json_each(:feeds)))))",
+                {"before": iso(before), "feeds": configured},
             )
-            return cursor.rowcount
+            removed = cursor.rowcount
+        if removed:
+            self.db.execute("PRAGMA incremental_vacuum")  # a new database gives the pages back
+        return removed
 
     def get_state(self, key: str) -> str | None:
         """A small named value (scheduler bookkeeping)."""

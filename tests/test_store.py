@@ -151,3 +151,25 @@ def test_the_parser_is_told_what_the_latest_document_carried_not_every_stored_gu
     assert store.prune(NOW - timedelta(days=90)) == 1  # "a": handled, not carried since
     assert store.known_guids("f1", ["old", "a", "b", "c"]) == {"old", "b", "c"}
     store.close()
+
+
+def test_prune_drops_old_items_of_feeds_no_longer_configured(tmp_path: Path) -> None:
+    from digest.models import FeedState
+
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    long_ago = NOW - timedelta(days=200)
+    for feed in ("kept", "removed", "quiet"):
+        store.add_entries(feed, [entry(f"{feed}-1")], long_ago)
+        store.save_feed(FeedState(url=feed, carried_at=long_ago))
+    store.skip_items([i.id for i in store.pending_items()])
+    # "kept" is fetched (304s then a full document still carrying its item) every day
+    store.mark_seen("kept", ["kept-1"], NOW - timedelta(days=1))
+    store.save_feed(FeedState(url="kept", carried_at=NOW - timedelta(days=1)))
+    # "quiet" has answered 304 since: its item is still in it, and stays
+    size = (tmp_path / "d.sqlite3").stat().st_size
+    assert store.prune(NOW - timedelta(days=90), ["kept", "quiet"]) == 1
+    assert store.known_guids("kept", ["kept-1"]) == {"kept-1"}
+    assert store.known_guids("quiet", ["quiet-1"]) == {"quiet-1"}
+    assert store.known_guids("removed", ["removed-1"]) == set()
+    assert (tmp_path / "d.sqlite3").stat().st_size <= size
+    store.close()
