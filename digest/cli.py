@@ -261,6 +261,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
             print(f"Wrote {args.json} ({count(len(digest.stories), 'story', 'stories')}).")
         if args.text:
             _write(args.text, rendered.text)
+            print(f"Wrote {args.text} (the text part).")
         if args.out or not args.json:
             out = args.out or Path("digest-preview.html")
             _write(out, rendered.html)

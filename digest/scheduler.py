@@ -176,11 +176,13 @@ class Daemon:
                     f"{len(result.fetch.failed)} failed, {result.fetch.new_items} new items; "
                 )
             if result.report:
+                stories = len(result.digest.stories)
                 log.info(
-                    "send: %sdigest sent to %s with %d stories",
+                    "send: %sdigest sent to %s with %d %s",
                     feeds,
                     ", ".join(result.report.delivered),
-                    len(result.digest.stories),
+                    stories,
+                    "story" if stories == 1 else "stories",
                 )
             else:
                 log.info("send: %sdigest skipped: nothing new", feeds)
@@ -304,6 +306,8 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
             f"Daemon:     {'running' if alive else 'not running'}"
             f" (last started {_when(started.astimezone(zone) if started else None)})"
         )
+    else:
+        lines.append("Daemon:     not running (never started on this database)")
     last = store.last_digest()
     if last:
         when = (last.sent_at or last.created).astimezone(zone)

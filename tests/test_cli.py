@@ -188,6 +188,7 @@ def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServe
     before = run_cli("status", cwd=tmp_path)
     assert before.code == 0
     assert "Next send:" in before.out and "none sent yet" in before.out
+    assert "Daemon:     not running (never started" in before.out
     run_cli("send", cwd=tmp_path)
     after = run_cli("status", cwd=tmp_path)
     assert "3 items, to reader@example.org" in after.out
@@ -325,6 +326,7 @@ def test_a_day_without_a_time_and_no_date_at_all_are_shown_as_given(
     )
     write_config(tmp_path, [url], timezone="America/New_York")
     result = run_cli("preview", "--json", "d.json", "--text", "d.txt", cwd=tmp_path)
+    assert "Wrote d.txt (the text part)." in result.out
     assert result.code == 0, result.err
     stories = {
         s["title"]: s
