@@ -262,6 +262,17 @@ def test_text_part_has_the_same_stories_in_the_same_order() -> None:
         assert lines[lines.index(heading) + 1] == "=" * len(heading)
 
 
+def test_the_text_table_of_contents_keeps_each_section_with_its_count() -> None:
+    sample = sample_digest()
+    story = sample.sections[0].items[0]
+    names = ["Culture and the Arts Desk", "News and Weather", "Books", "More", "Science", "Sport"]
+    digest = replace(sample, sections=tuple(Section(n, (story,)) for n in names))
+    text = render(digest).text
+    toc = text.split("In this issue:", 1)[1].split("\n\n", 1)[0]
+    assert "\n" in toc.strip()  # long enough to wrap
+    assert not re.search(r"^\s*\(\d+\)", toc, re.MULTILINE), toc
+
+
 def test_text_part_wraps_under_78_columns() -> None:
     long_blurb = " ".join(["harbour"] * 80)
     digest = make_digest(
