@@ -8,13 +8,18 @@
    that is mostly link text and no sentence is dropped, and a "Related stories"
    heading ends the story.
 2. ``candidate_sentences``: the sentences that could stand in a blurb; each is
-   *complete* when it ends with its own punctuation and was not cut by the feed.
+   *complete* when it ends with its own punctuation, was not cut by the feed and is
+   not part of a quotation that runs over several sentences. An opening paragraph
+   without its full stop (a standfirst) gets one.
 3. ``rank_sentences``: TextRank-style centrality (content-word overlap between
    sentences) weighted by a prior for the opening and for words of the title.
-4. ``compose``: the best-scoring set of at most three complete sentences that fits
-   in ``limit`` characters, in the article's order. A sentence that leans on the
-   one before it ("But …", "It …") counts for little without it. Only when no
-   sentence fits is the first one shortened, at a word boundary, with an ellipsis.
+4. ``compose``: at most three complete sentences within ``limit`` characters, in the
+   article's order. An editor's summary starts with the lead: the first sentence that
+   can open a blurb, and the ones after it, as many as fit. Only when that lead says
+   little beside the best sentence does the best-scoring set win. No blurb opens with
+   a sentence that leans on one left out ("But …", "Er …", "Elle …"), and one that
+   leans comes only with its predecessor. Only when no sentence fits is the first one
+   shortened, at a word boundary, with an ellipsis.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ GRAPH = 60  # centrality is measured over this many sentences (the graph is quad
 CAPTION_WORDS = 12  # a lone sentence shorter than this between prose paragraphs is a caption
 PROSE_WORDS = 25
 MIN_SHARE = 0.15  # a sentence far weaker than the best one is left out
-LEANING = 0.3  # what a sentence is worth without the one it leans on
+LEAD_SHARE = 0.4  # an opening worth less than this share of the best sentence says little
 JOIN_AFTER_WORDS = 8  # a line this long that stops mid-sentence continues on the next
 JOIN_AFTER_SENTENCE = 8  # ... and a line this long that ends one is wrapped prose
 LINK_LIST = 0.8  # a block with this share of link text is navigation, punctuated or not
@@ -84,6 +89,7 @@ _SPACE = re.compile(r"\s+")
 _BLANK_LINE = re.compile(r"[^\S\n]*\n[^\S\n]*\n\s*")
 _NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
+_QUOTE_MARK = re.compile(r'[„“”«»"]')
 _LETTER = re.compile(r"[^\W\d_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # no spaces between words
@@ -91,6 +97,9 @@ _CJK_END = re.compile(r"[。！？｡」』）]$")
 _ASIDE = re.compile(r"^[(\[].*[)\]][.!?]?$")
 _LIST = re.compile(r"(?:\S+(?:\s\S+){0,4}\s[—–|·•]\s){3}")  # items of up to five words
 _CUT_ELLIPSIS = re.compile(r"(?<=[\w,;])\s?(?:\.{3,}|…)[”\"’'»)]*$")
+# A footnote marker: "“egg”[1]", or "“egg” [1]." before punctuation. A number in brackets
+# in the middle of a sentence ("item [3] of the list") is left alone.
+_FOOTNOTE = re.compile(r"(?<=[^\s\[(])\[\d{1,3}\](?!\w)|\s\[\d{1,3}\](?=[.,;:!?…]|$)")
 STOPWORDS = frozenset(
     """a an and are as at be been but by for from has have he her his in is it its of on or
     she that the their them they this to was were which who will with would not no into than
@@ -104,13 +113,29 @@ _NEEDS_WHAT_FOLLOWS = frozenset(
     "following follows include includes including below these here example examples steps"
     " like such namely folgt folgende folgenden sind seguinte seguintes são следующее".split()
 )
-# First words of a sentence that points back at the one before it.
+# First words of a sentence that points back at the one before it: a connective ("But",
+# "Und", "Mais", "Pero") or a pronoun ("It", "Er", "Elle", "Ele"), also after an interjection
+# ("OK, so both of those…"). A blurb never opens with one (unless the story does), and one
+# inside a blurb comes with its predecessor. The word must end there ("E-mail" is no "E");
+# "Y"/"E"/"И"/"А" count only before a lower-case word ("Y Combinator" is a name).
 _LEANS = re.compile(
-    r"""^[“"‘']?(?:but|and|or|so|yet|still|however|also|instead|then|meanwhile|moreover
-        |furthermore|therefore|thus|it|its|it[’']s|he|she|they|them|his|her|their|this|that
-        |these|those|such|both|another|others|aber|doch|auch|er|dies|diese|dabei|deshalb|dann
-        |dieser|deshalb|trotzdem|mas|porém|ele|ela|eles|elas|isso|isto|essa|esse|esta|este
-        |também|но|он|она|они|это|также|поэтому)\b""",
+    r"""^[“"‘'„«»(]?(?:(?:ok(?:ay)?|well|oh|ja|nun|na|bon|bueno|pues|bem|ora)[,!]?\s+)?(?:
+        and|but|or|nor|so|yet|still|also|however|instead|then|meanwhile|moreover|furthermore
+        |therefore|thus|hence|besides|nevertheless|nonetheless|otherwise|plus
+        |it|its|it[’']s|he|she|they|them|his|her|their|this|that|these|those|such|both
+        |another|others
+        |und|oder|aber|doch|denn|sondern|auch|außerdem|zudem|dabei|deshalb|deswegen|daher|darum
+        |dann|trotzdem|dennoch|allerdings|jedoch|also|er|sie|es|dies|diese|dieser|dieses|diesen
+        |diesem|dessen|deren
+        |et|mais|ou|donc|puis|ensuite|pourtant|cependant|toutefois|aussi|alors|il|elle|ils
+        |elles|cela|ça|ceci|ces|c[’']est
+        |pero|sino|además|entonces|también|tampoco|sin\s+embargo|por\s+eso|él|ella|ellos|ellas
+        |esto|eso|estos|esos|esas
+        |mas|porém|contudo|todavia|entretanto|então|além\s+disso|por\s+isso|ele|ela|eles|elas
+        |isso|isto|esse|essa|esses|essas|este|esta|estes|estas
+        |но|однако|поэтому|также|тоже|он|она|оно|они|это|этот|эта|эти
+    )(?=[\s,;:!?]|$)
+    |^[“"‘'„«»(]?(?:y|e|и|а)\s+(?=[^\W\d_])(?-i:(?=[a-zß-ÿа-яё]))""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -123,6 +148,7 @@ class Sentence:
     position: int  # among the candidates, in article order
     paragraph: int
     complete: bool  # ends with its own punctuation and was not cut short by the feed
+    standfirst: bool = False  # the opening paragraph, given a full stop it did not have
 
 
 @dataclass
@@ -250,7 +276,7 @@ def _lines(text: str) -> list[str]:
         else:
             units.append(line)
         blank = False
-    return [u for u in (strip_trailing_junk(u) for u in units) if u]
+    return [u for u in (strip_trailing_junk(_FOOTNOTE.sub("", u)) for u in units) if u]
 
 
 def _continues(previous: str, line: str, across_blank: bool = False) -> bool:
@@ -279,6 +305,7 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
     last = max((i for i, s in enumerate(split) if s), default=-1)
     found: list[Sentence] = []
     for index, sentences in enumerate(split):
+        quoted = _inside_quotes(sentences)
         for number, raw in enumerate(sentences):
             text = _without_title(raw, title) if not found else raw
             if _repeats_title(text, title):
@@ -288,20 +315,56 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
             end = number == len(sentences) - 1
             if end and text.endswith(":") and _stands_alone(text):
                 text = text[:-1].rstrip() + "."  # "…as much as possible:" before code
+            opening = all(f.paragraph == index for f in found)  # the story's first paragraph
+            standfirst = (
+                opening and end and index < last and _is_standfirst(text, paragraphs[index])
+            )
+            if standfirst:
+                text += "."
             complete = ends_sentence(text) and not (index == last and end and _cut(text))
-            complete = complete and _stands_as_written(text, prose)
-            found.append(Sentence(text, len(found), index, complete))
+            complete = complete and not quoted[number] and _stands_as_written(text, prose)
+            found.append(Sentence(text, len(found), index, complete, standfirst))
     return found
 
 
+def _is_standfirst(text: str, paragraph: str) -> bool:
+    """True for the end of an opening paragraph left without its full stop ("…, writes
+    Theodore Roosevelt IV") before the story: long enough not to be a heading or a caption."""
+    last = text.rstrip("”’'\")»")[-1:]  # "… the ‘conservation president’"
+    return not ends_sentence(text) and last.isalnum() and _count_words(paragraph) >= CAPTION_WORDS
+
+
 def _stands_as_written(text: str, prose: bool) -> bool:
-    """False for what reads badly alone: a one-word exclamation in a longer
-    story ("Capra?"), or a quotation opened and not closed (or closed, not opened)."""
-    if prose and _count_words(text) < MIN_WORDS:
-        return False
-    if text.count("“") != text.count("”") or text.count("«") != text.count("»"):
-        return False
-    return text.count('"') % 2 == 0
+    """False for a one-word exclamation in a longer story ("Capra?"): it reads badly alone."""
+    return not prose or _count_words(text) >= MIN_WORDS
+
+
+def _inside_quotes(sentences: list[str]) -> list[bool]:
+    """For each sentence of a paragraph, whether any of it lies inside a quotation that
+    another sentence opens or closes: “There were bright spots. There were heartwarming
+    moments.” Alone, the second would read as the writer's own voice."""
+    paragraph = " ".join(sentences)
+    german = "„" in paragraph  # „…“ rather than “…”
+    french = paragraph.find("«") < paragraph.find("»") or "»" not in paragraph  # «…» not »…«
+    marks = {
+        "„": 1,
+        "“": -1 if german else 1,
+        "”": -1,
+        "«": 1 if french else -1,
+        "»": -1 if french else 1,
+    }
+    depth, straight = 0, False
+    out = []
+    for sentence in sentences:
+        inside = depth != 0 or straight
+        for char in _QUOTE_MARK.findall(sentence):
+            if char == '"':
+                straight = not straight
+            elif char in marks:
+                depth += marks[char]
+                inside = inside or depth < 0
+        out.append(inside or depth != 0 or straight)
+    return out
 
 
 def _story_sentences(paragraph: str) -> list[str]:
@@ -440,7 +503,8 @@ def _pagerank(weights: list[list[float]], damping: float = 0.85) -> list[float]:
 
 
 def compose(sentences: list[Sentence], scores: list[float], limit: int) -> str:
-    """Join the best-scoring complete sentences (article order) within *limit* characters.
+    """Join complete sentences (article order) within *limit* characters: the lead and the
+    sentences after it, unless the lead says little; then the best-scoring set.
 
     Falls back to the first sentence shortened with an ellipsis when none fits, and to a
     sentence cut by the feed (ending in "…") when the item has no complete sentence.
@@ -448,22 +512,106 @@ def compose(sentences: list[Sentence], scores: list[float], limit: int) -> str:
     pool = [s for s in sentences if s.complete][:POOL]
     if not pool:
         return shorten(_mark_cut(sentences[0].text), limit)
-    whole = len(pool) == len(sentences) <= MAX_SENTENCES and not any(_midway(s) for s in pool)
+    whole = len(pool) == len(sentences) <= MAX_SENTENCES
+    whole = whole and not any(_midway(s) or s.standfirst for s in pool)
     if whole and _length([s.text for s in pool]) <= limit:
         return _join([s.text for s in pool])  # a teaser that fits whole: nothing to choose
+    best = max(scores[s.position] for s in pool)
+    lead = _lead(pool, sentences, limit)
+    if lead is not None and scores[lead.position] >= LEAD_SHARE * best:
+        return _join([s.text for s in _lead_run(sentences, lead, limit)])
+    chosen = _best_set(pool, sentences, scores, limit)
+    if not chosen:
+        opener = next((s for s in pool if _can_open(s, sentences)), pool[0])
+        return shorten(opener.text, limit)
+    return _join([s.text for s in chosen])
+
+
+def _lead(pool: list[Sentence], sentences: list[Sentence], limit: int) -> Sentence | None:
+    """The first sentence that can open the blurb: it fits, starts a thought (not in lower
+    case, not leaning on a sentence before it) and is the story's own, not a standfirst
+    that lost its full stop (the story's first sentence says the same in full)."""
+    for s in pool:
+        if len(s.text) <= limit and not s.standfirst and _can_open(s, sentences):
+            return s
+    return None
+
+
+def _can_open(sentence: Sentence, sentences: list[Sentence]) -> bool:
+    """True unless the sentence starts mid-thought or leans on one before it ("But …",
+    "Er …"); a sentence that nothing but a kicker ("Bam!") comes before may lean, since
+    nothing said was left out before it."""
+    if _midway(sentence):
+        return False
+    return not _leans(sentence) or not _said_before(sentence, sentences)
+
+
+def _said_before(sentence: Sentence, sentences: list[Sentence]) -> bool:
+    return any(not _is_kicker(s.text) for s in sentences if s.position < sentence.position)
+
+
+def _leans(sentence: Sentence) -> bool:
+    return bool(_LEANS.match(sentence.text))
+
+
+def _lead_run(sentences: list[Sentence], lead: Sentence, limit: int) -> list[Sentence]:
+    """The lead and the complete sentences after it, in order, as many as fit.
+
+    Kickers of its paragraph before it come too: "Media. We all consume it …". A short
+    aside or a fragment between them ("Capra? Hardly.") is passed over. The run ends at
+    the first sentence with something in it that cannot join (it does not fit, or sits
+    inside a quotation): what follows may lean on it in ways no first word shows ("… just
+    hopes he isn't one of them"). A short sentence ("Luke-style.") counts as half of one
+    towards ``MAX_SENTENCES``.
+    """
+    run = [s for s in sentences[: lead.position] if s.paragraph == lead.paragraph] + [lead]
+    if _said_before(lead, run) or _length([r.text for r in run]) > limit:
+        run = [lead]
+    for s in sentences[lead.position + 1 :]:
+        if sum(map(_sentence_count, [*run, s])) > MAX_SENTENCES:
+            break
+        joins = s.complete and not _midway(s) and not _trails_off(s.text)
+        if joins and _length([*(r.text for r in run), s.text]) <= limit:
+            run.append(s)
+        elif _count_words(s.text) >= FULL_WORDS:
+            break
+    return run
+
+
+def _trails_off(text: str) -> bool:
+    """True for "A few notes…": it hands over to what follows, which the blurb leaves out."""
+    return text.rstrip("”\"’'»)").endswith(("…", "..."))
+
+
+def _sentence_count(sentence: Sentence) -> float:
+    return 1.0 if _count_words(sentence.text) >= FULL_WORDS else 0.5
+
+
+def _is_kicker(text: str) -> bool:
+    """A word or two as a sentence of its own: "Media.", "Bam!", "Update!"."""
+    return ends_sentence(text) and _count_words(text) < MIN_WORDS and not _ASIDE.match(text)
+
+
+def _best_set(
+    pool: list[Sentence], sentences: list[Sentence], scores: list[float], limit: int
+) -> tuple[Sentence, ...]:
+    """The set of at most three sentences worth most within *limit*, each worth at least
+    ``MIN_SHARE`` of the best; it opens with a sentence that can open a blurb, and a
+    sentence that leans on the one before it comes only with that one."""
     floor = MIN_SHARE * max(scores[s.position] for s in pool)
     eligible = [s for s in pool if scores[s.position] >= floor and len(s.text) <= limit]
     chosen: tuple[Sentence, ...] = ()
     value = 0.0
     for candidate in _sets(eligible):
-        worths = _worths(candidate, scores)
-        if min(worths) < floor or _length([s.text for s in candidate]) > limit:
+        if not _can_open(candidate[0], sentences) or _length([s.text for s in candidate]) > limit:
             continue
-        if sum(worths) > value:
-            chosen, value = candidate, sum(worths)
-    if not chosen:
-        return shorten(pool[0].text, limit)
-    return _join([s.text for s in chosen])
+        positions = {s.position for s in candidate}
+        if any(_leans(s) and s.position - 1 not in positions for s in candidate[1:]):
+            continue
+        worth = sum(_worths(candidate, scores))
+        if worth > value:
+            chosen, value = candidate, worth
+    return chosen
 
 
 def _sets(pool: list[Sentence]) -> Iterator[tuple[Sentence, ...]]:
@@ -473,18 +621,9 @@ def _sets(pool: list[Sentence]) -> Iterator[tuple[Sentence, ...]]:
 
 def _worths(chosen: tuple[Sentence, ...], scores: list[float]) -> list[float]:
     """What each sentence adds to the blurb: its score, a little more when it is read
-    right after the sentence before it in the article, a fraction when it leans on a
-    sentence left out ("But …", "It …")."""
+    right after the sentence before it in the article."""
     positions = {s.position for s in chosen}
-    worths = []
-    for s in chosen:
-        weight = 1.0
-        if s.position - 1 in positions:
-            weight = FOLLOWS
-        elif s.position > 0 and _LEANS.match(s.text):
-            weight = LEANING
-        worths.append(scores[s.position] * weight)
-    return worths
+    return [scores[s.position] * (FOLLOWS if s.position - 1 in positions else 1.0) for s in chosen]
 
 
 def _mark_cut(text: str) -> str:

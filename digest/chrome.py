@@ -108,9 +108,26 @@ CHROME_ANY = re.compile(
         |(?:previously\s+|only\s+)*available\s+(?:only\s+)?(?:to|for)\s+(?:\w+\s+){0,3}
             (?:members|subscribers)\b.{0,200}
         |\[\s*(?:…|\.\.\.)\s*\]|\((?:more|mehr)…?\)|\[more\]
+        # A reference keyed to a timecode: the sources under a video or podcast, "(1:51) …".
+        # Only in parentheses: "[15:15:56] nick: …" is a chat log, and that is the story.
+        |\(\d{1,2}:\d{2}(?::\d{2})?\)\s.{0,600}
+        # A note set off by an asterisk ("*We got the stat wrong."), not *emphasis*.
+        |\*(?=[^\s*])[^*]{0,300}
     )$""",
     _X,
 )
+
+# A feed's sign-off asking for feedback at an address: "… give me feedback … via email
+# luke@example.com". It closes every item of its feed and says nothing about any one.
+CONTACT_FOOTER = re.compile(
+    r"""(?:\b(?:i|we)[’']?d\s+love\s+to\s+hear|\bgive\s+(?:me|us)\s+feedback
+        |\b(?:send|email|write\s+to|contact|reach)\s+(?:me|us)\b|\bget\s+in\s+touch
+        |\bschreib\w*\s+(?:mir|uns)\b|\bkontaktier\w*\s+(?:mich|uns)\b
+        |\b(?:écrivez|contactez)-(?:moi|nous)|\bescr[íi]be(?:me|nos)\b|\bcontáct(?:ame|anos)\b
+        |\bescreva-(?:me|nos)|\bfale\s+conosco)""",
+    _X,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[a-z]{2,}", re.IGNORECASE)
 
 # A platform or shop at the end of a call to action: "on Netflix", "at Best Buy".
 _VENUE = r"(?:on|at|from|via)\s+[A-Z0-9][\w&.+'’-]*(?:\s+[A-Z0-9+][\w&.+'’-]*){0,3}\s*[.!]?"
@@ -124,6 +141,18 @@ CHROME_SHORT = re.compile(
         |(?:continue|keep)\s+reading\b.{{0,120}}
         |click\s+here\b.{{0,80}}
         |(?:enjoy(?:ing|ed)?|lik(?:e|ed|ing)|lov(?:e|ed|ing))\s+this\s+(?:article|story|post)\?
+        # A sign-off, whole: "Thank you for reading via RSS.", "Danke fürs Zuhören!" (but not
+        # "Thanks for reading the fine print, the judge said.": only a channel may follow).
+        |(?:(?:(?:many\s+)?thanks|thank\s+you)\s+(?:so\s+much\s+|again\s+)?for\s+(?:reading
+            |listening|watching|subscribing|following|your\s+support)
+        |(?:vielen\s+)?dank(?:e|\s+schön)?\s+(?:fürs|für\s+(?:das|ihr|euer|dein))\s+(?:lesen
+            |zuhören|zuschauen|interesse)
+        |merci\s+(?:de\s+(?:votre|nous)\s+(?:lecture|lire|suivre)|d['’]avoir\s+lu|pour\s+votre
+            \s+(?:lecture|écoute))
+        |gracias\s+por\s+(?:leer|escuchar|tu\s+lectura|su\s+lectura)
+        |obrigad[oa]\s+por\s+(?:ler|ouvir|acompanhar))
+            (?:\s+(?:via|on|in|at|with|per|über|auf|sur|par|por|en|em|no|na)\s[^.!?,]{{1,40}})?
+            (?:\s*\([^)]{{0,40}}\))?[\s.!…]*
         |(?:sign\s+up|subscribe|follow\s+us|join\s+(?:us|our))\b.{{0,80}}
         |(?:share|tweet|email|print)(?:\s+(?:this|it|on|via|to|with)\b.{{0,60}})?[.!]?
         |(?:about\s+)?(?:an?|\d+)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)
@@ -372,6 +401,8 @@ def is_chrome(text: str) -> bool:
         return False
     if CHROME_ANY.match(stripped) or is_consent(stripped):
         return True
+    if is_contact_footer(stripped):
+        return True
     if len(stripped.split()) > SHORT_WORDS:
         return False
     if CHROME_SHORT.match(stripped):
@@ -379,6 +410,13 @@ def is_chrome(text: str) -> bool:
     if ends_sentence(stripped) and not stripped.endswith(("…", "...")):
         return False  # a short sentence, not a label: "By Christmas, it had earned $5m."
     return bool(CHROME_LABEL.match(stripped) or _BYLINE.match(stripped))
+
+
+def is_contact_footer(text: str) -> bool:
+    """True for one sentence that asks for feedback at an e-mail address (``CONTACT_FOOTER``)."""
+    if "@" not in text or _SENTENCE_END.search(text):
+        return False  # most text; and a line of several sentences is judged by each
+    return bool(_EMAIL.search(text) and CONTACT_FOOTER.search(text))
 
 
 def is_consent(text: str) -> bool:

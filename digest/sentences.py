@@ -33,6 +33,9 @@ ORDINAL_BEFORE = frozenset(
     """.split()
 )
 MONTHS = re.compile(r"(?:jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)", re.IGNORECASE)
+# Articles: a bare number cannot end a sentence after one, so "das 1300543. Interview" is an
+# ordinal of any length; after a preposition ("seit 2019. Dann") only a day or a century is.
+ARTICLES = frozenset("der die das den dem des ein eine einem einer eines".split())
 
 _CJK_END = "。！？｡"
 _END = re.compile(
@@ -40,7 +43,8 @@ _END = re.compile(
         [”"’'»)\]」』）]*               # closing quotes or brackets
         (?=\s|$|(?<=[。！？｡])|(?<=[。！？｡][”"’」』）])  # then space or end (CJK: anything)
           |(?<=[\uac00-\ud7a3][.!?])(?=[\uac00-\ud7a3])  # Korean: "갔다.그리고"
-          |(?<=[a-zß-ÿ]{2}[.!?])(?=[A-ZÀ-Þ][a-zß-ÿ]))  # a missing space: "hat.Ja und"
+          |(?<=[a-zß-ÿ]{2}[.!?])(?=[A-ZÀ-Þ][a-zß-ÿ])  # a missing space: "hat.Ja und"
+          |(?<=[a-zß-ÿ][)\]”“"’»][.!?])(?=[A-ZÀ-Þ][a-zß-ÿ]))  # or a bracket: "X).Findet"
     """,
     re.VERBOSE,
 )
@@ -115,7 +119,12 @@ def _is_abbreviation(word: str) -> bool:
 
 
 def _is_ordinal(word: str, before: str, following: str) -> bool:
-    """A German ordinal: "am 3. Oktober", "des 20. Jahrhunderts", "3. März"."""
-    if not re.fullmatch(r"\d{1,2}", word):
+    """A German ordinal: "am 3. Oktober", "des 20. Jahrhunderts", "3. März", "das 1300543.
+    Interview"."""
+    if not word.isdigit():
+        return False
+    if before in ARTICLES:
+        return True
+    if len(word) > 2:
         return False
     return before in ORDINAL_BEFORE or bool(MONTHS.match(following))

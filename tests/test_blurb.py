@@ -728,3 +728,239 @@ def test_a_recipe_filed_under_cookies_is_not_a_cookie_banner() -> None:
         f'<div class="entry-content cookie-recipe"><p>{recipe}</p></div></article>'
     )
     assert extract_blurb(markup, "Brown butter cookies") == recipe
+
+
+# --- the lead, and sentences that lean on the one before -----------------------------------
+
+
+def test_the_lead_comes_first_and_the_sentences_after_it_in_order() -> None:
+    # The third sentence shares most words with the rest, but the opening says what the
+    # piece is, and "he" in the third needs the second.
+    markup = (
+        "<p>Planetarien waren Anfang des 20. Jahrhunderts die Kathedralen der Wissenschaft. "
+        "Anna Berg ist die neue Leiterin des Planetariums in der Stadt. Im Gespräch erzählt "
+        "sie die Geschichte der Planetarien und der Projektoren der Planetarien.</p>"
+    )
+    blurb = extract_blurb(markup, "Die Geschichte der Planetarien und ihrer Projektoren", 170)
+    assert blurb == (
+        "Planetarien waren Anfang des 20. Jahrhunderts die Kathedralen der Wissenschaft. "
+        "Anna Berg ist die neue Leiterin des Planetariums in der Stadt."
+    )
+
+
+TOO_LONG = (
+    "The council, after a meeting that ran past midnight and drew hundreds of residents, "
+    "engineers and shop owners, voted to close the old bridge."
+)
+LEANING_OPENERS = [
+    ("But they were ignored for years.", "english connective"),
+    ("It will close in spring next year.", "english pronoun"),
+    ("OK, so both of those were wrong.", "after an interjection"),
+    ("Und wir erfüllen den Wunsch sehr gerne!", "german connective"),
+    ("Oder einfach Walerija, wie immer.", "german connective"),
+    ("Er erzählt die ganze Geschichte.", "german pronoun"),
+    ("Mais personne ne l'a écouté.", "french connective"),
+    ("Elle ferme au printemps prochain.", "french pronoun"),
+    ("Pero nadie los escuchó nunca.", "spanish connective"),
+    ("Y el puente cerrará en primavera.", "spanish 'y'"),
+    ("Mas ninguém os ouviu durante anos.", "portuguese connective"),
+    ("Ele fecha na próxima primavera.", "portuguese pronoun"),
+]
+
+
+@pytest.mark.parametrize(("leaning", "kind"), LEANING_OPENERS, ids=[k for _, k in LEANING_OPENERS])
+def test_a_blurb_never_opens_with_a_sentence_leaning_on_one_left_out(
+    leaning: str, kind: str
+) -> None:
+    after = "Ferry tickets will cost the same as a bus fare from next spring."
+    blurb = extract_blurb(f"<p>{TOO_LONG} {leaning} {after}</p>", "", 120)
+    assert not blurb.startswith(leaning.split()[0]), blurb
+    assert blurb == after
+
+
+STANDING_OPENERS = [
+    "Andrew Lee will run the new ferry from next spring.",  # "And…" inside a name
+    "Itself a landmark, the bridge will close in spring.",
+    "Erika Braun leitet ab Frühjahr die neue Fähre.",
+    "Ilona Kis dirige le nouveau ferry au printemps.",
+    "Y Combinator will fund the new ferry next spring.",  # "Y" before a name
+    "E-mail tickets will be sold from next spring.",
+    "Elena Ruiz dirigirá el nuevo ferry en primavera.",
+]
+
+
+@pytest.mark.parametrize("sentence", STANDING_OPENERS)
+def test_a_sentence_that_only_looks_like_it_leans_can_open(sentence: str) -> None:
+    blurb = extract_blurb(f"<p>{TOO_LONG} {sentence} Tickets cost a bus fare.</p>", "", 120)
+    assert blurb.startswith(sentence)
+
+
+def test_the_storys_own_first_sentence_may_start_with_a_connective() -> None:
+    text = "So you are thinking of growing your own food? It takes more time than you think."
+    assert extract_blurb(f"<p>{text}</p>", "") == text
+
+
+def test_a_leaning_sentence_comes_with_its_predecessor_or_not_at_all() -> None:
+    sentences = make(
+        [
+            "The council closed the harbour bridge to cars on Tuesday night.",
+            "Engineers had warned for years that it could fail.",
+            "But they were ignored by two mayors in a row until now.",
+        ]
+    )
+    blurb = compose(sentences, [0.1, 0.1, 1.0], 200)  # the lead says little: best set
+    assert not blurb.startswith("But")
+    if "But they" in blurb:
+        assert f"{sentences[1].text} {sentences[2].text}" in blurb
+
+
+def test_the_lead_stops_where_a_sentence_is_left_out() -> None:
+    # "he" and "them" point back at the long sentence that does not fit.
+    markup = (
+        "<p>The league is a competitive fantasy baseball league run by Tim Dierkes. "
+        f"{TOO_LONG} The author of this column just hopes he is not one of them.</p>"
+    )
+    blurb = extract_blurb(markup, "League update", 150)
+    assert blurb == "The league is a competitive fantasy baseball league run by Tim Dierkes."
+
+
+@pytest.mark.parametrize(
+    ("markup", "start"),
+    [
+        (
+            "<p>Media. We all consume it and we all love it. The books we read are part of us"
+            " and sharing them is fun.</p>",
+            "Media. We all consume it",
+        ),
+        (
+            "<p>Zeit! Irgendwann gab es sie gar nicht, heute wird sie uns geschenkt. Ja, auch"
+            " Hal Faber weiß, dass das Quatsch ist.</p>",
+            "Zeit! Irgendwann gab es sie",
+        ),
+    ],
+)
+def test_a_one_word_opening_comes_with_the_sentence_that_goes_on_from_it(
+    markup: str, start: str
+) -> None:
+    assert extract_blurb(markup, "", 300).startswith(start)
+
+
+def test_a_lead_that_says_little_gives_way_to_the_standfirst() -> None:
+    markup = (
+        "<p>We Americans can do better in the fight to protect our threatened public lands, "
+        "writes Theodore Roosevelt IV, a descendant of the ‘conservation president’</p>"
+        "<p>A truly noble idea – deeply democratic in its inspiration.</p>"
+    )
+    blurb = extract_blurb(markup, "America's public lands belong to all of us")
+    assert blurb.startswith("We Americans can do better")
+    assert "‘conservation president’." in blurb
+
+
+# --- quotations -------------------------------------------------------------------------------
+
+QUOTED = [
+    (
+        "english",
+        "<p>Late-night hosts on Tuesday addressed the State of the Union address.</p><p>“There "
+        "were some bright spots. There were some really heartwarming moments. Some amazing "
+        "people were there,” Colbert said.</p>",
+        "There were some really heartwarming moments.",
+    ),
+    (
+        "german",
+        "<p>Die Moderatoren sprachen am Dienstag über die Rede des Präsidenten.</p><p>„Es gab "
+        "ein paar Lichtblicke. Es gab wirklich herzerwärmende Momente. Tolle Leute waren "
+        "da“, sagte Colbert.</p>",
+        "Es gab wirklich herzerwärmende Momente.",
+    ),
+    (
+        "french",
+        "<p>Les animateurs ont commenté mardi le discours du président.</p><p>« Il y avait "
+        "quelques éclaircies. Il y avait des moments vraiment touchants. Des gens formidables "
+        "étaient là », a dit Colbert.</p>",
+        "Il y avait des moments vraiment touchants.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("kind", "markup", "inside"), QUOTED, ids=[q[0] for q in QUOTED])
+def test_a_sentence_from_inside_a_quotation_never_stands_alone(
+    kind: str, markup: str, inside: str
+) -> None:
+    for limit in (120, 300):
+        assert inside not in extract_blurb(markup, "", limit)
+
+
+def test_german_quotation_marks_are_a_closed_quotation() -> None:
+    text = (
+        "Zum Interview ein T-Shirt mit der Aufschrift „Milk“ anzuziehen ist entweder dumm "
+        "oder sehr abgeklärt. Die Band hat es jedenfalls bemerkt."
+    )
+    assert extract_blurb(f"<p>{text}</p>", "") == text
+
+
+# --- boilerplate and reference clutter --------------------------------------------------------
+
+CLUTTER = [
+    ("sign-off", "Thank you for reading via RSS (this is JSON)."),
+    ("german sign-off", "Danke fürs Zuhören!"),
+    ("french sign-off", "Merci de votre lecture."),
+    ("spanish sign-off", "Gracias por leer."),
+    ("portuguese sign-off", "Obrigado por ler!"),
+    (
+        "contact footer",
+        "If you'd like to give me feedback I'd love to hear it via email luke@example.org.",
+    ),
+    ("german contact footer", "Schreibt uns gerne an podcast@example.de, wir freuen uns."),
+    (
+        "timecoded source",
+        "(1:51) “What Happens in an Internet Minute in 2017?” Visual Capitalist, August 2017. "
+        "http://bit.ly/2hoewDI",
+    ),
+    ("timecoded source line", "(3:33) Source: “How Many Users Does Twitter Have?”"),
+    ("asterisk note", "*We got the YouTube stat wrong. Our apologies."),
+]
+
+
+@pytest.mark.parametrize(("kind", "clutter"), CLUTTER, ids=[c[0] for c in CLUTTER])
+def test_feed_boilerplate_and_references_never_reach_the_blurb(kind: str, clutter: str) -> None:
+    markup = flat(P1, clutter, P2, P3, clutter)
+    for sentence in split_sentences(clutter):
+        assert sentence not in story_text(markup)
+    blurb = extract_blurb(f"<p>{P1}</p><p>{clutter}</p>", "Harbour bridge to close")
+    assert blurb == P1
+
+
+NOT_CLUTTER = [
+    "Thanks for reading the fine print, the judge told the firm.",
+    "Readers wrote to us at letters@example.org in their hundreds after the story ran.",
+    "[15:15:56] Anna: the build is green again, ship it.",
+    "10:30 Uhr: Die Polizei meldet einen Unfall auf der Autobahn.",
+    "*This* is the word the designer stressed in every meeting.",
+]
+
+
+@pytest.mark.parametrize("sentence", NOT_CLUTTER)
+def test_sentences_that_look_like_boilerplate_survive(sentence: str) -> None:
+    text = story_text(flat(P1, sentence, P2))
+    assert sentence in text
+
+
+FOOTNOTES = [
+    (
+        "Its name suggests “egg” [1]. It grows anywhere.",
+        "Its name suggests “egg”. It grows anywhere.",
+    ),
+    (
+        "Its name suggests egg[12], or goose. It grows.",
+        "Its name suggests egg, or goose. It grows.",
+    ),
+    ("Sein Name heißt „Ei“[3]. Er wächst überall.", "Sein Name heißt „Ei“. Er wächst überall."),
+    # a number in brackets inside the sentence is not a footnote marker
+    ("Set item [3] to blue before saving.", "Set item [3] to blue before saving."),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FOOTNOTES)
+def test_footnote_markers_are_dropped(text: str, expected: str) -> None:
+    assert extract_blurb(f"<p>{text}</p>", "") == expected

@@ -80,3 +80,34 @@ ENDS = [
 @pytest.mark.parametrize(("text", "expected"), ENDS)
 def test_ends_sentence(text: str, expected: bool) -> None:
     assert ends_sentence(text) is expected
+
+
+MORE_SPLITS = [
+    # German: after an article a number with a period is an ordinal of any length ...
+    (
+        "Wir glauben, dies ist das 1300543. Interview mit der Band. Danach nicht.",
+        ["Wir glauben, dies ist das 1300543. Interview mit der Band.", "Danach nicht."],
+    ),
+    (
+        "Er kam in der 89. Minute. Dann fiel das Tor.",
+        ["Er kam in der 89. Minute.", "Dann fiel das Tor."],
+    ),
+    # ... but after a preposition a year ends the sentence, as does a count after a noun
+    ("Ich wohne hier seit 2019. Das ist lang.", ["Ich wohne hier seit 2019.", "Das ist lang."]),
+    ("The club won in 2019. Then it lost.", ["The club won in 2019.", "Then it lost."]),
+    # A missing space after a closing bracket or quote still ends the sentence
+    (
+        "Das war knapp (O-Ton Johannes).Findet ihr das auch?",
+        ["Das war knapp (O-Ton Johannes).", "Findet ihr das auch?"],
+    ),
+    ("He left (finally).Then it rained.", ["He left (finally).", "Then it rained."]),
+    ("Sie sagte „ja“.Dann ging sie.", ["Sie sagte „ja“.", "Dann ging sie."]),
+    # ... but not inside an address, nor before a lower-case word
+    ("Visit example.com today.", ["Visit example.com today."]),
+    ("He left (finally).then it rained.", ["He left (finally).then it rained."]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), MORE_SPLITS)
+def test_more_splits(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
