@@ -383,7 +383,7 @@ def deliver_digest(
     token = store.unfinished_message_id(shown)
     already = store.delivered_to(token) if token else set()
     token = token or new_token()
-    digest_id = store.begin_digest(rendered.subject, token, shown, now)
+    digest_id = store.begin_digest(rendered.subject, token, shown, now, len(digest.stories))
     messages = [
         Outgoing(r, build_message(rendered, config.delivery, r, token, digest.title, now))
         for r in config.delivery.to

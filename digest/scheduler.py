@@ -312,7 +312,7 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     if last:
         when = (last.sent_at or last.created).astimezone(zone)
         lines.append(
-            f"Last digest: {_when(when)}, {last.item_count} items, to "
+            f"Last digest: {_when(when)}, {_told(last.story_count, last.item_count)}, to "
             f"{', '.join(last.recipients) or 'nobody'}: {last.subject}"
         )
     else:
@@ -335,3 +335,15 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     else:
         lines.append("Failing feeds: none")
     return lines
+
+
+def _told(stories: int | None, items: int) -> str:
+    """ "12 stories (14 items)": what the digest told, and how many items that was."""
+    noun = "item" if items == 1 else "items"
+    if stories is None or stories == items:
+        return f"{items} {noun}" if stories is None else f"{stories} {_stories(stories)}"
+    return f"{stories} {_stories(stories)} ({items} {noun})"
+
+
+def _stories(n: int) -> str:
+    return "story" if n == 1 else "stories"

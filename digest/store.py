@@ -48,6 +48,7 @@ class DigestRecord:
     item_count: int
     recipients: tuple[str, ...]
     sent_at: datetime | None
+    story_count: int | None = None  # several items can tell one story; None: not recorded
 
 
 class Store(Protocol):
@@ -66,7 +67,12 @@ class Store(Protocol):
     def pending_items(self) -> list[Item]: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
     def begin_digest(
-        self, subject: str, message_id: str, item_ids: Sequence[int], now: datetime
+        self,
+        subject: str,
+        message_id: str,
+        item_ids: Sequence[int],
+        now: datetime,
+        stories: int | None = None,
     ) -> int: ...
     def unfinished_message_id(self, item_ids: Sequence[int]) -> str | None: ...
     def record_delivery(
@@ -164,6 +170,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (digest_id, recipient)
     )
     """,
+    "ALTER TABLE digests ADD COLUMN story_count INTEGER",  # status says stories, as send does
 )
 
 
@@ -452,7 +459,12 @@ class SQLiteStore:
     # digests -----------------------------------------------------------
 
     def begin_digest(
-        self, subject: str, message_id: str, item_ids: Sequence[int], now: datetime
+        self,
+        subject: str,
+        message_id: str,
+        item_ids: Sequence[int],
+        now: datetime,
+        stories: int | None = None,
     ) -> int:
         """Record a delivery attempt before anything is sent; returns its id.
 
@@ -465,9 +477,16 @@ class SQLiteStore:
                 (message_id,),
             )
             cursor = db.execute(
-                "INSERT INTO digests (created, subject, message_id, item_ids, status, item_count)"
-                " VALUES (?,?,?,?, 'sending', ?)",
-                (iso(now), subject, message_id, json.dumps(sorted(item_ids)), len(item_ids)),
+                "INSERT INTO digests (created, subject, message_id, item_ids, status, item_count,"
+                " story_count) VALUES (?,?,?,?, 'sending', ?, ?)",
+                (
+                    iso(now),
+                    subject,
+                    message_id,
+                    json.dumps(sorted(item_ids)),
+                    len(item_ids),
+                    stories,
+                ),
             )
             return int(cursor.lastrowid or 0)
 
@@ -603,6 +622,7 @@ class SQLiteStore:
             item_count=row["item_count"],
             recipients=tuple(r[0] for r in recipients),
             sent_at=from_iso(row["sent_at"]),
+            story_count=row["story_count"],
         )
 
     def last_failure(self) -> tuple[datetime, str] | None:

@@ -191,7 +191,7 @@ def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServe
     assert "Daemon:     not running (never started" in before.out
     run_cli("send", cwd=tmp_path)
     after = run_cli("status", cwd=tmp_path)
-    assert "3 items, to reader@example.org" in after.out
+    assert "3 stories, to reader@example.org" in after.out
     assert "Failing feeds: none" in after.out
     broken = http_server.url("/gone.xml")
     write_config(tmp_path, [http_server.url("/feed.xml"), broken])

@@ -116,6 +116,8 @@ def test_same_story_from_two_feeds_and_with_utm_appears_once(
     assert text.count("Council approves new library") == 1
     assert "utm_source" not in text
     assert "Also covered by" in text
+    status = run_cli("status", cwd=tmp_path).out
+    assert "1 story (2 items), to reader@example.org" in status  # as send counted it
 
 
 def test_missing_smtp_password_is_a_config_error_before_anything_is_fetched(
