@@ -451,6 +451,8 @@ def resend_refused(config: Config, store: Store, now: datetime) -> tuple[Resent,
         for gone in [r for r in copies if r not in config.delivery.to]:
             store.end_resend(digest_id, gone, "dropped", "no longer a recipient", now)
             del copies[gone]
+        if not copies:
+            continue
         fates: dict[str, tuple[str, str]] = {}
         try:
             report = deliver(
@@ -466,7 +468,8 @@ def resend_refused(config: Config, store: Store, now: datetime) -> tuple[Resent,
             outcome, detail = fates.get(recipient, ("waiting", still.get(recipient, "")))
             if outcome == "waiting":
                 if now - copy.first_failed >= RESEND_FOR:
-                    outcome, detail = "given up", f"refused for {RESEND_FOR}: {detail}"
+                    hours = round(RESEND_FOR.total_seconds() / 3600)
+                    outcome, detail = "given up", f"refused for {hours} h: {detail}"
                     store.end_resend(digest_id, recipient, "failed", detail, now)
                 else:
                     store.retry_resend(digest_id, recipient, detail)
