@@ -8,6 +8,7 @@ says who got the digest and who did not, and why.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import smtplib
 import ssl
@@ -80,8 +81,11 @@ def write_outbox(
             temporary.write_bytes(message.data)
             os.replace(temporary, folder / name)
         except OSError as exc:
+            # A full disk or a lost mount is passing trouble: like a 4xx, the copy is not
+            # reported refused for good, so it is kept and written again by the next send.
+            with contextlib.suppress(OSError):
+                temporary.unlink(missing_ok=True)
             refused.append((message.recipient, f"cannot write {folder / name}: {exc.strerror}"))
-            on_result(message.recipient, "refused", refused[-1][1])
         else:
             delivered.append(message.recipient)
             on_result(message.recipient, "sent", None)

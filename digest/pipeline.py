@@ -350,7 +350,7 @@ def send_digest(
 
         raise missing_password(smtp)
     with send_lock(config.database):
-        resent = resend_refused(config, store, now) if config.delivery.method == "smtp" else ()
+        resent = resend_refused(config, store, now)
         report = (
             fetch_feeds(config, store, now, respect_backoff=respect_backoff, on_result=on_result)
             if fetch

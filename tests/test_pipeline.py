@@ -245,3 +245,53 @@ def test_a_copy_refused_for_a_while_is_sent_again_by_the_next_sends_then_given_u
     assert given_up.outcome == "given up" and "451 4.7.1" in given_up.detail
     assert store.resends() == []
     store.close()
+
+
+def test_an_outbox_copy_that_cannot_be_written_is_written_by_the_next_send(
+    tmp_path: Path,
+) -> None:
+    """A full disk is passing trouble: the copy is kept, no half-written file stays, and the
+    next send writes it; the reader does not lose the digest."""
+    from datetime import UTC, datetime
+
+    from digest.config import load_config
+    from digest.deliver import Outgoing, write_outbox
+    from digest.pipeline import resend_refused
+    from digest.store import SQLiteStore
+
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    when = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    stamp = when.strftime("%Y%m%d-%H%M%SZ-%f")
+    # the second copy's temporary file cannot be made (as on a full disk)
+    (outbox / f".digest-{stamp}-002-b@example.org.eml.tmp").mkdir()
+    told: list[tuple[str, str]] = []
+    report = write_outbox(
+        [Outgoing("a@example.org", b"one"), Outgoing("b@example.org", b"two")],
+        outbox,
+        when,
+        lambda r, status, _detail: told.append((r, status)),
+    )
+    assert report.delivered == ("a@example.org",)
+    assert [r for r, _ in report.refused] == ["b@example.org"]
+    assert told == [("a@example.org", "sent")]  # not "refused": not for good
+    assert sorted(p.name for p in outbox.iterdir() if p.suffix == ".eml") == [
+        f"digest-{stamp}-001-a@example.org.eml"
+    ]
+
+    feed = tmp_path / "feed.xml"
+    feed.write_text(rss(FakeItem("Festival opens", "https://a.example/1")))
+    config = load_config(
+        write_config(
+            tmp_path,
+            [str(feed)],
+            delivery={"to": ["a@example.org", "b@example.org"]},
+        )
+    )
+    store = SQLiteStore(config.database)
+    digest_id = store.begin_digest("Subject", "tok", [], when)
+    store.queue_resends(digest_id, [("b@example.org", b"two", "cannot write")], when)
+    [done] = resend_refused(config, store, when)
+    assert done.outcome == "sent" and store.resends() == []
+    assert b"two" in [p.read_bytes() for p in outbox.iterdir() if p.suffix == ".eml"]
+    store.close()
