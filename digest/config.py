@@ -94,7 +94,12 @@ class FiltersConfig(Strict):
 
 class DigestConfig(Strict):
     max_items_per_section: int = Field(10, ge=1, description="cap on stories per section")
-    max_items_per_feed: int = Field(0, ge=0, description="cap on stories per feed; 0 = no cap")
+    max_items_per_feed: int = Field(
+        0,
+        ge=0,
+        description="cap on one feed's stories in a digest (sections count in their order);"
+        " 0 = no cap",
+    )
     max_age_days: float = Field(7, ge=0, description="ignore older items; 0 = no limit")
     blurb_chars: int = Field(300, ge=40, description="upper bound on a blurb's length")
     subject: str = Field(DEFAULT_SUBJECT, description="Jinja2 template for the email subject")

@@ -79,6 +79,7 @@ def make_digest(
     order += sorted(set(by_section) - set(order))
     sections = []
     sort_by = {s.name: s.sort for s in config.sections}
+    per_feed: dict[str, int] = defaultdict(int)  # stories of each feed so far, in any section
     for name in order:
         entries = by_section.get(name)
         if not entries:
@@ -88,6 +89,7 @@ def make_digest(
             sort_by.get(name, "newest"),
             settings.max_items_per_section,
             settings.max_items_per_feed,
+            per_feed,
         )
         skipped.extend(i for story, _ in dropped for i in story.item_ids)
         stories = tuple(
@@ -142,8 +144,15 @@ def _also(group: Sequence[Item], names: Mapping[str, str]) -> tuple[Source, ...]
 
 
 def _cap(
-    entries: list[tuple[DigestItem, list[str]]], sort: str, per_section: int, per_feed: int
+    entries: list[tuple[DigestItem, list[str]]],
+    sort: str,
+    per_section: int,
+    per_feed: int,
+    shown: dict[str, int],
 ) -> tuple[list[tuple[DigestItem, list[str]]], list[tuple[DigestItem, list[str]]]]:
+    """The section's stories within its cap and the digest-wide cap per feed (*shown*
+    counts each feed's stories in the sections before, and is updated)."""
+
     def newest(entry: tuple[DigestItem, list[str]]) -> float:
         published = entry[0].published
         return -published.timestamp() if published else 0.0
@@ -154,13 +163,12 @@ def _cap(
         entries = sorted(entries, key=newest)
     kept: list[tuple[DigestItem, list[str]]] = []
     dropped: list[tuple[DigestItem, list[str]]] = []
-    per: dict[str, int] = defaultdict(int)
     for entry in entries:
         feed = entry[0].feed_url
-        if len(kept) >= per_section or (per_feed and per[feed] >= per_feed):
+        if len(kept) >= per_section or (per_feed and shown[feed] >= per_feed):
             dropped.append(entry)
         else:
-            per[feed] += 1
+            shown[feed] += 1
             kept.append(entry)
     return kept, dropped
 

@@ -131,6 +131,19 @@ def test_newest_first_and_caps_say_how_many_are_left_out() -> None:
     assert shown | set(digest_of(items, max_items_per_feed=1).skipped_ids) == {1, 2, 3, 4, 5}
 
 
+def test_the_cap_per_feed_counts_the_whole_digest_not_each_section() -> None:
+    items = numbered(
+        [
+            make_item(f"{topic} item {n}", A, published=NOW - timedelta(hours=n))
+            for n, topic in enumerate(["Council", "Council", "Review", "Review", "Storm"])
+        ]
+    )
+    digest = digest_of(items, max_items_per_feed=2)  # sections count in their order
+    assert [s.title for s in digest.stories] == ["Review item 2", "Review item 3"]
+    assert {s.name: s.left_out for s in digest.sections} == {"Culture": 0, "News": 3}
+    assert set(digest.skipped_ids) == {1, 2, 5}
+
+
 def test_coverage_sort_puts_widely_covered_stories_first() -> None:
     items = numbered(
         [
