@@ -47,6 +47,7 @@ def _duration(value: Any) -> Any:
 
 
 Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
+Timeout = Annotated[float, BeforeValidator(_duration), Field(gt=0)]  # 0 would fail every try
 
 
 class Strict(BaseModel):
@@ -138,7 +139,7 @@ class SmtpConfig(Strict):
     )
     username: str | None = Field(None, description="login name, if the server needs one")
     password_env: str | None = Field(None, description="environment variable with the password")
-    timeout: Seconds = Field(30, description="seconds to wait for the server")
+    timeout: Timeout = Field(30, description="seconds to wait for the server")
     retries: int = Field(3, ge=0, description="retries of a temporary failure within a run")
 
     @property
@@ -155,9 +156,16 @@ class UnsubscribeConfig(Strict):
     def _one(self) -> UnsubscribeConfig:
         if not self.mailto and not self.url:
             raise ValueError("give mailto, url or both")
-        if self.url and not self.url.startswith("https://"):
-            raise ValueError("url must be an https URL")
+        if self.url and not _HTTPS_URL.fullmatch(self.url):
+            raise ValueError("url must be an https URL (no spaces, quotes or angle brackets)")
+        if self.mailto and not _MAILBOX.fullmatch(self.mailto):
+            raise ValueError(f"mailto must be a bare email address: {self.mailto!r}")
         return self
+
+
+# What may go between "<" and ">" of a List-Unsubscribe header, unescaped.
+_MAILBOX = re.compile(r"[A-Za-z0-9.!#$%&'*+/=^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+_HTTPS_URL = re.compile(r"https://[^\s<>\"',]+")
 
 
 class DkimConfig(Strict):
@@ -192,7 +200,7 @@ class DeliveryConfig(Strict):
 
 
 class FetchConfig(Strict):
-    timeout: Seconds = Field(30, description="total seconds allowed for one response")
+    timeout: Timeout = Field(30, description="total seconds allowed for one response")
     max_bytes: int = Field(10_000_000, ge=1024, description="cap on a decoded response body")
     max_redirects: int = Field(5, ge=0, description="redirects followed per request")
     max_items_per_feed: int = Field(200, ge=1, description="items kept from one feed document")
@@ -259,15 +267,6 @@ class Config(Strict):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
         return value
 
-    @field_validator("sections")
-    @classmethod
-    def _unique(cls, sections: tuple[SectionConfig, ...]) -> tuple[SectionConfig, ...]:
-        names = [s.name for s in sections]
-        twice = sorted({name for name in names if names.count(name) > 1})
-        if twice:
-            raise ValueError(f"section names must be unique: {', '.join(map(repr, twice))} twice")
-        return sections
-
 
 def load_config(path: Path) -> Config:
     """Read and validate *path*.
@@ -298,6 +297,7 @@ def load_config(path: Path) -> Config:
 def parse_config(data: dict[str, Any], path: Path) -> Config:
     """Validate a loaded mapping as if it came from the file at *path*."""
     feed_problems = _check_feeds(data.get("feeds"), path.parent, data.get("sections"))
+    feed_problems += _check_sections(data.get("sections"))
     try:
         config = Config.model_validate({**data, "path": path})
     except ValidationError as exc:
@@ -312,7 +312,25 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
         raise ConfigError(f"{path}: invalid config", problems=problems + feed_problems) from None
     if feed_problems:
         raise ConfigError(f"{path}: invalid config", problems=feed_problems)
-    return _resolved(config)
+    config = _resolved(config)
+    dkim = config.delivery.dkim
+    if dkim and not dkim.key_file.is_file():  # found now, not after a whole fetch
+        raise ConfigError(
+            f"{path}: invalid config",
+            problems=(f"delivery.dkim.key_file: no such file {dkim.key_file}",),
+        )
+    return config
+
+
+def _check_sections(sections: Any) -> tuple[str, ...]:
+    """Section names given twice, found even when other keys are invalid."""
+    if not isinstance(sections, list):
+        return ()
+    names = [s.get("name") for s in sections if isinstance(s, dict)]
+    twice = sorted({n for n in names if isinstance(n, str) and names.count(n) > 1})
+    if not twice:
+        return ()
+    return (f"sections: section names must be unique: {', '.join(map(repr, twice))} twice",)
 
 
 def _check_feeds(feeds: Any, folder: Path, sections: Any = None) -> tuple[str, ...]:

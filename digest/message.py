@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -52,13 +53,20 @@ def message_id(token: str, recipient: str, domain: str) -> str:
     return f"<digest.{token}.{who}@{domain}>"
 
 
+_SPECIALS = re.compile(r'[()<>@,;:\\".\[\]]')
+
+
 def list_id(title: str, delivery: DeliveryConfig) -> str:
     """``"Title" <slug.domain>`` unless configured."""
     if delivery.list_id:
         return delivery.list_id
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-") or "digest"
-    quoted = title.replace('"', "'")
-    return f'"{quoted}" <{slug}.{sender_domain(delivery.from_)}>'
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-") or "digest"
+    # The phrase as RFC 2919 and 2047 allow it: a quoted string when ASCII, else words the
+    # email package encodes one by one (never inside quotes), so no specials between them.
+    name = title.replace('"', "'").replace("\\", "/")
+    phrase = f'"{name}"' if name.isascii() else " ".join(_SPECIALS.sub(" ", name).split())
+    return f"{phrase} <{slug}.{sender_domain(delivery.from_)}>"
 
 
 def build_message(
@@ -82,7 +90,7 @@ def build_message(
     if unsubscribe:
         targets = []
         if unsubscribe.mailto:
-            targets.append(f"<mailto:{unsubscribe.mailto}?subject=unsubscribe>")
+            targets.append(f"<mailto:{unsubscribe.mailto}?subject=unsubscribe>")  # a bare address
         if unsubscribe.url:
             targets.append(f"<{unsubscribe.url}>")
         msg["List-Unsubscribe"] = ", ".join(targets)

@@ -27,6 +27,7 @@ from digest.sentences import clip
 THUMB_WIDTH = 96
 PREHEADER_CHARS = 140
 SUBJECT_HEADLINE_CHARS = 90  # the top headline in the subject line
+SUBJECT_CHARS = 200  # a whole subject line, however its template makes it
 FORBIDDEN = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
     + "".join(
@@ -163,7 +164,8 @@ def render_message(
             f"digest.subject: cannot render the subject template: {_plain_names(str(exc))}",
             hint="check digest.subject in config.yaml",
         ) from None
-    return RenderedMessage(subject=" ".join(subject.split()) or digest.title, html=html, text=text)
+    subject = clip(" ".join(subject.split()), SUBJECT_CHARS) or digest.title
+    return RenderedMessage(subject=subject, html=html, text=text)
 
 
 def render_template(env: jinja2.Environment, name: str, values: dict[str, Any]) -> str:

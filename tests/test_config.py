@@ -57,6 +57,15 @@ def test_relative_paths_are_relative_to_the_config_folder(tmp_path: Path) -> Non
             ["sections: section names must be unique: 'A' twice"],
         ),
         (
+            "feeds:\n  - url: https://a.example/rss\nfetch:\n  timeout: 0\n",
+            ["fetch.timeout: "],
+        ),
+        (
+            "feeds:\n  - url: https://a.example/rss\ndelivery:\n  dkim:\n    selector: s\n"
+            "    domain: example.org\n    key_file: nokey.pem\n",
+            ["delivery.dkim.key_file: no such file", "nokey.pem"],
+        ),
+        (
             "feeds:\n  - url: https://a.example/rss\n    section: culture\n"
             "sections:\n  - name: Culture\n",
             ["feeds[0].section: no section 'culture' (did you mean 'Culture'?)"],
@@ -218,3 +227,16 @@ def test_a_database_under_a_file_says_so(tmp_path: Path) -> None:
     result = run_cli("feeds", cwd=tmp_path)
     assert result.code == 1 and "is a file, not a folder" in result.err
     assert result.err.count("\n") == 1
+
+
+def test_duplicate_section_names_are_listed_with_the_other_problems(tmp_path: Path) -> None:
+    text = (
+        "feeds:\n  - url: https://a.example/rss\n"
+        "sections:\n  - name: A\n  - name: A\n    sort: sideways\n"
+        "digest:\n  blurb_chars: many\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    message = str(caught.value)
+    assert "sections: section names must be unique: 'A' twice" in message
+    assert "sections[1].sort" in message and "digest.blurb_chars: expected an integer" in message

@@ -15,6 +15,7 @@ from typing import Any
 
 import dkim
 import pytest
+from pydantic import ValidationError
 
 from digest.config import DeliveryConfig
 from digest.errors import DeliveryError
@@ -96,6 +97,50 @@ def test_mailto_only_unsubscribe_has_no_one_click_header() -> None:
     assert "List-Unsubscribe-Post" not in msg
     assert unsubscribe_link(config) == "mailto:leave@news.example.org?subject=unsubscribe"
     assert unsubscribe_link(delivery()) is None
+
+
+@pytest.mark.parametrize(
+    ("title", "raw", "shown"),
+    [
+        (
+            "Kulturmagazin — Wochenübersicht",
+            b"List-Id: Kulturmagazin =?utf-8?q?=E2=80=94_Wochen=C3=BCbersicht?=\r\n"
+            b" <kulturmagazin-wochenubersicht.news.example.org>",
+            "Kulturmagazin — Wochenübersicht <kulturmagazin-wochenubersicht.news.example.org>",
+        ),
+        (
+            "Kultur: Wochenübersicht, Nr. 3",
+            b"List-Id: Kultur =?utf-8?q?Wochen=C3=BCbersicht?= Nr 3\r\n"
+            b" <kultur-wochenubersicht-nr-3.news.example.org>",
+            "Kultur Wochenübersicht Nr 3 <kultur-wochenubersicht-nr-3.news.example.org>",
+        ),
+    ],
+)
+def test_a_list_id_from_a_title_that_is_not_ascii_is_valid(
+    title: str, raw: bytes, shown: str
+) -> None:
+    """No encoded word inside quotes (RFC 2047 forbids it), no specials between the words,
+    and the id spelt with the letters' ASCII forms ("ü" is "u", not "-")."""
+    data = build_message(RENDERED, delivery(), "reader@example.org", "0123abcd", title, WHEN)
+    assert raw in data
+    assert str(parse(data)["List-Id"]) == shown
+
+
+@pytest.mark.parametrize(
+    "unsubscribe",
+    [
+        {"mailto": "javascript:alert(1)"},
+        {"mailto": 'x@example.org?body=hi>, <http://evil.example/" onclick="alert(1)'},
+        {"mailto": "x@example.org?subject=hi"},
+        {"url": "https://example.org/u>, <http://evil.example/"},
+        {"url": "http://example.org/u"},
+    ],
+)
+def test_unsubscribe_targets_must_be_plain_and_cannot_add_header_targets(
+    unsubscribe: dict[str, str],
+) -> None:
+    with pytest.raises(ValidationError):
+        delivery(unsubscribe=unsubscribe)
 
 
 def test_configured_list_id_is_used_as_is() -> None:

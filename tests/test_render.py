@@ -315,6 +315,12 @@ def test_a_long_top_headline_is_cut_short_in_the_subject() -> None:
     assert subject.endswith("on… and 1 more") and len(subject) < 130
 
 
+def test_a_subject_template_cannot_make_a_subject_of_any_length() -> None:
+    env = environment(None, ZoneInfo(ZONE))
+    rendered = render_message(sample_digest(), env, "{{ title }} " * 40)
+    assert len(rendered.subject) <= 200 and rendered.subject.endswith("…")
+
+
 def test_subject_template_from_config_and_its_errors() -> None:
     env = environment(None, ZoneInfo(ZONE))
     rendered = render_message(sample_digest(), env, "{{ item_count }} new in\n {{ title }}")
