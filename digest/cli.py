@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO
 from zoneinfo import ZoneInfo
 
 from digest import __version__
@@ -77,7 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument(
         "--out", type=Path, default=None, help="HTML file to write (default: digest-preview.html)"
     )
-    preview.add_argument("--json", type=Path, default=None, help="write the digest as JSON here")
+    preview.add_argument(
+        "--json", type=Path, default=None, help="write the digest as JSON here (- for stdout)"
+    )
     preview.add_argument("--text", type=Path, default=None, help="also write the text part here")
     preview.add_argument("--no-fetch", action="store_true", help="use stored items only")
     command("fetch", help="fetch and store new items only")
@@ -184,7 +186,7 @@ def _warn(text: str) -> None:
         print(f"warning: {text}", file=sys.stderr)
 
 
-def _report_fetch(report: Any) -> None:
+def _report_fetch(report: Any, out: TextIO | None = None) -> None:
     from digest.pipeline import FetchReport
 
     assert isinstance(report, FetchReport)
@@ -194,7 +196,8 @@ def _report_fetch(report: Any) -> None:
     waiting = f" ({len(report.waiting)} not fetched again yet)" if report.waiting else ""
     print(
         f"Fetched {count(len(report.outcomes), 'feed')}: {ok} ok, {len(report.failed)} failed"
-        f"{waiting}, {count(report.new_items, 'new item')}."
+        f"{waiting}, {count(report.new_items, 'new item')}.",
+        file=out or sys.stdout,
     )
 
 
@@ -252,21 +255,27 @@ def cmd_preview(args: argparse.Namespace) -> int:
         digest = build_digest(config, store, now, report.failed if report else ())
     finally:
         store.close()
+    piped = args.json == Path("-")  # the JSON goes to stdout: everything else to stderr
+    say = sys.stderr if piped else sys.stdout
     if report:
-        _report_fetch(report)
+        _report_fetch(report, say)
     digest, rendered = render_digest(config, digest)
+    stories = count(len(digest.stories), "story", "stories")
     try:
         if args.json:
-            _write(args.json, json.dumps(digest_json(digest), ensure_ascii=False, indent=2))
-            print(f"Wrote {args.json} ({count(len(digest.stories), 'story', 'stories')}).")
+            data = json.dumps(digest_json(digest, rendered.subject), ensure_ascii=False, indent=2)
+            if piped:
+                sys.stdout.write(data + "\n")
+            else:
+                _write(args.json, data)
+                print(f"Wrote {args.json} ({stories}).")
         if args.text:
             _write(args.text, rendered.text)
-            print(f"Wrote {args.text} (the text part).")
+            print(f"Wrote {args.text} (the text part).", file=say)
         if args.out or not args.json:
             out = args.out or Path("digest-preview.html")
             _write(out, rendered.html)
-            stories = count(len(digest.stories), "story", "stories")
-            print(f"Wrote {out} ({stories}): {rendered.subject}")
+            print(f"Wrote {out} ({stories}): {rendered.subject}", file=say)
     except OSError as exc:
         raise UsageError(f"cannot write preview: {exc.strerror}: {exc.filename}") from None
     return 0
@@ -277,10 +286,12 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def digest_json(digest: Digest) -> dict[str, Any]:
+def digest_json(digest: Digest, subject: str = "") -> dict[str, Any]:
     """The digest as data for scripts and tests."""
     return {
         "title": digest.title,
+        "subject": subject,
+        "item_count": len(digest.stories),
         "created": digest.created.astimezone(ZoneInfo(digest.timezone)).isoformat(),
         "left_out": digest.left_out,
         "failed_feeds": [
@@ -296,6 +307,8 @@ def digest_json(digest: Digest) -> dict[str, Any]:
                         "link": story.link,
                         "source": story.source,
                         "published": _published(story.published, story.date_only),
+                        "date_only": story.date_only,
+                        "feed_url": shown_url(story.feed_url),
                         "blurb": story.blurb,
                         "image": story.image.url if story.image else None,
                         "also": [{"name": o.name, "link": o.link} for o in story.also],

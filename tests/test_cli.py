@@ -108,6 +108,12 @@ def test_preview_json_contract(tmp_path: Path, http_server: FeedServer) -> None:
     assert item["source"] == "Example Feed"
     assert item["published"].startswith("20") and "T" in item["published"]
     assert item["blurb"] == "The festival opened with a premiere. Critics were kind to it."
+    assert item["date_only"] is False and item["feed_url"].endswith("/feed.xml")
+    assert data["item_count"] == 3 and data["subject"].startswith("Test Digest: ")
+    piped = run_cli("preview", "--json", "-", "--text", "t.txt", cwd=tmp_path)  # for a script
+    assert piped.code == 0 and json.loads(piped.out) | {"created": data["created"]} == data
+    assert "Fetched 1 feed" in piped.err and "Wrote t.txt" in piped.err  # not in the JSON
+    assert not (tmp_path / "-").exists()
 
 
 def test_fetch_and_feeds(tmp_path: Path, http_server: FeedServer) -> None:
