@@ -118,13 +118,17 @@ def normal_title(title: str) -> str:
     return " ".join(_WORD.findall(title.casefold()))
 
 
+_HYPHEN = re.compile(r"(?<=[^\W\d_])[-\u2010\u2011](?=[^\W\d_])")  # between letters
+
+
 def headline(title: str) -> Headline:
     """The parts of *title* that decide whether two titles tell one story."""
     folded = title.casefold()
     words = _WORD.findall(folded)
     numbers = set(_NUMBER.findall(folded)) | {w for w in words if w in NUMBER_WORDS}
     return Headline(
-        text=" ".join(words),
+        # "re-opens" and "reopens", "two-year" and "two year" are one spelling to compare
+        text=" ".join(_WORD.findall(_HYPHEN.sub("", folded))),
         words=frozenset(words),
         numbers=frozenset(numbers),
         names=_names(title),

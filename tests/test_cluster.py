@@ -26,6 +26,10 @@ WINDOW = timedelta(hours=48)
 
 # One story told by two outlets.
 MERGE = [
+    (  # hyphenated or not: one spelling
+        "Museum of Modern Art reopens after two-year renovation",
+        "Museum of Modern Art re-opens after two year renovation",
+    ),
     (
         "‘The Salt Year’ wins best picture at Harbour Lights Film Festival",
         "‘The Salt Year’ wins best film at Harbour Lights Film Festival",
