@@ -92,8 +92,12 @@ def write_outbox(
     return DeliveryReport(tuple(delivered), tuple(refused))
 
 
-def _safe(address: str) -> str:
-    return "".join(ch if ch.isalnum() or ch in "@.-_" else "_" for ch in address)[:60]
+def _safe(recipient: str) -> str:
+    """The address of *recipient* ("Name <a@b>" gives "a@b") as a file name part."""
+    address = parseaddr(recipient)[1] or recipient
+    return "".join(
+        ch if ch.isascii() and (ch.isalnum() or ch in "@.-_") else "_" for ch in address
+    )[:60]
 
 
 def missing_password(settings: SmtpConfig) -> ConfigError:

@@ -295,3 +295,14 @@ def test_an_outbox_copy_that_cannot_be_written_is_written_by_the_next_send(
     assert done.outcome == "sent" and store.resends() == []
     assert b"two" in [p.read_bytes() for p in outbox.iterdir() if p.suffix == ".eml"]
     store.close()
+
+
+def test_outbox_files_are_named_by_the_bare_address(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from digest.deliver import Outgoing, write_outbox
+
+    when = datetime(2026, 11, 26, 7, 0, tzinfo=UTC)
+    write_outbox([Outgoing("Bärbel Groß <b@example.org>", b"x")], tmp_path, when)
+    [written] = list(tmp_path.iterdir())
+    assert written.name == f"digest-{when:%Y%m%d-%H%M%SZ-%f}-001-b@example.org.eml"
