@@ -49,14 +49,17 @@ def fair_order(digest: Digest) -> list[DigestItem]:
 
 
 def keep_only(digest: Digest, kept: set[int]) -> Digest:
-    """The digest with only the stories whose id() is in *kept*."""
+    """The digest with only the stories whose id() is in *kept*.
+
+    Each section counts what it lost in its ``left_out``; a section that lost every
+    story stays, empty, so the reader is told "N more in Science not shown"."""
     sections = []
     dropped: list[int] = []
     for section in digest.sections:
         stories = tuple(s for s in section.items if id(s) in kept)
         dropped.extend(i for s in section.items if id(s) not in kept for i in s.item_ids)
-        if stories:
-            sections.append(Section(section.name, stories, section.left_out))
+        lost = len(section.items) - len(stories)
+        sections.append(Section(section.name, stories, section.left_out + lost))
     left_out = len(digest.stories) - len(kept)
     return replace(
         digest,

@@ -126,7 +126,9 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         "left_out": digest.left_out,
         "left_out_note": left_out_note(digest.left_out),
         # a no-break space: the text part's wrapping never parts a section from its count
-        "toc_summary": " · ".join(f"{s.name}\u00a0({len(s.items)})" for s in digest.sections),
+        "toc_summary": " · ".join(
+            f"{s.name}\u00a0({len(s.items)})" for s in digest.sections if s.items
+        ),
         "unsubscribe_url": unsubscribe_url,
         "thumb_width": THUMB_WIDTH,
         "lang": lang,

@@ -456,6 +456,20 @@ def test_fair_order_takes_each_feeds_best_story_in_turn() -> None:
     assert order == [s.title for s in (big[0], small[0], big[1], small[1], big[2], big[3])]
 
 
+def test_a_section_that_does_not_fit_at_all_is_still_named_with_its_count() -> None:
+    stories = feed_stories("ledger", 60)
+    digest = make_digest(
+        Section("News", tuple(stories[:40])), Section("Science", tuple(stories[40:]))
+    )
+    kept, rendered = fit_digest(digest, render, 40_000)
+    left = {s.name: (len(s.items), s.left_out) for s in kept.sections}
+    assert left["Science"] == (0, 20) and left["News"][0] + left["News"][1] == 40
+    assert "20 more in Science not shown." in rendered.html
+    assert "(20 more in Science not shown.)" in rendered.text
+    toc = rendered.text.split("In this issue:", 1)[1].split("\n\n", 1)[0]
+    assert "News" in toc and "Science" not in toc  # nothing of it to jump to
+
+
 def test_big_feed_cannot_crowd_out_a_small_one_and_the_rest_is_counted() -> None:
     big = feed_stories("big", 1500)
     small = feed_stories("small", 3, start=5000)  # oldest: last in display order
