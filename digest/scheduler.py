@@ -26,7 +26,15 @@ from apscheduler.triggers.cron import CronTrigger
 
 from digest.config import Config, load_config
 from digest.errors import DigestError, LockedError
-from digest.store import SQLiteStore, Store, daemon_lock, daemon_running, from_iso, iso
+from digest.store import (
+    SQLiteStore,
+    Store,
+    daemon_lock,
+    daemon_running,
+    from_iso,
+    iso,
+    sending_now,
+)
 
 log = logging.getLogger("digest")
 SEND_SLOT = "scheduler.send_slot"
@@ -308,6 +316,8 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
         )
     else:
         lines.append("Daemon:     not running (never started on this database)")
+    if sending_now(config.database):
+        lines.append("Sending:    a digest is being sent right now")
     last = store.last_digest()
     if last:
         when = (last.sent_at or last.created).astimezone(zone)

@@ -725,7 +725,16 @@ def daemon_lock(database: Path) -> Iterator[None]:
 
 def daemon_running(database: Path) -> bool:
     """True while a ``digest run`` holds the daemon lock of *database*."""
-    lock_path = database.with_name(database.name + ".daemon.lock")
+    return _held(database.with_name(database.name + ".daemon.lock"))
+
+
+def sending_now(database: Path) -> bool:
+    """True while a send (``digest send`` or the daemon's) holds the send lock of *database*."""
+    return _held(database.with_name(database.name + ".lock"))
+
+
+def _held(lock_path: Path) -> bool:
+    """True while another process holds the ``lockf`` lock on *lock_path*."""
     if not lock_path.exists():
         return False
     with open(lock_path, "a+") as handle:

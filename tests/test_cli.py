@@ -195,6 +195,12 @@ def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServe
     assert before.code == 0
     assert "Next send:" in before.out and "none sent yet" in before.out
     assert "Daemon:     not running (never started" in before.out
+    assert "Sending:" not in before.out
+    from digest.store import send_lock
+
+    with send_lock(tmp_path / "digest.sqlite3"):  # as a send in another process would
+        during = run_cli("status", cwd=tmp_path)
+    assert "Sending:    a digest is being sent right now" in during.out
     run_cli("send", cwd=tmp_path)
     after = run_cli("status", cwd=tmp_path)
     assert "3 stories, to reader@example.org" in after.out
