@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 
@@ -25,6 +25,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
+class TextFormatter(logging.Formatter):
+    """ "2026-11-26T08:00:00+0100 INFO digest.scheduler: …", in the digest's time zone once
+    :func:`use_zone` names it (the times in the messages are in that zone too)."""
+
+    zone: tzinfo | None = None
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = datetime.fromtimestamp(record.created, self.zone or UTC).astimezone(self.zone)
+        return moment.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def use_zone(zone: tzinfo) -> None:
+    """Stamp text log lines in *zone* (the daemon's, from config.yaml)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler.formatter, TextFormatter):
+            handler.formatter.zone = zone
+
+
 def setup_logging(level: str = "info", fmt: str = "text") -> None:
     """Send log records to stderr, as text lines or JSON lines."""
     handler = logging.StreamHandler(sys.stderr)
@@ -32,11 +50,7 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
         handler.setFormatter(JsonFormatter())
     else:
         # No timestamp prefix from us when journald adds its own? Keep it: docker logs needs it.
-        handler.setFormatter(
-            logging.Formatter(
-                "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"
-            )
-        )
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

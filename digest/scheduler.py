@@ -227,6 +227,9 @@ def run_daemon(config_path: Path, config: Config) -> int:
 
     Raises LockedError when another daemon already runs on the same database.
     """
+    from digest.logs import use_zone
+
+    use_zone(config.zone)  # log stamps in the zone the messages speak of
     with daemon_lock(config.database):
         return _run(config_path, config)
 

@@ -208,3 +208,19 @@ def test_daemon_sends_on_schedule_and_stops_cleanly_on_sigterm(
         if daemon.poll() is None:
             daemon.kill()
             daemon.communicate()
+
+
+def test_text_log_lines_are_stamped_in_the_digest_zone() -> None:
+    """The daemon's messages speak of times in config.yaml's zone; so do their stamps."""
+    import logging
+    from zoneinfo import ZoneInfo
+
+    from digest.logs import TextFormatter
+
+    formatter = TextFormatter("%(asctime)s %(message)s")
+    record = logging.LogRecord("digest", logging.INFO, __file__, 1, "send: sent", None, None)
+    record.created = 1_795_000_000.0  # 2026-11-18T11:06:40Z
+    formatter.zone = ZoneInfo("Asia/Seoul")
+    assert formatter.format(record) == "2026-11-18T20:06:40+0900 send: sent"
+    formatter.zone = ZoneInfo("America/New_York")
+    assert formatter.format(record) == "2026-11-18T06:06:40-0500 send: sent"
