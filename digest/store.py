@@ -378,14 +378,15 @@ class SQLiteStore:
 
     def stored_guids(self, feed_url: str) -> frozenset[str]:
         """The guids *feed_url* carried in its latest document (every stored one before
-        its first): the parser skips these before sanitising.
+        its first), already sent or skipped: the parser skips these before sanitising.
 
         Bounded by the size of a document, not by a year of stored items. An older
         item that comes back is parsed again, and :meth:`add_item_rows` keeps the
-        stored copy (only noting that the feed carries it again).
+        stored copy (only noting that the feed carries it again). A pending item is
+        parsed again too: a correction made before the digest goes out reaches it.
         """
         rows = self._query(
-            "SELECT guid FROM items WHERE feed_url = ?1"
+            "SELECT guid FROM items WHERE feed_url = ?1 AND outcome IS NOT NULL"
             " AND last_seen >= COALESCE((SELECT carried_at FROM feeds WHERE url = ?1), '')",
             (feed_url,),
         )
@@ -410,8 +411,10 @@ class SQLiteStore:
 
     def add_item_rows(self, rows: Sequence[ItemRow]) -> int:
         """Store rows made by :func:`item_rows` (perhaps in another process); returns how
-        many were new. A row already stored stays as it was, but for its ``last_seen``:
-        the feed carries it again, so prune keeps it."""
+        many were new. A row already stored notes that the feed carries it again
+        (``last_seen``, so prune keeps it); one still pending also takes the feed's
+        latest title, link, date and text (a typo corrected before the digest goes out).
+        One already sent or skipped stays as it was."""
         with self._tx() as db:
             before = db.total_changes
             db.executemany(
@@ -426,6 +429,13 @@ class SQLiteStore:
                     "UPDATE items SET last_seen = ?3 WHERE feed_url = ?1 AND guid = ?2"
                     " AND last_seen < ?3",
                     [(row[0], row[1], row[8]) for row in rows],
+                )
+                db.executemany(
+                    "UPDATE items SET key = ?3, title = ?4, link = ?5, published = ?6,"
+                    " dated = ?7, html = ?10, categories = ?11, author = ?12, image = ?13"
+                    " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL"
+                    " AND first_seen < ?8",  # not a row this same call inserted
+                    rows,
                 )
             return added
 

@@ -135,19 +135,20 @@ def test_the_parser_is_told_what_the_latest_document_carried_not_every_stored_gu
     store = SQLiteStore(tmp_path / "d.sqlite3")
     assert store.stored_guids("f1") == frozenset()
     store.add_entries("f1", [entry("old"), entry("a")], NOW - timedelta(days=200))
-    assert store.stored_guids("f1") == {"old", "a"}  # no carried_at yet: everything
-    store.save_feed(FeedState(url="f1", carried_at=NOW - timedelta(days=200)))
+    assert store.stored_guids("f1") == frozenset()  # pending: parsed again (corrections)
     store.skip_items([i.id for i in store.pending_items()])
+    assert store.stored_guids("f1") == {"old", "a"}  # no carried_at yet: everything handled
+    store.save_feed(FeedState(url="f1", carried_at=NOW - timedelta(days=200)))
     later = NOW - timedelta(days=100)
     store.mark_seen("f1", ["a"], later)  # the next document carries "a", not "old"
     assert store.add_entries("f1", [entry("b")], later) == 1
     store.save_feed(FeedState(url="f1", carried_at=later))
-    assert store.stored_guids("f1") == {"a", "b"}
+    assert store.stored_guids("f1") == {"a"}  # "b" is pending
     # "old" comes back in today's document: parsed as new, stored once, not pending again
     assert store.add_entries("f1", [entry("old"), entry("c")], NOW) == 1
     assert [i.guid for i in store.pending_items()] == ["b", "c"]
     store.save_feed(FeedState(url="f1", carried_at=NOW))
-    assert store.stored_guids("f1") == {"old", "c"}
+    assert store.stored_guids("f1") == {"old"}  # "c" is pending
     assert store.prune(NOW - timedelta(days=90)) == 1  # "a": handled, not carried since
     assert store.known_guids("f1", ["old", "a", "b", "c"]) == {"old", "b", "c"}
     store.close()
@@ -172,4 +173,24 @@ def test_prune_drops_old_items_of_feeds_no_longer_configured(tmp_path: Path) -> 
     assert store.known_guids("quiet", ["quiet-1"]) == {"quiet-1"}
     assert store.known_guids("removed", ["removed-1"]) == set()
     assert (tmp_path / "d.sqlite3").stat().st_size <= size
+    store.close()
+
+
+def test_a_correction_before_the_digest_goes_out_reaches_it_and_none_after(
+    tmp_path: Path,
+) -> None:
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    draft = entry("a5", title="Orchestra names new conductr", html="<p>Draft text.</p>")
+    store.add_entries("f1", [draft], NOW - timedelta(hours=2))
+    assert store.stored_guids("f1") == frozenset()  # pending: parsed again next time
+    fixed = entry("a5", title="Orchestra names new conductor", html="<p>Final text.</p>")
+    assert store.add_entries("f1", [fixed], NOW - timedelta(hours=1)) == 0  # not new
+    [item] = store.pending_items()
+    assert (item.title, item.html) == ("Orchestra names new conductor", "<p>Final text.</p>")
+    store.skip_items([item.id])  # as a delivered digest marks it
+    again = entry("a5", title="Orchestra names new conductor (updated)")
+    store.add_entries("f1", [again], NOW)
+    assert store.known_guids("f1", ["a5"]) == {"a5"}
+    [row] = store.db.execute("SELECT title FROM items").fetchall()
+    assert row[0] == "Orchestra names new conductor"  # what the reader got stays
     store.close()
