@@ -183,3 +183,12 @@ class RenderedMessage:
     subject: str
     html: str
     text: str
+
+
+@dataclass(frozen=True)
+class Sent:
+    """An item already mailed, as far as telling a story twice goes."""
+
+    feed_url: str
+    title: str
+    published: datetime

@@ -300,8 +300,10 @@ def build_digest(
     configured = set(feeds.names)
     pending = [i for i in pending if i.feed_url in configured]
     delivered = frozenset(store.delivered_keys(i.key for i in pending))
+    window = timedelta(hours=config.digest.cluster_hours)
+    sent = store.sent_since(min(i.published for i in pending) - window) if pending else []
     failures = [FailedFeed(o.name, o.url, o.error or "") for o in failed if o.error]
-    return make_digest(pending, config, feeds, now, delivered, failures)
+    return make_digest(pending, config, feeds, now, delivered, failures, sent)
 
 
 def render_digest(config: Config, digest: Digest) -> tuple[Digest, RenderedMessage]:

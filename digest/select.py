@@ -6,16 +6,18 @@ A pure function of its inputs: no network, no clock, no database.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from digest.blurb import story_paragraphs, summarize
-from digest.cluster import cluster_items
+from digest.cluster import cluster_items, same_story
+from digest.cluster import headline as title_terms
 from digest.config import Config
 from digest.links import is_story_key, shown_link
-from digest.models import Digest, DigestItem, FailedFeed, Item, Section, Source
+from digest.models import Digest, DigestItem, FailedFeed, Item, Section, Sent, Source
 from digest.sections import Rules, assign_section
 from digest.sentences import clip, split_sentences
 
@@ -35,15 +37,25 @@ def make_digest(
     now: datetime,
     delivered_keys: frozenset[str] = frozenset(),
     failed: Sequence[FailedFeed] = (),
+    sent: Sequence[Sent] = (),
 ) -> Digest:
     """Build the digest for *items* (pending items); returns a Digest whose
-    ``skipped_ids`` are the items it deliberately leaves out for good."""
+    ``skipped_ids`` are the items it deliberately leaves out for good.
+
+    *sent* are items already mailed: a pending item telling one of their stories
+    (the same link, or a title that tells the same story within ``cluster_hours``)
+    is not told again."""
     settings = config.digest
     skipped: list[int] = []
     fresh: list[Item] = []
     oldest = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
+    told_titles = _TitlesSent(sent, timedelta(hours=settings.cluster_hours))
     for item in items:
-        if (oldest and item.published < oldest) or _told(item, delivered_keys):
+        if (
+            (oldest and item.published < oldest)
+            or _told(item, delivered_keys)
+            or told_titles.tell(item)
+        ):
             skipped.append(item.id)
         else:
             fresh.append(item)
@@ -119,6 +131,38 @@ def headline(title: str, paragraphs: Sequence[str], link: str) -> str:
 
 HEADLINE_CHARS = 200
 UNTITLED_CHARS = 80
+
+
+class _TitlesSent:
+    """The titles of the stories already mailed, for :meth:`tell`."""
+
+    def __init__(self, sent: Sequence[Sent], window: timedelta) -> None:
+        self.window = window
+        self.sent = sorted(sent, key=lambda s: s.published)
+        self.times = [s.published for s in self.sent]
+        self.heads = [title_terms(s.title) for s in self.sent]
+
+    def tell(self, item: Item) -> bool:
+        """True when a story mailed before is this item's story: another feed's title
+        telling it within the window, or this feed's same title at the same time (the
+        feed changed the item's id and link)."""
+        if not self.sent or not item.title:
+            return False
+        try:
+            start = bisect_left(self.times, item.published - self.window)
+            end = bisect_right(self.times, item.published + self.window)
+        except OverflowError:  # a date at the end of the calendar
+            start, end = 0, len(self.sent)
+        head = title_terms(item.title)
+        for sent, sent_head in zip(self.sent[start:end], self.heads[start:end]):
+            if sent.feed_url == item.feed_url:
+                if sent.title.casefold() == item.title.casefold() and (
+                    sent.published == item.published
+                ):
+                    return True
+            elif same_story(head, sent_head):
+                return True
+        return False
 
 
 def _told(item: Item, delivered_keys: frozenset[str]) -> bool:

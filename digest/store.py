@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from digest.errors import LockedError, StorageError
 from digest.links import canonical_url, is_story_key
-from digest.models import Entry, FeedState, Image, Item
+from digest.models import Entry, FeedState, Image, Item, Sent
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,7 @@ class Store(Protocol):
     def add_item_rows(self, rows: Sequence[ItemRow]) -> int: ...
     def pending_items(self) -> list[Item]: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
+    def sent_since(self, since: datetime) -> list[Sent]: ...
     def begin_digest(
         self,
         subject: str,
@@ -457,6 +458,16 @@ class SQLiteStore:
             )
             found.update(row[0] for row in rows)
         return found
+
+    def sent_since(self, since: datetime) -> list[Sent]:
+        """The items already mailed that were published since *since*: a story another
+        feed tells later, under another link, is not told again."""
+        rows = self._query(
+            "SELECT feed_url, title, published FROM items"
+            " WHERE outcome = 'sent' AND published >= ? ORDER BY published",
+            (iso(since),),
+        )
+        return [Sent(row[0], row[1], datetime.fromisoformat(row[2])) for row in rows]
 
     def skip_items(self, item_ids: Sequence[int]) -> None:
         """Mark items as handled without mailing them (too old, already told)."""

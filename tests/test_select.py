@@ -196,3 +196,38 @@ def test_the_same_source_with_the_same_page_is_not_also_covered_by_itself() -> N
     [story] = make_digest(items, config(), Feeds(twins), NOW).stories
     assert [(o.name, o.link) for o in story.also] == [("City Ledger", "https://c.example/harbour")]
     assert set(story.item_ids) == {1, 2, 3}  # all three are told, and handled, as one
+
+
+def test_a_story_mailed_before_is_not_told_again_by_another_feed_or_a_new_id() -> None:
+    from digest.models import Sent
+
+    told = make_item("Novelist wins national book award", A, published=NOW - timedelta(hours=1))
+    sent = [Sent(A, told.title, told.published)]
+    items = numbered(
+        [
+            # another feed, another link, 30 minutes later: the same story
+            make_item("Novelist wins national book award", B, published=NOW),
+            # the same feed re-issued the item under a new id and link, same title and time
+            make_item(
+                "Novelist wins national book award",
+                A,
+                "https://a.example/new-id",
+                published=told.published,
+            ),
+            # the same feed's next item with that title, a day later: a new story
+            make_item(
+                "Novelist wins national book award",
+                A,
+                "https://a.example/next",
+                published=NOW + timedelta(days=1),
+            ),
+            make_item("Council votes on the harbour budget", C, published=NOW),
+        ]
+    )
+    digest = make_digest(items, config(), Feeds(NAMES), NOW + timedelta(days=1), sent=sent)
+    assert sorted(s.title for s in digest.stories) == [
+        "Council votes on the harbour budget",
+        "Novelist wins national book award",
+    ]
+    assert [s.item_ids for s in digest.stories if s.title.startswith("Novelist")] == [(3,)]
+    assert set(digest.skipped_ids) == {1, 2}
