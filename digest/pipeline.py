@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from digest.config import Config, FeedConfig
 from digest.errors import ConfigError, DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each
+from digest.links import shown_url
 from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
 from digest.store import ItemRow, Store, send_lock
 from digest.workers import ParsePool, ParseTask
@@ -236,6 +237,11 @@ def _store_outcome(
         error = parsed.message
     if error or parsed is None or isinstance(parsed, FeedError):
         error = error or "no response"
+        if state.moved_to and moved == state.moved_to:
+            # The address it had moved to fails: say which, and ask the configured one
+            # next time (it may have come back, or redirect somewhere new).
+            error += f" at {shown_url(state.moved_to)}, where it had moved"
+            base = replace(base, moved_to=None)
         count = state.error_count + 1
         # A first failure (a server restarting) waits for nothing: the next run tries again.
         # From the second in a row, 15 minutes doubling up to a day; a server's Retry-After

@@ -306,3 +306,34 @@ def test_outbox_files_are_named_by_the_bare_address(tmp_path: Path) -> None:
     write_outbox([Outgoing("Bärbel Groß <b@example.org>", b"x")], tmp_path, when)
     [written] = list(tmp_path.iterdir())
     assert written.name == f"digest-{when:%Y%m%d-%H%M%SZ-%f}-001-b@example.org.eml"
+
+
+def test_a_moved_feed_is_followed_and_asked_at_its_old_address_when_the_new_one_fails(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    from http.server import BaseHTTPRequestHandler
+
+    from tests.conftest import Route
+
+    feed = rss(FakeItem("Festival opens", "https://a.example/1"))
+    new = http_server.serve("/new.xml", feed)
+
+    def moved(handler: BaseHTTPRequestHandler) -> None:
+        handler.send_response(301)
+        handler.send_header("Location", new)
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    http_server.routes["/old.xml"] = Route(handler=moved)
+    old = http_server.url("/old.xml")
+    write_config(tmp_path, [{"url": old, "name": "Arts"}])
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    assert f"(moved to {new})" in run_cli("feeds", cwd=tmp_path).out
+    # the site undoes the move: the old address serves again, the new one is gone
+    http_server.serve("/old.xml", feed)
+    del http_server.routes["/new.xml"]
+    failed = run_cli("fetch", cwd=tmp_path)
+    assert f"HTTP 404 Not Found at {new}, where it had moved" in failed.err
+    again = run_cli("fetch", cwd=tmp_path)
+    assert again.code == 0 and "1 ok, 0 failed" in again.out
+    assert "moved to" not in run_cli("feeds", cwd=tmp_path).out
