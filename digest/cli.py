@@ -230,7 +230,13 @@ def cmd_send(args: argparse.Namespace) -> int:
         else:
             _warn(str(resent))
     if result.report is None:
-        print("Nothing new: no digest sent.")
+        skipped = len(result.digest.skipped_ids)
+        why = (
+            f" ({count(skipped, 'pending item')} left out: already told, too old or filtered)"
+            if skipped
+            else ""
+        )
+        print(f"Nothing new: no digest sent{why}.")
         return 0
     where = f" (written to {config.delivery.outbox})" if config.delivery.method == "outbox" else ""
     print(
@@ -255,7 +261,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         digest = build_digest(config, store, now, report.failed if report else ())
     finally:
         store.close()
-    piped = args.json == Path("-")  # the JSON goes to stdout: everything else to stderr
+    piped = Path("-") in (args.json, args.text)  # to stdout: everything else to stderr
     say = sys.stderr if piped else sys.stdout
     if report:
         _report_fetch(report, say)
@@ -269,7 +275,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
             else:
                 _write(args.json, data)
                 print(f"Wrote {args.json} ({stories}).")
-        if args.text:
+        if args.text == Path("-"):
+            sys.stdout.write(rendered.text)  # the text part to stdout, as --json - does
+        elif args.text:
             _write(args.text, rendered.text)
             print(f"Wrote {args.text} (the text part).", file=say)
         if args.out or not args.json:

@@ -57,8 +57,14 @@ def test_send_then_nothing_new(tmp_path: Path, http_server: FeedServer) -> None:
     assert text.index("Festival premiere review") < text.index("Parliament passes budget")
     again = run_cli("send", cwd=tmp_path)
     assert again.code == 0
-    assert "Nothing new" in again.out
+    assert again.out.endswith("Nothing new: no digest sent.\n")
     assert len(outbox_messages(tmp_path / "outbox")) == 1
+    # a second feed brings one story already told (same page): said, not sent
+    other = http_server.serve("/other.xml", rss(ITEMS[0], title="Other Feed"))
+    write_config(tmp_path, [http_server.url("/feed.xml"), other])
+    told = run_cli("send", cwd=tmp_path)
+    assert "1 new item" in told.out
+    assert "Nothing new: no digest sent (1 pending item left out: already told" in told.out
 
 
 def test_new_item_after_a_send_is_the_only_one_in_the_next(
@@ -110,6 +116,8 @@ def test_preview_json_contract(tmp_path: Path, http_server: FeedServer) -> None:
     assert item["blurb"] == "The festival opened with a premiere. Critics were kind to it."
     assert item["date_only"] is False and item["feed_url"].endswith("/feed.xml")
     assert data["item_count"] == 3 and data["subject"].startswith("Test Digest: ")
+    text = run_cli("preview", "--no-fetch", "--text", "-", cwd=tmp_path)
+    assert text.out.startswith("Test Digest\n") and "Wrote digest-preview.html" in text.err
     piped = run_cli("preview", "--json", "-", "--text", "t.txt", cwd=tmp_path)  # for a script
     assert piped.code == 0 and json.loads(piped.out) | {"created": data["created"]} == data
     assert "Fetched 1 feed" in piped.err and "Wrote t.txt" in piped.err  # not in the JSON
