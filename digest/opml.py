@@ -118,24 +118,25 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
     before it replaces the old one, so a failed import leaves it untouched.
     Raises UsageError for a bad OPML file, ConfigError for a bad config.
     """
-    config = load_config(config_path)
+    config = load_config(config_path) if _has_feeds(config_path) else None
     opml = _read(opml_path)
     yaml = _round_trip(config_path)
     try:
         data = yaml.load(config_path.read_text(encoding="utf-8"))
     except (OSError, YAMLError) as exc:
         raise ConfigError(f"cannot edit {config_path}: {exc}") from None
-    present = {_same_feed(f.url, config.folder) for f in config.feeds}
+    folder = config.folder if config else config_path.resolve().parent
+    present = {_same_feed(f.url, folder) for f in config.feeds} if config else set()
     added = skipped = 0
     for feed in opml.feeds:
         problem = _refusal(feed.url)
         if problem:
             log.warning("skipped %s: %s", _outline(feed.title, feed.url), problem)
             continue
-        if _same_feed(feed.url, config.folder) in present:
+        if _same_feed(feed.url, folder) in present:
             skipped += 1
             continue
-        present.add(_same_feed(feed.url, config.folder))
+        present.add(_same_feed(feed.url, folder))
         _add_feed(data, feed)
         added += 1
     if skipped:
@@ -184,6 +185,17 @@ def export_opml(config: Config, titles: Mapping[str, str] | None = None) -> str:
 
 
 _DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
+def _has_feeds(config_path: Path) -> bool:
+    """False for a config.yaml with no feed yet (``feeds: []``, ``feeds:`` or none): the
+    way to start is to import them. Whatever else is wrong is found when the new file
+    is checked before it is written."""
+    try:
+        data = YAML(typ="safe").load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, YAMLError):
+        return True  # load_config says what is wrong
+    return not isinstance(data, dict) or bool(data.get("feeds"))
 
 
 def _add_feed(data: Any, feed: OpmlFeed) -> None:

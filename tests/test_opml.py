@@ -89,6 +89,27 @@ def opml_file(folder: Path, outlines: str) -> Path:
     return path
 
 
+@pytest.mark.parametrize("feeds", ["feeds: []\n", "feeds:\n", ""])
+def test_a_config_with_no_feed_yet_starts_with_an_import(tmp_path: Path, feeds: str) -> None:
+    """Delete the example feeds, import your own: the natural first step."""
+    config = tmp_path / "config.yaml"
+    config.write_text(f"title: Mine  # my digest\n{feeds}", encoding="utf-8")
+    opml = opml_file(
+        tmp_path,
+        '<outline text="A" xmlUrl="https://a.example.org/feed"/>'
+        '<outline text="B" xmlUrl="https://b.example.org/rss"/>',
+    )
+    result = run_cli("import", opml, cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "Added 2 feeds" in result.out
+    loaded = load_config(config)
+    assert [f.url for f in loaded.feeds] == [
+        "https://a.example.org/feed",
+        "https://b.example.org/rss",
+    ]
+    assert "# my digest" in config.read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     ("xml_url", "reason"),
     [
