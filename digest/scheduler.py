@@ -305,14 +305,15 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     from digest.pipeline import feed_name
 
     zone = config.zone
+    alive = daemon_running(config.database)
+    scheduled = "" if alive else " (if digest run is running then)"
     lines = [
-        f"Next fetch: {_when(next_run(config.schedule.fetch, zone, now))}",
-        f"Next send:  {_when(next_run(config.schedule.send, zone, now))}",
+        f"Next fetch: {_when(next_run(config.schedule.fetch, zone, now))}{scheduled}",
+        f"Next send:  {_when(next_run(config.schedule.send, zone, now))}{scheduled}",
     ]
     daemon = store.get_state(DAEMON)
     if daemon:
         started = from_iso(daemon.partition(" ")[2])
-        alive = daemon_running(config.database)
         lines.append(
             f"Daemon:     {'running' if alive else 'not running'}"
             f" (last started {_when(started.astimezone(zone) if started else None)})"

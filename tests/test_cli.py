@@ -203,6 +203,7 @@ def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServe
     assert before.code == 0
     assert "Next send:" in before.out and "none sent yet" in before.out
     assert "Daemon:     not running (never started" in before.out
+    assert "(if digest run is running then)" in before.out
     assert "Sending:" not in before.out
     from digest.store import send_lock
 
