@@ -398,10 +398,16 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
     limit = config.digest.blurb_chars if config else 300
     limits = fetch_limits(config) if config else FetchLimits()
     url = feed_location(args.feed, Path.cwd())
+    feeds = config.feeds if config else ()
+    named = [f.url for f in feeds if (f.name or "").casefold() == args.feed.casefold()]
+    if named and not Path(args.feed).exists():  # a configured feed, by its name
+        url = named[0]
     if not url.lower().startswith(("http://", "https://", "file:")):
         raise UsageError(f"not a feed address: {shown_url(args.feed)} (use http(s) or a file)")
     if url.startswith("file:") and not Path(url.removeprefix("file://")).is_file():
-        raise UsageError(f"no such feed file: {args.feed}")
+        names = ", ".join(repr(f.name) for f in feeds if f.name)[:200]
+        hint = f" (or the name of a configured feed: {names})" if names else ""
+        raise UsageError(f"no such feed file: {args.feed}{hint}")
     result = fetch_all([FetchRequest(url)], limits)[0]
     if result.status != "ok":
         raise DigestError(f"cannot fetch {shown_url(args.feed)}: {result.error}")

@@ -193,6 +193,11 @@ def test_blurbs_prints_title_and_blurb(tmp_path: Path, http_server: FeedServer) 
     assert "Only a title\n  (no blurb" in offline.out
     missing = run_cli("blurbs", str(tmp_path / "nope.xml"), cwd=tmp_path)
     assert missing.code == 2 and "no such feed file" in missing.err
+    write_config(tmp_path, [{"url": url, "name": "Example Feed"}])
+    by_name = run_cli("blurbs", "example feed", cwd=tmp_path)
+    assert by_name.code == 0 and "Festival premiere review\n  The festival" in by_name.out
+    unknown = run_cli("blurbs", "Exemple Feed", cwd=tmp_path)
+    assert unknown.code == 2 and "or the name of a configured feed: 'Example Feed'" in unknown.err
     ftp = run_cli("blurbs", "ftp://example.org/feed.xml", cwd=tmp_path)
     assert ftp.code == 2 and "not a feed address" in ftp.err
 
