@@ -30,6 +30,7 @@ PARSE_WINDOW = 32  # feeds fetched but not yet parsed and stored: bounds the bod
 COMMIT_EVERY = 32  # feeds stored per commit
 MAX_BACKOFF = timedelta(hours=24)
 RESEND_FOR = timedelta(hours=24)  # how long a copy refused for a while is sent again
+CORRECTIONS_FOR = timedelta(hours=3)  # a pending item this new is read again at each fetch
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def fetch_feeds(
             if result.status == "ok":
                 from digest.parse import ParseJob
 
-                known = store.stored_guids(feed.url)
+                known = store.stored_guids(feed.url, now - CORRECTIONS_FOR)
                 job = ParseJob(result.body, result.url, result.content_type, limit, known)
                 task = ParseTask(
                     job,

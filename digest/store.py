@@ -58,7 +58,9 @@ class Store(Protocol):
     def save_feed(self, state: FeedState) -> None: ...
     def save_feeds(self, states: Sequence[FeedState]) -> None: ...
     def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
-    def stored_guids(self, feed_url: str) -> frozenset[str]: ...
+    def stored_guids(
+        self, feed_url: str, fresh_since: datetime | None = None
+    ) -> frozenset[str]: ...
     def batch(self) -> AbstractContextManager[None]: ...
     def flush(self) -> None: ...
     def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None: ...
@@ -377,19 +379,22 @@ class SQLiteStore:
                 [(iso(now), feed_url, g) for g in guids],
             )
 
-    def stored_guids(self, feed_url: str) -> frozenset[str]:
+    def stored_guids(self, feed_url: str, fresh_since: datetime | None = None) -> frozenset[str]:
         """The guids *feed_url* carried in its latest document (every stored one before
-        its first), already sent or skipped: the parser skips these before sanitising.
+        its first): the parser skips these before sanitising.
 
         Bounded by the size of a document, not by a year of stored items. An older
         item that comes back is parsed again, and :meth:`add_item_rows` keeps the
-        stored copy (only noting that the feed carries it again). A pending item is
-        parsed again too: a correction made before the digest goes out reaches it.
+        stored copy (only noting that the feed carries it again). A pending item
+        first stored after *fresh_since* is parsed again too, so a correction made
+        soon after publishing reaches the digest, while the work stays in proportion
+        to what is new (each new item is read again for a short while only).
         """
         rows = self._query(
-            "SELECT guid FROM items WHERE feed_url = ?1 AND outcome IS NOT NULL"
-            " AND last_seen >= COALESCE((SELECT carried_at FROM feeds WHERE url = ?1), '')",
-            (feed_url,),
+            "SELECT guid FROM items WHERE feed_url = ?1"
+            " AND last_seen >= COALESCE((SELECT carried_at FROM feeds WHERE url = ?1), '')"
+            " AND NOT (?2 IS NOT NULL AND outcome IS NULL AND first_seen >= ?2)",
+            (feed_url, iso(fresh_since) if fresh_since else None),
         )
         return frozenset(row[0] for row in rows)
 

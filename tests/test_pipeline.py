@@ -337,3 +337,23 @@ def test_a_moved_feed_is_followed_and_asked_at_its_old_address_when_the_new_one_
     again = run_cli("fetch", cwd=tmp_path)
     assert again.code == 0 and "1 ok, 0 failed" in again.out
     assert "moved to" not in run_cli("feeds", cwd=tmp_path).out
+
+
+def test_a_typo_fixed_in_the_feed_before_the_send_is_fixed_in_the_digest(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    """The daemon fetches every 30 minutes and sends once a day: a correction made soon
+    after publishing reaches the digest; it is read once the feed changes."""
+
+    def feed(title: str, body: str) -> str:
+        return rss(FakeItem(title, "https://a.example/5", guid="a5", body=body))
+
+    url = http_server.serve("/feed.xml", feed("Orchestra names new conductr", "<p>Draft.</p>"))
+    write_config(tmp_path, [url])
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    http_server.serve("/feed.xml", feed("Orchestra names new conductor", "<p>Final text.</p>"))
+    sent = run_cli("send", cwd=tmp_path)
+    assert sent.code == 0, sent.err
+    [msg] = outbox_messages(tmp_path / "outbox")
+    assert "Orchestra names new conductor" in msg["Subject"]
+    assert "Final text." in text_part(msg) and "conductr" not in text_part(msg)
