@@ -439,9 +439,8 @@ class SQLiteStore:
                 db.executemany(
                     "UPDATE items SET key = ?3, title = ?4, link = ?5, published = ?6,"
                     " dated = ?7, html = ?10, categories = ?11, author = ?12, image = ?13"
-                    " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL"
-                    " AND first_seen < ?8",  # not a row this same call inserted
-                    rows,
+                    " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL",
+                    rows,  # (a row this call inserted is set to what it already holds)
                 )
             return added
 
