@@ -55,7 +55,7 @@ def test_items_are_stored_once_and_pending_until_sent(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "d.sqlite3")
     image = Image("https://a.example/i.jpg", 640, 480, "alt")
     assert store.add_entries("f1", [entry("1", image=image), entry("2")], NOW) == 2
-    assert store.add_entries("f1", [entry("1"), entry("3")], NOW) == 1
+    assert store.add_entries("f1", [entry("1", image=image), entry("3")], NOW) == 1
     assert store.known_guids("f1", ["1", "2", "3", "4"]) == {"1", "2", "3"}
     pending = store.pending_items()
     assert [i.guid for i in pending] == ["1", "2", "3"]
