@@ -307,8 +307,12 @@ def build_digest(
     configured = set(feeds.names)
     pending = [i for i in pending if i.feed_url in configured]
     delivered = frozenset(store.delivered_keys(i.key for i in pending))
+    # Stories sent around the pending items' time; an item older than max_age_days is left
+    # out before it is compared, and a story retold a month later is news again.
     window = timedelta(hours=config.digest.cluster_hours)
-    sent = store.sent_since(min(i.published for i in pending) - window) if pending else []
+    floor = now - timedelta(days=config.digest.max_age_days or 30)
+    since = max(min((i.published for i in pending), default=now), floor) - window
+    sent = store.sent_since(since) if pending else []
     failures = [FailedFeed(o.name, o.url, o.error or "") for o in failed if o.error]
     return make_digest(pending, config, feeds, now, delivered, failures, sent)
 
