@@ -65,22 +65,16 @@ class OpmlFile:
     others: list[str] = field(default_factory=list)
 
 
-def read_opml(path: Path) -> list[OpmlFeed]:
-    """Every feed outline (one with an ``xmlUrl``) in the OPML file at *path*.
-
-    A feed's folder is the title of the nearest enclosing outline that is not
-    a feed. Raises UsageError, with a one-line message, when the file cannot
-    be read or is not OPML.
-    """
-    return _read(path).feeds
-
-
 def parse_opml(data: bytes, name: str = "OPML") -> list[OpmlFeed]:
     """Feed outlines of an OPML document; *name* labels error messages."""
     return _parse(data, name).feeds
 
 
 def _read(path: Path) -> OpmlFile:
+    """The OPML file at *path*: its feed outlines (a feed's folder is the title of the
+    nearest enclosing outline that is not a feed) and the outlines that are not feeds.
+    Raises UsageError, with a one-line message, when the file cannot be read or is not OPML.
+    """
     try:
         data = path.read_bytes()
     except OSError as exc:

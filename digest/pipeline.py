@@ -310,9 +310,10 @@ def build_digest(
     # Stories sent around the pending items' time; an item older than max_age_days is left
     # out before it is compared, and a story retold a month later is news again.
     window = timedelta(hours=config.digest.cluster_hours)
-    floor = now - timedelta(days=config.digest.max_age_days or 30)
-    since = max(min((i.published for i in pending), default=now), floor) - window
-    sent = store.sent_since(since) if pending else []
+    sent = []
+    if pending:
+        floor = now - timedelta(days=config.digest.max_age_days or 30)
+        sent = store.sent_since(max(min(i.published for i in pending), floor) - window)
     failures = [FailedFeed(o.name, o.url, o.error or "") for o in failed if o.error]
     return make_digest(pending, config, feeds, now, delivered, failures, sent)
 
