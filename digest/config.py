@@ -207,6 +207,23 @@ class FetchConfig(Strict):
     concurrency: int = Field(16, ge=1, description="requests in flight at once")
     per_host: int = Field(4, ge=1, description="requests in flight to one host")
     user_agent: str | None = Field(None, description="User-Agent header; default names digest")
+    allow_private: tuple[str, ...] = Field(
+        (),
+        description="address ranges (CIDR) that links, redirects and moves found in feeds may"
+        " reach; loopback, private, link-local and reserved ones are refused otherwise",
+    )
+
+    @field_validator("allow_private")
+    @classmethod
+    def _networks(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        import ipaddress
+
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"not an address range: {value!r} (CIDR: 10.0.0.0/8)") from None
+        return values
 
 
 class ScheduleConfig(Strict):

@@ -279,3 +279,27 @@ def plain(text: str) -> str:
     run of it with one space and stripping, in a third of the time for a short title.
     """
     return " ".join(without_forbidden(text).split())
+
+
+# A terminal escape sequence: CSI (ESC [ ... final byte), OSC (ESC ] ... BEL or ESC \), or ESC
+# and one more character; and the one-byte C1 forms of CSI and OSC.
+_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]?|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b.?|\x9b[0-?]*[ -/]*[@-~]?"
+    r"|\x9d[^\x07]*\x07?",
+    re.DOTALL,
+)
+SERVER_TEXT_CHARS = 200
+
+
+def server_text(text: str, limit: int = SERVER_TEXT_CHARS) -> str:
+    """A string a server chose (a reason phrase, a feed's title, an author) as it may be
+    shown anywhere: terminal escape sequences and forbidden code points removed, whitespace
+    collapsed to single spaces, and at most *limit* characters (cut at a word, with "…")."""
+    text = plain(_ESCAPE.sub("", text)) if text else ""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
