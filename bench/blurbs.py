@@ -13,6 +13,14 @@ median under 5 ms.
 whose own text has a sentence end at all: a podcast one-liner without a final period
 or a description the publisher cut mid-sentence cannot give a blurb that ends on one.
 
+The yardstick (issue 12): ``../shared/blurbs/`` holds editor-written reference blurbs
+with the facts each must carry. Its ``score.py`` (standard library only) is read from
+there at run time, never copied here, and scores three sets of blurbs in the same run:
+the product's, a lead baseline (the first sentences of the story, chrome removed, up to
+the limit) and ``extractive_best`` (the best whole sentences in order). ``--items``
+prints each item's coverage for the three; ``--dump FILE`` writes the product's blurbs
+of the reference items as JSONL (score.py's input format).
+
 The chrome patterns below are kept here on purpose, written independently of
 ``digest/chrome.py``: a blurb that slips past the product's own patterns should
 still be caught by a second pair of eyes.
@@ -22,16 +30,21 @@ from __future__ import annotations
 
 import argparse
 import html
+import importlib.util
+import json
 import re
 import statistics
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 from digest.blurb import story_paragraphs, summarize
 from digest.errors import FeedError
 from digest.parse import parse_feed
+from digest.sentences import clip, split_sentences
 
 LIMIT = 300
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shared", type=Path, default=SHARED, help="the shared folder")
     parser.add_argument("--show", default=None, help="print blurbs of feeds whose name has this")
     parser.add_argument("--chrome", action="store_true", help="print blurbs that hold chrome")
+    parser.add_argument("--items", action="store_true", help="print each reference item's score")
+    parser.add_argument("--dump", type=Path, help="write the reference items' blurbs as JSONL")
     args = parser.parse_args(argv)
     corpus, fixtures = args.shared / "corpus", args.shared / "fixtures" / "feeds"
     if not corpus.is_dir():
@@ -118,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     groups["all"] = every
     print_table(groups)
     print(f"\n{len(not_feeds)} files are not feeds and were skipped: {', '.join(not_feeds)}")
+    print()
+    yardstick(args.shared, args.items, args.dump)
     return 0
 
 
@@ -210,6 +227,126 @@ def print_table(groups: dict[str, Tally]) -> None:
         print(" | ".join(cells))
         if number == 0:
             print("-+-".join("-" * w for w in widths))
+
+
+# --- the yardstick: fact coverage against editor-written references ----------------------
+
+
+def yardstick(shared: Path, show_items: bool = False, dump: Path | None = None) -> None:
+    """Score the product, the lead baseline and ``extractive_best`` on the references."""
+    score_py, refs_path = shared / "blurbs" / "score.py", shared / "blurbs" / "references.jsonl"
+    if not score_py.is_file() or not refs_path.is_file():
+        print(f"yardstick skipped: {score_py} or {refs_path.name} is absent")
+        return
+    score = load_module(score_py)
+    refs: list[dict[str, Any]] = score.load_refs(str(refs_path))
+    product, lead = reference_rows(shared, refs)
+    if dump is not None:
+        dump.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in product))
+    sets = {
+        "product": score.match(refs, product),
+        "lead baseline": score.match(refs, lead),
+        "extractive_best": {k: r.get("extractive_best") or "" for k, r in enumerate(refs)},
+    }
+    covered = {name: coverages(score, refs, blurbs) for name, blurbs in sets.items()}
+    worse = [
+        k
+        for k, c in covered["product"].items()
+        if c is not None and (covered["lead baseline"].get(k) or 0.0) > c
+    ]
+    print(f"yardstick: {len(refs)} references ({refs_path})")
+    for name, blurbs in sets.items():
+        values = [c for c in covered[name].values() if c is not None]
+        mean = sum(values) / len(values) if values else 0.0
+        full = sum(c == 1.0 for c in values)
+        hits = sum(bool(score.must_not_hits(refs[k], b)) for k, b in blurbs.items())
+        empty = [k for k, r in enumerate(refs) if not r.get("reference")]
+        right = sum(not (blurbs.get(k) or "").strip() for k in empty if k in blurbs)
+        print(
+            f"  {name:<16} coverage {mean:.3f}  full {full}/{len(values)}  must_not {hits}"
+            f"  expected-empty {right}/{len(empty)}  matched {len(blurbs)}/{len(refs)}"
+        )
+    print(f"  product worse than the lead baseline: {len(worse)} item(s)")
+    if show_items:
+        print_items(score, refs, sets, covered, worse)
+
+
+def load_module(path: Path) -> ModuleType:
+    """Import a standalone script (score.py) from *path* without copying it here."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def reference_rows(
+    shared: Path, refs: list[dict[str, Any]]
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+    """score.py's input rows for every item of the references' feeds: product and lead."""
+    product: list[dict[str, str]] = []
+    lead: list[dict[str, str]] = []
+    for name in sorted({str(r["feed"]) for r in refs}):
+        path = shared / name
+        if not path.is_file():
+            continue
+        for entry in parse_feed(path.read_bytes(), path.as_uri()).entries:
+            paragraphs = story_paragraphs(entry.html)
+            row = {"feed": name, "title": entry.title, "link": entry.link, "id": entry.guid}
+            product.append({**row, "blurb": summarize(paragraphs, entry.title, LIMIT)})
+            lead.append({**row, "blurb": lead_blurb(paragraphs, LIMIT)})
+    return product, lead
+
+
+def lead_blurb(paragraphs: list[str], limit: int) -> str:
+    """The baseline: the story's first sentences (chrome removed) while they fit in *limit*;
+    the first one clipped when it alone is too long."""
+    sentences = [s for p in paragraphs for s in split_sentences(p)]
+    out = ""
+    for sentence in sentences:
+        joined = f"{out} {sentence}".strip()
+        if len(joined) > limit:
+            break
+        out = joined
+    return out or (clip(sentences[0], limit) if sentences else "")
+
+
+def coverages(
+    score: ModuleType, refs: list[dict[str, Any]], blurbs: dict[int, str]
+) -> dict[int, float | None]:
+    """Fact coverage per matched reference (None for an expected-empty one)."""
+    return {k: score.coverage(refs[k], (b or "").strip()) for k, b in blurbs.items()}
+
+
+def print_items(
+    score: ModuleType,
+    refs: list[dict[str, Any]],
+    sets: dict[str, dict[int, str]],
+    covered: dict[str, dict[int, float | None]],
+    worse: list[int],
+) -> None:
+    """One line per reference: product, lead and extractive_best coverage, must_not hits."""
+    print("\n  product  lead  ext   item")
+    for k, r in enumerate(refs):
+        cells = []
+        for name in sets:
+            c = covered[name].get(k)
+            blurb = sets[name].get(k)
+            cells.append(
+                "  -  "
+                if blurb is None
+                else ("empty" if not blurb.strip() else "TEXT ")
+                if c is None
+                else f"{c:.2f} "
+            )
+        hits = score.must_not_hits(r, sets["product"].get(k) or "")
+        mark = " WORSE" if k in worse else ""
+        print(
+            f"  {'  '.join(cells)} {Path(r['feed']).name[:30]} | {str(r.get('title'))[:40]}{mark}"
+        )
+        for rx in hits:
+            print(f"        must_not: {rx}")
 
 
 if __name__ == "__main__":
