@@ -23,6 +23,7 @@ import asyncio
 import base64
 import email.utils
 import errno
+import logging
 import re
 import socket
 import ssl
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 from digest import __version__
+from digest.addresses import Network, PrivateAddress, allowed_networks, checked_addresses
 from digest.models import FetchResult
 
 if TYPE_CHECKING:
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from http.cookiejar import CookieJar
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = (
     f"digest/{__version__} (newsletter digest generator; +https://pypi.org/project/digest/)"
@@ -69,6 +72,10 @@ class FetchRequest:
     etag: str | None = None
     last_modified: str | None = None
     accept: str = ""  # the Accept header; "" asks for a feed (ACCEPT)
+    # True for an address the user wrote (config.yaml, the command line): its origin
+    # may be a private address. Anything else (an article link, a redirect to another
+    # origin, a remembered move elsewhere) is refused on one: see digest.addresses.
+    configured: bool = False
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,7 @@ class FetchLimits:
     concurrency: int = 16
     per_host: int = 4
     user_agent: str = DEFAULT_USER_AGENT
+    allow_private: tuple[str, ...] = ()  # CIDR ranges unconfigured addresses may reach
 
 
 class _TooLarge(Exception):
@@ -196,12 +204,27 @@ def ssl_context() -> ssl.SSLContext:
     return context
 
 
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """The IP addresses *host* resolves to, as the system resolver gives them (OSError if none)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
 @dataclass(eq=False)
 class _Connection:
     origin: Origin
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     reused: bool = False
+    peer: str = ""  # the IP address connected to
+
+    def __post_init__(self) -> None:
+        if not self.peer:
+            name = self.writer.get_extra_info("peername")
+            self.peer = str(name[0]) if isinstance(name, tuple) and name else ""
 
     def usable(self) -> bool:
         """Still open, and the server has sent nothing since the last response."""
@@ -213,10 +236,18 @@ class _Connection:
 
 
 class Client:
-    """Keep-alive connections for one run, at most ``limits.concurrency`` open at once."""
+    """Keep-alive connections for one run, at most ``limits.concurrency`` open at once.
 
-    def __init__(self, limits: FetchLimits) -> None:
+    A connection for an address that was not configured (``trusted`` false) goes only
+    to an address :func:`digest.addresses.checked_addresses` let through: the host is
+    resolved once by *resolver*, every answer checked, and one of those answers is
+    connected to (the TLS check still names the host).
+    """
+
+    def __init__(self, limits: FetchLimits, resolver: Resolver = resolve) -> None:
         self.limits = limits
+        self.resolver = resolver
+        self.allow: tuple[Network, ...] = allowed_networks(limits.allow_private)
         self.idle: dict[Origin, list[_Connection]] = {}
         self.active = 0
         self._ssl: ssl.SSLContext | None = None
@@ -234,11 +265,16 @@ class Client:
     def _idle_count(self) -> int:
         return sum(len(c) for c in self.idle.values())
 
-    async def connect(self, origin: Origin, *, fresh: bool = False) -> _Connection:
+    async def connect(
+        self, origin: Origin, *, fresh: bool = False, trusted: bool = False
+    ) -> _Connection:
         """A kept-alive connection to *origin*, else a new one (closing an idle one if full).
 
         With *fresh*, a new one: the idle ones to *origin* are closed, as one of them
         turned out stale and the rest were most likely dropped by the server with it.
+        Unless *trusted* (an origin the user configured), raises PrivateAddress for an
+        origin on a private address: a kept-alive connection is judged by the address
+        it is connected to.
         """
         waiting = self.idle.get(origin)
         if fresh and waiting:
@@ -248,6 +284,12 @@ class Client:
         while waiting:
             connection = waiting.pop()
             if connection.usable():
+                if not trusted:
+                    try:
+                        checked_addresses(origin[1], [connection.peer], self.allow)
+                    except (PrivateAddress, ValueError):
+                        waiting.append(connection)  # still good for the configured feed
+                        raise
                 connection.reused = True
                 self.active += 1
                 return connection
@@ -259,29 +301,43 @@ class Client:
             self.idle[victim].pop(0).close()
         self.active += 1
         try:
-            return await self._open(origin)
+            return await self._open(origin, trusted)
         except BaseException:
             self.active -= 1
             raise
 
-    async def _open(self, origin: Origin) -> _Connection:
+    async def _open(self, origin: Origin, trusted: bool) -> _Connection:
         scheme, host, port = origin
         context = None
         if scheme == "https":
             if self._ssl is None:
                 self._ssl = ssl_context()
             context = self._ssl
-        try:
-            reader, writer = await asyncio.open_connection(
-                host,
-                port,
-                ssl=context,
-                server_hostname=host if context else None,
-                limit=MAX_HEAD,
-            )
-        except (OSError, ssl.SSLError, UnicodeError) as exc:
-            raise _ConnectError from exc
-        return _Connection(origin, reader, writer)
+        if trusted:
+            addresses = [host]  # the system resolves it as it connects
+        else:
+            try:
+                resolved = await self.resolver(host, port)
+            except (OSError, UnicodeError) as exc:
+                raise _ConnectError from exc
+            addresses = checked_addresses(host, resolved, self.allow)
+        failure: BaseException = ConnectionRefusedError("no address to connect to")
+        for address in addresses:
+            try:
+                reader, writer = await asyncio.open_connection(
+                    address,
+                    port,
+                    ssl=context,
+                    server_hostname=host if context else None,  # the certificate names the host
+                    limit=MAX_HEAD,
+                )
+            except ssl.SSLError as exc:
+                raise _ConnectError from exc
+            except (OSError, UnicodeError) as exc:
+                failure = exc
+                continue  # the next address the host has
+            return _Connection(origin, reader, writer, peer="" if trusted else address)
+        raise _ConnectError from failure
 
     def release(self, connection: _Connection, reusable: bool) -> None:
         """Give *connection* back: kept for the next request to its origin, or closed."""
@@ -335,6 +391,16 @@ def _target(url: str) -> _Target:
         token = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
         authorization = f"Basic {token}"
     return _Target(url, (scheme, ascii_host, port), host_header, path, authorization)
+
+
+def same_origin(url: str, other: str) -> bool:
+    """True when *url* is *other*, or on the same scheme, host and port (the same server)."""
+    if url == other:
+        return True
+    try:
+        return _target(url).origin == _target(other).origin
+    except ProtocolError:
+        return False
 
 
 def _head_bytes(target: _Target, headers: Sequence[tuple[str, str]]) -> bytes:
@@ -540,11 +606,13 @@ def _phrase(status: int) -> str:
         return ""
 
 
-async def _request(client: Client, target: _Target, headers: Sequence[tuple[str, str]]) -> Response:
+async def _request(
+    client: Client, target: _Target, headers: Sequence[tuple[str, str]], *, trusted: bool = False
+) -> Response:
     """Send one GET on a kept-alive connection (once more on a new one if it was stale)."""
     head = _head_bytes(target, headers)
     for attempt in (1, 2):
-        connection = await client.connect(target.origin, fresh=attempt == 2)
+        connection = await client.connect(target.origin, fresh=attempt == 2, trusted=trusted)
         try:
             connection.writer.write(head)
             await connection.writer.drain()
@@ -566,11 +634,19 @@ async def _request(client: Client, target: _Target, headers: Sequence[tuple[str,
 
 
 async def get(
-    client: Client, url: str, headers: Sequence[tuple[str, str]], max_redirects: int
+    client: Client,
+    url: str,
+    headers: Sequence[tuple[str, str]],
+    max_redirects: int,
+    *,
+    configured: bool = False,
 ) -> Response:
     """GET *url*, following redirects; the response's body is still to be read.
 
-    Raises _TooManyRedirects past *max_redirects*, ProtocolError, _ConnectError, OSError.
+    A *configured* URL's origin may be a private address, and so may a redirect that
+    stays on that origin (the same server); any other is refused on one.
+    Raises _TooManyRedirects past *max_redirects*, PrivateAddress, ProtocolError,
+    _ConnectError, OSError.
     """
     history: list[int] = []
     authorization: str | None = None
@@ -586,7 +662,8 @@ async def get(
         cookie = _cookie_header(client.cookies, url) if client.cookies is not None else None
         if cookie:
             sent.append(("Cookie", cookie))
-        response = await _request(client, target, sent)
+        trusted = configured and target.origin == first_origin
+        response = await _request(client, target, sent, trusted=trusted)
         response.history = history
         if response.set_cookies:
             client.cookies = _keep_cookies(client.cookies, url, response.set_cookies)
@@ -648,6 +725,8 @@ async def fetch_one(
 ) -> FetchResult:
     """Fetch one URL (http(s) or file) within the limits; never raises for network faults."""
     if request.url.lower().startswith("file:"):
+        if not request.configured:  # a link in a feed must not mail a local file
+            return _error(request.url, "refused: a local file (only config.yaml names those)")
         return _read_file(request.url, limits.max_bytes)
     headers = [
         ("Accept", request.accept or ACCEPT),
@@ -662,12 +741,20 @@ async def fetch_one(
     response: Response | None = None
     try:
         async with asyncio.timeout(limits.timeout):
-            response = await get(client, request.url, headers, limits.max_redirects)
+            response = await get(
+                client, request.url, headers, limits.max_redirects, configured=request.configured
+            )
             return await _result(request.url, response, limits.max_bytes, decode)
     except TimeoutError:
         return _error(request.url, f"timed out after {limits.timeout:g} s")
     except _TooLarge:
         return _error(request.url, too_large(limits.max_bytes))
+    except PrivateAddress as exc:
+        if not request.configured:  # an article page: its feed reports no error of its own
+            from digest.sanitize import server_text
+
+            log.warning("%s not fetched: %s", server_text(request.url, 120), exc)
+        return _error(request.url, str(exc))
     except _TooManyRedirects:
         return _error(request.url, f"too many redirects (more than {limits.max_redirects})")
     except _ConnectError as exc:

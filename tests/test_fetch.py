@@ -17,6 +17,7 @@ import time
 import zlib
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -39,9 +40,14 @@ from tests.feeds import FakeItem, rss
 FEED = rss(FakeItem("A story", "https://news.example.org/a")).encode()
 
 
+def feed_request(url: str, *validators: str | None, **fields: Any) -> FetchRequest:
+    """A request for a configured feed: its address may be on 127.0.0.1."""
+    return FetchRequest(url, *validators, configured=True, **fields)
+
+
 def fetch(url: str, **limits: object) -> FetchResult:
-    """One fetch with the given limits."""
-    return fetch_all([FetchRequest(url)], FetchLimits(**limits))[0]  # type: ignore[arg-type]
+    """One fetch of a configured feed with the given limits."""
+    return fetch_all([feed_request(url)], FetchLimits(**limits))[0]  # type: ignore[arg-type]
 
 
 # --- helpers for special server behaviour ------------------------------------------------
@@ -89,7 +95,7 @@ def test_conditional_get_sends_validators_and_handles_304(http_server: FeedServe
     first = fetch(url)
     assert first.status == "ok" and first.body == FEED
     assert first.etag and first.last_modified
-    again = fetch_all([FetchRequest(url, first.etag, first.last_modified)], FetchLimits())[0]
+    again = fetch_all([feed_request(url, first.etag, first.last_modified)], FetchLimits())[0]
     assert again.status == "not_modified" and again.body == b""
     sent = http_server.hits("/feed.xml")[-1].headers
     assert sent["If-None-Match"] == first.etag
@@ -122,7 +128,7 @@ def test_304s_reuse_one_keep_alive_connection(http_server: FeedServer) -> None:
         reply(handler, 304, headers={"ETag": '"x"'})
 
     http_server.routes["/feed.xml"] = Route(handler=not_modified)
-    requests = [FetchRequest(http_server.url("/feed.xml"), '"x"') for _ in range(20)]
+    requests = [feed_request(http_server.url("/feed.xml"), '"x"') for _ in range(20)]
     results = fetch_all(requests, FetchLimits(concurrency=1, per_host=1))
     assert {r.status for r in results} == {"not_modified"}
     assert len(ports) == 1  # an unread 304 would have cost a new connection each time
@@ -134,7 +140,7 @@ def test_304s_reuse_one_keep_alive_connection(http_server: FeedServer) -> None:
 def test_per_host_limit_is_respected(http_server: FeedServer) -> None:
     counter = Concurrency(0.15)
     http_server.routes["/slow.xml"] = Route(handler=counter)
-    requests = [FetchRequest(http_server.url(f"/slow.xml?{n}")) for n in range(8)]
+    requests = [feed_request(http_server.url(f"/slow.xml?{n}")) for n in range(8)]
     results = fetch_all(requests, FetchLimits(concurrency=8, per_host=2))
     assert all(r.status == "ok" for r in results)
     assert counter.most == 2
@@ -143,7 +149,7 @@ def test_per_host_limit_is_respected(http_server: FeedServer) -> None:
 def test_global_limit_is_respected(http_server: FeedServer) -> None:
     counter = Concurrency(0.15)
     http_server.routes["/slow.xml"] = Route(handler=counter)
-    requests = [FetchRequest(http_server.url(f"/slow.xml?{n}")) for n in range(8)]
+    requests = [feed_request(http_server.url(f"/slow.xml?{n}")) for n in range(8)]
     fetch_all(requests, FetchLimits(concurrency=3, per_host=8))
     assert counter.most == 3
 
@@ -309,7 +315,7 @@ def test_fetch_each_hands_over_results_as_they_arrive_within_the_window(
         held -= 1
         return index, len(result.body)
 
-    requests = [FetchRequest(f"{url}?{n}") for n in range(30)]
+    requests = [feed_request(f"{url}?{n}") for n in range(30)]
     out = fetch_each(requests, FetchLimits(concurrency=16, per_host=16), handle, window=4)
     assert out == [(n, len(FEED)) for n in range(30)]
     assert most == 4
@@ -402,7 +408,7 @@ def test_chunked_bodies_are_joined_and_the_connection_kept() -> None:
         ]
     )
     results = fetch_all(
-        [FetchRequest(server.url()), FetchRequest(server.url("/b"))],
+        [feed_request(server.url()), feed_request(server.url("/b"))],
         FetchLimits(concurrency=1, per_host=1),
     )
     assert [r.body for r in results] == [b"<rss ok>", b"second"]
@@ -420,7 +426,7 @@ def test_a_body_delimited_by_closing_the_connection_is_read_to_the_end() -> None
 def test_a_kept_alive_connection_the_server_dropped_is_replaced() -> None:
     server = Scripted([ok(b"one"), None, ok(b"two")])
     results = fetch_all(
-        [FetchRequest(server.url("/a")), FetchRequest(server.url("/b"))],
+        [feed_request(server.url("/a")), feed_request(server.url("/b"))],
         FetchLimits(concurrency=1, per_host=1),
     )
     assert [r.body for r in results] == [b"one", b"two"]
@@ -435,7 +441,7 @@ def test_a_304_that_ends_its_connection_is_not_kept_alive() -> None:
     closing = b"HTTP/1.1 304 Not Modified\r\nConnection: close\r\n\r\n"
     server = Scripted([not_modified, closing] * 6)
     server.linger = 0.3
-    requests = [FetchRequest(server.url(f"/{n}.xml"), etag='"x"') for n in range(12)]
+    requests = [feed_request(server.url(f"/{n}.xml"), etag='"x"') for n in range(12)]
     results = fetch_all(requests, FetchLimits(concurrency=4, per_host=4))
     assert [r.status for r in results] == ["not_modified"] * 12
     assert server.wasted == 0  # no request sent on a connection the 304 ended
@@ -452,12 +458,14 @@ def test_a_retry_after_a_stale_connection_opens_a_new_one() -> None:
 
         async with Client(limits) as client:
             origin = _target(server.url()).origin
-            idle = [await client.connect(origin) for _ in range(2)]  # two kept-alive ones
+            idle = [
+                await client.connect(origin, trusted=True) for _ in range(2)
+            ]  # two kept-alive ones
             for connection in idle:
                 client.release(connection, True)
             server.drop = {1, 2}  # the server let both idle connections go
             second = [
-                await fetch_one(client, FetchRequest(server.url(f"/{n}")), limits) for n in "cd"
+                await fetch_one(client, feed_request(server.url(f"/{n}")), limits) for n in "cd"
             ]
             return [r.body for r in second]
 
@@ -502,7 +510,7 @@ def test_broken_http_is_a_network_error(reply: bytes) -> None:
 def test_validators_cannot_inject_headers() -> None:
     server = Scripted([ok(b"x")])
     result = fetch_all(
-        [FetchRequest(server.url(), etag='"a"\r\nX-Injected: 1')], FetchLimits(timeout=5)
+        [feed_request(server.url(), etag='"a"\r\nX-Injected: 1')], FetchLimits(timeout=5)
     )[0]
     assert result.status == "error" and result.error and "network error" in result.error
     assert not any(b"X-Injected" in head for _, head in server.heads)
@@ -518,7 +526,7 @@ def test_credentials_in_the_url_go_to_that_origin_only() -> None:
         ]
     )
     url = server.url().replace("://", "://me:p%40ss@")
-    result = fetch(url)
+    result = fetch(url, allow_private=("127.0.0.0/8",))  # the other origin is on 127.0.0.1 too
     assert result.status == "ok" and result.body == b"elsewhere"
     token = base64.b64encode(b"me:p@ss")
     assert [head.count(b"Authorization: Basic " + token) for _, head in server.heads] == [1, 1]
@@ -603,7 +611,7 @@ def fetch_encoded(url: str, **limits: object) -> FetchResult:
     async def keep(_index: int, result: FetchResult) -> FetchResult:
         return result
 
-    return fetch_each([FetchRequest(url)], FetchLimits(**limits), keep, decode=False)[0]  # type: ignore[arg-type]
+    return fetch_each([feed_request(url)], FetchLimits(**limits), keep, decode=False)[0]  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "br", "deflate", "deflate-raw", "gzip, br", ""])
@@ -701,7 +709,7 @@ def test_validators_go_back_as_they_came() -> None:
     )
     first = fetch(server.url())
     assert first.etag == etag
-    again = fetch_all([FetchRequest(server.url(), first.etag)], FetchLimits())[0]
+    again = fetch_all([feed_request(server.url(), first.etag)], FetchLimits())[0]
     assert again.status == "not_modified"
     assert b'If-None-Match: "caf\xc3\xa9-1"' in server.heads[1][1].split(b"\r\n")
     server.close()
