@@ -408,7 +408,7 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
         names = ", ".join(repr(f.name) for f in feeds if f.name)[:200]
         hint = f" (or the name of a configured feed: {names})" if names else ""
         raise UsageError(f"no such feed file: {args.feed}{hint}")
-    result = fetch_all([FetchRequest(url)], limits)[0]
+    result = fetch_all([FetchRequest(url, configured=True)], limits)[0]
     if result.status != "ok":
         raise DigestError(f"cannot fetch {shown_url(args.feed)}: {result.error}")
     entries = parse_feed(result.body, url, result.content_type).entries

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from digest.config import Config, FeedConfig
 from digest.errors import ConfigError, DeliveryError, FeedError
-from digest.fetch import FetchLimits, FetchRequest, fetch_each
+from digest.fetch import FetchLimits, FetchRequest, fetch_each, same_origin
 from digest.links import shown_url
 from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
 from digest.store import ItemRow, Store, send_lock
@@ -92,6 +92,7 @@ def fetch_limits(config: Config) -> FetchLimits:
         max_redirects=f.max_redirects,
         concurrency=f.concurrency,
         per_host=f.per_host,
+        allow_private=f.allow_private,
     )
     return replace(limits, user_agent=f.user_agent) if f.user_agent else limits
 
@@ -135,11 +136,14 @@ def fetch_feeds(
     requests = []
     for feed in due:
         state = states.get(feed.url)
+        url = state.moved_to if state and state.moved_to else feed.url
         requests.append(
             FetchRequest(
-                (state.moved_to if state and state.moved_to else feed.url),
+                url,
                 state.etag if state else None,
                 state.last_modified if state else None,
+                # a move stays trusted on the configured server only; refused, it is forgotten
+                configured=same_origin(url, feed.url),
             )
         )
     later: list[tuple[FeedConfig, FetchResult, FeedRead]] = []
