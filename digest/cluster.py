@@ -1,8 +1,11 @@
 """One story, once: items that link to the same page, or carry near-identical
 titles from different feeds close in time, form one cluster.
 
-The lead of a cluster is the item with the most text (it gives the best
-blurb); the others become "Also covered by".
+The lead of a cluster is the item of the feed with the best standing: the
+feed listed first in config.yaml, then the item seen first. Never the one
+with the most text: a feed that copies a trusted story's link and pads its
+body must not put its own words under the trusted headline. The others
+become "Also covered by".
 
 How two titles are judged the same story, and why (measured with
 ``tests/test_cluster.py`` tables and ``../shared/corpus/``, 1,253 items from 60
@@ -66,7 +69,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -149,8 +152,13 @@ def compatible(a: Headline, b: Headline) -> bool:
     return not (a.names - b.words and b.names - a.words)
 
 
-def cluster_items(items: Sequence[Item], window: timedelta) -> list[list[Item]]:
+def cluster_items(
+    items: Sequence[Item], window: timedelta, standing: Mapping[str, int] | None = None
+) -> list[list[Item]]:
     """Group *items* into stories; each group's first item is its lead.
+
+    *standing* ranks feed URLs (0 first: their order in config.yaml); the lead is
+    the item of the best-ranked feed, then the one seen first (:func:`lead_first`).
 
     Groups come in the order of their earliest item in *items*. Items join
     when they share a link key that identifies one story, or when their
@@ -165,7 +173,7 @@ def cluster_items(items: Sequence[Item], window: timedelta) -> list[list[Item]]:
     for _, i, j in similar_title_pairs(items, window):
         if groups.feeds_apart(i, j):
             groups.union(i, j)
-    return [_lead_first([items[i] for i in group]) for group in groups.members()]
+    return [lead_first([items[i] for i in group], standing or {}) for group in groups.members()]
 
 
 def similar_title_pairs(items: Sequence[Item], window: timedelta) -> list[tuple[float, int, int]]:
@@ -269,8 +277,14 @@ class _Groups:
         return list(groups.values())
 
 
-def _lead_first(group: list[Item]) -> list[Item]:
+def lead_first(group: list[Item], standing: Mapping[str, int]) -> list[Item]:
+    """*group* with its lead first: the item of the feed ranked best in *standing* (feeds
+    not in it come after those in it), then the one seen first, published first."""
     if len(group) == 1:
         return group
-    lead = max(group, key=lambda item: (len(item.html), -item.published.timestamp()))
+    last = len(standing)
+    lead = min(
+        group,
+        key=lambda item: (standing.get(item.feed_url, last), item.first_seen, item.published),
+    )
     return [lead] + [item for item in group if item is not lead]

@@ -339,16 +339,23 @@ def test_window_keeps_far_apart_titles_apart() -> None:
     assert len(cluster_items([a, b], timedelta(0))) == 2
 
 
-def test_lead_is_the_item_with_most_text_and_groups_keep_order() -> None:
-    short = make_item("Council votes to freeze parking charges", "https://a.example/f", ident=1)
-    long = make_item(
+def test_lead_is_the_feed_with_the_best_standing_and_groups_keep_order() -> None:
+    trusted, copycat = "https://trusted.example/f", "https://copycat.example/f"
+    standing = {trusted: 0, copycat: 1}  # their order in config.yaml
+    original = make_item("Council votes to freeze parking charges", trusted, ident=1)
+    copy = make_item(
         "Council votes to freeze the parking charges",
-        "https://b.example/f",
-        html="<p>" + "More text. " * 20 + "</p>",
+        copycat,
+        link=original.link,  # the trusted story's own link
+        html="<p>" + "Our own words, and more of them. " * 40 + "</p>",
+        published=NOW - timedelta(hours=1),  # and seen first
         ident=2,
     )
-    other = make_item("Tram line to run every six minutes", "https://a.example/f", ident=3)
-    clusters = cluster_items([short, other, long], WINDOW)
+    other = make_item("Tram line to run every six minutes", trusted, ident=3)
+    clusters = cluster_items([copy, other, original], WINDOW, standing)
+    assert [[i.id for i in c] for c in clusters] == [[1, 2], [3]]
+    # Feeds of equal standing (or none given): the item seen first leads.
+    clusters = cluster_items([original, other, copy], WINDOW)
     assert [[i.id for i in c] for c in clusters] == [[2, 1], [3]]
 
 
