@@ -1,6 +1,16 @@
 """Pending items to a digest: drop stale and already-told stories, merge one story
 told by several feeds, sort into sections, cap, and write the blurbs.
 
+The caps (age, per section, per feed) come before the blurbs: sections are chosen
+from the title and the item's plain text, and only the stories that will be shown
+have their story text extracted and a blurb written (10,000 pending items took
+minutes when every one was read for its blurb).
+
+Everything a server chose that the digest shows is made safe here: feed names
+(a feed's own title when it has no configured name) are short and without
+control characters, links and images carry no credentials, and images that
+would only track the reader or point into a private network are dropped.
+
 A pure function of its inputs: no network, no clock, no database.
 """
 
@@ -16,10 +26,18 @@ from digest.blurb import story_paragraphs, summarize
 from digest.cluster import cluster_items, same_story
 from digest.cluster import headline as title_terms
 from digest.config import Config
-from digest.links import is_story_key, shown_link
-from digest.models import Digest, DigestItem, FailedFeed, Item, Section, Sent, Source
+from digest.links import is_shown_image, is_story_key, shown_link, without_userinfo
+from digest.models import Digest, DigestItem, FailedFeed, Image, Item, Section, Sent, Source
+from digest.sanitize import html_to_text, server_text
 from digest.sections import Rules, assign_section
 from digest.sentences import clip, split_sentences
+
+NAME_CHARS = 80  # a source's name: a feed's own title when unnamed, chosen by its server
+ERROR_CHARS = 200  # a failed feed's error, kept for `preview --json`
+LINK_CHARS = 2000  # a longer link or image URL is not shown: it would crowd out stories
+ALT_CHARS = 120
+SUMMARY_HTML = 8000  # the start of an item's HTML read for its section
+SUMMARY_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -60,31 +78,36 @@ def make_digest(
         else:
             fresh.append(item)
     rules = Rules(config.sections, settings.fallback, config.filters.exclude)
-    by_section: dict[str, list[tuple[DigestItem, list[str]]]] = defaultdict(list)
-    for group in cluster_items(fresh, timedelta(hours=settings.cluster_hours)):
+    names = {url: server_text(name, NAME_CHARS) or "a feed" for url, name in feeds.names.items()}
+    standing = {feed.url: n for n, feed in enumerate(config.feeds)}
+    by_section: dict[str, list[DigestItem]] = defaultdict(list)
+    leads: dict[int, Item] = {}
+    window = timedelta(hours=settings.cluster_hours)
+    for group in cluster_items(fresh, window, standing):
         lead = group[0]
-        paragraphs = story_paragraphs(lead.html)
-        summary = " ".join(paragraphs)[:2000]
+        text = html_to_text(lead.html[:SUMMARY_HTML])[:SUMMARY_CHARS]
         name = assign_section(
-            rules, lead.title, summary, lead.categories, feeds.sections.get(lead.feed_url)
+            rules, lead.title, text, lead.categories, feeds.sections.get(lead.feed_url)
         )
+        paragraphs = [] if lead.title else story_paragraphs(lead.html)  # a headline of its text
         title = headline(lead.title, paragraphs, lead.link)
         if name is None or not title:  # no title, no text, no link: nothing to show
             skipped.extend(i.id for i in group)
             continue
         story = DigestItem(
-            title=title,
-            link=lead.link,
-            source=feeds.names.get(lead.feed_url, lead.feed_url),
+            title=server_text(title, HEADLINE_CHARS),
+            link=shown_link_url(lead.link),
+            source=names.get(lead.feed_url) or server_text(lead.feed_url, NAME_CHARS),
             published=lead.published if lead.dated else None,  # no made-up time shown
             date_only=lead.date_only,
             blurb="",
             item_ids=tuple(i.id for i in group),
             feed_url=lead.feed_url,
-            image=lead.image,
-            also=_also(group, feeds.names),
+            image=shown_image(lead.image),
+            also=_also(group, names),
         )
-        by_section[name].append((story, paragraphs))
+        leads[id(story)] = lead
+        by_section[name].append(story)
     order = [s.name for s in config.sections]
     if settings.fallback and settings.fallback not in order:
         order.append(settings.fallback)
@@ -103,9 +126,10 @@ def make_digest(
             settings.max_items_per_feed,
             per_feed,
         )
-        skipped.extend(i for story, _ in dropped for i in story.item_ids)
+        skipped.extend(i for story in dropped for i in story.item_ids)
+        # Only now, for the stories shown: the story text and its blurb.
         stories = tuple(
-            _with_blurb(story, paragraphs, settings.blurb_chars) for story, paragraphs in kept
+            _with_blurb(story, leads[id(story)].html, settings.blurb_chars) for story in kept
         )
         sections.append(Section(name, stories, left_out=len(dropped)))
     return Digest(
@@ -113,8 +137,33 @@ def make_digest(
         created=now,
         timezone=config.timezone,
         sections=tuple(sections),
-        failed_feeds=tuple(failed),
+        failed_feeds=tuple(_failed(f) for f in failed),
         skipped_ids=tuple(skipped),
+    )
+
+
+def shown_link_url(link: str) -> str:
+    """A story's link as the email carries it: no credentials; '' when absurdly long."""
+    link = without_userinfo(link.strip())
+    return link if len(link) <= LINK_CHARS else ""
+
+
+def shown_image(image: Image | None) -> Image | None:
+    """The story's image if an email may show it (``links.is_shown_image``): not a
+    tracking pixel, not on a private or loopback address; its alt text made short."""
+    if image is None or len(image.url) > LINK_CHARS:
+        return None
+    if not is_shown_image(image.url, image.width, image.height):
+        return None
+    return replace(image, alt=server_text(image.alt, ALT_CHARS))
+
+
+def _failed(feed: FailedFeed) -> FailedFeed:
+    """A failed feed with its name and error as they may be shown (short, no escapes)."""
+    return FailedFeed(
+        server_text(feed.name, NAME_CHARS) or "a feed",
+        feed.url,
+        server_text(feed.error, ERROR_CHARS),
     )
 
 
@@ -178,44 +227,45 @@ def _also(group: Sequence[Item], names: Mapping[str, str]) -> tuple[Source, ...]
     shown = {(names.get(lead.feed_url, lead.feed_url), lead.key)}
     others = []
     for item in group[1:]:
-        name = names.get(item.feed_url, item.feed_url)
-        if item.feed_url in feeds or not item.link or (name, item.key) in shown:
+        name = names.get(item.feed_url) or server_text(item.feed_url, NAME_CHARS)
+        link = shown_link_url(item.link)
+        if item.feed_url in feeds or not link or (name, item.key) in shown:
             continue
         feeds.add(item.feed_url)
         shown.add((name, item.key))
-        others.append(Source(name, item.link))
+        others.append(Source(name, link))
     return tuple(others)
 
 
 def _cap(
-    entries: list[tuple[DigestItem, list[str]]],
+    entries: list[DigestItem],
     sort: str,
     per_section: int,
     per_feed: int,
     shown: dict[str, int],
-) -> tuple[list[tuple[DigestItem, list[str]]], list[tuple[DigestItem, list[str]]]]:
+) -> tuple[list[DigestItem], list[DigestItem]]:
     """The section's stories within its cap and the digest-wide cap per feed (*shown*
-    counts each feed's stories in the sections before, and is updated)."""
+    counts each feed's stories in the sections before, and is updated); 0 = no cap."""
 
-    def newest(entry: tuple[DigestItem, list[str]]) -> float:
-        published = entry[0].published
-        return -published.timestamp() if published else 0.0
+    def newest(story: DigestItem) -> float:
+        return -story.published.timestamp() if story.published else 0.0
 
     if sort == "coverage":
-        entries = sorted(entries, key=lambda e: (-len(e[0].also), newest(e)))
+        entries = sorted(entries, key=lambda e: (-len(e.also), newest(e)))
     else:
         entries = sorted(entries, key=newest)
-    kept: list[tuple[DigestItem, list[str]]] = []
-    dropped: list[tuple[DigestItem, list[str]]] = []
-    for entry in entries:
-        feed = entry[0].feed_url
-        if len(kept) >= per_section or (per_feed and shown[feed] >= per_feed):
-            dropped.append(entry)
+    kept: list[DigestItem] = []
+    dropped: list[DigestItem] = []
+    for story in entries:
+        feed = story.feed_url
+        if (per_section and len(kept) >= per_section) or (per_feed and shown[feed] >= per_feed):
+            dropped.append(story)
         else:
             shown[feed] += 1
-            kept.append(entry)
+            kept.append(story)
     return kept, dropped
 
 
-def _with_blurb(story: DigestItem, paragraphs: list[str], limit: int) -> DigestItem:
-    return replace(story, blurb=summarize(paragraphs, story.title, limit))
+def _with_blurb(story: DigestItem, html: str, limit: int) -> DigestItem:
+    blurb = summarize(story_paragraphs(html), story.title, limit)
+    return replace(story, blurb=server_text(blurb, limit + 1) if blurb else "")

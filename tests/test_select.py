@@ -46,19 +46,23 @@ def test_one_story_from_three_feeds_shows_once_with_the_others() -> None:
     page = "https://b.example/news/x"
     items = numbered(
         [
+            make_item("Council votes to freeze waterfront parking charges", A, html=BODY),
             make_item(
-                "Council votes to freeze waterfront parking charges", A, html="<p>Short.</p>"
+                "Council votes to freeze the waterfront parking charges",
+                B,
+                page,
+                html="<p>Padding that says little, again and again.</p>" * 40,
             ),
-            make_item("Council votes to freeze the waterfront parking charges", B, page, html=BODY),
             # Another title, but the same page under another form of its URL.
             make_item("Council freezes charges", C, "http://www.b.example/news/x/?utm_source=rss"),
         ]
     )
     digest = digest_of(items)
     [story] = digest.stories
-    assert story.source == "Feed B"  # the most text gives the best blurb
+    # Feed A is listed first in config.yaml: it leads, however much text Feed B carries.
+    assert story.source == "Feed A"
     assert "voted on Tuesday" in story.blurb
-    assert sorted(s.name for s in story.also) == ["Feed A", "Feed C"]
+    assert sorted(s.name for s in story.also) == ["Feed B", "Feed C"]
     assert all(s.link for s in story.also)
     assert sorted(story.item_ids) == [1, 2, 3]
     assert digest.skipped_ids == ()
