@@ -5,6 +5,11 @@ then each feed's second, …), so a 1,500-item feed cannot crowd out a 3-item
 one. The largest prefix of that ranking whose rendering fits is kept; the
 digest says how many were left out.
 
+Chrome goes before any story: when not every story fits, the footer's list of
+failed feeds (the count stays) and the "Also covered by" lists are dropped
+first. A digest that cannot carry a single story is an error, never an email
+that marks every pending item as left out.
+
 Rendering (premailer above all) costs time in proportion to the HTML's size,
 so a digest far too large is never rendered whole: the size of a small sample
 gives a first guess, and the search only renders candidates near the limit.
@@ -17,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from email import quoprimime
 
+from digest.errors import ConfigError
 from digest.models import Digest, DigestItem, RenderedMessage, Section
 
 LINE_LENGTH = 78  # email.policy.SMTP.max_line_length: where quoted-printable breaks lines
@@ -101,9 +107,49 @@ def fit_digest(
     """Render *digest*; if its HTML is over *max_bytes*, the largest fair subset that fits.
 
     The returned digest counts the stories left out in ``left_out`` and lists
-    their items in ``skipped_ids``. If not even the empty digest fits, the
-    empty digest is returned all the same.
+    their items in ``skipped_ids``. Chrome (``without_chrome``) is dropped before
+    any story is. Raises ConfigError when not even one story (or, for a digest
+    without stories, the digest itself) fits: nothing is sent, nothing marked.
     """
+    kept, rendered, size = _fit_stories(digest, render, max_bytes)
+    short = len(kept.stories) < len(digest.stories) or size > max_bytes
+    if short and has_chrome(digest):
+        kept, rendered, size = _fit_stories(without_chrome(digest), render, max_bytes)
+    if size > max_bytes or (digest.stories and not kept.stories):
+        raise ConfigError(
+            f"digest.max_html_bytes: the digest does not fit in {max_bytes:,} bytes even with"
+            f" one story ({size:,} bytes without them); nothing was sent, every item stays"
+            " pending",
+            hint="raise digest.max_html_bytes, or shorten the templates",
+        )
+    return kept, rendered
+
+
+def has_chrome(digest: Digest) -> bool:
+    """True when *digest* names failed feeds or other sources of a story."""
+    return bool(digest.failed_feeds) or any(story.also for story in digest.stories)
+
+
+def without_chrome(digest: Digest) -> Digest:
+    """*digest* without the footer's list of failed feeds (it still counts them) and
+    without "Also covered by" lists: what goes first when space runs out."""
+    sections = tuple(
+        replace(section, items=tuple(replace(s, also=()) for s in section.items))
+        for section in digest.sections
+    )
+    return replace(
+        digest,
+        sections=sections,
+        failed_feeds=(),
+        unnamed_failures=digest.unnamed_failures + len(digest.failed_feeds),
+    )
+
+
+def _fit_stories(
+    digest: Digest, render: Callable[[Digest], RenderedMessage], max_bytes: int
+) -> tuple[Digest, RenderedMessage, int]:
+    """The largest prefix of the fair order that fits, its rendering and its size (the
+    empty digest's when nothing fits)."""
     total = len(digest.stories)
     candidates = _Candidates(digest, fair_order(digest), render, max_bytes)
     guess = total if total <= SAMPLE else _estimate(candidates, total)
@@ -111,8 +157,7 @@ def fit_digest(
     while high - low > 1:  # low fits, high does not
         middle = (low + high) // 2
         low, high = (middle, high) if candidates.fits(middle) else (low, middle)
-    kept, rendered, _ = candidates.get(low)
-    return kept, rendered
+    return candidates.get(low)
 
 
 def _estimate(candidates: _Candidates, total: int) -> int:

@@ -158,6 +158,8 @@ class Digest:
     failed_feeds: tuple[FailedFeed, ...] = ()
     left_out: int = 0
     skipped_ids: tuple[int, ...] = field(default=())
+    # failed feeds counted in the footer but not named: their list did not fit (fit.py)
+    unnamed_failures: int = 0
 
     @property
     def stories(self) -> tuple[DigestItem, ...]:

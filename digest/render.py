@@ -11,17 +11,20 @@ import logging
 import re
 import textwrap
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
+import jinja2.sandbox
 from premailer import Premailer
 
 from digest.errors import ConfigError
-from digest.models import Digest, Image, RenderedMessage
+from digest.links import is_shown_image, shown_url
+from digest.models import Digest, FailedFeed, Image, RenderedMessage
+from digest.sanitize import server_text
 from digest.sentences import clip
 
 THUMB_WIDTH = 96
@@ -45,9 +48,13 @@ def packaged_templates() -> Path:
 
 
 def environment(user_folder: Path | None, zone: ZoneInfo) -> jinja2.Environment:
-    """The Jinja2 environment: user templates first, then the packaged ones."""
+    """The Jinja2 environment: user templates first, then the packaged ones.
+
+    Templates run in Jinja2's immutable sandbox: a template (a user's override, the
+    subject in config.yaml) reads the variables it gets, and cannot reach Python's
+    internals (``''.__class__``) or change what it is given."""
     folders = [str(f) for f in (user_folder, packaged_templates()) if f and f.is_dir()]
-    env = jinja2.Environment(
+    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default_for_string=False),
         undefined=jinja2.StrictUndefined,
@@ -87,11 +94,55 @@ def thumb_height(image: Image, width: int) -> int:
 
 
 def shown_image(image: Image | None) -> bool:
-    """True for a thumbnail a mail client can load: an absolute http(s) URL."""
+    """True for a thumbnail a mail client may load: an absolute http(s) URL on a public
+    host, not a tracking pixel (``links.is_shown_image``)."""
     if image is None:
         return False
-    parts = urlsplit(image.url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return is_shown_image(image.url, image.width, image.height)
+
+
+NAME_CHARS = 80  # a feed's name in the footer: its title when unnamed, chosen by the server
+
+# What went wrong with a feed, said in our words: the error strings of fetch.py and the
+# parser, known by how they start. A server's own words (a reason phrase, an exception's
+# text) never reach the email: they can be any length and say anything.
+_FAILURES = (
+    (re.compile(r"HTTP (\d{3})\b"), "HTTP {0} from the server"),
+    (re.compile(r"timed out"), "timed out"),
+    (re.compile(r"not a feed|could not parse"), "not a feed"),
+    (re.compile(r"host not found"), "host not found"),
+    (re.compile(r"TLS error"), "TLS error"),
+    (re.compile(r"connection refused|network error|cannot connect"), "could not connect"),
+    (re.compile(r"(?:response|file) larger than"), "too large"),
+    (re.compile(r"too many redirects"), "too many redirects"),
+    (re.compile(r"the response could not be decompressed"), "could not be decompressed"),
+    (re.compile(r"cannot read"), "cannot read the file"),
+    (re.compile(r"no response"), "no response"),
+)
+
+
+def failure_description(error: str) -> str:
+    """A short, fixed description of a feed's *error*: "HTTP 503 from the server",
+    "timed out", "not a feed", "could not connect", …; "could not be read" otherwise."""
+    head = error.lstrip()[:40]
+    for pattern, description in _FAILURES:
+        match = pattern.match(head)
+        if match:
+            return description.format(*match.groups())
+    return "could not be read"
+
+
+def shown_failures(failed: tuple[FailedFeed, ...]) -> tuple[FailedFeed, ...]:
+    """The failed feeds as the email names them: a short name, no credentials in the URL,
+    the error as a fixed description (:func:`failure_description`)."""
+    return tuple(
+        FailedFeed(
+            server_text(f.name, NAME_CHARS) or "a feed",
+            shown_url(f.url),
+            failure_description(f.error),
+        )
+        for f in failed
+    )
 
 
 def wrap(text: str, width: int = 76, indent: str = "") -> str:
@@ -108,9 +159,11 @@ def wrap(text: str, width: int = 76, indent: str = "") -> str:
 
 def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str, Any]:
     """The variables every template gets (listed in docs/templates.md)."""
+    digest = replace(digest, failed_feeds=shown_failures(digest.failed_feeds))
     stories = digest.stories
     local = digest.created.astimezone(ZoneInfo(digest.timezone))
     headlines = " · ".join(s.title for s in stories[:4])
+    failed_count = len(digest.failed_feeds) + digest.unnamed_failures
     return {
         "digest": digest,
         "title": digest.title,
@@ -123,6 +176,11 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         "preheader": clip(headlines, PREHEADER_CHARS) if stories else "Nothing new today.",
         "failed_feeds": digest.failed_feeds,
         "failed_summary": "; ".join(f"{f.name} ({f.error})" for f in digest.failed_feeds) + ".",
+        # the failed feeds the footer counts without naming them (their list did not fit)
+        "unnamed_failures": digest.unnamed_failures,
+        "failed_count_note": (
+            f"{count_feeds(failed_count)} not updated this time." if failed_count else ""
+        ),
         "left_out": digest.left_out,
         "left_out_note": left_out_note(digest.left_out),
         # a no-break space: the text part's wrapping never parts a section from its count
@@ -133,6 +191,11 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         "thumb_width": THUMB_WIDTH,
         "lang": lang,
     }
+
+
+def count_feeds(count: int) -> str:
+    """ "1 feed was", "3 feeds were"."""
+    return "1 feed was" if count == 1 else f"{count:,} feeds were"
 
 
 def left_out_note(count: int) -> str:
