@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from functools import lru_cache
 from urllib.parse import (
@@ -61,7 +62,11 @@ def is_http_url(url: str) -> bool:
 
 
 def absolute_url(url: str, base: str) -> str | None:
-    """Resolve *url* against *base*; None unless the result is http(s)."""
+    """Resolve *url* against *base*; None unless the result is http(s).
+
+    The result never carries a user name or password: a feed read at
+    ``https://user:pass@host/feed`` must not hand its credentials to every
+    relative link and image of its items (they end up in emails)."""
     url = url.strip()
     if not url:
         return None
@@ -72,7 +77,30 @@ def absolute_url(url: str, base: str) -> str | None:
         joined = urljoin(base, url) if base else url
     except ValueError:
         return None
-    return joined if is_http_url(joined) else None
+    return without_userinfo(joined) if is_http_url(joined) else None
+
+
+def without_userinfo(url: str) -> str:
+    """*url* without the ``user:password@`` part of its authority (unchanged without one)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = len(rest)
+    for mark in "/?#":
+        at = rest.find(mark)
+        if at != -1:
+            end = min(end, at)
+    at = rest.rfind("@", 0, end)
+    return url if at == -1 else f"{scheme}://{rest[at + 1 :]}"
+
+
+# "scheme://anything-but-a-slash@" inside free text (an error message, a log line).
+_USERINFO_IN_TEXT = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^\s/?#]*@")
+
+
+def without_userinfo_in_text(text: str) -> str:
+    """*text* with the ``user:password@`` part of every URL in it removed."""
+    return _USERINFO_IN_TEXT.sub(r"\1", text) if "@" in text else text
 
 
 # What urljoin and urlsplit would change in a URL, or must check: removed characters
@@ -89,8 +117,8 @@ def quick_join(url: str, base: str) -> str | None:
     would change: not ASCII, a character _NOT_QUICK names, or (for a path) a dot
     segment. tests/test_links.py checks this against urljoin.
     """
-    if not url.isascii() or _NOT_QUICK.search(url):
-        return None
+    if not url.isascii() or _NOT_QUICK.search(url) or "@" in url:
+        return None  # "@" may be userinfo, which absolute_url removes the slow way
     if url.startswith(("http://", "https://")):
         # urljoin keeps an absolute URL whole (scheme as given, here lower case); the
         # URL needs a host, and a base urlparse rejects makes urljoin fail whatever the URL.
@@ -116,8 +144,8 @@ def _base_parts(base: str) -> str | None:
         return None
     if parts.scheme not in SAFE_SCHEMES or not parts.netloc or not base.isascii():
         return None
-    if any(c in base for c in "\t\r\n"):
-        return None
+    if any(c in base for c in "\t\r\n") or "@" in parts.netloc:
+        return None  # a user name or password: absolute_url leaves it out the slow way
     return f"{parts.scheme}://{parts.netloc}"
 
 
@@ -199,16 +227,14 @@ def _is_tracking(key: str) -> bool:
 
 
 def shown_url(url: str) -> str:
-    """*url* as it may be printed or logged: a password in it replaced by ``***``."""
-    try:
-        parts = urlsplit(url)
-        secret = parts.password
-    except ValueError:
-        return url
-    if secret is None:
-        return url
-    user, _, host = parts.netloc.rpartition("@")
-    return urlunsplit(parts._replace(netloc=f"{user.split(':', 1)[0]}:***@{host}"))
+    """*url* as it may be printed, logged or mailed: without its user name and password
+    (a token often stands in the user name alone), and without terminal escapes."""
+    from digest.sanitize import server_text
+
+    return server_text(without_userinfo(url), limit=SHOWN_URL_CHARS)
+
+
+SHOWN_URL_CHARS = 500
 
 
 def shown_link(url: str) -> str:
@@ -220,3 +246,80 @@ def shown_link(url: str) -> str:
         return url
     host = (parts.hostname or "").removeprefix("www.")
     return (host + parts.path).rstrip("/") or url
+
+
+# --- images a digest may show -------------------------------------------------------------
+
+# Hosts and paths that serve a tracking pixel or an ad, never a picture of the story.
+TRACKING_HOSTS = ("doubleclick.net", "feedsportal.com", "pixel.wp.com", "stats.wp.com")
+TRACKING_PATHS = re.compile(r"/~(?:r|ff|a|i)/|/__utm\.gif|/pixel(?:\.gif|\.png)?(?:$|[/?])", re.I)
+TINY = 2  # an image declared this narrow or low (in pixels) is a pixel, not a picture
+
+
+def is_internal_host(host: str) -> bool:
+    """True when *host*, as written in a URL, names this machine or a private network:
+    ``localhost``, or a literal IP address that is not global, in any spelling an HTTP
+    client accepts (``127.0.0.1``, ``2130706433``, ``0x7f.1``, ``[::1]``,
+    ``[::ffff:10.0.0.1]``, ``169.254.169.254``). Host names are not resolved."""
+    name = host.strip().strip("[]").rstrip(".").lower()
+    if not name:
+        return True
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = _literal_ip(name)
+    if address is None:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return not address.is_global or address.is_multicast
+
+
+def _literal_ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a literal host spells, including the old IPv4 forms (``127.1``,
+    ``0x7f000001``, ``017700000001``) that inet_aton and browsers accept; else None."""
+    try:
+        return ipaddress.ip_address(name.split("%", 1)[0])
+    except ValueError:
+        pass
+    parts = name.split(".")
+    if not 1 <= len(parts) <= 4:
+        return None
+    numbers = []
+    for part in parts:
+        try:
+            if part[:2] == "0x":
+                numbers.append(int(part[2:] or "0", 16))
+            elif len(part) > 1 and part[0] == "0":
+                numbers.append(int(part, 8))
+            else:
+                numbers.append(int(part, 10) if part.isdigit() else -1)
+        except ValueError:
+            return None
+        if numbers[-1] < 0:
+            return None
+    *head, last = numbers
+    if any(n > 255 for n in head) or last >= 256 ** (4 - len(head)):
+        return None
+    value = last
+    for n, part_value in enumerate(head):
+        value += part_value << (8 * (3 - n))
+    return ipaddress.IPv4Address(value)
+
+
+def is_shown_image(url: str, width: int | None = None, height: int | None = None) -> bool:
+    """True for an image an email may load: an absolute http(s) URL without credentials,
+    on a public host, not declared as a pixel (``TINY``), not from a tracking or ad server."""
+    if not is_http_url(url) or without_userinfo(url) != url:
+        return False
+    if (width is not None and width <= TINY) or (height is not None and height <= TINY):
+        return False
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").rstrip(".").lower()
+    except ValueError:
+        return False
+    if is_internal_host(host):
+        return False
+    if any(host == h or host.endswith("." + h) for h in TRACKING_HOSTS):
+        return False
+    return not TRACKING_PATHS.search(parts.path)
