@@ -731,3 +731,254 @@ def test_cookies_set_on_a_redirect_are_sent_back_as_httpx_did() -> None:
     [cookie] = [line for line in second if line.startswith(b"Cookie:")]
     assert sorted(cookie.removeprefix(b"Cookie: ").split(b"; ")) == [b"lang=en", b"seen=1"]
     server.close()
+
+
+# --- private addresses: what a feed points at is checked, what the user configured is not ---
+
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+
+
+def test_an_address_that_was_not_configured_is_refused_on_loopback() -> None:
+    server = Scripted([ok(b"internal")])
+    result = fetch_all([FetchRequest(server.url())], FetchLimits(timeout=5))[0]
+    assert result.status == "error" and result.body == b""
+    assert result.error == (
+        "refused: 127.0.0.1 is a private address (loopback); fetch.allow_private opens it"
+    )
+    assert server.connections == 0  # refused before connecting
+    opened = fetch_all([FetchRequest(server.url())], FetchLimits(allow_private=LOOPBACK))[0]
+    assert opened.status == "ok" and opened.body == b"internal"
+    server.close()
+
+
+def test_a_link_in_a_feed_cannot_read_a_local_file(tmp_path: Path) -> None:
+    path = tmp_path / "secret.txt"
+    path.write_bytes(b"internal")
+    refused = fetch_all([FetchRequest(path.as_uri())], FetchLimits())[0]
+    assert refused.status == "error" and refused.body == b""
+    assert refused.error == "refused: a local file (only config.yaml names those)"
+
+
+@pytest.mark.parametrize("elsewhere", ["localhost", "2130706433", "other port"])
+def test_a_configured_feed_redirected_to_another_loopback_origin_is_refused(
+    elsewhere: str,
+) -> None:
+    inside = Scripted([ok(b"internal")])
+    host = "127.0.0.1" if elsewhere == "other port" else elsewhere
+    target = f"http://{host}:{inside.port}/admin"
+    redirect = f"HTTP/1.1 301 Moved\r\nLocation: {target}\r\nContent-Length: 0\r\n\r\n".encode()
+    feed = Scripted([redirect, redirect])
+    result = fetch(feed.url(), timeout=5)
+    assert result.status == "error" and result.new_url is None  # no move to remember
+    assert result.error and result.error.startswith(f"refused: {host} is a private address")
+    assert inside.connections == 0
+    opened = fetch(feed.url(), timeout=5, allow_private=LOOPBACK)
+    assert opened.body == b"internal" and opened.new_url == target
+    feed.close()
+    inside.close()
+
+
+def test_a_kept_alive_connection_to_a_configured_feed_is_not_lent_to_a_link() -> None:
+    """The feed on 127.0.0.1 is allowed; a link to the same server is not, pooled or not."""
+    server = Scripted([ok(b"the feed"), ok(b"internal")])
+    requests = [feed_request(server.url("/feed.xml")), FetchRequest(server.url("/admin"))]
+    feed, link = fetch_all(requests, FetchLimits(concurrency=1, per_host=1))
+    assert feed.body == b"the feed"
+    assert link.status == "error" and link.error and link.error.startswith("refused: 127.0.0.1")
+    assert [head.split(b" ")[1] for _, head in server.heads] == [b"/feed.xml"]
+    server.close()
+
+
+def test_links_allowed_by_allow_private_share_kept_alive_connections_and_the_per_host_limit(
+    http_server: FeedServer,
+) -> None:
+    ports: set[int] = set()
+    counter = Concurrency(0.1)
+
+    def page(handler: BaseHTTPRequestHandler) -> None:
+        ports.add(handler.client_address[1])
+        counter(handler)
+
+    http_server.routes["/page.html"] = Route(handler=page)
+    pages = [FetchRequest(http_server.url(f"/page.html?{n}")) for n in range(6)]
+    one = fetch_all(pages, FetchLimits(concurrency=1, per_host=1, allow_private=LOOPBACK))
+    assert {r.status for r in one} == {"ok"} and len(ports) == 1
+    fetch_all(pages, FetchLimits(concurrency=6, per_host=2, allow_private=LOOPBACK))
+    assert counter.most == 2
+
+
+def test_the_connection_goes_to_the_address_that_was_checked() -> None:
+    """DNS rebinding: the host is resolved once, by the client's resolver, and the address
+    it gave is connected to. rebind.invalid cannot be resolved by the system: that it is
+    reached at all shows no second lookup was made."""
+    server = Scripted([ok(b"checked")])
+    asked: list[str] = []
+
+    async def resolver(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    async def one(limits: FetchLimits) -> FetchResult:
+        from digest.fetch import Client, fetch_one
+
+        url = f"http://rebind.invalid:{server.port}/feed.xml"
+        async with Client(limits, resolver) as client:
+            return await fetch_one(client, FetchRequest(url), limits)
+
+    refused = asyncio.run(one(FetchLimits(timeout=5)))
+    assert refused.error == (
+        "refused: rebind.invalid is a private address (loopback, 127.0.0.1);"
+        " fetch.allow_private opens it"
+    )
+    assert server.connections == 0
+    reached = asyncio.run(one(FetchLimits(timeout=5, allow_private=LOOPBACK)))
+    assert reached.body == b"checked"
+    assert asked == ["rebind.invalid", "rebind.invalid"]  # once per connection
+    [(_, head)] = server.heads
+    assert f"Host: rebind.invalid:{server.port}".encode() in head.split(b"\r\n")
+    server.close()
+
+
+# --- through the pipeline: a full_text feed on 127.0.0.1 linking to internal pages ----------
+
+SECRET = "Internal wiki: the staging database password is hunter2"
+
+
+def internal_page() -> bytes:
+    paragraphs = "".join(
+        f"<p>{SECRET}. Paragraph {n} of the internal page, long enough to be an article's"
+        " text and not its chrome, as an extractor would judge it.</p>"
+        for n in range(6)
+    )
+    return (
+        "<!doctype html><html><head><title>Internal</title></head><body><article>"
+        f"<h1>Internal</h1>{paragraphs}</article></body></html>"
+    ).encode()
+
+
+class IPv6Page:
+    """The internal page served on [::1], where this machine has IPv6 loopback."""
+
+    def __init__(self) -> None:
+        from http.server import ThreadingHTTPServer
+
+        body = internal_page()
+        self.paths: list[str] = []
+        paths = self.paths
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                paths.append(self.path)
+                reply(self, 200, body, {"Content-Type": "text/html; charset=utf-8"})
+
+        class Server(ThreadingHTTPServer):
+            address_family = socket.AF_INET6
+
+        self.httpd = Server(("::1", 0), Handler)  # OSError without IPv6 loopback
+        self.httpd.daemon_threads = True
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+SPELLINGS = ("2130706433", "0x7f000001", "0177.0.0.1", "127.1", "localhost", "127.0.0.1", "[::1]")
+TOPICS = ("harbour", "orchestra", "tramway", "library", "glacier", "vineyard", "lighthouse")
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_full_text_link_to_loopback_keeps_its_teaser_and_the_page_is_never_mailed(
+    tmp_path: Path, http_server: FeedServer, spelling: str
+) -> None:
+    import json
+
+    from tests.conftest import run_cli, write_config
+
+    port = http_server.port
+    ipv6 = None
+    if spelling == "[::1]":
+        try:
+            ipv6 = IPv6Page()
+        except OSError as exc:
+            pytest.skip(f"this machine cannot listen on [::1]: {exc}")
+        port = ipv6.port
+    http_server.serve("/internal.html", internal_page(), content_type="text/html")
+    topic = TOPICS[SPELLINGS.index(spelling)]
+    link = f"http://{spelling}:{port}/internal.html?{topic}"
+    teaser = f"<p>The {topic} story in the feed's own short words.</p>"
+    feed = http_server.serve("/feed.xml", rss(FakeItem(f"News of the {topic}", link, body=teaser)))
+    write_config(tmp_path, [{"url": feed, "name": "Teasers", "full_text": True}])
+    try:
+        result = run_cli("preview", "--json", "-", cwd=tmp_path)
+        assert result.code == 0, result.err
+        [story] = [s for section in json.loads(result.out)["sections"] for s in section["items"]]
+        assert story["blurb"] == f"The {topic} story in the feed's own short words."
+        assert SECRET not in result.out
+        host = spelling.strip("[]")
+        assert f"not fetched: refused: {host} is a private address (loopback" in result.err
+        assert http_server.hits("/internal.html") == [] and (ipv6 is None or ipv6.paths == [])
+        # Opened by fetch.allow_private, the page is read: this is what was refused.
+        write_config(
+            tmp_path,
+            [{"url": feed, "name": "Teasers", "full_text": True}],
+            fetch={"allow_private": list(LOOPBACK)},
+            database="opened.sqlite3",
+        )
+        opened = run_cli("preview", "--json", "-", cwd=tmp_path)
+        assert opened.code == 0, opened.err
+        assert SECRET in opened.out and "refused" not in opened.err
+    finally:
+        if ipv6 is not None:
+            ipv6.close()
+
+
+@pytest.mark.parametrize("elsewhere", ["localhost", "0x7f000001"])
+def test_a_feed_moved_to_another_loopback_origin_is_refused_and_not_remembered(
+    tmp_path: Path, http_server: FeedServer, elsewhere: str
+) -> None:
+    from tests.conftest import run_cli, write_config
+
+    new = http_server.serve("/new.xml", rss(FakeItem("Festival opens", "https://a.example/1")))
+    target = new.replace("127.0.0.1", elsewhere)
+
+    def moved(handler: BaseHTTPRequestHandler) -> None:
+        reply(handler, 301, headers={"Location": target})
+
+    http_server.routes["/old.xml"] = Route(handler=moved)
+    write_config(tmp_path, [{"url": http_server.url("/old.xml"), "name": "Arts"}])
+    refused = run_cli("fetch", cwd=tmp_path)
+    assert refused.code == 0 and "0 ok, 1 failed" in refused.out
+    assert f"feed Arts ({http_server.url('/old.xml')}): refused: {elsewhere} is a private" in (
+        refused.err
+    )
+    assert http_server.hits("/new.xml") == []
+    assert "moved to" not in run_cli("feeds", cwd=tmp_path).out
+
+
+def test_a_remembered_move_now_refused_falls_back_to_the_configured_address(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    """A move remembered before this check (or to a name that now resolves to loopback)
+    is refused once, named, and forgotten: the next fetch asks the configured address."""
+    from digest.models import FeedState
+    from digest.store import SQLiteStore
+    from tests.conftest import run_cli, write_config
+
+    feed = http_server.serve("/feed.xml", rss(FakeItem("Festival opens", "https://a.example/1")))
+    http_server.serve("/internal.xml", rss(FakeItem("Internal", "https://a.example/2")))
+    moved = f"http://localhost:{http_server.port}/internal.xml"
+    write_config(tmp_path, [{"url": feed, "name": "Arts"}])
+    store = SQLiteStore(tmp_path / "digest.sqlite3")
+    store.save_feed(FeedState(url=feed, moved_to=moved))
+    store.close()
+    refused = run_cli("fetch", cwd=tmp_path)
+    assert "refused: localhost is a private address (loopback, 127.0.0.1)" in refused.err
+    assert f"at {moved}, where it had moved" in refused.err
+    again = run_cli("fetch", cwd=tmp_path)
+    assert again.code == 0 and "1 ok, 0 failed" in again.out, again.err
+    assert http_server.hits("/internal.xml") == []
