@@ -23,7 +23,6 @@ import asyncio
 import base64
 import email.utils
 import errno
-import logging
 import re
 import socket
 import ssl
@@ -45,7 +44,6 @@ if TYPE_CHECKING:
     from http.cookiejar import CookieJar
 
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 DEFAULT_USER_AGENT = (
     f"digest/{__version__} (newsletter digest generator; +https://pypi.org/project/digest/)"
@@ -750,10 +748,6 @@ async def fetch_one(
     except _TooLarge:
         return _error(request.url, too_large(limits.max_bytes))
     except PrivateAddress as exc:
-        if not request.configured:  # an article page: its feed reports no error of its own
-            from digest.sanitize import server_text
-
-            log.warning("%s not fetched: %s", server_text(request.url, 120), exc)
         return _error(request.url, str(exc))
     except _TooManyRedirects:
         return _error(request.url, f"too many redirects (more than {limits.max_redirects})")

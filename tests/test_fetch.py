@@ -920,7 +920,7 @@ def test_a_full_text_link_to_loopback_keeps_its_teaser_and_the_page_is_never_mai
         assert story["blurb"] == f"The {topic} story in the feed's own short words."
         assert SECRET not in result.out
         host = spelling.strip("[]")
-        assert f"not fetched: refused: {host} is a private address (loopback" in result.err
+        assert f"refused: {host} is a private address (loopback" in result.err  # named
         assert http_server.hits("/internal.html") == [] and (ipv6 is None or ipv6.paths == [])
         # Opened by fetch.allow_private, the page is read: this is what was refused.
         write_config(
