@@ -552,7 +552,10 @@ def test_fetched_article_pages_do_not_expand_entities(
             ),
         ),
     )
-    result = send_with(tmp_path, http_server, [{"url": feed, "name": "Teasers", "full_text": True}])
+    loopback = {"allow_private": ["127.0.0.0/8", "::1/128"]}  # the pages are on the test server
+    result = send_with(
+        tmp_path, http_server, [{"url": feed, "name": "Teasers", "full_text": True}], fetch=loopback
+    )
     assert result.code == 0, result.err
     assert result.peak_mb < PEAK_RSS_MB
     text = flat(text_part(only_message(tmp_path)))
