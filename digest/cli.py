@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(COMMANDS[args.command](args))
     except DigestError as exc:
-        print(f"digest: error: {exc}", file=sys.stderr)
+        print(f"digest: error: {_safe(str(exc), 2000)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
@@ -170,11 +170,21 @@ def _progress(total: int) -> tuple[Callable[[FetchResult], None] | None, Callabl
     return advance, bar.close
 
 
+def _safe(text: str, limit: int = 300) -> str:
+    """Text that may hold a server's words (a feed's title, a reason phrase, a URL) as the
+    terminal may show it: one line, no escape sequences, no password in a URL, short."""
+    from digest.links import without_userinfo_in_text
+    from digest.sanitize import server_text
+
+    return server_text(without_userinfo_in_text(text), limit)
+
+
 def _warn(text: str) -> None:
     """A warning for the person at the terminal: a plain ``warning:`` line on stderr, a
     JSON log line under ``--log-format json``, nothing under ``--log-level error``."""
     import logging
 
+    text = _safe(text, 1000)
     from digest.logs import JsonFormatter
 
     log = logging.getLogger("digest")
@@ -378,10 +388,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if state and state.moved_to:
             status += f" (moved to {shown_url(state.moved_to)})"
         items = state.item_count if state else 0
-        print(
-            f"{feed_name(feed, state)}\t{shown_url(feed.url)}\tlast fetch: {last}"
-            f"\titems: {items}\t{status}"
-        )
+        name = _safe(feed_name(feed, state), 80)
+        print(f"{name}\t{shown_url(feed.url)}\tlast fetch: {last}\titems: {items}\t{_safe(status)}")
     return 0
 
 
@@ -417,8 +425,8 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
     if not entries:
         print(f"{shown_url(args.feed)}: the feed has no items.")
     for entry in entries:
-        blurb = summarize(story_paragraphs(entry.html), entry.title, limit)
-        print(entry.title or "(untitled)")
+        blurb = _safe(summarize(story_paragraphs(entry.html), entry.title, limit), limit + 1)
+        print(_safe(entry.title) or "(untitled)")
         print(f"  {blurb}" if blurb else "  (no blurb: the item carries no text)")
         print()
     return 0
@@ -431,7 +439,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = SQLiteStore(config.database)
     try:
         for line in status_lines(config, store, _now()):
-            print(line)
+            indent = line[: len(line) - len(line.lstrip(" "))]  # a failing feed's line
+            print(indent + _safe(line))
     finally:
         store.close()
     return 0

@@ -4,9 +4,33 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime, tzinfo
 from typing import Any
+
+MESSAGE_CHARS = 4000  # a log message longer than this is cut (a server can send anything)
+
+# Control characters but tab and newline: what is left of a terminal escape sequence in a
+# traceback is then plain text ("[31m"), which no terminal acts on.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def safe_message(text: str) -> str:
+    """A log message as it may reach a terminal or journald: one line, without terminal
+    escape sequences or control characters, without passwords in URLs, cut at
+    ``MESSAGE_CHARS``. Feed titles, reason phrases and URLs come from servers."""
+    from digest.links import without_userinfo_in_text
+    from digest.sanitize import server_text
+
+    return server_text(without_userinfo_in_text(text), limit=MESSAGE_CHARS)
+
+
+def safe_lines(text: str) -> str:
+    """Several lines (a traceback) without control characters or passwords in URLs."""
+    from digest.links import without_userinfo_in_text
+
+    return _CONTROLS.sub("", without_userinfo_in_text(text))
 
 
 class JsonFormatter(logging.Formatter):
@@ -17,11 +41,12 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="seconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": safe_message(record.getMessage()),
         }
-        data.update(getattr(record, "fields", {}) or {})
+        for key, value in (getattr(record, "fields", {}) or {}).items():
+            data[key] = safe_message(value) if isinstance(value, str) else value
         if record.exc_info:
-            data["exception"] = self.formatException(record.exc_info)
+            data["exception"] = safe_lines(self.formatException(record.exc_info))
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -30,6 +55,15 @@ class TextFormatter(logging.Formatter):
     :func:`use_zone` names it (the times in the messages are in that zone too)."""
 
     zone: tzinfo | None = None
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        """The line, its message made safe (:func:`safe_message`)."""
+        record.message = safe_message(record.message)
+        return super().formatMessage(record)
+
+    def formatException(self, ei: Any) -> str:
+        """A traceback without control characters (its messages may quote a server)."""
+        return safe_lines(super().formatException(ei))
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
         moment = datetime.fromtimestamp(record.created, self.zone or UTC).astimezone(self.zone)

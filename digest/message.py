@@ -20,6 +20,7 @@ import dkim
 
 from digest.config import DeliveryConfig
 from digest.errors import DeliveryError
+from digest.links import without_userinfo
 from digest.models import RenderedMessage
 
 SIGNED_HEADERS = (
@@ -92,7 +93,7 @@ def build_message(
         if unsubscribe.mailto:
             targets.append(f"<mailto:{unsubscribe.mailto}?subject=unsubscribe>")  # a bare address
         if unsubscribe.url:
-            targets.append(f"<{unsubscribe.url}>")
+            targets.append(f"<{without_userinfo(unsubscribe.url)}>")
         msg["List-Unsubscribe"] = ", ".join(targets)
         if unsubscribe.url:
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -110,7 +111,7 @@ def unsubscribe_link(delivery: DeliveryConfig) -> str | None:
     if not delivery.unsubscribe:
         return None
     if delivery.unsubscribe.url:
-        return delivery.unsubscribe.url
+        return without_userinfo(delivery.unsubscribe.url)  # no password in any email
     return f"mailto:{delivery.unsubscribe.mailto}?subject=unsubscribe"
 
 

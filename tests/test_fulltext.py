@@ -19,7 +19,9 @@ from tests.conftest import HERE, FeedServer, run_cli, write_config
 
 PAGES = HERE / "blurbs" / "pages"
 NAMES = sorted(p.stem for p in PAGES.glob("*.html"))
-LIMITS = FetchLimits(timeout=10, concurrency=4, per_host=2)
+LOOPBACK = ("127.0.0.0/8", "::1/128")  # article pages come from the test server
+LIMITS = FetchLimits(timeout=10, concurrency=4, per_host=2, allow_private=LOOPBACK)
+LOCAL = {"allow_private": list(LOOPBACK)}  # config.yaml's fetch: the same
 TEASER = "<p>A short teaser.</p>"
 
 
@@ -361,7 +363,7 @@ def test_blurbs_of_a_full_text_feed_are_the_stories_and_stderr_stays_quiet(
         f"<?xml version='1.0'?><rss version='2.0'><channel><title>Harbour</title>"
         f"<link>{page}</link><description>d</description>{items}</channel></rss>",
     )
-    write_config(tmp_path, [{"url": feed, "full_text": True}])
+    write_config(tmp_path, [{"url": feed, "full_text": True}], fetch=LOCAL)
     result = run_cli("blurbs", feed, cwd=tmp_path)
     assert result.code == 0, result.err
     assert LEAD in result.out
