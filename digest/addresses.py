@@ -74,9 +74,10 @@ class PrivateAddress(Exception):
 
         self.host, self.address, self.kind = host, address, kind
         shown = server_text(host, 100)
-        what = kind if shown == str(address) else f"{kind}, {address}"
+        # "loopback", or "loopback, 127.0.0.1" when the host is spelled otherwise
+        self.detail = kind if shown == str(address) else f"{kind}, {address}"
         super().__init__(
-            f"refused: {shown} is a private address ({what}); fetch.allow_private opens it"
+            f"refused: {shown} is a private address ({self.detail}); fetch.allow_private opens it"
         )
 
 

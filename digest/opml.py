@@ -20,9 +20,13 @@ from __future__ import annotations
 
 import io
 import logging
+import queue
 import re
 import shutil
-from collections.abc import Mapping
+import socket
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +38,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
+from digest.addresses import PrivateAddress, parse_address, refusal
 from digest.config import Config, feed_location, load_config, parse_config
 from digest.errors import ConfigError, StorageError, UsageError
 from digest.links import canonical_url
@@ -43,6 +48,8 @@ from digest.store import SQLiteStore
 log = logging.getLogger(__name__)
 
 _FEED_SCHEME = re.compile(r"^feed:(//)?(.*)$", re.IGNORECASE | re.DOTALL)
+RESOLVE_SECONDS = 10.0  # for the names of the imported feeds; one still unanswered is let be
+RESOLVERS = 16  # names looked up at once
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 
 
@@ -122,6 +129,7 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
     folder = config.folder if config else config_path.resolve().parent
     present = {_same_feed(f.url, folder) for f in config.feeds} if config else set()
     added = skipped = 0
+    taken: list[OpmlFeed] = []
     for feed in opml.feeds:
         problem = _refusal(feed.url)
         if problem:
@@ -132,6 +140,7 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
             continue
         present.add(_same_feed(feed.url, folder))
         _add_feed(data, feed)
+        taken.append(feed)
         added += 1
     if skipped:
         log.info("skipped %d feeds already in %s", skipped, config_path)
@@ -141,9 +150,74 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
         n = len(opml.others)
         what = "outline that is not a feed" if n == 1 else "outlines that are not feeds"
         log.info("skipped %d %s (no xmlUrl): %s%s", n, what, shown, more)
+    for feed, private in _private_feeds(taken):
+        # Imported all the same: the user chose the file. But an OPML file from someone
+        # else could point a feed at a service inside the reader's network, whose pages
+        # would then be mailed, so say so.
+        log.warning(
+            "%s is on a private address (%s): imported, as you chose the file; delete it"
+            " from %s if that server is not meant to be read",
+            _outline(feed.title, feed.url),
+            private.detail,
+            config_path.name,
+        )
     if added:
         _save(yaml, data, config_path)
     return added
+
+
+def _private_feeds(feeds: Sequence[OpmlFeed]) -> list[tuple[OpmlFeed, PrivateAddress]]:
+    """The feeds whose host is a private address, literally or by what its name resolves
+    to (names still unresolved after RESOLVE_SECONDS are let be)."""
+    hosts = {feed.url: _host(feed.url) for feed in feeds}
+    answers = _resolve({h for h in hosts.values() if h and parse_address(h) is None})
+    found = []
+    for feed in feeds:
+        host = hosts[feed.url]
+        literal = parse_address(host)
+        addresses = [literal] if literal else [parse_address(a) for a in answers.get(host, [])]
+        problems = [refusal(host, a) for a in addresses if a is not None]
+        problem = next((p for p in problems if p is not None), None)
+        if problem is not None:
+            found.append((feed, problem))
+    return found
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+
+
+def _resolve(names: Iterable[str], seconds: float = RESOLVE_SECONDS) -> dict[str, list[str]]:
+    """The addresses each name resolves to, looked up RESOLVERS at a time for at most
+    *seconds* in all (getaddrinfo cannot be interrupted: a slow lookup is left behind, in a
+    daemon thread, and its name is missing from the answer)."""
+    waiting: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for name in names:
+        waiting.put(name)
+    found: dict[str, list[str]] = {}
+
+    def work() -> None:
+        while True:
+            try:
+                name = waiting.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                infos = socket.getaddrinfo(name, None, type=socket.SOCK_STREAM)
+            except (OSError, UnicodeError):
+                infos = []
+            found[name] = [str(info[4][0]) for info in infos]
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(RESOLVERS)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + seconds
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return dict(found)
 
 
 def export_opml(config: Config, titles: Mapping[str, str] | None = None) -> str:

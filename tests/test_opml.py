@@ -329,3 +329,35 @@ def test_parse_opml_refuses_entities() -> None:
     except UsageError:
         return
     assert "root:" not in feeds[0].title
+
+
+def test_import_warns_of_feeds_on_private_addresses_and_still_adds_them(tmp_path: Path) -> None:
+    """An OPML file from someone else could point a feed at the reader's own network; the
+    import says which (by address or by what the name resolves to). Nothing is fetched."""
+    path = write_config(tmp_path, [EXISTING])
+    private = {
+        "Router": ("http://192.168.1.1/feed", "private"),
+        "Metadata": ("http://169.254.169.254/latest/meta-data/", "link-local"),
+        "Spelled": ("http://2130706433:8080/feed", "loopback, 127.0.0.1"),
+        "Mapped": ("http://[::ffff:10.0.0.1]/rss", "private, ::ffff:a00:1"),
+        "By name": ("http://localhost:8080/rss", "loopback, "),
+    }
+    outlines = "".join(
+        f'<outline type="rss" text="{title}" xmlUrl="{url}"/>'
+        for title, (url, _) in {**private, "Public": ("https://good.example.org/feed", "")}.items()
+    )
+    result = run_cli("import", opml_file(tmp_path, outlines), cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert result.out.strip() == "Added 6 feeds to config.yaml."
+    warnings = [line for line in result.err.splitlines() if "WARNING" in line]
+    assert len(warnings) == len(private)
+    for (title, (url, detail)), warning in zip(private.items(), warnings):
+        assert f'outline "{title}" (xmlUrl "{url}") is on a private address ({detail}' in warning
+        assert "imported, as you chose the file" in warning
+    assert "good.example.org" not in result.err
+    urls = [f.url for f in load_config(path).feeds]
+    assert urls == [
+        EXISTING,
+        *(url for url, _ in private.values()),
+        "https://good.example.org/feed",
+    ]
