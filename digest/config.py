@@ -16,6 +16,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -46,8 +47,49 @@ def _duration(value: Any) -> Any:
     return value
 
 
-Seconds = Annotated[float, BeforeValidator(_duration), Field(ge=0)]
-Timeout = Annotated[float, BeforeValidator(_duration), Field(gt=0)]  # 0 would fail every try
+# Upper bounds: a number past them is a mistake, and .inf, 1e300 or nan would pass a
+# lower bound only to crash later (a timer, a date, a socket timeout that cannot hold it).
+MAX_SECONDS = 30 * 86400
+MAX_DAYS = 36500
+MAX_HOURS = 8760  # a year
+MAX_COUNT = 1_000_000
+
+
+def _at_most_30_days(seconds: float) -> float:
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"must be at most 30 days ({MAX_SECONDS} seconds)")
+    return seconds
+
+
+Seconds = Annotated[
+    float,
+    BeforeValidator(_duration),
+    Field(ge=0, allow_inf_nan=False),
+    AfterValidator(_at_most_30_days),
+]
+Timeout = Annotated[  # 0 would fail every try
+    float,
+    BeforeValidator(_duration),
+    Field(gt=0, allow_inf_nan=False),
+    AfterValidator(_at_most_30_days),
+]
+
+# Characters that must never reach an email header (or the User-Agent): C0 and C1 control
+# characters (CR and LF above all: "\r\nBcc: ..." would add a header), DEL, and the line and
+# paragraph separators, which Python's str.splitlines() also takes for line ends.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _header_text(value: str) -> str:
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"must not contain control characters or line breaks (found {found.group()!r})"
+        )
+    return value
+
+
+HeaderText = Annotated[str, AfterValidator(_header_text)]
 
 
 class Strict(BaseModel):
@@ -94,15 +136,22 @@ class FiltersConfig(Strict):
 
 
 class DigestConfig(Strict):
-    max_items_per_section: int = Field(10, ge=1, description="cap on stories per section")
-    max_items_per_feed: int = Field(
-        0,
-        ge=0,
-        description="cap on one feed's stories in a digest (sections count in their order);"
-        " 0 = no cap",
+    max_items_per_section: int = Field(
+        10, ge=1, le=MAX_COUNT, description="cap on stories per section"
     )
-    max_age_days: float = Field(7, ge=0, description="ignore older items; 0 = no limit")
-    blurb_chars: int = Field(300, ge=40, description="upper bound on a blurb's length")
+    max_items_per_feed: int = Field(
+        5,
+        ge=0,
+        le=MAX_COUNT,
+        description="cap on one feed's stories in a digest, so one busy feed cannot fill it"
+        " (sections count in their order); 0 = no cap",
+    )
+    max_age_days: float = Field(
+        7, ge=0, le=MAX_DAYS, allow_inf_nan=False, description="ignore older items; 0 = no limit"
+    )
+    blurb_chars: int = Field(
+        300, ge=40, le=MAX_COUNT, description="upper bound on a blurb's length"
+    )
     subject: str = Field(DEFAULT_SUBJECT, description="Jinja2 template for the email subject")
 
     @field_validator("subject")
@@ -119,7 +168,10 @@ class DigestConfig(Strict):
     send_empty: bool = Field(False, description='send a "nothing new" digest when nothing is new')
     fallback: str | None = Field("More", description="section for unmatched items; null drops them")
     max_html_bytes: int = Field(
-        100_000, ge=10_000, description="keep the HTML part under this size (Gmail clips ~102 KB)"
+        100_000,
+        ge=10_000,
+        le=1_000_000_000,
+        description="keep the HTML part under this size (Gmail clips ~102 KB)",
     )
     lang: str = Field(
         "en",
@@ -127,7 +179,11 @@ class DigestConfig(Strict):
         description="language of the digest (BCP 47) for the HTML lang attribute",
     )
     cluster_hours: float = Field(
-        48, ge=0, description="near-identical titles this close in time are one story"
+        48,
+        ge=0,
+        le=MAX_HOURS,
+        allow_inf_nan=False,
+        description="near-identical titles this close in time are one story",
     )
 
 
@@ -140,7 +196,7 @@ class SmtpConfig(Strict):
     username: str | None = Field(None, description="login name, if the server needs one")
     password_env: str | None = Field(None, description="environment variable with the password")
     timeout: Timeout = Field(30, description="seconds to wait for the server")
-    retries: int = Field(3, ge=0, description="retries of a temporary failure within a run")
+    retries: int = Field(3, ge=0, le=100, description="retries of a temporary failure within a run")
 
     @property
     def password(self) -> str | None:
@@ -149,8 +205,10 @@ class SmtpConfig(Strict):
 
 
 class UnsubscribeConfig(Strict):
-    mailto: str | None = Field(None, description="address that unsubscribes a reader")
-    url: str | None = Field(None, description="https URL that unsubscribes (RFC 8058 one-click)")
+    mailto: HeaderText | None = Field(None, description="address that unsubscribes a reader")
+    url: HeaderText | None = Field(
+        None, description="https URL that unsubscribes (RFC 8058 one-click)"
+    )
 
     @model_validator(mode="after")
     def _one(self) -> UnsubscribeConfig:
@@ -169,19 +227,23 @@ _HTTPS_URL = re.compile(r"https://[^\s<>\"',]+")
 
 
 class DkimConfig(Strict):
-    selector: str = Field(description="DKIM selector")
-    domain: str = Field(description="signing domain (d=)")
+    selector: HeaderText = Field(description="DKIM selector")
+    domain: HeaderText = Field(description="signing domain (d=)")
     key_file: Path = Field(description="PEM private key file")
 
 
 class DeliveryConfig(Strict):
     method: Literal["outbox", "smtp"] = Field("outbox", description="outbox (files) or smtp")
     outbox: Path = Field(Path("outbox"), description="folder for .eml files (method: outbox)")
-    from_: str = Field("Digest <digest@example.org>", alias="from", description="sender address")
-    to: Annotated[tuple[str, ...], BeforeValidator(lambda v: (v,) if isinstance(v, str) else v)] = (
-        Field(("reader@example.org",), min_length=1, description="recipients")
+    from_: HeaderText = Field(
+        "Digest <digest@example.org>", alias="from", description="sender address"
     )
-    list_id: str | None = Field(None, description="List-Id header; defaults from title and domain")
+    to: Annotated[
+        tuple[HeaderText, ...], BeforeValidator(lambda v: (v,) if isinstance(v, str) else v)
+    ] = Field(("reader@example.org",), min_length=1, description="recipients")
+    list_id: HeaderText | None = Field(
+        None, description="List-Id header; defaults from title and domain"
+    )
     smtp: SmtpConfig = Field(default_factory=SmtpConfig, description="SMTP settings")
     unsubscribe: UnsubscribeConfig | None = Field(None, description="List-Unsubscribe targets")
     dkim: DkimConfig | None = Field(None, description="DKIM signing")
@@ -201,12 +263,18 @@ class DeliveryConfig(Strict):
 
 class FetchConfig(Strict):
     timeout: Timeout = Field(30, description="total seconds allowed for one response")
-    max_bytes: int = Field(10_000_000, ge=1024, description="cap on a decoded response body")
-    max_redirects: int = Field(5, ge=0, description="redirects followed per request")
-    max_items_per_feed: int = Field(200, ge=1, description="items kept from one feed document")
-    concurrency: int = Field(16, ge=1, description="requests in flight at once")
-    per_host: int = Field(4, ge=1, description="requests in flight to one host")
-    user_agent: str | None = Field(None, description="User-Agent header; default names digest")
+    max_bytes: int = Field(
+        10_000_000, ge=1024, le=1_000_000_000, description="cap on a decoded response body"
+    )
+    max_redirects: int = Field(5, ge=0, le=100, description="redirects followed per request")
+    max_items_per_feed: int = Field(
+        200, ge=1, le=MAX_COUNT, description="items kept from one feed document"
+    )
+    concurrency: int = Field(16, ge=1, le=10_000, description="requests in flight at once")
+    per_host: int = Field(4, ge=1, le=10_000, description="requests in flight to one host")
+    user_agent: HeaderText | None = Field(
+        None, description="User-Agent header; default names digest"
+    )
     allow_private: tuple[str, ...] = Field(
         (),
         description="address ranges (CIDR) that links, redirects and moves found in feeds may"
@@ -247,12 +315,14 @@ class StoreConfig(Strict):
     keep_days: float = Field(
         90,
         ge=1,
+        le=MAX_DAYS,
+        allow_inf_nan=False,
         description="prune handled items out of their feed (or of a removed feed) this many days",
     )
 
 
 class Config(Strict):
-    title: str = Field("Digest", description="the digest's title")
+    title: HeaderText = Field("Digest", description="the digest's title")
     timezone: str = Field("UTC", description="IANA time zone for dates and the schedule")
     database: Path = Field(Path("digest.sqlite3"), description="SQLite file")
     feeds: tuple[FeedConfig, ...] = Field(min_length=1, description="the feeds to read")
@@ -299,16 +369,52 @@ def load_config(path: Path) -> Config:
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
+    data = _load_yaml(text, path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return parse_config(data, path.resolve())
+
+
+MAX_CONFIG_CHARS = 1_000_000
+MAX_CONFIG_DEPTH = 64
+
+
+def _load_yaml(text: str, path: Path) -> Any:
+    """The YAML document in *text*; raises ConfigError when it is invalid, over
+    MAX_CONFIG_CHARS, or nested deeper than MAX_CONFIG_DEPTH.
+
+    libyaml builds nested collections by recursion in C: a document nested 50,000 deep
+    crashed the process (a segmentation fault, not an error). Its event parser keeps its
+    own stack, so the depth is counted there first, and reading stops at the first
+    collection too deep.
+    """
+    from ruamel.yaml.events import CollectionEndEvent, CollectionStartEvent
+
+    if len(text) > MAX_CONFIG_CHARS:
+        raise ConfigError(
+            f"{path}: config file too large ({len(text):,} characters,"
+            f" at most {MAX_CONFIG_CHARS:,})"
+        )
+    yaml = YAML(typ="safe")  # libyaml (ruamel.yaml.clib): ~6x faster
     try:
-        data = YAML(typ="safe").load(text)  # libyaml (ruamel.yaml.clib): ~6x faster
+        depth = 0
+        for event in yaml.parse(text):
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_CONFIG_DEPTH:
+                    mark = event.start_mark
+                    raise ConfigError(
+                        f"{path}: YAML nested too deep at line {mark.line + 1}"
+                        f" (at most {MAX_CONFIG_DEPTH} levels of lists and mappings)"
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+        return yaml.load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
-    return parse_config(data, path.resolve())
 
 
 def parse_config(data: dict[str, Any], path: Path) -> Config:
@@ -449,6 +555,7 @@ _MESSAGES = {
     "dict_type": "expected a mapping",
     "model_type": "expected a mapping",
     "too_short": "needs at least one entry",
+    "finite_number": "expected a finite number",
 }
 
 
@@ -469,10 +576,37 @@ def _describe(error: Any) -> str:
         elif part not in ("function-after", "function-before"):
             path += ("." if path else "") + str(part)
     message = _MESSAGES.get(error["type"]) or str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] in ("less_than_equal", "int_parsing_size"):  # 1e300 for an integer
+        limit = error.get("ctx", {}).get("le", _upper_bound(error["loc"]))
+        message = f"must be at most {_number(limit)}" if limit is not None else message
     message = message[0].lower() + message[1:] if message else message
     if error["type"] == "extra_forbidden":
         message += _did_you_mean(error["loc"])
     return f"{path or '(top level)'}: {message}"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def _upper_bound(loc: tuple[Any, ...]) -> float | None:
+    """The ``le`` bound of the schema field at *loc*, if it has one."""
+    model: Any = Config
+    field = None
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if model is None:
+            return None
+        fields = model.model_fields
+        field = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if field is None:
+            return None
+        model = _model_of(field.annotation)
+    for item in field.metadata if field else ():
+        if getattr(item, "le", None) is not None:
+            return float(item.le)
+    return None
 
 
 def _did_you_mean(loc: tuple[Any, ...]) -> str:
