@@ -70,6 +70,7 @@ def write_outbox(
         raise DeliveryError(
             f"cannot create outbox {folder}: {exc.strerror}", hint="check delivery.outbox"
         ) from None
+    remove_stale_temporaries(folder)
     stamp = when.astimezone(UTC).strftime("%Y%m%d-%H%M%SZ-%f")  # sorts the same from any zone
     delivered, refused = [], []
     for number, message in enumerate(messages, start=1):
@@ -78,7 +79,7 @@ def write_outbox(
             name = name.replace(".eml", "-1.eml")
         temporary = folder / f".{name}.tmp"
         try:
-            temporary.write_bytes(message.data)
+            _write_durably(temporary, message.data)
             os.replace(temporary, folder / name)
         except OSError as exc:
             # A full disk or a lost mount is passing trouble: like a 4xx, the copy is not
@@ -89,7 +90,48 @@ def write_outbox(
         else:
             delivered.append(message.recipient)
             on_result(message.recipient, "sent", None)
+    if delivered:
+        with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+            _sync_folder(folder)  # the renames themselves survive a power cut
     return DeliveryReport(tuple(delivered), tuple(refused))
+
+
+# A temporary file older than this is left from a write that crashed (a send takes seconds).
+STALE_SECONDS = 3600
+
+
+def remove_stale_temporaries(folder: Path, now: float | None = None) -> None:
+    """Delete the ``.digest-*.eml.tmp`` files a crash mid-write left in *folder*, once
+    they are older than STALE_SECONDS (a younger one may be another send's, in progress)."""
+    limit = (time.time() if now is None else now) - STALE_SECONDS
+    for path in folder.glob(".digest-*.eml.tmp"):
+        with contextlib.suppress(OSError):  # gone already, or not ours to remove
+            if path.lstat().st_mtime < limit:
+                path.unlink()
+
+
+def _write_durably(path: Path, data: bytes) -> None:
+    """Write *data* to a new file at *path* and flush it to the disk before returning,
+    so the rename that follows never publishes an empty or partial file after a crash."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync the folder, which records the renames made in it (POSIX; a no-op elsewhere)."""
+    if not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _safe(recipient: str) -> str:
