@@ -270,8 +270,9 @@ _CLASS_NAME = re.compile(r"[\w-]{1,40}")
 # explicit end tag (so html5 closes it too, and cannot re-open formatting elements it closed
 # on its own, another way to grow the stack), and what would switch html5's tokenizer out
 # of reading tags (comments, <script>, <svg>, <xmp>...) is dropped or escaped, so the
-# tags html5 reads are exactly the ones this pass counted. nh3 runs after it and decides,
-# as before, what is safe.
+# tags html5 reads are exactly the ones this pass counted. Markup the pass finds shallow
+# (and without many formatting elements to re-open, or "<" inside raw text) is left exactly
+# as it was. nh3 runs after it and decides, as before, what is safe.
 
 MAX_HTML_CHARS = 256 * 1024
 MAX_DEPTH = 100
@@ -311,6 +312,7 @@ _SPECIAL = (
         " script select source style tbody textarea tfoot thead title tr track wbr".split()
     )
 )
+_FORMATTING = frozenset("a b big code em font i nobr s small strike strong tt u".split())
 _END_AFTER = frozenset("\t\n\f\r />")  # what may follow "</script" in its end tag
 _OPAQUE = _RAW_TEXT | _FOREIGN
 _CLOSES_SELECT = _TABLE_PARTS | frozenset({"select", "input", "keygen", "textarea"})
@@ -333,7 +335,7 @@ _CATEGORIES = (
 def bounded_html(markup: str) -> str:
     """*markup* cut to MAX_HTML_CHARS (before a tag) and, when it may nest deeper than
     MAX_DEPTH, rewritten in linear time so that it does not: the deeper tags are dropped,
-    their text kept. Markup of MAX_DEPTH tags or fewer is returned as it is."""
+    their text kept. Markup that html5 reads no deeper than MAX_DEPTH is returned as it is."""
     if len(markup) > MAX_HTML_CHARS:
         cut = markup.rfind("<", 0, MAX_HTML_CHARS + 1)
         markup = markup[: cut if cut > 0 else MAX_HTML_CHARS]
@@ -356,6 +358,11 @@ class _Flattener:
         self.out: list[str] = []
         self.stack: list[str] = []  # names of the open elements
         self.kept: list[bool] = []  # whether each one's start tag was written out
+        # What makes the rewritten markup needed: the depth reached, the formatting
+        # elements closed implicitly (html5 re-opens those), the "<" in raw text.
+        self.deepest = 0
+        self.reopened = 0
+        self.hidden = 0
         self.at: defaultdict[str, list[int]] = defaultdict(list)  # key -> stack positions
 
     # the model ---------------------------------------------------------------------------
@@ -376,6 +383,7 @@ class _Flattener:
     def _push(self, name: str, tag: str) -> None:
         depth = len(self.stack)
         keep = depth < MAX_DEPTH
+        self.deepest = max(self.deepest, depth + 1)
         if keep:
             self.out.append(tag)
         at = self.at
@@ -396,6 +404,7 @@ class _Flattener:
                 at[key].pop()
             if keep and len(stack) > position:
                 out.append(f"</{name}>")
+                self.reopened += name in _FORMATTING
         return keep
 
     # start and end tags ------------------------------------------------------------------
@@ -492,6 +501,8 @@ class _Flattener:
                 pos = match.end()
             else:
                 pos = self._start_tag(match.group(2).lower(), match)
+        if max(self.deepest, self.reopened, self.hidden) <= MAX_DEPTH:
+            return markup  # html5 reads it no deeper than this: as it was, byte for byte
         return "".join(out)
 
     def _not_a_tag(self, lt: int) -> int:
@@ -538,6 +549,7 @@ class _Flattener:
                 break
             at += 1
         content = self.markup[start:] if at < 0 else self.markup[start:at]
+        self.hidden += content.count("<")
         if name not in DROP_WITH_CONTENT:
             self.out.append(html_lib.escape(content, quote=False))
         if at < 0:
