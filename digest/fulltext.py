@@ -30,12 +30,14 @@ names only; a banner without such markup is known to the blurb by its words
 
 from __future__ import annotations
 
+import codecs
 import html as html_lib
 import importlib
 import logging
 import re
+import unicodedata
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import lxml.etree
@@ -43,13 +45,70 @@ import lxml.html
 
 from digest.blurb import story_paragraphs
 from digest.chrome import drop_consent_banners
-from digest.fetch import PAGE_ACCEPT, FetchLimits, FetchRequest, fetch_all
+from digest.fetch import PAGE_ACCEPT, FetchLimits, FetchRequest, fetch_each
+from digest.links import shown_url
 from digest.models import Entry, FetchResult
-from digest.sanitize import sanitize_html
+from digest.sanitize import sanitize_html, server_text
 
 MAX_PAGE_BYTES = 5_000_000
+PAGE_WINDOW = 8  # article pages fetched but not yet extracted: bounds the pages held
+GARBLED_SHARE = 20  # text with more than 1 character in 20 unreadable is not a story
 _TAG = re.compile(r"<[^>]*>")
 _CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+# The charsets of the WHATWG Encoding Standard (what browsers read pages in) and the few
+# common labels it folds into them, by Python's name for each.
+_PAGE_CODECS = frozenset(
+    codecs.lookup(label).name
+    for label in (
+        "utf-8",
+        "utf-8-sig",
+        "utf-16",
+        "utf-16-le",
+        "utf-16-be",
+        "ascii",
+        "latin-1",
+        "iso-8859-2",
+        "iso-8859-3",
+        "iso-8859-4",
+        "iso-8859-5",
+        "iso-8859-6",
+        "iso-8859-7",
+        "iso-8859-8",
+        "iso-8859-9",
+        "iso-8859-10",
+        "iso-8859-11",
+        "iso-8859-13",
+        "iso-8859-14",
+        "iso-8859-15",
+        "iso-8859-16",
+        "cp866",
+        "koi8-r",
+        "koi8-u",
+        "mac-roman",
+        "mac-cyrillic",
+        "cp874",
+        "cp1250",
+        "cp1251",
+        "cp1252",
+        "cp1253",
+        "cp1254",
+        "cp1255",
+        "cp1256",
+        "cp1257",
+        "cp1258",
+        "gbk",
+        "gb2312",
+        "gb18030",
+        "big5",
+        "big5hkscs",
+        "euc-jp",
+        "iso-2022-jp",
+        "shift_jis",
+        "cp932",
+        "euc-kr",
+        "cp949",
+    )
+)
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 # How an HTML page served without a Content-Type starts (after a BOM, blanks, an XML
 # declaration or comments), as browsers sniff it.
@@ -60,15 +119,22 @@ _HTML_START = re.compile(
 )
 # Libraries whose progress notes are not the reader's business (readability-lxml says
 # "ruthless removal did not work" at INFO on every short page): warnings and up only,
-# unless someone configured them already.
-QUIET_LOGGERS = ("readability", "trafilatura", "htmldate", "courlan", "justext")
+# unless someone configured them already. readability also logs a traceback at ERROR for
+# a page it cannot parse before raising: that page is reported once, by the feed's note.
+QUIET_LOGGERS = {
+    "readability": logging.CRITICAL,
+    "trafilatura": logging.WARNING,
+    "htmldate": logging.WARNING,
+    "courlan": logging.WARNING,
+    "justext": logging.WARNING,
+}
 
 
 def _quiet_libraries() -> None:
-    for name in QUIET_LOGGERS:
+    for name, level in QUIET_LOGGERS.items():
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:
-            logger.setLevel(logging.WARNING)
+            logger.setLevel(level)
 
 
 _quiet_libraries()
@@ -103,7 +169,7 @@ def _without_consent_banners(markup: str) -> str:
     """*markup* less its cookie and consent banners (by class, id or dialog label)."""
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
+    except (lxml.etree.ParserError, ValueError, AssertionError):  # lxml asserts one <body>
         return markup
     drop_consent_banners(root)
     inner = "".join(str(lxml.html.tostring(el, encoding="unicode")) for el in root)
@@ -129,28 +195,109 @@ def _with_trafilatura(page: bytes | str, url: str) -> str:
     return "".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs)
 
 
+@dataclass(frozen=True)
+class FullText:
+    """The entries of one feed with their article's text, and one line for each page
+    that could not be read (its entry kept the feed's text)."""
+
+    entries: tuple[Entry, ...]
+    problems: tuple[str, ...] = ()
+
+    def note(self) -> str | None:
+        """The problems in one short line for the feed's report ("2 article pages could
+        not be read: URL: why; …"), or None when every page was read."""
+        if not self.problems:
+            return None
+        count = len(self.problems)
+        pages = "1 article page" if count == 1 else f"{count} article pages"
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        return f"{pages} could not be read: {self.problems[0]}{more}"
+
+
+@dataclass(frozen=True)
+class _Page:
+    """What one article page gave: its story (sanitised) and how long it is, or why not."""
+
+    html: str = ""
+    length: int = 0
+    problem: str = ""
+
+
 def with_full_text(entries: Sequence[Entry], limits: FetchLimits) -> list[Entry]:
     """Entries whose html is replaced by their article's main text where that is richer.
 
-    Pages that fail to fetch, are not HTML or yield no text leave their entry as it was.
+    Pages that fail to fetch or to be read, are not HTML or yield no text leave their
+    entry as it was (:func:`read_full_text` says which pages failed and why).
+    """
+    return list(read_full_text(entries, limits).entries)
+
+
+def read_full_text(entries: Sequence[Entry], limits: FetchLimits) -> FullText:
+    """Entries whose html is replaced by their article's main text where that is richer,
+    and what went wrong with each page that could not be read. Never raises for a page.
+
+    Pages are fetched through a window of PAGE_WINDOW and each is extracted as it
+    arrives, keeping only its story: memory holds a few pages, not the feed's.
     """
     links = list(dict.fromkeys(e.link for e in entries if e.link))
     if not links:
-        return list(entries)
+        return FullText(tuple(entries))
     page_limits = replace(limits, max_bytes=min(limits.max_bytes, MAX_PAGE_BYTES))
-    results = fetch_all([FetchRequest(link, accept=PAGE_ACCEPT) for link in links], page_limits)
-    texts = {
-        link: extract_main_text(_decoded(result), result.new_url or link)
-        for link, result in zip(links, results)
-        if result.status == "ok" and result.body and is_html(result)
-    }
+
+    async def handle(index: int, result: FetchResult) -> _Page:
+        return _read_page(links[index], result)
+
+    requests = [FetchRequest(link, accept=PAGE_ACCEPT) for link in links]
+    pages = dict(zip(links, fetch_each(requests, page_limits, handle, window=PAGE_WINDOW)))
     out = []
     for entry in entries:
-        text = texts.get(entry.link, "")
-        if _story_length(text) > _story_length(entry.html):
-            entry = replace(entry, html=sanitize_html(text, entry.link))
+        page = pages.get(entry.link) or _Page()
+        if page.length and page.length > _teaser_length(entry.html):
+            entry = replace(entry, html=page.html)
         out.append(entry)
-    return out
+    problems = tuple(
+        f"{shown_url(link)}: {page.problem}" for link, page in pages.items() if page.problem
+    )
+    return FullText(tuple(out), problems)
+
+
+def _read_page(link: str, result: FetchResult) -> _Page:
+    """The story of one fetched article page, or why it could not be read."""
+    if result.status == "error":
+        return _Page(problem=server_text(result.error or "no response"))
+    if result.status != "ok" or not is_html(result):
+        return _Page()  # not a page to read: the feed's text is what there is
+    if not result.body:
+        return _Page(problem="the page is empty")
+    try:
+        text = extract_main_text(_decoded(result), result.new_url or link)
+        if _garbled(text):
+            return _Page(problem="no readable text (binary, or a wrong charset)")
+        if not text:
+            return _Page(problem="no text found on the page")
+        story = sanitize_html(text, link)
+        return _Page(story, _story_length(story))
+    except Exception as exc:
+        # Any failure of the libraries on one hostile page (lxml asserts, readability
+        # raises bare Exceptions, deep markup a RecursionError…) costs that page only:
+        # its entry keeps the teaser, and the feed's report says why.
+        return _Page(problem=server_text(f"the extractor failed ({_what(exc)})"))
+
+
+def _what(exc: BaseException) -> str:
+    """An exception as a short phrase: its type, and its message when it has one."""
+    try:
+        message = str(exc).strip().partition("\n")[0]
+    except Exception:  # an exception whose message cannot even be made
+        message = ""
+    return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+
+
+def _teaser_length(markup: str) -> int:
+    try:
+        return _story_length(markup)
+    except Exception:  # the feed's text is kept, whatever the blurb's rules make of it
+        return 0
 
 
 def is_html(result: FetchResult) -> bool:
@@ -162,15 +309,49 @@ def is_html(result: FetchResult) -> bool:
 
 
 def _decoded(result: FetchResult) -> bytes | str:
-    """The page as text when the server named its charset, else bytes for the extractor
-    to sniff (``<meta charset>``)."""
+    """The page as text when the server named a charset that web pages are written in,
+    else bytes for the extractor to sniff (``<meta charset>``, a BOM, the bytes)."""
     match = _CHARSET.search(result.content_type or "")
-    if match:
+    codec = _page_codec(match.group(1)) if match else None
+    if codec:
         try:
-            return result.body.decode(match.group(1), errors="replace")
-        except LookupError:
+            return result.body.decode(codec, errors="replace")
+        except (UnicodeError, LookupError, ValueError):  # a codec that fails even so
             pass
     return result.body
+
+
+def _page_codec(name: str) -> str | None:
+    """Python's name for charset *name* when it is one web pages are written in, else None.
+
+    A whitelist, not "any codec Python has": ``undefined``, ``idna`` and ``punycode`` are
+    text encodings to Python but raise on any page, ``rot13`` or ``zlib_codec`` are not
+    text encodings at all, and none of them is a page's charset.
+    """
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    if not getattr(info, "_is_text_encoding", True) or info.name not in _PAGE_CODECS:
+        return None
+    return info.name
+
+
+def _garbled(markup: str) -> bool:
+    """True when more than one character in GARBLED_SHARE of *markup*'s text is a
+    replacement character, a control or an unassigned code point: binary bytes, or a
+    page decoded with the wrong charset, not words."""
+    text = html_lib.unescape(_TAG.sub("", markup))
+    if not text:
+        return False
+    bad = sum(1 for c in text if c == "\ufffd" or _bad_category(c))
+    return bad * GARBLED_SHARE > len(text)
+
+
+def _bad_category(char: str) -> bool:
+    if char in "\t\n\r":
+        return False
+    return unicodedata.category(char) in {"Cc", "Cn", "Co", "Cs"}
 
 
 def _text_length(markup: str) -> int:

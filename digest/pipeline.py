@@ -43,6 +43,7 @@ class FeedOutcome:
     error: str | None = None
     not_modified: bool = False
     deferred: bool = False
+    note: str | None = None  # what the fetch did not store, and why
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,23 @@ def fetch_feeds(
             fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
             save_states()
     for feed, result, parsed in later:
+        from digest.fulltext import read_full_text
+
+        # Article pages are read one feed at a time, each page extracted as it arrives;
+        # a page that cannot be read leaves its item's teaser and is named in a note.
+        full = read_full_text(parsed.feed.entries, limits)
+        parsed = replace(parsed, feed=replace(parsed.feed, entries=full.entries))
         state = states.get(feed.url) or FeedState(url=feed.url)
-        outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
+        outcome = _store_outcome(config, store, feed, state, result, parsed, now)
+        outcomes[feed.url] = _noted(outcome, full.note())
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
+
+
+def _noted(outcome: FeedOutcome, note: str | None) -> FeedOutcome:
+    """*outcome* with *note* added to its note for the fetch report."""
+    if not note:
+        return outcome
+    return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
 
 
 def _store_outcome(
@@ -274,10 +289,6 @@ def _store_outcome(
     if parsed.still_carried:
         store.mark_seen(feed.url, sorted(parsed.still_carried), now)
     fresh = list(parsed.feed.entries)  # the parser left out what the store already has
-    if feed.full_text and fresh:
-        from digest.fulltext import with_full_text
-
-        fresh = with_full_text(fresh, fetch_limits(config))
     if rows is not None:  # the entries came as rows, made by the parse worker
         added = store.add_item_rows(rows) if rows else 0
     else:

@@ -5,6 +5,7 @@ a line of each paragraph) and the page chrome around it (NAME.chrome.txt)."""
 
 from __future__ import annotations
 
+import tracemalloc
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from digest import fulltext
 from digest.blurb import extract_blurb, story_paragraphs
 from digest.fetch import FetchLimits
-from digest.fulltext import with_full_text
+from digest.fulltext import read_full_text, with_full_text
 from digest.models import Entry
 from tests.conftest import HERE, FeedServer, run_cli, write_config
 
@@ -372,3 +373,29 @@ def test_blurbs_of_a_full_text_feed_are_the_stories_and_stderr_stays_quiet(
     assert "2026-11-24" not in result.out
     assert "readability" not in result.err
     assert "ruthless" not in result.err
+
+
+# --- many pages -----------------------------------------------------------------------------
+
+
+def test_pages_are_read_as_they_arrive_not_held_all_at_once(http_server: FeedServer) -> None:
+    """40 pages of half a megabyte: each is extracted as it arrives and dropped, so the
+    memory the stage holds at its peak is a few pages', not the 20 MB of them all."""
+    pad = "<!--" + "x" * 500_000 + "-->"
+    entries = []
+    for n in range(40):
+        lead = f"{LEAD} for the {n}th time"
+        page = article_page(HARBOUR.replace(LEAD, lead), before=pad)
+        entries.append(entry(http_server.serve(f"/{n}", page, content_type="text/html")))
+    tracemalloc.start()
+    try:
+        full = read_full_text(entries, LIMITS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [
+        extract_blurb(e.html, "").startswith(f"{LEAD} for the {n}th time")
+        for n, e in enumerate(full.entries)
+    ] == [True] * 40
+    assert full.problems == ()
+    assert peak < 12_000_000  # fewer than 24 of the pages
