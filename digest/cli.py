@@ -200,8 +200,11 @@ def _report_fetch(report: Any, out: TextIO | None = None) -> None:
     from digest.pipeline import FetchReport
 
     assert isinstance(report, FetchReport)
-    for outcome in report.failed:
-        _warn(f"feed {outcome.name} ({shown_url(outcome.url)}): {outcome.error}")
+    for outcome in report.outcomes:
+        if outcome.error or outcome.note:
+            _warn(
+                f"feed {outcome.name} ({shown_url(outcome.url)}): {outcome.error or outcome.note}"
+            )
     ok = len(report.outcomes) - len(report.failed)
     waiting = f" ({len(report.waiting)} not fetched again yet)" if report.waiting else ""
     print(
@@ -262,7 +265,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from digest.pipeline import build_digest, fetch_feeds, render_digest
 
     config = _config(args)
-    store = SQLiteStore(config.database)
+    store = SQLiteStore(config.database, readonly=args.no_fetch)  # --no-fetch writes nothing
     on_result, done = _progress(len(config.feeds))
     try:
         now = _now()
@@ -365,7 +368,7 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from digest.pipeline import feed_name
 
     config = _config(args)
-    store = SQLiteStore(config.database)
+    store = SQLiteStore(config.database, readonly=True)
     try:
         states = store.feed_states()
     finally:
@@ -436,7 +439,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from digest.scheduler import status_lines
 
     config = _config(args)
-    store = SQLiteStore(config.database)
+    store = SQLiteStore(config.database, readonly=True)
     try:
         for line in status_lines(config, store, _now()):
             indent = line[: len(line) - len(line.lstrip(" "))]  # a failing feed's line

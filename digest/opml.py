@@ -307,7 +307,7 @@ def _stored_titles(database: Path) -> dict[str, str]:
     if not database.is_file():  # do not create one just to export
         return {}
     try:
-        store = SQLiteStore(database)
+        store = SQLiteStore(database, readonly=True)
         try:
             states = store.feed_states()
         finally:

@@ -19,7 +19,7 @@ from digest.errors import ConfigError, DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each, same_origin
 from digest.links import shown_url
 from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
-from digest.store import ItemRow, Store, send_lock
+from digest.store import Added, ItemRow, Store, item_rows, send_lock
 from digest.workers import ParsePool, ParseTask
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
@@ -191,7 +191,7 @@ def fetch_feeds(
             )
             if len(outcomes) % COMMIT_EVERY == 0:
                 save_states()
-                store.flush()  # commits while the workers parse, not all at the end
+                store.flush()  # writes while the workers parse, not all at the end
 
         unsaved: list[FeedState] = []  # feed states, written together (a 304 writes only this)
 
@@ -199,27 +199,15 @@ def fetch_feeds(
             store.save_feeds(unsaved)
             unsaved.clear()
 
-        with store.batch():  # a few commits for the run, not two per feed
+        # The writes wait in memory and go in short transactions (each COMMIT_EVERY feeds,
+        # and at the end): the write lock is never held while a server is awaited.
+        with store.batch():
             fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
             save_states()
     for feed, result, parsed in later:
-        from digest.fulltext import read_full_text
-
-        # Article pages are read one feed at a time, each page extracted as it arrives;
-        # a page that cannot be read leaves its item's teaser and is named in a note.
-        full = read_full_text(parsed.feed.entries, limits)
-        parsed = replace(parsed, feed=replace(parsed.feed, entries=full.entries))
         state = states.get(feed.url) or FeedState(url=feed.url)
-        outcome = _store_outcome(config, store, feed, state, result, parsed, now)
-        outcomes[feed.url] = _noted(outcome, full.note())
+        outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
-
-
-def _noted(outcome: FeedOutcome, note: str | None) -> FeedOutcome:
-    """*outcome* with *note* added to its note for the fetch report."""
-    if not note:
-        return outcome
-    return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
 
 
 def _store_outcome(
@@ -289,10 +277,13 @@ def _store_outcome(
     if parsed.still_carried:
         store.mark_seen(feed.url, sorted(parsed.still_carried), now)
     fresh = list(parsed.feed.entries)  # the parser left out what the store already has
-    if rows is not None:  # the entries came as rows, made by the parse worker
-        added = store.add_item_rows(rows) if rows else 0
-    else:
-        added = store.add_entries(feed.url, fresh, now) if fresh else 0
+    if feed.full_text and fresh:
+        from digest.fulltext import with_full_text
+
+        fresh = with_full_text(fresh, fetch_limits(config))
+    if rows is None:  # the entries came as entries, not as rows made by the parse worker
+        rows = item_rows(feed.url, fresh, now)
+    added = store.add_feed_rows(feed.url, rows) if rows else Added(0, 0)
     state = replace(
         base,
         title=parsed.feed.title or state.title,
@@ -304,7 +295,7 @@ def _store_outcome(
         carried_at=now,
     )
     save(state)
-    return FeedOutcome(feed.url, feed_name(feed, state), new_items=added)
+    return FeedOutcome(feed.url, feed_name(feed, state), new_items=added.kept, note=added.note)
 
 
 def build_digest(

@@ -145,6 +145,9 @@ class Daemon:
                 report.new_items,
                 f" ({failed})" if failed else "",
             )
+            for outcome in report.outcomes:
+                if outcome.note:
+                    log.warning("fetch: %s: %s", outcome.name, outcome.note)
         except DigestError as exc:
             log.error("fetch: failed: %s", exc)
         finally:

@@ -4,6 +4,13 @@
 default implementation (WAL mode, schema migrations by ``PRAGMA user_version``,
 sqlite errors wrapped in ``StorageError``). A send lock that dies with its
 holder keeps two processes from mailing the same items.
+
+SQLite has one write lock per database. A fetch holds it only while it writes
+(:meth:`SQLiteStore.batch` keeps the writes in memory between short
+transactions), and the commands that only read (``status``, ``feeds``,
+``export``, ``preview --no-fetch``) open the file read-only
+(``SQLiteStore(path, readonly=True)``): they never wait for a fetch or a send,
+and they work on a database they cannot write.
 """
 
 from __future__ import annotations
@@ -12,9 +19,9 @@ import fcntl
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +41,22 @@ class Resend:
     subject: str
     first_failed: datetime
     reason: str
+
+
+@dataclass(frozen=True)
+class Added:
+    """What one feed's new items did to the store in one fetch."""
+
+    new: int  # items it had not stored before
+    kept: int  # of those, how many it stored
+    rotating: bool = False  # the feed re-issues its stories under new ids
+
+    @property
+    def note(self) -> str | None:
+        """A line for the fetch report, when the feed's items were capped."""
+        if not self.rotating:
+            return None
+        return f"rotates its item ids: kept {self.kept} of {self.new} new items"
 
 
 @dataclass(frozen=True)
@@ -66,6 +89,7 @@ class Store(Protocol):
     def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None: ...
     def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int: ...
     def add_item_rows(self, rows: Sequence[ItemRow]) -> int: ...
+    def add_feed_rows(self, feed_url: str, rows: Sequence[ItemRow]) -> Added: ...
     def pending_items(self) -> list[Item]: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
     def sent_since(self, since: datetime) -> list[Sent]: ...
@@ -179,9 +203,35 @@ MIGRATIONS: tuple[str, ...] = (
 
 ItemRow = tuple[str, str, str, str, str, str, int, str, str, str, str, str, str | None]
 
+_INSERT_ITEM = (
+    "INSERT INTO items (feed_url, guid, key, title, link, published, dated,"
+    " first_seen, last_seen, html, categories, author, image)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (feed_url, guid) DO NOTHING"
+)
+_SEEN_AGAIN = "UPDATE items SET last_seen = ?3 WHERE feed_url = ?1 AND guid = ?2 AND last_seen < ?3"
+_CORRECTED = (
+    "UPDATE items SET key = ?3, title = ?4, link = ?5, published = ?6,"
+    " dated = ?7, html = ?10, categories = ?11, author = ?12, image = ?13"
+    " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL"
+)
+
+
+# A server clock a little ahead of ours; a day given without a time (taken as noon UTC)
+# is today somewhere up to a day ahead.
+FUTURE_SKEW = timedelta(minutes=10)
+FUTURE_SKEW_DAY = timedelta(days=1)
+# A feed that re-issues its stories under new ids stores at most this many items a fetch.
+ROTATING_KEEP = 20
+
 
 def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[ItemRow]:
-    """The items table's rows for new *entries* of *feed_url* (future dates clamped to *now*).
+    """The items table's rows for new *entries* of *feed_url*, first seen *now*.
+
+    A date later than *now* is stored as *now* (the fetch time). One later than the
+    skew a server's clock may have is no date at all: the item is stored undated,
+    so it is shown without a time and sorts after the dated stories of its section,
+    and a feed dating hundreds of items in the future cannot push other feeds'
+    stories out of the digest.
 
     A pure function: the fetch builds them in its parse workers, and the process that
     writes the database only inserts them.
@@ -189,7 +239,7 @@ def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[It
     rows: list[ItemRow] = []
     stamp = iso(now)
     for e in entries:
-        published = min(e.published, now) if e.published else now
+        published, dated = _stored_date(e, now)
         key = canonical_url(e.link) if e.link else ""
         if not is_story_key(key):  # no link, or a home page shared by many items
             key = f"guid:{feed_url}#{e.guid}"
@@ -202,7 +252,7 @@ def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[It
                 e.title,
                 e.link,
                 iso(published),
-                2 if e.date_only else int(e.published is not None),  # 2: a day, no time
+                dated,
                 stamp,
                 stamp,
                 e.html,
@@ -212,6 +262,17 @@ def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[It
             )
         )
     return rows
+
+
+def _stored_date(entry: Entry, now: datetime) -> tuple[datetime, int]:
+    """The date stored for *entry* and its ``dated`` column (0: none, 1: a time,
+    2: a day with no time), future dates clamped to *now*."""
+    if entry.published is None:
+        return now, 0
+    skew = FUTURE_SKEW_DAY if entry.date_only else FUTURE_SKEW
+    if entry.published > now + skew:
+        return now, 0
+    return min(entry.published, now), 2 if entry.date_only else 1
 
 
 def iso(moment: datetime) -> str:
@@ -225,23 +286,27 @@ def from_iso(text: str | None) -> datetime | None:
 
 
 class SQLiteStore:
-    """The default ``Store``: one SQLite file, opened per run."""
+    """The default ``Store``: one SQLite file, opened per run.
 
-    def __init__(self, path: Path) -> None:
+    With *readonly* (the commands that only read) nothing is ever written, not even
+    a pragma: the file is opened read-only, a missing one reads as empty (and is not
+    created), and one that needs a migration is refused with a hint to run
+    ``digest fetch``, which upgrades it.
+    """
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
-        self._batched = False
+        self.readonly = readonly
+        # Inside batch(): the writes waiting for the next flush (statement, parameter rows).
+        self._queue: list[tuple[str, Sequence[Sequence[Any]]]] | None = None
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            if readonly:
+                self.db = _connect_readonly(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
             self.db.row_factory = sqlite3.Row
-            # Item rows hold kilobytes of HTML: 16 KB pages store them in a quarter of the
-            # page writes (a new database only; an existing one keeps its page size).
-            self.db.execute("PRAGMA page_size=16384")
-            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # prune can shrink the file
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self._migrate()
+            self._prepare()
         except (FileExistsError, NotADirectoryError):
             raise StorageError(
                 f"cannot open database {path}: a part of its folder is a file, not a folder"
@@ -249,12 +314,31 @@ class SQLiteStore:
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open database {path}: {exc}") from None
 
-    def _migrate(self) -> None:
+    def _prepare(self) -> None:
         version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
         if version > len(MIGRATIONS):
             raise StorageError(
                 f"database {self.path} was written by a newer digest (schema {version})"
             )
+        if self.readonly:
+            if version < len(MIGRATIONS):
+                raise StorageError(
+                    f"database {self.path} is from an older digest (schema {version} of"
+                    f" {len(MIGRATIONS)}): run digest fetch once to upgrade the database"
+                )
+            return
+        # Only a new database takes these: they need the write lock, which a fetch or a
+        # send may hold for a while, and they persist in the file. An existing database
+        # keeps its page size, and its journal mode unless that is not WAL yet.
+        if version == 0:
+            # Item rows hold kilobytes of HTML: 16 KB pages store them in a quarter of the
+            # page writes.
+            self.db.execute("PRAGMA page_size=16384")
+            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # prune can shrink the file
+        if version == 0 or self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # these two hold for this connection
+        self.db.execute("PRAGMA foreign_keys=ON")
         for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
             self.db.executescript(
                 f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;"
@@ -262,36 +346,53 @@ class SQLiteStore:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Group every write inside into one transaction: one commit, not one per call."""
-        with self._tx():
+        """Keep the fetch's writes (feed states, items, seen marks) in memory and write
+        them in one short transaction at each :meth:`flush` and at the end.
+
+        The write lock is held only while they are written, never while the fetch
+        waits on a server, so other commands and a second writer go on meanwhile.
+        What the store reads inside is what was written before the last flush. An
+        exception drops what is not written yet, as a rollback would.
+        """
+        if self._queue is not None:  # already inside a batch
             yield
+            return
+        self._queue = []
+        try:
+            yield
+            self.flush()
+        finally:
+            self._queue = None
 
     def flush(self) -> None:
-        """Inside :meth:`batch`: commit what is written so far and go on in a new transaction.
+        """Inside :meth:`batch`: write what is waiting, in one transaction.
 
-        A long batch commits in steps, so the commit (and the WAL checkpoint that follows
-        it) is not all left to the end. Outside a batch every write is committed already.
+        A long batch writes in steps, so the commit (and the WAL checkpoint that
+        follows it) is not all left to the end. Outside a batch every write is
+        written already.
         """
-        if not self._batched:
+        if not self._queue:
             return
-        try:
-            self.db.execute("COMMIT")
-            self.db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StorageError(f"database error in {self.path}: {exc}") from None
+        queue, self._queue = self._queue, []
+        with self._tx() as db:
+            for sql, params in queue:
+                db.executemany(sql, params)
+
+    def _write(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
+        """Run *sql* for each of *params*: now, or at the next flush inside a batch."""
+        if not params:
+            return
+        if self._queue is not None:
+            self._queue.append((sql, params))
+            return
+        with self._tx() as db:
+            db.executemany(sql, params)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        if self._batched:  # inside batch(): its transaction holds these writes too
+        if self.db.in_transaction:  # a write inside another's transaction is part of it
             yield self.db
             return
-        self._batched = True
-        try:
-            yield from self._transaction()
-        finally:
-            self._batched = False
-
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
         try:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -341,43 +442,41 @@ class SQLiteStore:
     def save_feeds(self, states: Sequence[FeedState]) -> None:
         """:meth:`save_feed` for several feeds, in one statement (a run of 304s writes
         only these)."""
-        with self._tx() as db:
-            db.executemany(
-                "INSERT INTO feeds (url, title, etag, last_modified, last_fetch, last_error,"
-                " error_count, next_fetch, gone, moved_to, carried_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-                " ON CONFLICT (url) DO UPDATE SET title=excluded.title, etag=excluded.etag,"
-                " last_modified=excluded.last_modified, last_fetch=excluded.last_fetch,"
-                " last_error=excluded.last_error, error_count=excluded.error_count,"
-                " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to,"
-                " carried_at=excluded.carried_at",
-                [
-                    (
-                        state.url,
-                        state.title,
-                        state.etag,
-                        state.last_modified,
-                        iso(state.last_fetch) if state.last_fetch else None,
-                        state.last_error,
-                        state.error_count,
-                        iso(state.next_fetch) if state.next_fetch else None,
-                        int(state.gone),
-                        state.moved_to,
-                        iso(state.carried_at) if state.carried_at else None,
-                    )
-                    for state in states
-                ],
-            )
+        self._write(
+            "INSERT INTO feeds (url, title, etag, last_modified, last_fetch, last_error,"
+            " error_count, next_fetch, gone, moved_to, carried_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+            " ON CONFLICT (url) DO UPDATE SET title=excluded.title, etag=excluded.etag,"
+            " last_modified=excluded.last_modified, last_fetch=excluded.last_fetch,"
+            " last_error=excluded.last_error, error_count=excluded.error_count,"
+            " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to,"
+            " carried_at=excluded.carried_at",
+            [
+                (
+                    state.url,
+                    state.title,
+                    state.etag,
+                    state.last_modified,
+                    iso(state.last_fetch) if state.last_fetch else None,
+                    state.last_error,
+                    state.error_count,
+                    iso(state.next_fetch) if state.next_fetch else None,
+                    int(state.gone),
+                    state.moved_to,
+                    iso(state.carried_at) if state.carried_at else None,
+                )
+                for state in states
+            ],
+        )
 
     # items -------------------------------------------------------------
 
     def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None:
         """Note that the feed still carries these items (prune keeps them while it does)."""
-        with self._tx() as db:
-            db.executemany(
-                "UPDATE items SET last_seen = ? WHERE feed_url = ? AND guid = ?",
-                [(iso(now), feed_url, g) for g in guids],
-            )
+        self._write(
+            "UPDATE items SET last_seen = ? WHERE feed_url = ? AND guid = ?",
+            [(iso(now), feed_url, g) for g in guids],
+        )
 
     def stored_guids(self, feed_url: str, fresh_since: datetime | None = None) -> frozenset[str]:
         """The guids *feed_url* carried in its latest document (every stored one before
@@ -421,28 +520,57 @@ class SQLiteStore:
         (``last_seen``, so prune keeps it); one still pending also takes the feed's
         latest title, link, date and text (a typo corrected before the digest goes out).
         One already sent or skipped stays as it was."""
-        with self._tx() as db:
-            before = db.total_changes
-            db.executemany(
-                "INSERT INTO items (feed_url, guid, key, title, link, published, dated,"
-                " first_seen, last_seen, html, categories, author, image)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (feed_url, guid) DO NOTHING",
-                rows,
-            )
-            added = db.total_changes - before
-            if added < len(rows):
-                db.executemany(
-                    "UPDATE items SET last_seen = ?3 WHERE feed_url = ?1 AND guid = ?2"
-                    " AND last_seen < ?3",
-                    [(row[0], row[1], row[8]) for row in rows],
-                )
-                db.executemany(
-                    "UPDATE items SET key = ?3, title = ?4, link = ?5, published = ?6,"
-                    " dated = ?7, html = ?10, categories = ?11, author = ?12, image = ?13"
-                    " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL",
-                    rows,  # (a row this call inserted is set to what it already holds)
-                )
-            return added
+        # Outside a batch, one transaction; inside, the writes wait for the next flush.
+        with self._tx() if self._queue is None else nullcontext():
+            stored = self._stored_rows(rows)
+            self._write(_INSERT_ITEM, list(rows))
+            if stored:
+                self._write(_SEEN_AGAIN, [(row[0], row[1], row[8]) for row in stored])
+                self._write(_CORRECTED, stored)
+            return len(rows) - len(stored)
+
+    def add_feed_rows(self, feed_url: str, rows: Sequence[ItemRow]) -> Added:
+        """:meth:`add_item_rows` for one feed's rows from one fetch, capped for a feed
+        that rotates its item ids.
+
+        Such a feed brings more than ROTATING_KEEP new items, none of them stored
+        before, and at least half of them tell a story it already has under another
+        id (the same link or title). Then only its new stories are stored, at most
+        ROTATING_KEEP; a re-issued one marks the stored copy as still carried instead.
+        """
+        stored = {row[1] for row in self._stored_rows(rows)}
+        new = [row for row in rows if row[1] not in stored]
+        if stored or len(new) <= ROTATING_KEEP:
+            return Added(len(new), self.add_item_rows(rows))
+        copies = self._copies(feed_url, new)
+        if 2 * len(copies) < len(new):
+            return Added(len(new), self.add_item_rows(rows))
+        kept = [row for row in new if row[1] not in copies][:ROTATING_KEEP]
+        seen = sorted({i for ids in copies.values() for i in ids})
+        self._write("UPDATE items SET last_seen = ? WHERE id = ?", [(new[0][8], i) for i in seen])
+        return Added(len(new), self.add_item_rows(kept), rotating=True)
+
+    def _stored_rows(self, rows: Sequence[ItemRow]) -> list[ItemRow]:
+        """The *rows* whose (feed, guid) is stored already."""
+        known: set[tuple[str, str]] = set()
+        for feed_url in {row[0] for row in rows}:
+            guids = [row[1] for row in rows if row[0] == feed_url]
+            known.update((feed_url, g) for g in self.known_guids(feed_url, guids))
+        return [row for row in rows if (row[0], row[1]) in known]
+
+    def _copies(self, feed_url: str, rows: Sequence[ItemRow]) -> dict[str, list[int]]:
+        """For each of *rows* (by guid) that tells a story *feed_url* has stored under
+        another guid (the same story link, or the same title): the stored items' ids."""
+        keys = {row[2]: row[1] for row in rows if is_story_key(row[2])}
+        titles: dict[str, list[str]] = {}
+        for row in rows:
+            if row[3]:
+                titles.setdefault(row[3], []).append(row[1])
+        copies: dict[str, list[int]] = {}
+        for item in self._query("SELECT id, key, title FROM items WHERE feed_url = ?", (feed_url,)):
+            for guid in {keys.get(item["key"], ""), *titles.get(item["title"], ())} - {""}:
+                copies.setdefault(guid, []).append(int(item["id"]))
+        return copies
 
     def pending_items(self) -> list[Item]:
         """Items not yet delivered in (or skipped by) any digest, oldest first."""
@@ -700,6 +828,28 @@ class SQLiteStore:
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that cannot write to *path*; an empty in-memory database (never a
+    new file) when there is none yet."""
+    if not path.is_file():
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        for number, script in enumerate(MIGRATIONS, start=1):
+            db.executescript(f"{script}; PRAGMA user_version={number};")
+    else:
+        uri = path.resolve().as_uri()
+        db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
+        try:
+            db.execute("PRAGMA user_version").fetchone()
+        except sqlite3.OperationalError:
+            # A WAL database reads through its -shm file; in a folder we cannot write,
+            # with none there yet, it can only be read as the file is (no writer can
+            # be at work in such a folder either).
+            db.close()
+            db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
+    db.execute("PRAGMA query_only=ON")
+    return db
 
 
 def _item(row: sqlite3.Row) -> Item:

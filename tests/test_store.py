@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,7 +12,9 @@ import pytest
 
 from digest.errors import StorageError
 from digest.models import Entry, Image
-from digest.store import MIGRATIONS, SQLiteStore
+from digest.store import MIGRATIONS, ROTATING_KEEP, SQLiteStore
+from tests.conftest import FeedServer, run_cli, write_config
+from tests.feeds import FakeItem, rss
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -90,12 +94,19 @@ def test_dates_in_the_future_are_clamped_and_missing_dates_use_first_seen(tmp_pa
     store = SQLiteStore(tmp_path / "d.sqlite3")
     store.add_entries(
         "f1",
-        [entry("future", published=NOW + timedelta(days=30)), entry("undated", published=None)],
+        [
+            entry("future", published=NOW + timedelta(days=30)),
+            entry("undated", published=None),
+            entry("skewed", published=NOW + timedelta(minutes=5)),  # a clock a little ahead
+            entry("today", published=NOW + timedelta(hours=4), date_only=True),  # noon UTC
+        ],
         NOW,
     )
-    future, undated = store.pending_items()
-    assert future.published == NOW
+    future, undated, skewed, today = store.pending_items()
+    assert future.published == NOW and not future.dated  # a made-up date is no date
     assert undated.published == NOW and not undated.dated
+    assert skewed.published == NOW and skewed.dated
+    assert today.published == NOW and today.date_only
     store.close()
 
 
@@ -196,3 +207,95 @@ def test_a_correction_before_the_digest_goes_out_reaches_it_and_none_after(
     [row] = store.db.execute("SELECT title FROM items").fetchall()
     assert row[0] == "Orchestra names new conductor"  # what the reader got stays
     store.close()
+
+
+def stored_items(folder: Path) -> int:
+    """The item count ``digest feeds`` shows for the one configured feed."""
+    result = run_cli("feeds", cwd=folder)
+    assert result.code == 0, result.err
+    found = re.search(r"items: (\d+)", result.out)
+    assert found, result.out
+    return int(found.group(1))
+
+
+WORDS = "harbour library museum river orchestra garden market theatre bridge station".split()
+
+
+def story(n: int, guid: str) -> FakeItem:
+    """The *n*th of a feed's distinct stories (no two alike), under *guid*."""
+    title = f"{WORDS[n % 10]} {WORDS[n // 10 % 10]} {WORDS[n // 100 % 10]} news {n}".capitalize()
+    return FakeItem(title, f"https://r.example.org/story/{n}", guid=guid)
+
+
+def test_a_feed_that_rotates_its_item_ids_adds_only_its_new_stories(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    """Every fetch the feed gives the same 50 stories under 50 new ids: they were stored
+    again each time (a megabyte a fetch for a big feed); now at most ROTATING_KEEP."""
+    url = http_server.serve("/rotating.xml", rss(*(story(n, f"a{n}") for n in range(50))))
+    write_config(tmp_path, [url])
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    assert stored_items(tmp_path) == 50
+    http_server.serve("/rotating.xml", rss(*(story(n, f"b{n}") for n in range(50))))
+    again = run_cli("fetch", cwd=tmp_path)
+    assert again.code == 0
+    assert "rotates its item ids: kept 0 of 50 new items" in again.err
+    assert "0 new items." in again.out
+    assert stored_items(tmp_path) == 50
+    # five new stories among 45 re-issued ones: the five are kept
+    fresh = [story(n, f"c{n}") for n in range(100, 105)]
+    http_server.serve("/rotating.xml", rss(*fresh, *(story(n, f"c{n}") for n in range(45))))
+    third = run_cli("fetch", cwd=tmp_path)
+    assert "rotates its item ids: kept 5 of 50 new items" in third.err
+    assert stored_items(tmp_path) == 55
+    # a busy feed's 60 new stories are not a rotation: all kept, nothing said
+    http_server.serve("/rotating.xml", rss(*(story(n, f"d{n}") for n in range(200, 260))))
+    busy = run_cli("fetch", cwd=tmp_path)
+    assert "rotates" not in busy.err and "60 new items." in busy.out
+    assert stored_items(tmp_path) == 115
+
+
+def test_a_rotating_feed_keeps_at_most_the_cap_of_new_stories(tmp_path: Path) -> None:
+    from digest.store import item_rows
+
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    first = [entry(f"a{n}", link=f"https://a.example/{n}") for n in range(60)]
+    assert store.add_feed_rows("f1", item_rows("f1", first, NOW)).kept == 60
+    # 35 re-issued under new ids, 25 new stories
+    later = NOW + timedelta(hours=1)
+    second = [entry(f"b{n}", link=f"https://a.example/{n}") for n in range(25, 85)]
+    added = store.add_feed_rows("f1", item_rows("f1", second, later))
+    assert (added.new, added.kept, added.rotating) == (60, ROTATING_KEEP, True)
+    assert len(store.pending_items()) == 60 + ROTATING_KEEP
+    # the stored copies of the re-issued stories count as still carried (prune keeps them)
+    seen = store.db.execute("SELECT count(*) FROM items WHERE last_seen = ?", (later.isoformat(),))
+    assert seen.fetchone()[0] == 35 + ROTATING_KEEP
+    store.close()
+
+
+def test_a_feed_of_future_dated_items_does_not_push_other_feeds_out(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    now = datetime.now(UTC)
+    ahead = now + timedelta(days=365)
+    spam = [
+        FakeItem(story(n, "").title, f"https://s.example.org/{n}", published=ahead)
+        for n in range(300)
+    ]
+    spam_url = http_server.serve("/spam.xml", rss(*spam, title="Spam"))
+    real = FakeItem("Orchestra season announced", "https://b.example.org/1")
+    real.published = now - timedelta(hours=1)
+    real_url = http_server.serve("/real.xml", rss(real, title="Real"))
+    write_config(tmp_path, [spam_url, real_url], digest={"max_items_per_feed": 0})  # no cap
+    result = run_cli("preview", "--json", "-", cwd=tmp_path)
+    assert result.code == 0, result.err
+    stories = [s for section in json.loads(result.out)["sections"] for s in section["items"]]
+    assert "Orchestra season announced" in [s["title"] for s in stories]
+    assert all(s["published"] is None for s in stories if s["source"] == "Spam")
+    db = sqlite3.connect(tmp_path / "digest.sqlite3")
+    dates = db.execute(
+        "SELECT DISTINCT published = first_seen, dated FROM items WHERE feed_url = ?",
+        (spam_url,),
+    ).fetchall()
+    db.close()
+    assert dates == [(1, 0)]  # stored with the fetch time, as undated
