@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import combinations
 
 import lxml.etree
 import lxml.html
@@ -39,21 +38,32 @@ from digest.chrome import (
     is_chrome,
     is_tail_marker,
     strip_trailing_junk,
+    without_dateline,
+    without_photo_credit,
 )
 from digest.sentences import ends_sentence, split_sentences
 
 MAX_SENTENCES = 3
 MIN_WORDS = 2  # a one-word sentence in a longer story ("Capra?") is an aside
-POOL = 12  # blurb sentences come from the opening of the story
-GRAPH = 60  # centrality is measured over this many sentences (the graph is quadratic)
+GRAPH_HEAD = 45  # centrality is measured over the opening and the close of the story
+GRAPH_TAIL = 15  # (the graph is quadratic; a verdict or a conclusion sits at the end)
+SUBJECT_GAIN = 2  # an opening anecdote gives way to the next sentence when that one shares
+# this many more words with the title (and twice as many)
 CAPTION_WORDS = 12  # a lone sentence shorter than this between prose paragraphs is a caption
 PROSE_WORDS = 25
 MIN_SHARE = 0.15  # a sentence far weaker than the best one is left out
 LEAD_SHARE = 0.4  # an opening worth less than this share of the best sentence says little
+MIN_NEW = 0.34  # a sentence joins a blurb only when this share of its words is new to it
+CUT_CHARS = 200  # a text this long that stops without punctuation was cut by the publisher
 JOIN_AFTER_WORDS = 8  # a line this long that stops mid-sentence continues on the next
 JOIN_AFTER_SENTENCE = 8  # ... and a line this long that ends one is wrapped prose
 LINK_LIST = 0.8  # a block with this share of link text is navigation, punctuated or not
 FOLLOWS = 1.2  # a sentence read right after the one before it is worth a little more
+VERDICT = 0.6  # a review's verdict near its end weighs about as much as its second sentence
+CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
+RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate", "no action")
+STANCE = 0.3  # a writer's stance in the closing part of an essay ("I think", "ich finde")
+CLOSING = 0.6  # the closing part of a story starts this far into its sentences
 BASE_CENTRALITY = 0.5  # a sentence sharing no word with the others keeps a third of its prior
 RANK_ROUNDS = 30  # PageRank settles in far fewer on a few dozen sentences
 FULL_WORDS = 5  # a sentence shorter than this says less than a full one
@@ -96,6 +106,15 @@ _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # no space
 _CJK_END = re.compile(r"[。！？｡」』）]$")
 _ASIDE = re.compile(r"^[(\[].*[)\]][.!?]?$")
 _LIST = re.compile(r"(?:\S+(?:\s\S+){0,4}\s[—–|·•]\s){3}")  # items of up to five words
+# A sentence closed with its full stop before the feed's "…" ("… Ablösesummen an...."): the
+# sentence is whole, only what came after it was cut.
+_CLOSED_THEN_CUT = re.compile(r"(?<=\w)([.!?])\s?(?:\.{3}|…)$")
+# "…, and much more...": the end of a list of topics, not a cut.
+_AND_MORE = re.compile(
+    r"[,;]?\s+(?:and|und|e|et|y)\s+(?:much\s+|viel\s+|muito\s+|bien\s+)?(?:more|mehr|mais|plus"
+    r"|más)\s*(?:\.{2,}|…|!)?$",
+    re.IGNORECASE,
+)
 _CUT_ELLIPSIS = re.compile(r"(?<=[\w,;])\s?(?:\.{3,}|…)[”\"’'»)]*$")
 # A footnote marker: "“egg”[1]", or "“egg” [1]." before punctuation. A number in brackets
 # in the middle of a sentence ("item [3] of the list") is left alone.
@@ -108,6 +127,47 @@ STOPWORDS = frozenset(
     der die das und ist ein eine nicht mit von den dem des zu im auf für sich auch als oder
     de da do dos das em um uma que para com por os as na no ao se e o a pelo pela pelos pelas
     и в не на что с по как это он она они к из у за от""".split()
+)
+# A lead-in that only points at what follows: "Here are the highlights:", "Below, the
+# steps:", "The changes include:". Closed with a full stop it says nothing. (A long one,
+# "Here is a snippet to embed a video without tracking:", says what it brings.)
+_POINTS_AHEAD = re.compile(
+    r"""^(?:here\s+(?:are|is|'s|’s)|below|the\s+following|these\s+are|hier\s+(?:sind|ist|die)
+        |im\s+folgenden|folgende|eis|aqui\s+(?:estão|está)|voici|voilà|вот)\b(?:\W+\w+){0,4}\W*$
+        |\b(?:highlights|as\s+follows|the\s+following|includes?|including|below|folgt|folgende)
+        \W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Filler a release note or a post closes with: it says nothing about this item.
+_FILLER = re.compile(
+    r"""\b(?:check\s+out\s+the|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
+        questions|feel\s+free\s+to|stay\s+tuned|let\s+us\s+know|as\s+always|as\s+usual
+        |(?:carefully\s+)?review\s+(?:all\s+)?(?:the\s+)?(?:changes|release\s+notes)
+        |please\s+(?:post|contact|reach\s+out|see|visit|share)\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A web address in a sentence: a plug or a pointer ("please visit http://…"), not a fact.
+_URL = re.compile(r"\bhttps?://|\bwww\.\w|\b[\w-]+\.(?:com|org|net|io|me|de|fm)/\w", re.IGNORECASE)
+# A connective an editor drops from a sentence that opens a blurb or follows one left out:
+# "Now South Korean director …", "But Apple said …". "And"/"But" go only before a name (a
+# capital letter): "But the film …", "Und wir …", "Y el puente …" point back at what came
+# before. Pronouns stay: "Now they …" still leans.
+_DROPPABLE = re.compile(
+    r"""^(?:(?i:now|so|also|meanwhile|anyway|nun|jetzt|agora|maintenant|ahora|теперь),?\s+
+        |(?i:and|but|yet|plus|und|aber|doch|mas|et|mais|pero|но),?\s+
+            (?=[A-ZÀ-ÖØ-ÞА-ЯЁ]))""",
+    re.VERBOSE,
+)
+# Third-person pronouns: a sentence holding one, after a sentence of its paragraph left out,
+# may point back at what that sentence said ("… just hopes he is not one of them").
+_POINTS_BACK = re.compile(
+    r"""\b(?:he|she|they|them|him|his|hers|their|theirs
+        |er|ihn|ihm|ihnen
+        |ele|ela|eles|elas|dele|dela|deles|delas
+        |il|elle|ils|elles|lui|leur|leurs
+        |él|ella|ellos|ellas
+        |он|она|они|его|её|ее|их|ему|ей|им)\b""",
+    re.IGNORECASE | re.VERBOSE,
 )
 _NEEDS_WHAT_FOLLOWS = frozenset(
     "following follows include includes including below these here example examples steps"
@@ -135,7 +195,87 @@ _LEANS = re.compile(
         |isso|isto|esse|essa|esses|essas|este|esta|estes|estas
         |но|однако|поэтому|также|тоже|он|она|оно|они|это|этот|эта|эти
     )(?=[\s,;:!?]|$)
-    |^[“"‘'„«»(]?(?:y|e|и|а)\s+(?=[^\W\d_])(?-i:(?=[a-zß-ÿа-яё]))""",
+    |^[“"‘'„«»(]?(?:y|e|и|а)\s+(?=[^\W\d_])(?-i:(?=[a-zß-ÿа-яё]))
+    # Chinese and Japanese have no spaces: "这是…" (this is), "但…" (but), "それは…".
+    |^[“"「『]?(?:这|這|此|该|該|他|她|它|但|而|因此|所以|不过|不過|然而|同时|同時
+        |それ|これ|この|その|しかし|だが|また|そして)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+# --- what kind of story, and where its verdict is ------------------------------------------
+# A review by what it says it is: the title or a category ("Book review:", "im Test",
+# "Rezension", "crítica"), or a rating in the text ("4/5", "★★★★☆", "8 out of 10").
+_REVIEW = re.compile(
+    r"""\b(?:reviews?|reviewed|rezension|kritik|im\s+test|test\s*:|crítica|critique|resenha
+        |reseña|обзор|рецензия|verdict|fazit|rating)\b|★|☆""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_RATING = re.compile(
+    r"""(?<![\d/.])(?:[0-9](?:[.,]5)?\s?/\s?(?:5|10)|(?:10|[0-9](?:[.,]5)?)\s+(?:out\s+of|von|de|из)
+        \s+(?:5|10)|[0-9](?:[.,]5)?\s+(?:stars|sterne|estrelas|étoiles|звёзд|звезд))(?![\d/])
+        |[★☆]{3,}""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Words that close an argument: "in the end", "all in all", "Fazit", "enfim", "в итоге".
+_CONCLUDES = re.compile(
+    r"""(?:^|[\s,(“"„«])(?:all\s+in\s+all|overall|in\s+the\s+end|ultimately|in\s+short|in\s+sum
+        |to\s+sum\s+(?:it\s+)?up|in\s+conclusion|the\s+bottom\s+line|bottom\s+line|all\s+told
+        |on\s+balance|the\s+verdict|verdict|fazit|insgesamt|unterm\s+strich|alles\s+in\s+allem
+        |letztendlich|letztlich|am\s+ende|em\s+suma|enfim|no\s+fim\s+das\s+contas|em\s+resumo
+        |no\s+geral|en\s+somme|au\s+final|finalement|en\s+résumé|en\s+resumen|en\s+definitiva
+        |al\s+final|в\s+итоге|в\s+целом|в\s+общем|итак|总之|总的来说|综上|結局|要するに)(?=[\s,:;.!?]|$)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+# A critic's judgement words, in the corpus's languages. Each alone is weak evidence; near
+# the end of a review, or beside the work's name, it marks the verdict.
+_JUDGES = re.compile(
+    r"""\b(?:great|excellent|superb|brilliant|masterpiece|masterful|stunning|beautiful(?:ly)?
+        |gorgeous|moving|gut-?wrenching(?:ly)?|heart-?rending|heartbreaking|powerful|compelling
+        |gripping|engaging|entertaining|enjoyable|delightful|charming|clever|worthwhile
+        |worth\s+(?:it|a|the|your|watching|reading|playing|seeing|listening)|recommend(?:ed)?
+        |must-(?:see|read|watch|play|have)|disappoint(?:ing|ed|ment)?|flawed|bland|boring|dull
+        |tedious|generic|derivative|mediocre|forgettable|uneven|overlong|cohesive|daring
+        |pleasant|honest|predictable|well-trodden|accessible|fascinating|impressive|tremendous
+        |gelungen\w*|großartig\w*|hervorragend\w*|empfehlenswert\w*|lohnt|lohnenswert
+        |unterhaltsam\w*|spannend\w*|enttäuschend\w*|langweilig\w*|großer\s+spaß|überzeugt
+        |ótim[oa]|excelente|brilhante|vale\s+a\s+pena|recomend\w+|decepcion\w+|divertid[oa]
+        |magnifique|réussi\w*|décevant\w*|ennuyeux|passionnant\w*
+        |отличн\w*|прекрасн\w*|рекоменд\w*|скучн\w*|великолепн\w*)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+# A reviewer's credit in the text: "Eine Rezension von …", "A review by …".
+_REVIEW_CREDIT = re.compile(
+    r"""\b(?:an?|eine|uma|une|una)\s+(?:review|rezension|kritik|crítica|resenha|critique|reseña)
+        \s+(?:by|von|de|por|of)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A release by its title: a version number ("0.13.4", "v201605") or release words.
+_RELEASE = re.compile(
+    r"""(?:^|\s)v?\d+\.\d+(?:\.\d+)+\b|\bv\d{3,}\b|\bversion\s+\d|\breleases?\b|\bchangelog
+        |\brelease\s+notes|\bdeprecat\w*|\bsunset|\bretir(?:e|es|ing)\b|\bend[-\s]of[-\s]life
+        |\bwill\s+(?:soon\s+)?require\b|\bversão\s+\d|\bveröffentlicht\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# What a release note tells its reader: what changed and what to do.
+_ACTS = re.compile(
+    r"""\b(?:deprecat\w*|sunset|removed?|breaking|migrat\w*|upgrad\w*|no\s+action|action\s+is
+        |must|required?|security|vulnerab\w*|cve-\d+|fix(?:es|ed)?|harden\w*|now\s+available
+        |available\s+(?:in|on|from)|support(?:s|ed)?\s+for|improv\w*|added|adds|new\s+features?
+        |veraltet|entfernt|aktualisier\w*|obsolet\w*|removid\w*|atualiz\w*)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A writer's own stance: "It seems to me", "I think", "I prefer", "ich finde", "acho que".
+_STANCE = re.compile(
+    r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue)
+        |in\s+my\s+(?:view|opinion)|what\s+i\s+want|my\s+point
+        |ich\s+(?:finde|glaube|denke|meine)|meiner\s+meinung
+        |(?:eu\s+)?(?:acho|prefiro|creio|penso)\s+que|eu\s+prefiro|na\s+minha\s+opinião
+        |je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
+        |creo\s+que|pienso\s+que|prefiero|en\s+mi\s+opinión
+        |я\s+(?:думаю|считаю)|по-моему|на\s+мой\s+взгляд)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 
@@ -149,6 +289,7 @@ class Sentence:
     paragraph: int
     complete: bool  # ends with its own punctuation and was not cut short by the feed
     standfirst: bool = False  # the opening paragraph, given a full stop it did not have
+    cut: bool = False  # the story's last sentence, cut by the feed: ends in "…", ends a blurb
 
 
 @dataclass
@@ -166,15 +307,35 @@ def extract_blurb(markup: str, title: str = "", limit: int = 300) -> str:
     return summarize(story_paragraphs(markup), title, limit)
 
 
-def summarize(paragraphs: list[str], title: str, limit: int) -> str:
+def summarize(paragraphs: list[str], title: str, limit: int, categories: Sequence[str] = ()) -> str:
     """Pick and join the best sentences of *paragraphs* within *limit* characters.
 
+    *categories* are the item's own tags: "review" among them makes its verdict count.
     Returns "" when there is no sentence to pick.
     """
     candidates = candidate_sentences(paragraphs, title)
     if not candidates:
         return ""
-    return compose(candidates, rank_sentences(candidates, title), limit)
+    kind = story_kind(title, categories, paragraphs)
+    return compose(candidates, rank_sentences(candidates, title, kind), limit, title)
+
+
+def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
+    """ "review", "release" or "story", told from what the item carries.
+
+    A review by its title or tags ("Book review: …", "im Test"), a title that judges ("A
+    Beautifully Told Thriller"), a reviewer's credit ("Eine Rezension von …") or a rating
+    ("4/5", "★★★★☆"); a release by a version number or release words in its title or tags
+    ("mat2 0.13.4", "Announcing v201605", "Retiring …", "will require Java 7").
+    """
+    labels = [title, *categories]
+    if any(_REVIEW.search(t) for t in labels) or _JUDGES.search(title):
+        return "review"
+    if any(_REVIEW_CREDIT.search(p) or _RATING.search(p) for p in paragraphs):
+        return "review"
+    if any(_RELEASE.search(t) for t in labels):
+        return "release"
+    return "story"
 
 
 # --- HTML to story paragraphs ------------------------------------------------------------
@@ -308,9 +469,15 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
         quoted = _inside_quotes(sentences)
         for number, raw in enumerate(sentences):
             text = _without_title(raw, title) if not found else raw
+            if number == 0:
+                text = without_dateline(text)
+            text = without_photo_credit(text)
+            text = _CLOSED_THEN_CUT.sub(r"\1", text)
+            if _AND_MORE.search(text):
+                text = _as_sentence(_AND_MORE.sub("", text))
             if _repeats_title(text, title):
                 continue
-            if prose and len(sentences) == 1 and _count_words(text) < CAPTION_WORDS:
+            if prose and len(sentences) == 1 and _is_caption(text):
                 continue  # a caption or a call to action between real paragraphs
             end = number == len(sentences) - 1
             if end and text.endswith(":") and _stands_alone(text):
@@ -321,10 +488,33 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
             )
             if standfirst:
                 text += "."
-            complete = ends_sentence(text) and not (index == last and end and _cut(text))
+            cut = index == last and end and _publisher_cut(text, paragraphs)
+            if cut:  # "…" at its last whole word; it can only end a blurb
+                text = _mark_cut(text) if _cut(text) else _cut_at_whole_word(text)
+            complete = ends_sentence(text) or cut
             complete = complete and not quoted[number] and _stands_as_written(text, prose)
-            found.append(Sentence(text, len(found), index, complete, standfirst))
+            complete = complete and not _URL.search(text)
+            found.append(Sentence(text, len(found), index, complete, standfirst, cut))
     return found
+
+
+def _is_caption(text: str) -> bool:
+    """True for a short line on its own between prose paragraphs: a caption, a credit, a
+    call to action. A lead-in ("… is available online at InfoQ:") or an exclamation or a
+    question ("… mat2 is now available in macports!") is the writer's own line."""
+    if _count_words(text) >= CAPTION_WORDS or text.rstrip("”\"’'»)").endswith(("!", "?")):
+        return False
+    return not (text.endswith(":") and _stands_alone(text))
+
+
+def _publisher_cut(text: str, paragraphs: list[str]) -> bool:
+    """True for the story's last sentence when the feed cut it: it ends in "..." after a
+    word, or a text as long as a teaser gets stops without punctuation ("… vector moni")."""
+    if _cut(text):
+        return True
+    if ends_sentence(text) or not text[-1].isalnum():
+        return False
+    return sum(len(p) for p in paragraphs) >= CUT_CHARS
 
 
 def _is_standfirst(text: str, paragraph: str) -> bool:
@@ -390,6 +580,8 @@ def _stands_alone(lead_in: str) -> bool:
     """True for a lead-in whose colon can become a period ("…as much as possible:"),
     false when the sentence needs what follows ("The reasons are:", "as follows:")."""
     words = lead_in[:-1].split()
+    if _POINTS_AHEAD.search(lead_in[:-1]):
+        return False
     return len(words) >= 4 and words[-1].casefold() not in STOPWORDS | _NEEDS_WHAT_FOLLOWS
 
 
@@ -426,20 +618,29 @@ def _normal(text: str) -> str:
 # --- ranking ------------------------------------------------------------------------------
 
 
-def rank_sentences(sentences: list[Sentence], title: str) -> list[float]:
-    """A score per sentence: the prior (opening, title words), raised by centrality
-    (TextRank: PageRank over shared content words) and lowered for a sentence of a
-    word or two ("Top.", "Weird!") that says little on its own."""
-    graph = sentences[:GRAPH]
-    terms = [_terms(s.text) for s in graph]
-    prior = _prior(graph, terms, _terms(title))
-    centrality = _pagerank(_overlap(terms))
-    top = max(centrality, default=0.0) or 1.0
-    scores = [
-        p * (BASE_CENTRALITY + c / top) * min(1.0, _count_words(s.text) / FULL_WORDS)
-        for s, p, c in zip(graph, prior, centrality)
+def rank_sentences(sentences: list[Sentence], title: str, kind: str = "story") -> list[float]:
+    """A score per sentence: the prior (opening, title words, and for a review its verdict),
+    raised by centrality (TextRank: PageRank over shared content words) and lowered for a
+    sentence of a word or two ("Top.", "Weird!") that says little on its own.
+
+    Centrality is measured over the opening and the close of a long story; a sentence in
+    between keeps its prior."""
+    if len(sentences) > GRAPH_HEAD + GRAPH_TAIL:
+        graph = sentences[:GRAPH_HEAD] + sentences[-GRAPH_TAIL:]
+    else:
+        graph = list(sentences)
+    title_terms = _terms(title)
+    centrality = dict(
+        zip((s.position for s in graph), _pagerank(_overlap([_terms(s.text) for s in graph])))
+    )
+    top = max(centrality.values(), default=0.0) or 1.0
+    prior = _prior(sentences, title_terms, kind)
+    return [
+        p
+        * (BASE_CENTRALITY + centrality.get(s.position, 0.0) / top)
+        * min(1.0, _count_words(s.text) / FULL_WORDS)
+        for s, p in zip(sentences, prior)
     ]
-    return scores + [0.0] * (len(sentences) - len(graph))
 
 
 def _terms(text: str) -> set[str]:
@@ -450,18 +651,46 @@ def _terms(text: str) -> set[str]:
     return words
 
 
-def _prior(sentences: list[Sentence], terms: list[set[str]], title: set[str]) -> list[float]:
-    """Favour the opening (by sentence and by paragraph) and words shared with the title."""
+def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]:
+    """Favour the opening (by sentence and by paragraph), words shared with the title, and
+    what the kind of story is for: a review's verdict, a release's changes and what to do,
+    an essay's thesis, the conclusion of any story."""
     order = {p: rank for rank, p in enumerate(sorted({s.paragraph for s in sentences}))}
+    last, count = len(order) - 1, len(sentences)
     prior = []
-    for s, t in zip(sentences, terms):
+    for s in sentences:
+        terms = _terms(s.text)
         lead = 1 / math.sqrt(1 + s.position) / (1 + order[s.paragraph])
-        overlap = len(t & title) / (1 + len(title)) if title else 0.0
-        weight = lead + overlap
+        overlap = len(terms & title) / (1 + len(title)) if title else 0.0
+        closing = s.position > 0 and (
+            s.position >= CLOSING * count or (last > 1 and order[s.paragraph] >= last - 1)
+        )
+        weight = lead + overlap + _point(s.text, bool(terms & title), closing, kind)
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
+        if s.position and _FILLER.search(s.text):
+            weight *= 0.3  # "For more details, check out …": says nothing of this story
         prior.append(weight)
     return prior
+
+
+def _point(text: str, names: bool, closing: bool, kind: str) -> float:
+    """What a sentence gains as the point of its kind of story: a review's judgement or
+    rating (more beside the work's name and in its closing part), a release's change or
+    call to act, a writer's stance ("I think", "eu prefiro") or a concluding phrase ("all
+    in all", "Fazit", "в итоге") in the closing part of any story."""
+    concludes = closing and bool(_CONCLUDES.search(text))
+    if kind == "review":
+        judged = bool(_JUDGES.search(text) or _RATING.search(text))
+        if not (judged or concludes):
+            return 0.0
+        weight = VERDICT * (0.5 + 0.5 * concludes + 0.5 * (judged and names))
+        return weight * (1.0 if closing else 0.4)
+    if kind == "release" and _ACTS.search(text):
+        return RELEASE
+    if closing and _STANCE.search(text):
+        return STANCE
+    return CONCLUSION if concludes else 0.0
 
 
 def _midway(sentence: Sentence) -> bool:
@@ -502,29 +731,51 @@ def _pagerank(weights: list[list[float]], damping: float = 0.85) -> list[float]:
 # --- composing the blurb ------------------------------------------------------------------
 
 
-def compose(sentences: list[Sentence], scores: list[float], limit: int) -> str:
-    """Join complete sentences (article order) within *limit* characters: the lead and the
-    sentences after it, unless the lead says little; then the best-scoring set.
+def compose(sentences: list[Sentence], scores: list[float], limit: int, title: str = "") -> str:
+    """Join complete sentences (article order) within *limit* characters: an opener, then
+    the sentences worth most that add something the blurb does not say yet.
 
-    Falls back to the first sentence shortened with an ellipsis when none fits, and to a
-    sentence cut by the feed (ending in "…") when the item has no complete sentence.
+    The opener is the lead (the first sentence that can open a blurb), unless one of the
+    next sentences names the subject the lead does not (an opening anecdote) or the lead
+    says little beside the best sentence. Falls back to the first sentence shortened with
+    an ellipsis when none fits, and to a sentence cut by the feed (ending in "…") when the
+    item has no complete sentence.
     """
-    pool = [s for s in sentences if s.complete][:POOL]
+    pool = [s for s in sentences if s.complete]
     if not pool:
         return shorten(_mark_cut(sentences[0].text), limit)
     whole = len(pool) == len(sentences) <= MAX_SENTENCES
     whole = whole and not any(_midway(s) or s.standfirst for s in pool)
     if whole and _length([s.text for s in pool]) <= limit:
         return _join([s.text for s in pool])  # a teaser that fits whole: nothing to choose
-    best = max(scores[s.position] for s in pool)
+    opener = _opener(pool, sentences, scores, limit, _terms(title))
+    if opener is None:
+        first = next((s for s in pool if _can_open(s, sentences)), pool[0])
+        return shorten(_dropped_connective(first.text), limit)
+    return _join(_texts(_fill(_with_kickers(sentences, opener, limit), pool, scores, limit)))
+
+
+def _opener(
+    pool: list[Sentence],
+    sentences: list[Sentence],
+    scores: list[float],
+    limit: int,
+    title: set[str],
+) -> Sentence | None:
+    """The sentence the blurb opens with (see ``compose``)."""
     lead = _lead(pool, sentences, limit)
-    if lead is not None and scores[lead.position] >= LEAD_SHARE * best:
-        return _join([s.text for s in _lead_run(sentences, lead, limit)])
-    chosen = _best_set(pool, sentences, scores, limit)
-    if not chosen:
-        opener = next((s for s in pool if _can_open(s, sentences)), pool[0])
-        return shorten(opener.text, limit)
-    return _join([s.text for s in chosen])
+    best = max(scores[s.position] for s in pool)
+    if lead is None or scores[lead.position] < LEAD_SHARE * best:
+        openable = [
+            s for s in pool if len(_dropped_connective(s.text)) <= limit and _can_open(s, pool)
+        ]
+        return max(openable, key=lambda s: scores[s.position], default=lead)
+    after = [s for s in pool if s.position == lead.position + 1]
+    if after and len(after[0].text) <= limit and _can_open(after[0], pool):
+        named, names = len(_terms(lead.text) & title), len(_terms(after[0].text) & title)
+        if names >= max(named + SUBJECT_GAIN, 2 * named):
+            return after[0]  # the lead is an anecdote; this one says what the story is about
+    return lead
 
 
 def _lead(pool: list[Sentence], sentences: list[Sentence], limit: int) -> Sentence | None:
@@ -538,12 +789,15 @@ def _lead(pool: list[Sentence], sentences: list[Sentence], limit: int) -> Senten
 
 
 def _can_open(sentence: Sentence, sentences: list[Sentence]) -> bool:
-    """True unless the sentence starts mid-thought or leans on one before it ("But …",
-    "Er …"); a sentence that nothing but a kicker ("Bam!") comes before may lean, since
-    nothing said was left out before it."""
+    """True unless the sentence starts mid-thought or leans on one before it ("But they
+    …", "Er …"); a leading "Now,"/"But"/"And" that an editor drops does not count, and a
+    sentence that nothing but a kicker ("Bam!") comes before may lean, since nothing said
+    was left out before it."""
     if _midway(sentence):
         return False
-    return not _leans(sentence) or not _said_before(sentence, sentences)
+    if not _said_before(sentence, sentences):
+        return True
+    return not _LEANS.match(_dropped_connective(sentence.text))
 
 
 def _said_before(sentence: Sentence, sentences: list[Sentence]) -> bool:
@@ -554,28 +808,82 @@ def _leans(sentence: Sentence) -> bool:
     return bool(_LEANS.match(sentence.text))
 
 
-def _lead_run(sentences: list[Sentence], lead: Sentence, limit: int) -> list[Sentence]:
-    """The lead and the complete sentences after it, in order, as many as fit.
+def _dropped_connective(text: str) -> str:
+    """*text* without a leading connective an editor would drop ("Now South Korean …"),
+    when what is left starts a sentence that does not lean on another."""
+    match = _DROPPABLE.match(text)
+    if not match:
+        return text
+    rest = text[match.end() :]
+    if not rest[0].isalpha() or _LEANS.match(rest) or len(rest.split()) < FULL_WORDS:
+        return text
+    return rest[0].upper() + rest[1:]
 
-    Kickers of its paragraph before it come too: "Media. We all consume it …". A short
-    aside or a fragment between them ("Capra? Hardly.") is passed over. The run ends at
-    the first sentence with something in it that cannot join (it does not fit, or sits
-    inside a quotation): what follows may lean on it in ways no first word shows ("… just
-    hopes he isn't one of them"). A short sentence ("Luke-style.") counts as half of one
-    towards ``MAX_SENTENCES``.
-    """
-    run = [s for s in sentences[: lead.position] if s.paragraph == lead.paragraph] + [lead]
-    if _said_before(lead, run) or _length([r.text for r in run]) > limit:
-        run = [lead]
-    for s in sentences[lead.position + 1 :]:
-        if sum(map(_sentence_count, [*run, s])) > MAX_SENTENCES:
-            break
-        joins = s.complete and not _midway(s) and not _trails_off(s.text)
-        if joins and _length([*(r.text for r in run), s.text]) <= limit:
-            run.append(s)
-        elif _count_words(s.text) >= FULL_WORDS:
-            break
+
+def _with_kickers(sentences: list[Sentence], opener: Sentence, limit: int) -> list[Sentence]:
+    """The opener, with the kickers of its paragraph before it: "Media. We all consume it …"."""
+    run = [s for s in sentences[: opener.position] if s.paragraph == opener.paragraph]
+    run.append(opener)
+    if _said_before(opener, run) or _length([r.text for r in run]) > limit:
+        return [opener]
     return run
+
+
+def _fill(
+    chosen: list[Sentence], pool: list[Sentence], scores: list[float], limit: int
+) -> list[Sentence]:
+    """Add, best first, the sentences after the opener that fit and add words the blurb
+    lacks, up to ``MAX_SENTENCES`` (a short one counts half)."""
+    chosen = list(chosen)
+    floor = MIN_SHARE * max(scores[s.position] for s in pool)
+    start = chosen[-1].position
+    rest = [s for s in pool if s.position > start and scores[s.position] >= floor]
+    while rest:
+        known = set().union(*(_terms(s.text) for s in chosen))
+        best, value = None, 0.0
+        for s in rest:
+            trial = sorted([*chosen, s], key=lambda x: x.position)
+            if sum(map(_sentence_count, trial)) > MAX_SENTENCES or not _may_join(s, chosen, pool):
+                continue
+            terms = _terms(s.text)
+            new = len(terms - known) / len(terms) if terms else 0.0
+            if new < MIN_NEW or _length(_texts(trial)) > limit:
+                continue
+            near = any(c.position == s.position - 1 for c in chosen)
+            worth = scores[s.position] * (0.5 + new) * (FOLLOWS if near else 1.0)
+            if worth > value:
+                best, value = s, worth
+        if best is None:
+            break
+        chosen = sorted([*chosen, best], key=lambda x: x.position)
+        rest.remove(best)
+    return chosen
+
+
+def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) -> bool:
+    """A sentence may join unless it leans on a sentence left out: a first word that points
+    back ("It …", "But they …"), a pronoun after a left-out sentence of its paragraph, or
+    a lower-case start. One read right after its predecessor always may."""
+    if _trails_off(sentence.text) and not sentence.cut:
+        return False  # "A few notes…" hands over to what the blurb leaves out
+    if any(c.position == sentence.position - 1 for c in chosen):
+        return True
+    if _midway(sentence) or _LEANS.match(_dropped_connective(sentence.text)):
+        return False
+    first_in_paragraph = sentence.paragraph != _paragraph_before(sentence, pool)
+    return first_in_paragraph or not _POINTS_BACK.search(sentence.text)
+
+
+def _paragraph_before(sentence: Sentence, pool: list[Sentence]) -> int:
+    before = [s.paragraph for s in pool if s.position < sentence.position]
+    return before[-1] if before else -1
+
+
+def _texts(chosen: list[Sentence]) -> list[str]:
+    """The chosen sentences as the blurb prints them: one whose predecessor is left out
+    loses a leading "But"/"Now"."""
+    positions = {s.position for s in chosen}
+    return [s.text if s.position - 1 in positions else _dropped_connective(s.text) for s in chosen]
 
 
 def _trails_off(text: str) -> bool:
@@ -592,40 +900,6 @@ def _is_kicker(text: str) -> bool:
     return ends_sentence(text) and _count_words(text) < MIN_WORDS and not _ASIDE.match(text)
 
 
-def _best_set(
-    pool: list[Sentence], sentences: list[Sentence], scores: list[float], limit: int
-) -> tuple[Sentence, ...]:
-    """The set of at most three sentences worth most within *limit*, each worth at least
-    ``MIN_SHARE`` of the best; it opens with a sentence that can open a blurb, and a
-    sentence that leans on the one before it comes only with that one."""
-    floor = MIN_SHARE * max(scores[s.position] for s in pool)
-    eligible = [s for s in pool if scores[s.position] >= floor and len(s.text) <= limit]
-    chosen: tuple[Sentence, ...] = ()
-    value = 0.0
-    for candidate in _sets(eligible):
-        if not _can_open(candidate[0], sentences) or _length([s.text for s in candidate]) > limit:
-            continue
-        positions = {s.position for s in candidate}
-        if any(_leans(s) and s.position - 1 not in positions for s in candidate[1:]):
-            continue
-        worth = sum(_worths(candidate, scores))
-        if worth > value:
-            chosen, value = candidate, worth
-    return chosen
-
-
-def _sets(pool: list[Sentence]) -> Iterator[tuple[Sentence, ...]]:
-    for size in range(1, MAX_SENTENCES + 1):
-        yield from combinations(pool, size)
-
-
-def _worths(chosen: tuple[Sentence, ...], scores: list[float]) -> list[float]:
-    """What each sentence adds to the blurb: its score, a little more when it is read
-    right after the sentence before it in the article."""
-    positions = {s.position for s in chosen}
-    return [scores[s.position] * (FOLLOWS if s.position - 1 in positions else 1.0) for s in chosen]
-
-
 def _mark_cut(text: str) -> str:
     """A sentence the feed cut short, ending at its last whole word with an ellipsis."""
     match = _CUT_ELLIPSIS.search(text)
@@ -637,6 +911,14 @@ def _mark_cut(text: str) -> str:
     if not ends_sentence(text) and text.split()[-1].casefold() in STOPWORDS:
         return _end_with_ellipsis(text)  # stops on "the", "and": cut without saying so
     return _as_sentence(text)
+
+
+def _cut_at_whole_word(text: str) -> str:
+    """A text the publisher cut without saying so, ending at its last whole word with "…":
+    the last word may be cut in half ("… vector moni")."""
+    if _UNSPACED.search(text[-1]) or " " not in text:
+        return _end_with_ellipsis(text)
+    return _end_with_ellipsis(text[: text.rfind(" ")])
 
 
 def _as_sentence(text: str) -> str:

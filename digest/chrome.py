@@ -36,7 +36,6 @@ FURNITURE_TAGS = frozenset(
         "blockquote",
         "details",
         "caption",
-        "sup",
         "del",
         "s",
     }
@@ -102,7 +101,10 @@ CHROME_ANY = re.compile(
             \btodos\s+os\s+direitos\s+reservados|\bвсе\s+права\s+защищены|版权所有|
             未经.{0,6}许可.{0,10}转载|未经授权.{0,10}转载|무단\s*전재)\.?.{0,40}
         |版权声明[:：].{0,200}
-        |close\s+video\b.{0,300}
+        # A video player's label and the embedded video's title: "Close video Storm hits
+        # coast"; a paragraph that goes on in sentences after it is story ("Close video
+        # analysis showed …" is too).
+        |close\s+video(?:\s+[^.!?]{0,80})?
         |(?:photo|photograph|image|picture|illustration|graphic|credit|foto|bild|imagem|
             фото|图片|사진)s?\s*:.{0,200}
         |(?:previously\s+|only\s+)*available\s+(?:only\s+)?(?:to|for)\s+(?:\w+\s+){0,3}
@@ -153,7 +155,13 @@ CHROME_SHORT = re.compile(
         |obrigad[oa]\s+por\s+(?:ler|ouvir|acompanhar))
             (?:\s+(?:via|on|in|at|with|per|über|auf|sur|par|por|en|em|no|na)\s[^.!?,]{{1,40}})?
             (?:\s*\([^)]{{0,40}}\))?[\s.!…]*
-        |(?:sign\s+up|subscribe|follow\s+us|join\s+(?:us|our))\b.{{0,80}}
+        |(?:sign\s+up|subscribe)\b.{{0,80}}
+        # "Follow us on Instagram", "Join our newsletter": not "Join us in welcoming …".
+        |(?:follow|join)\s+(?:us|our)\b.{{0,40}}?\b(?:on|at|via)\s+(?:twitter|x|facebook
+            |instagram|tiktok|youtube|linkedin|mastodon|bluesky|threads|telegram|whatsapp
+            |discord|social\s+media|@)\S*.{{0,40}}
+        |join\s+(?:us|our)\b.{{0,40}}?\b(?:newsletter|mailing\s+list|community|discord
+            |slack|patreon|membership|subscribers?|members?)\b.{{0,60}}
         |(?:share|tweet|email|print)(?:\s+(?:this|it|on|via|to|with)\b.{{0,60}})?[.!]?
         |(?:about\s+)?(?:an?|\d+)\s+(?:seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?)
             \s+ago
@@ -394,6 +402,48 @@ TRAILING_JUNK = re.compile(
 )
 
 
+# A dateline before a news story's first words: "NEWARK, N.J. (AP) — ", "MOSCOU, 24 SET
+# (ANSA) - ", "Berlin (dpa) – ", "WASHINGTON — ", a place as a label ("UAE: "), and the
+# Chinese wire form "腾讯科技讯9月18日，" / "新华社北京9月18日电". The rest must start a
+# sentence, so "FBI—the agency" or "CEO: a job" in the middle of prose never loses words.
+DATELINE = re.compile(
+    r"""^(?:
+        [A-ZÀ-ÖØ-ÞА-ЯЁ][A-ZÀ-ÖØ-ÞА-ЯЁ'’.-]+(?:\s[A-ZÀ-ÖØ-ÞА-ЯЁ'’.-]+){0,3}   # PLACE
+            (?:,\s*[\w.'’ ]{1,24}?)?(?:\s*\([\w/ .]{1,20}\))?\s*[—–-]{1,2}\s+
+        |[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:\s[A-ZÀ-ÖØ-Þ][\w'’.-]+){0,2}(?:,\s*[\w.'’ ]{1,24}?)?
+            \s*\((?:[A-Za-z]{2,8}(?:/[A-Za-z]{2,8})?)\)\s*[—–:-]{1,2}\s+       # Place (dpa) -
+        |[A-Z]{2,}(?:\s[A-Z]{2,}){0,2}:\s+                                    # UAE:
+    )(?=[A-ZÀ-ÖØ-ÞА-ЯЁ"“„«])
+    |^[\u4e00-\u9fff]{2,10}讯\s*(?:\d{1,2}月\d{1,2}日)?\s*[，,]?
+    |^[\u4e00-\u9fff]{2,10}\d{1,2}月\d{1,2}日电\s*(?:[（(][^）)]{1,20}[）)])?""",
+    re.VERBOSE,
+)
+# A photo credit left inside a sentence: "Max Eberl (Foto) hat …", "(Photo: Reuters)",
+# "(AP Photo/Jane Doe)", "(Bild: dpa)".
+PHOTO_CREDIT = re.compile(
+    r"""\s*[(\[](?:(?:foto|photo|bild|image|imagem|picture|pic|credit|crédito|фото)s?
+        (?:\s*(?:[:/]|by|von|de)\s*[^()\[\]]{0,60})?
+        |[^()\[\]]{0,40}\b(?:getty\s+images|ap\s+photo|shutterstock|afp\s+photo|reuters
+            \s+photo|dpa|picture\s+alliance)\b[^()\[\]]{0,40})[)\]]""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def without_dateline(text: str) -> str:
+    """*text* without a wire dateline at its start ("NEWARK, N.J. (AP) — The …")."""
+    match = DATELINE.match(text)
+    if not match or len(text) - match.end() < 20:
+        return text
+    return text[match.end() :]
+
+
+def without_photo_credit(text: str) -> str:
+    """*text* without a photo credit in parentheses: "Max Eberl (Foto) hat …"."""
+    if "(" not in text and "[" not in text:
+        return text
+    return PHOTO_CREDIT.sub("", text)
+
+
 def is_chrome(text: str) -> bool:
     """True when a whole block or sentence is page furniture, not story."""
     stripped = text.strip()
@@ -469,11 +519,22 @@ def drop_furniture(root: lxml.html.HtmlElement) -> None:
 def _is_furniture(el: lxml.html.HtmlElement) -> bool:
     if not isinstance(el.tag, str):
         return True  # comments and processing instructions
+    if el.tag == "sup":
+        return is_footnote_mark(el)
     if el.tag in FURNITURE_TAGS or CHROME_CLASS.search(el.get("class", "")):
         return True
     if is_consent_banner(el):
         return True
     return el.tag in ("ul", "ol") and link_share(el) > 0.5
+
+
+def is_footnote_mark(el: lxml.html.HtmlElement) -> bool:
+    """True for a superscript that marks a footnote ("[1]", "2", "*", a link), not one
+    that is part of a word: "3<sup>rd</sup>", "M<sup>lle</sup>"."""
+    text = el.text_content().strip()
+    if el.find(".//a") is not None or not text:
+        return True
+    return bool(re.fullmatch(r"[\[(]?(?:\d{1,3}|[*†‡§¶]+|[ivx]{1,4})[\])]?", text))
 
 
 def is_consent_banner(el: lxml.html.HtmlElement) -> bool:

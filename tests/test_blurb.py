@@ -336,11 +336,12 @@ def test_shortening_respects_each_script(text: str, limit: int) -> None:
 # --- teasers cut by the feed ------------------------------------------------------------------
 
 CUT = [
-    # a complete sentence and one the feed cut: only the complete one
+    # a complete sentence and one the feed cut: the cut sentence ends the blurb, with an ellipsis where the feed cut it (issue 12)
     (
         "<p>Max Eberl hat dem BVB zum Transfererlös gratuliert. Gleichzeitig prangerte er "
         "hohe Ablösesummen an und...</p>",
-        "Max Eberl hat dem BVB zum Transfererlös gratuliert.",
+        "Max Eberl hat dem BVB zum Transfererlös gratuliert. Gleichzeitig prangerte er hohe "
+        "Ablösesummen…",
     ),
     # nothing complete: the cut sentence, ending at a whole word with an ellipsis
     (
