@@ -205,9 +205,23 @@ def fetch_feeds(
             fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
             save_states()
     for feed, result, parsed in later:
+        from digest.fulltext import read_full_text
+
+        # Article pages are read one feed at a time, each page extracted as it arrives;
+        # a page that cannot be read leaves its item's teaser and is named in a note.
+        full = read_full_text(parsed.feed.entries, limits)
+        parsed = replace(parsed, feed=replace(parsed.feed, entries=full.entries))
         state = states.get(feed.url) or FeedState(url=feed.url)
-        outcomes[feed.url] = _store_outcome(config, store, feed, state, result, parsed, now)
+        outcome = _store_outcome(config, store, feed, state, result, parsed, now)
+        outcomes[feed.url] = _noted(outcome, full.note())
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
+
+
+def _noted(outcome: FeedOutcome, note: str | None) -> FeedOutcome:
+    """*outcome* with *note* added to its note for the fetch report."""
+    if not note:
+        return outcome
+    return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
 
 
 def _store_outcome(
@@ -277,10 +291,6 @@ def _store_outcome(
     if parsed.still_carried:
         store.mark_seen(feed.url, sorted(parsed.still_carried), now)
     fresh = list(parsed.feed.entries)  # the parser left out what the store already has
-    if feed.full_text and fresh:
-        from digest.fulltext import with_full_text
-
-        fresh = with_full_text(fresh, fetch_limits(config))
     if rows is None:  # the entries came as entries, not as rows made by the parse worker
         rows = item_rows(feed.url, fresh, now)
     added = store.add_feed_rows(feed.url, rows) if rows else Added(0, 0)
