@@ -15,6 +15,12 @@ chunked or close-delimited bodies, redirects, Basic auth from the URL's user inf
 cookies kept for the run (as httpx kept them), and TLS with the same CA bundle httpx
 uses (``httpx.create_ssl_context``, loaded by the first https request only). Anything
 else from a server is a network error.
+
+Only a URL the user wrote (``FetchRequest.configured``: config.yaml, the command line)
+may reach a loopback, private, link-local or reserved address, and only on its own
+origin. Everything else (article links, redirects to another origin, a remembered
+move elsewhere, local files) is resolved once, checked by ``digest.addresses`` and
+connected to at the address checked; ``FetchLimits.allow_private`` opens chosen ranges.
 """
 
 from __future__ import annotations
