@@ -833,7 +833,7 @@ class SQLiteStore:
 def _connect_readonly(path: Path) -> sqlite3.Connection:
     """A connection that cannot write to *path*; an empty in-memory database (never a
     new file) when there is none yet."""
-    if not path.is_file():
+    if not path.exists():
         db = sqlite3.connect(":memory:", isolation_level=None)
         for number, script in enumerate(MIGRATIONS, start=1):
             db.executescript(f"{script}; PRAGMA user_version={number};")
@@ -842,10 +842,12 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30, isolation_level=None)
         try:
             db.execute("PRAGMA user_version").fetchone()
-        except sqlite3.OperationalError:
-            # A WAL database reads through its -shm file; in a folder we cannot write,
-            # with none there yet, it can only be read as the file is (no writer can
-            # be at work in such a folder either).
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_CANTOPEN:
+                raise
+            # A WAL database is read through its -wal and -shm files; in a folder we
+            # cannot write, with none there yet, it can only be read as the file is
+            # (no writer can be at work in such a folder either).
             db.close()
             db = sqlite3.connect(f"{uri}?immutable=1", uri=True, isolation_level=None)
     db.execute("PRAGMA query_only=ON")

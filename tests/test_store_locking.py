@@ -123,8 +123,9 @@ def test_read_only_commands_work_on_a_database_in_a_folder_they_cannot_write(
     copy.mkdir()
     (copy / "digest.sqlite3").write_bytes((tmp_path / "digest.sqlite3").read_bytes())
     (copy / "config.yaml").write_text((tmp_path / "config.yaml").read_text())
-    # Tests run as root, whom permissions do not stop: a folder in the place of the -shm
-    # file stops SQLite from making it, as a read-only folder would.
+    # Tests run as root, whom permissions do not stop: folders in the places of the -wal
+    # and -shm files stop SQLite from making them, as a read-only folder would.
+    (copy / "digest.sqlite3-wal").mkdir()
     (copy / "digest.sqlite3-shm").mkdir()
     (copy / "digest.sqlite3").chmod(0o444)
     copy.chmod(0o555)
