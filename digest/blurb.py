@@ -146,6 +146,10 @@ _FILLER = re.compile(
         |please\s+(?:post|contact|reach\s+out|see|visit|share)\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A one-word answer or negation as a sentence of its own: "Nicht.", "No.", "Não!".
+_ANSWER = re.compile(
+    r"^(?:nicht|nein|doch|ja|no|not|nope|yes|não|sim|non|oui|нет|да|не)[.!…]*$", re.IGNORECASE
+)
 # A web address in a sentence: a plug or a pointer ("please visit http://…"), not a fact.
 _URL = re.compile(r"\bhttps?://|\bwww\.\w|\b[\w-]+\.(?:com|org|net|io|me|de|fm)/\w", re.IGNORECASE)
 # A connective an editor drops from a sentence that opens a blurb or follows one left out:
@@ -466,6 +470,7 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
     last = max((i for i, s in enumerate(split) if s), default=-1)
     found: list[Sentence] = []
     for index, sentences in enumerate(split):
+        sentences = _with_answers(sentences)
         quoted = _inside_quotes(sentences)
         for number, raw in enumerate(sentences):
             text = _without_title(raw, title) if not found else raw
@@ -496,6 +501,18 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
             complete = complete and not _URL.search(text)
             found.append(Sentence(text, len(found), index, complete, standfirst, cut))
     return found
+
+
+def _with_answers(sentences: list[str]) -> list[str]:
+    """A one-word answer joined to the sentence it answers: "Tolle Frage, oder? Nicht." is
+    one thought; dropped as a fragment, "Nicht." would turn the meaning around."""
+    out: list[str] = []
+    for sentence in sentences:
+        if out and _ANSWER.match(sentence):
+            out[-1] += " " + sentence
+        else:
+            out.append(sentence)
+    return out
 
 
 def _is_caption(text: str) -> bool:
@@ -599,16 +616,21 @@ def _without_title(text: str, title: str) -> str:
     if not title or not text.casefold().startswith(title.casefold()):
         return text
     rest = text[len(title) :].lstrip(" :|-–—.")
-    return rest if _count_words(rest) >= 3 and not rest[0].islower() else text
+    if rest[:1] in (",", ";") or _count_words(rest) < 3 or rest[0].islower():
+        return text  # the title runs on into the sentence: "Title, esta quarta-feira …"
+    return rest
 
 
 def _repeats_title(text: str, title: str) -> bool:
+    """True for the title again, or the title with a short tail ("…, this Wednesday
+    night"): under the title it says next to nothing."""
     if not title:
         return False
     a, b = _normal(text), _normal(title)
     if not a or not b:
         return False
-    return a == b or fuzz.ratio(a, b) >= 90 or (a.startswith(b) and len(a) - len(b) < 12)
+    tail = len(a) - len(b)
+    return a == b or fuzz.ratio(a, b) >= 90 or (a.startswith(b) and tail < max(12, len(b) / 2))
 
 
 def _normal(text: str) -> str:

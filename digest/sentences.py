@@ -43,7 +43,8 @@ _END = re.compile(
         [”"’'»)\]」』）]*               # closing quotes or brackets
         (?=\s|$|(?<=[。！？｡])|(?<=[。！？｡][”"’」』）])  # then space or end (CJK: anything)
           |(?<=[\uac00-\ud7a3][.!?])(?=[\uac00-\ud7a3])  # Korean: "갔다.그리고"
-          |(?<=[a-zß-ÿ]{2}[.!?])(?=[A-ZÀ-Þ][a-zß-ÿ])  # a missing space: "hat.Ja und"
+          # a missing space: "hat.Ja und", not a dotted name: "Linux.Encoder.1"
+          |(?<=[a-zß-ÿ]{2}[.!?])(?=[A-ZÀ-Þ][a-zß-ÿ]+(?![\w.]))
           |(?<=[a-zß-ÿ][)\]”“"’»][.!?])(?=[A-ZÀ-Þ][a-zß-ÿ]))  # or a bracket: "X).Findet"
     """,
     re.VERBOSE,
