@@ -24,8 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from digest import fulltext, workers
+from digest.fetch import FetchLimits
+from digest.fulltext import read_full_text
+from digest.links import shown_url
+from digest.models import Entry
 from digest.pipeline import FetchReport
 from digest.workers import ParseTask, parse_task
 from tests.conftest import (
@@ -39,6 +45,7 @@ from tests.feeds import FakeItem, rss
 
 LOOPBACK = ["127.0.0.0/8", "::1/128"]  # article pages come from the test server
 LOCAL = {"allow_private": LOOPBACK}
+TEASER = "<p>The feed's own teaser.</p>"
 
 # --- hooks for the worker processes --------------------------------------------------------
 
@@ -319,3 +326,81 @@ def test_a_page_that_makes_the_extractor_raise_keeps_its_teaser(
     kept = stored[feed]
     assert kept["deep"] == kept["odd"] == FakeItem().body  # the feed's own text
     assert GOOD["utf8"] in kept["fine"]
+
+
+# --- whatever a server answers --------------------------------------------------------------
+
+CHARSETS = [
+    "utf-8", "latin-1", "utf-16", "utf-7", "shift_jis", "undefined", "idna", "punycode",
+    "rot13", "zlib_codec", "base64", "hex", "uu", "bz2_codec", "unicode_escape",
+    "x-user-defined", "nonsense", '"utf-8"', "",
+]  # fmt: skip
+MEDIA = ["text/html", "application/xhtml+xml", "TEXT/HTML", "text/plain", "image/png", "", "*/*"]
+HEADERS = ["Content-Encoding", "Transfer-Encoding", "Content-Length", "Location", "X-Junk"]
+PIECES = [
+    b"<html>", b"</html>", b"<body>", b"<p>", b"</p>", b"<article>", b"<div>", b"<!--",
+    b"-->", b"<script>", b"<![CDATA[", b"&#0;", b"&#xD800;", b"\xef\xbb\xbf", b"\xff\xfe",
+    b"\x00", b"\x1b[31m", "Grüße aus Köln. ".encode(), "日本語の記事です。".encode(),
+    b"<meta charset='idna'>", b"<meta charset=undefined>", b"<?xml version='1.0'?>",
+    page(GOOD["utf8"]),
+]  # fmt: skip
+header_text = st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
+answers = st.fixed_dictionaries(
+    {
+        "status": st.one_of(st.sampled_from([200, 203, 301, 304, 404, 500]), st.integers(0, 999)),
+        "reason": st.binary(max_size=40).map(lambda b: b.replace(b"\r", b"").replace(b"\n", b"")),
+        "type": st.tuples(
+            st.sampled_from(MEDIA), st.one_of(st.sampled_from(CHARSETS), header_text)
+        ).map(lambda t: f"{t[0]}; charset={t[1]}" if t[1] else t[0]),
+        "headers": st.lists(st.tuples(st.sampled_from(HEADERS), header_text), max_size=3),
+        "body": st.one_of(
+            st.binary(max_size=3000),
+            st.lists(st.sampled_from(PIECES), max_size=30).map(b"".join),
+        ),
+    }
+)
+
+
+def raw_answer(answer: dict[str, Any]) -> Any:
+    """A handler that writes *answer* as it is: status line, headers and body, unchecked."""
+
+    def handler(request: Any) -> None:
+        head = [b"HTTP/1.1 %d " % answer["status"] + answer["reason"]]
+        if answer["type"]:
+            head.append(b"Content-Type: " + answer["type"].encode("latin-1", "replace"))
+        for name, value in answer["headers"]:
+            if name == "Location":  # only ever to this server
+                value = "/" + value.lstrip("/").replace(":", "").replace("\\", "")
+            head.append(f"{name}: {value}".encode("latin-1", "replace"))
+        head.append(b"Content-Length: %d" % len(answer["body"]))
+        request.close_connection = True
+        request.wfile.write(b"\r\n".join(head) + b"\r\n\r\n" + answer["body"])
+
+    return handler
+
+
+def test_the_full_text_stage_completes_whatever_the_server_answers(
+    http_server: FeedServer,
+) -> None:
+    limits = FetchLimits(timeout=3, allow_private=tuple(LOOPBACK))
+    served = iter(range(1_000_000))
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(answers, min_size=1, max_size=4))
+    def check(pages: list[dict[str, Any]]) -> None:
+        entries = []
+        for answer in pages:
+            url = http_server.serve(f"/page{next(served)}", b"", handler=raw_answer(answer))
+            entries.append(Entry(guid=url, title="", link=url, published=None, html=TEASER))
+        full = read_full_text(entries, limits)
+        assert [e.guid for e in full.entries] == [e.guid for e in entries]
+        failed = {p.split(": ", 1)[0] for p in full.problems}
+        for entry in full.entries:
+            assert entry.html
+            if shown_url(entry.link) in failed:
+                assert entry.html == TEASER
+        note = full.note()
+        assert (note is None) == (not full.problems)
+        assert note is None or "\n" not in note
+
+    check()
