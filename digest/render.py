@@ -103,28 +103,44 @@ def shown_image(image: Image | None) -> bool:
 
 NAME_CHARS = 80  # a feed's name in the footer: its title when unnamed, chosen by the server
 
-# What went wrong with a feed, said in our words: the error strings of fetch.py and the
-# parser, known by how they start. A server's own words (a reason phrase, an exception's
-# text) never reach the email: they can be any length and say anything.
+# What went wrong with a feed, as the email says it. fetch.py and the parser word most
+# failures themselves, and those are kept whole when they are exactly in that wording
+# (``_OWN_WORDS``); any other error is known by how it starts and said in fixed words
+# (``_FAILURES``), so a server's own words (a reason phrase, an exception's text) never
+# reach the email: they can be any length and say anything.
+_OWN_WORDS = re.compile(
+    r"""timed\ out\ after\ [\d.]+\ s
+    |too\ many\ redirects\ \(more\ than\ \d+\)
+    |(?:response|file)\ larger\ than\ [\d.]+\ [KM]B:\ cut\ off
+    |connection\ refused|host\ not\ found|no\ response
+    |the\ response\ could\ not\ be\ decompressed
+    |parse\ took\ longer\ than\ [\d.]+\ s:\ skipped
+    |could\ not\ parse\ the\ feed:\ \w{1,60}
+    |not\ a\ feed(?::\ [\w\ ,.()<>:'-]{1,80})?""",
+    re.VERBOSE,
+)
 _FAILURES = (
     (re.compile(r"HTTP (\d{3})\b"), "HTTP {0} from the server"),
     (re.compile(r"timed out"), "timed out"),
     (re.compile(r"not a feed|could not parse"), "not a feed"),
-    (re.compile(r"host not found"), "host not found"),
     (re.compile(r"TLS error"), "TLS error"),
-    (re.compile(r"connection refused|network error|cannot connect"), "could not connect"),
+    (re.compile(r"network error"), "network error"),
+    (re.compile(r"cannot connect|connection"), "could not connect"),
     (re.compile(r"(?:response|file) larger than"), "too large"),
     (re.compile(r"too many redirects"), "too many redirects"),
-    (re.compile(r"the response could not be decompressed"), "could not be decompressed"),
     (re.compile(r"cannot read"), "cannot read the file"),
-    (re.compile(r"no response"), "no response"),
 )
+_MOVED = re.compile(r" at \S+, where it had moved$")  # pipeline.py adds it
 
 
 def failure_description(error: str) -> str:
-    """A short, fixed description of a feed's *error*: "HTTP 503 from the server",
-    "timed out", "not a feed", "could not connect", …; "could not be read" otherwise."""
-    head = error.lstrip()[:40]
+    """A feed's *error* as the email may show it: fetch.py's and the parser's own wording
+    ("timed out after 30 s", "not a feed: got an HTML page"), else a short, fixed
+    description by its shape: "HTTP 503 from the server", "could not connect", …, and
+    "could not be read" for anything else."""
+    head = _MOVED.sub("", error.strip()[:300])
+    if _OWN_WORDS.fullmatch(head):
+        return head
     for pattern, description in _FAILURES:
         match = pattern.match(head)
         if match:
