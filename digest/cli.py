@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -442,8 +443,8 @@ def cmd_status(args: argparse.Namespace) -> int:
     store = SQLiteStore(config.database, readonly=True)
     try:
         for line in status_lines(config, store, _now()):
-            indent = line[: len(line) - len(line.lstrip(" "))]  # a failing feed's line
-            print(indent + _safe(line))
+            # made safe piece by piece: the runs of spaces that align the lines stay
+            print("".join(_safe(p) if p.strip() else p for p in re.split(r"( {2,})", line)))
     finally:
         store.close()
     return 0
