@@ -459,3 +459,126 @@ def test_sanitize_html_agrees_with_the_plain_way_on_the_benchmark_workload() -> 
 )
 def test_plain_agrees_with_collapsing_whitespace_by_regex(text: str) -> None:
     assert plain(text) == re.sub(r"\s+", " ", reference_without_forbidden(text)).strip()
+
+
+# --- bounds before sanitising: size and depth (issue 18) -------------------------------------
+
+_OUTPUT_TAG = re.compile(r"<(/?)([a-z][a-z0-9]*)[^>]*>")
+_OUTPUT_VOID = frozenset({"br", "hr", "img"})
+
+
+def nesting_depth(markup: str) -> int:
+    """How deep the elements of nh3's output (every element closed) nest."""
+    depth = deepest = 0
+    for end, name in _OUTPUT_TAG.findall(markup):
+        if name in _OUTPUT_VOID:
+            continue
+        depth += -1 if end else 1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def deep(start: str, end: str, levels: int) -> str:
+    """*levels* of *start* tags, each with a word of its own ("w0", "w1", ...), then the
+    *end* tags (none when *end* is empty)."""
+    return "".join(f"{start}w{n} " for n in range(levels)) + end * levels
+
+
+NESTED = {
+    "nested lists": deep("<ul><li>", "</li></ul>", 3000),
+    "nested lists, unclosed": deep("<ul><li>", "", 3000),
+    "divs, unclosed": deep("<div>", "", 6000),
+    "bold and italic chains": deep("<b><i>", "", 4000),
+    "spans and quotes": deep("<span><blockquote>", "</blockquote></span>", 3000),
+    "tables in cells": deep("<table><tr><td>", "", 2000),
+    "attributes with > in quotes": deep('<div title="a>b">', "</div>", 4000),
+}
+
+
+@pytest.mark.parametrize("markup", NESTED.values(), ids=NESTED.keys())
+def test_deeply_nested_markup_keeps_its_text_and_nests_no_deeper_than_the_cap(
+    markup: str,
+) -> None:
+    out = sanitize_html(markup, "https://example.org/")
+    words = set(re.findall(r"\bw\d+\b", markup))
+    assert set(re.findall(r"\bw\d+\b", out)) == words  # every level's text is kept
+    # Past MAX_DEPTH the tags are dropped (html5 may still add a tbody or a tr to a table).
+    assert nesting_depth(out) <= 2 * sanitize.MAX_DEPTH
+
+
+def test_formatting_elements_cannot_be_reopened_without_end() -> None:
+    # Each </div> closes 100 distinct <b>s that html5 would re-open before the next text,
+    # on top of the ones it re-opened before: the stack grew by 100 a round.
+    markup = "".join(
+        "<div>" + "".join(f'<b class="r{n}x{m}">' for m in range(100)) + f"</div>t{n} "
+        for n in range(60)
+    )
+    out = sanitize_html(markup)
+    assert set(re.findall(r"\bt\d+\b", out)) == {f"t{n}" for n in range(60)}
+    assert nesting_depth(out) <= 2 * sanitize.MAX_DEPTH
+
+
+def test_deep_markup_is_still_made_safe() -> None:
+    hostile = (
+        '<img src=x onerror="alert(1)"><script>alert(2)</script><a href="javascript:alert(3)">'
+        "link</a><svg onload=alert(4)><p>in svg</p></svg><iframe src=//evil.example></iframe>"
+        "<!-- <script>alert(5)</script> --><xmp><script>alert(6)</script></xmp>"
+        "<style>a{background:url(javascript:alert(7))}</style><p>kept words</p>"
+    )
+    for levels in (50, 99, 100, 101, 5000):
+        out = sanitize_html("<div>" * levels + hostile, "https://example.org/")
+        assert executable_problems(out, document=False) == [], levels
+        assert "kept words" in out and "alert" not in out.replace("&lt;script&gt;alert(6)", "")
+
+
+def test_a_normal_item_is_sanitised_byte_for_byte_as_before() -> None:
+    # Well over MAX_DEPTH tags, so it goes through the pass, with the sloppy markup feeds
+    # carry: unclosed paragraphs and list items, bold carried over into the next paragraph,
+    # a table without end tags, comments, a script, entities.
+    parts = ["<h2>Heading</h2><!-- generated --><script>var a = 1 < 2;</script>"]
+    for n in range(40):
+        parts.append(
+            f'<p>Paragraph {n} with <a href="/story/{n}">a link</a> &amp; <b>bold '
+            f"<p>carried on</b> and <i>italic</i>"
+        )
+    parts.append("<ul>" + "".join(f"<li>item {n}" for n in range(30)) + "</ul>")
+    parts.append("<table><tr><td>a<td>b<tr><td>c<td>d</table><figure><img src=a.jpg>")
+    markup = "".join(parts)
+    assert markup.count("<") > 2 * sanitize.MAX_DEPTH
+    assert sanitize.bounded_html(markup) == markup
+    assert sanitize_html(markup, "https://example.org/") == reference_sanitize(
+        markup, "https://example.org/"
+    )
+
+
+def test_an_oversized_item_is_cut_before_a_tag() -> None:
+    markup = "".join(f"<p>Paragraph number {n}.</p>" for n in range(20_000))  # about 580 KB
+    assert len(markup) > 2 * sanitize.MAX_HTML_CHARS
+    bounded = sanitize.bounded_html(markup)
+    assert len(bounded) <= sanitize.MAX_HTML_CHARS
+    assert markup.startswith(bounded) and markup[len(bounded)] == "<"
+    out = sanitize_html(markup)
+    assert "Paragraph number 0." in out and "Paragraph number 19999." not in out
+    assert out.endswith("</p>")
+
+
+_SOUP = st.sampled_from(
+    [
+        "<div>", "</div>", "<p>", "</p>", "<ul>", "<li>", "</li>", "</ul>", "<b>", "</b>",
+        '<i class="x">', "</i>", "<a href='/a'>", "</a>", "<table>", "<tr>", "<td>", "</td>",
+        "</table>", "<select>", "<option>", "<xmp>", "</xmp>", "<svg>", "</svg>", "<h1>",
+        "<h2>", "</h1>", "<dl>", "<dt>", "<dd>", "<button>", "<span>", "</span>", "<!--",
+        "-->", "<br>", "<img src=x>", "text ", "a < b ", "</", "<div title='>'>",
+    ]
+)  # fmt: skip
+
+
+_OPENERS = st.sampled_from(["<div>", "<ul>", "<b>", "<i>", "<span>", "<li>", "<td>", "<table>"])
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(_OPENERS, _OPENERS, _OPENERS, _SOUP), min_size=600, max_size=2000))
+def test_no_tag_soup_nests_deeper_than_the_cap(tokens: list[str]) -> None:
+    out = sanitize_html("".join(tokens))
+    assert nesting_depth(out) <= 2 * sanitize.MAX_DEPTH
+    assert executable_problems(out, document=False) == []
