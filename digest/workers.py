@@ -32,6 +32,7 @@ N=200, 12 alternating runs): 14 ms less on a first run, 4 ms more on a run of
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import threading
@@ -45,6 +46,7 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, cast
 
 from digest.errors import FeedError
+from digest.links import shown_url
 from digest.store import ItemRow, item_rows
 
 if TYPE_CHECKING:  # the parser is imported by the first document
@@ -54,6 +56,8 @@ POOL_MIN_FEEDS = 4  # fewer feeds are parsed by one worker
 PARSE_TIMEOUT = 20.0  # seconds one feed's document may take to parse in a worker
 # What a forkserver imports once, so that the workers it forks start with the parser.
 FORKSERVER_PRELOAD = ("digest.workers", "digest.parse", "digest.feedxml", "digest.store")
+
+log = logging.getLogger(__name__)
 
 Parsed = tuple["FeedRead | FeedError", tuple[ItemRow, ...] | None]
 
@@ -131,14 +135,17 @@ class ParsePool:
                     parsed = await self._ask(worker, task)
                 except _TimedOut:
                     self._end(worker)
-                    return FeedError(f"parse took longer than {self.timeout:g} s: skipped"), None
+                    message = f"parse took longer than {self.timeout:g} s: skipped"
+                    return FeedError(message, url=task.feed_url), None
                 except _WorkerDied as exc:
                     self._end(worker)
                     died = str(exc)
+                    log.warning("the parse worker died on %s (%s)", shown_url(task.feed_url), died)
                     continue
                 self.idle.append(worker)
                 return parsed
-            return FeedError(f"its parse stopped the parse worker twice ({died}): skipped"), None
+            message = f"the parse worker died on it twice ({died}): skipped"
+            return FeedError(message, url=task.feed_url), None
 
     async def _ask(self, worker: _Worker, task: ParseTask) -> Parsed:
         """Send *task* to *worker* and wait for its answer, at most self.timeout seconds."""
@@ -171,6 +178,7 @@ class ParsePool:
         if kind == "parsed":
             return cast(Parsed, value)
         if kind == "raised":
+            self.idle.append(worker)  # the worker is fine; the bug is raised here
             raise cast(BaseException, value)
         raise _WorkerDied(worker.why())
 
