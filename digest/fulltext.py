@@ -26,6 +26,15 @@ Cookie and consent banners are taken out of what the extractor returns by their
 class or id (``chrome.drop_consent_banners``) here, since the sanitizer keeps class
 names only; a banner without such markup is known to the blurb by its words
 (``chrome.is_consent``).
+
+A page that cannot be read costs that page only: a failed fetch, an empty page, one
+the extractor raises on (of any kind: lxml asserts, readability raises bare
+Exceptions) or that yields no text or unreadable text (binary bytes, a wrong charset)
+leaves its item's teaser and is named in a note on the feed's fetch report. A charset
+the server names is used only when web pages are written in it (``_PAGE_CODECS``);
+Python codecs such as ``undefined``, ``idna``, ``rot13`` or ``zlib_codec`` are left
+for the extractor to sniff from the page itself. Pages are fetched through a window
+of PAGE_WINDOW and extracted as each arrives, so only their stories are kept.
 """
 
 from __future__ import annotations
