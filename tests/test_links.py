@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from digest.links import absolute_url, canonical_url, is_http_url, strip_tracking
+from digest.links import (
+    absolute_url,
+    canonical_url,
+    is_http_url,
+    is_internal_host,
+    is_shown_image,
+    shown_url,
+    strip_tracking,
+    without_userinfo_in_text,
+)
 
 SAME_PAGE = [
     # scheme and host case
@@ -91,3 +100,111 @@ def test_http_urls() -> None:
     assert absolute_url("/x", "https://e.org/a/b") == "https://e.org/x"
     assert absolute_url("javascript:alert(1)", "https://e.org/") is None
     assert absolute_url("  ", "https://e.org/") is None
+
+
+# --- no credentials in what reaches an email, a log or the terminal ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "base", "joined"),
+    [
+        (
+            "img/1.jpg",
+            "http://user:secret@h.example:8080/feed/",
+            "http://h.example:8080/feed/img/1.jpg",
+        ),
+        ("/story/1", "http://user:secret@h.example/feed", "http://h.example/story/1"),
+        ("?page=2", "https://token@h.example/feed", "https://h.example/feed?page=2"),
+        ("https://u:p@other.example/x", "https://h.example/", "https://other.example/x"),
+        ("//u:p@cdn.example/a.png", "https://h.example/", "https://cdn.example/a.png"),
+        ("/x", "https://h.example/feed", "https://h.example/x"),  # nothing to remove
+    ],
+)
+def test_relative_urls_resolve_without_the_feeds_user_and_password(
+    url: str, base: str, joined: str
+) -> None:
+    assert absolute_url(url, base) == joined
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://user:secret@127.0.0.1:8080/feed", "http://127.0.0.1:8080/feed"),
+        ("https://tok3n@h.example/feed?x=1", "https://h.example/feed?x=1"),
+        ("https://u:p@h.example:notaport/feed", "https://h.example:notaport/feed"),
+        ("https://h.example/a@b", "https://h.example/a@b"),  # an @ in the path is not a user
+        ("https://h.example/\x1b[31mred", "https://h.example/red"),
+    ],
+)
+def test_shown_url_has_no_user_password_or_escape(url: str, shown: str) -> None:
+    assert shown_url(url) == shown
+
+
+def test_urls_inside_text_lose_their_credentials() -> None:
+    text = "cannot fetch http://u:p@ss@h.example/f (and https://k@i.example?x): refused"
+    assert without_userinfo_in_text(text) == (
+        "cannot fetch http://h.example/f (and https://i.example?x): refused"
+    )
+
+
+# --- images an email may show -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "127.1",
+        "2130706433",
+        "0x7f.1",
+        "0x7f000001",
+        "0177.0.0.1",
+        "[::1]",
+        "::ffff:127.0.0.1",
+        "[::ffff:10.0.0.1]",
+        "10.1.2.3",
+        "172.16.0.9",
+        "192.168.1.1",
+        "169.254.169.254",
+        "[fe80::1]",
+        "0.0.0.0",
+        "0",
+        "localhost",
+        "LOCALHOST.",
+        "db.localhost",
+    ],
+)
+def test_internal_hosts_in_any_spelling(host: str) -> None:
+    assert is_internal_host(host)
+
+
+@pytest.mark.parametrize(
+    "host", ["example.org", "93.184.216.34", "8.8.8.8", "[2606:4700::1111]", "localhost.example"]
+)
+def test_public_hosts(host: str) -> None:
+    assert not is_internal_host(host)
+
+
+@pytest.mark.parametrize(
+    ("url", "width", "height"),
+    [
+        ("http://127.0.0.1/a.jpg", None, None),
+        ("http://169.254.169.254/latest/meta-data/a.jpg", None, None),
+        ("https://img.example.org/pixel.gif", 1, 1),
+        ("https://img.example.org/line.png", 600, 2),
+        ("https://feeds.feedburner.com/~r/news/~4/abc", None, None),
+        ("https://feeds.feedburner.com/~ff/news?d=abc", None, None),
+        ("https://ad.doubleclick.net/ddm/a.gif", None, None),
+        ("https://user:secret@img.example.org/a.jpg", None, None),
+        ("file:///etc/passwd", None, None),
+    ],
+)
+def test_pixels_trackers_and_internal_images_are_not_shown(
+    url: str, width: int | None, height: int | None
+) -> None:
+    assert not is_shown_image(url, width, height)
+
+
+def test_a_real_photo_is_shown() -> None:
+    assert is_shown_image("https://img.example.org/2026/photo.jpg", 600, 400)
+    assert is_shown_image("https://img.example.org/2026/photo.jpg")

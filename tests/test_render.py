@@ -21,7 +21,7 @@ from digest.errors import ConfigError
 from digest.fit import fair_order, fit_digest, html_size, keep_only
 from digest.message import build_message
 from digest.models import Digest, DigestItem, FailedFeed, Image, RenderedMessage, Section, Source
-from digest.render import environment, render_message
+from digest.render import environment, failure_description, render_message
 from tests.conftest import ROOT, outbox_messages, run_cli, text_part, write_config
 from tests.feeds import FakeItem, rss
 
@@ -534,3 +534,81 @@ def test_the_example_config_renders_with_the_packaged_templates(tmp_path: Path) 
     assert result.code == 0, result.err
     html = (tmp_path / "digest.html").read_text(encoding="utf-8")
     assert "In this issue:" in html and "Lantern Review" in html
+
+
+# --- hostile servers: what the footer says, chrome before stories, images ---------------------
+
+
+@pytest.mark.parametrize(
+    ("error", "shown"),
+    [
+        ("HTTP 503 Service Unavailable", "HTTP 503 from the server"),
+        ("HTTP 404 " + "Not Found " * 10_000, "HTTP 404 from the server"),
+        ("HTTP 418 \x1b]0;pwned\x07\x1b[31mI'm a teapot", "HTTP 418 from the server"),
+        ("timed out after 30 s", "timed out after 30 s"),
+        ("network error: ProtocolError: not an HTTP/1.x response: 'EVIL'", "network error"),
+        ("connection refused", "connection refused"),
+        ("host not found", "host not found"),
+        ("TLS error: [SSL] certificate verify failed for evil words", "TLS error"),
+        ("response larger than 10 MB: cut off", "response larger than 10 MB: cut off"),
+        ("too many redirects (more than 5)", "too many redirects (more than 5)"),
+        ("not a feed: got an HTML page", "not a feed: got an HTML page"),
+        ("not a feed: \x1b[2J" + "x" * 500, "not a feed"),
+        (
+            "HTTP 500 Oops at https://new.example/feed, where it had moved",
+            "HTTP 500 from the server",
+        ),
+        ("something else entirely", "could not be read"),
+    ],
+)
+def test_a_failed_feed_is_described_in_our_words_not_the_servers(error: str, shown: str) -> None:
+    assert failure_description(error) == shown
+
+
+def test_the_failed_feed_list_goes_before_any_story() -> None:
+    failed = tuple(
+        FailedFeed(f"Feed number {n} with a long name", f"https://f{n}.example/", "HTTP 500 x")
+        for n in range(2_000)
+    )
+    covered = tuple(Source(f"Source {n}", f"https://s{n}.example.org/x") for n in range(300))
+    stories = [replace(s, also=covered) for s in feed_stories("ledger", 5)]
+    digest = make_digest(Section("News", tuple(stories)), failed=failed)
+    kept, rendered = fit_digest(digest, render, 40_000)
+    assert len(kept.stories) == 5 and kept.left_out == 0 and kept.skipped_ids == ()
+    assert "2,000 feeds were not updated this time." in rendered.html
+    assert "2,000 feeds were not updated this time." in rendered.text
+    assert "Feed number 1 " not in rendered.html and "Also covered by" not in rendered.html
+    # With room for it, the chrome stays.
+    small = make_digest(Section("News", tuple(stories[:1])), failed=failed[:2])
+    kept, rendered = fit_digest(small, render, 100_000)
+    assert "Feed number 1 with a long name (HTTP 500 from the server)" in rendered.html
+
+
+def test_a_digest_that_cannot_carry_one_story_is_an_error_not_a_wipe() -> None:
+    huge = make_story(blurb="Words " * 20_000)
+    digest = make_digest(Section("News", (huge,)))
+    with pytest.raises(ConfigError, match=r"digest\.max_html_bytes.*every item stays pending"):
+        fit_digest(digest, render, 40_000)
+
+
+def test_images_on_internal_hosts_and_pixels_are_not_rendered() -> None:
+    bad = [
+        Image("http://10.0.0.1/a.jpg", 600, 400),
+        Image("http://[::1]/b.jpg", 600, 400),
+        Image("https://img.example.org/p.gif", 1, 1),
+        Image("https://feeds.feedburner.com/~r/x/~4/y", 600, 400),
+    ]
+    stories = [make_story(f"Story {n}", number=n, image=image) for n, image in enumerate(bad)]
+    html = render(make_digest(Section("News", tuple(stories)))).html
+    assert "<img" not in html
+
+
+def test_templates_run_in_a_sandbox() -> None:
+    env = environment(None, ZoneInfo(ZONE))
+    for template in (
+        "{{ ''.__class__.__mro__ }}",
+        "{{ title.__class__ }}",
+        "{{ lipsum.__globals__ }}",
+    ):
+        with pytest.raises(ConfigError, match=r"digest\.subject: .*unsafe"):
+            render_message(sample_digest(), env, template)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from digest.config import Config
-from digest.models import Digest, Item
+from digest.models import Digest, FailedFeed, Image, Item
 from digest.select import Feeds, make_digest
 from tests.conftest import ROOT
 from tests.test_cluster import NOW, _feed_items, make_item
@@ -72,7 +74,7 @@ def test_example_feeds_festival_is_one_story_also_covered_by_the_other() -> None
     items = _feed_items(ROOT / "examples" / "feeds" / "culture.xml")
     items += _feed_items(ROOT / "examples" / "feeds" / "news.xml", offset=100)
     names = {"culture.xml": "Lantern Review", "news.xml": "Harbour City Ledger"}
-    digest = make_digest(items, config(), Feeds(names), NOW)
+    digest = make_digest(items, config(max_items_per_feed=0), Feeds(names), NOW)
     festival = [s for s in digest.stories if "Harbour Lights" in s.title]
     assert len(festival) == 1
     [other] = festival[0].also
@@ -235,3 +237,65 @@ def test_a_story_mailed_before_is_not_told_again_by_another_feed_or_a_new_id() -
     ]
     assert [s.item_ids for s in digest.stories if s.title.startswith("Novelist")] == [(3,)]
     assert set(digest.skipped_ids) == {1, 2}
+
+
+# --- caps before blurbs; what a server chose, made safe -----------------------------------------
+
+
+def test_story_text_is_read_only_for_the_stories_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    import digest.select
+
+    read: list[str] = []
+    real = digest.select.story_paragraphs
+
+    def counting(html: str) -> list[str]:
+        read.append(html)
+        return real(html)
+
+    monkeypatch.setattr(digest.select, "story_paragraphs", counting)
+    items = numbered(
+        [
+            make_item(f"Council item {n}", A, published=NOW - timedelta(hours=n), html=BODY)
+            for n in range(300)
+        ]
+    )
+    digest = digest_of(items, max_items_per_section=3, max_items_per_feed=0)
+    assert len(digest.stories) == 3 and all("voted on Tuesday" in s.blurb for s in digest.stories)
+    assert len(read) == 3  # not 300: the caps come first
+
+
+@pytest.mark.parametrize("cap", [0, 1, 2, 5, 100])
+def test_the_cap_per_feed_holds_for_any_value(cap: int) -> None:
+    items = numbered(
+        [
+            make_item(f"Council {topic} update {n}", feed, published=NOW - timedelta(hours=n))
+            for n in range(8)
+            for feed, topic in ((A, "ferry fares"), (B, "library hours"), (C, "tram depot noise"))
+        ]
+    )
+    digest = digest_of(items, max_items_per_section=30, max_items_per_feed=cap)
+    per_feed = {feed: sum(s.feed_url == feed for s in digest.stories) for feed in (A, B, C)}
+    assert per_feed == dict.fromkeys((A, B, C), min(8, cap or 8))
+    shown = {i for s in digest.stories for i in s.item_ids}
+    assert shown | set(digest.skipped_ids) == {i.id for i in items}
+    assert not shown & set(digest.skipped_ids)
+
+
+def test_what_a_server_chose_is_made_safe_to_show() -> None:
+    unnamed = "https://d.example/feed"
+    names = {**NAMES, unnamed: "\x1b[31m" + "T" * 120_000}
+    item = make_item(
+        "Council item with a private image",
+        unnamed,
+        "https://user:secret@d.example/story",
+        html=BODY,
+    )
+    item = Item(**{**item.__dict__, "id": 1, "image": Image("http://10.0.0.1/a.jpg", 600, 400)})
+    failed = [FailedFeed("F" * 50_000, "https://e.example/feed", "HTTP 503 " + "x" * 50_000)]
+    digest = make_digest([item], config(), Feeds(names), NOW, failed=failed)
+    [story] = digest.stories
+    assert len(story.source) <= 80 and "\x1b" not in story.source and "[31m" not in story.source
+    assert story.link == "https://d.example/story"
+    assert story.image is None
+    [feed] = digest.failed_feeds
+    assert len(feed.name) <= 80 and len(feed.error) <= 200
