@@ -90,6 +90,14 @@ def test_list_unsubscribe_with_one_click_when_an_https_url_is_configured() -> No
     assert unsubscribe_link(config) == "https://news.example.org/u/1"
 
 
+def test_a_password_in_the_unsubscribe_url_is_not_mailed() -> None:
+    config = delivery(unsubscribe={"url": "https://list:secret@news.example.org/u/1"})
+    data = build(config)
+    assert b"secret" not in data and b"list:" not in data
+    assert str(parse(data)["List-Unsubscribe"]) == "<https://news.example.org/u/1>"
+    assert unsubscribe_link(config) == "https://news.example.org/u/1"
+
+
 def test_mailto_only_unsubscribe_has_no_one_click_header() -> None:
     config = delivery(unsubscribe={"mailto": "leave@news.example.org"})
     msg = parse(build(config))
