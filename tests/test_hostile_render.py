@@ -9,10 +9,13 @@ a copycat feed cannot lead a trusted feed's story."""
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+import pytest
 
 from tests.conftest import (
     FeedServer,
@@ -260,3 +263,22 @@ def test_a_copycat_repeating_a_trusted_link_does_not_lead_its_story(
     assert story["source"] == "Trusted"
     assert "voted on Tuesday" in story["blurb"] and "pills" not in story["blurb"]
     assert [other["name"] for other in story["also"]] == ["Copycat"]
+
+
+def test_log_lines_carry_no_escape_sequence_newline_or_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The daemon logs feed names and errors: a server's words must not forge a log line,
+    retitle the terminal, or show a feed's password."""
+    from digest.logs import setup_logging
+
+    hostile = "\x1b]0;pwned\x07\x1b[31mRed\nFAKE ERROR line http://user:secret@h.example/feed"
+    for fmt in ("text", "json"):
+        setup_logging("info", fmt)
+        logging.getLogger("digest.test").warning("feed %s failed", hostile)
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        for bad in ("\x1b", "\x07", "secret", "user:"):
+            assert bad not in err, (fmt, err)
+        assert "Red FAKE ERROR line http://h.example/feed" in err
+    logging.getLogger().handlers.clear()
