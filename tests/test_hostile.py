@@ -12,6 +12,7 @@ import base64
 import functools
 import itertools
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -862,3 +863,34 @@ def test_credentials_in_a_feed_url_are_never_shown(tmp_path: Path, http_server: 
     shown = "\n".join(r.out + r.err for r in runs)
     shown += (tmp_path / "preview.json").read_text(encoding="utf-8")
     assert secret not in shown
+
+
+# --- deeply nested markup (issue 18) -----------------------------------------------------------
+
+
+def test_an_item_of_deeply_nested_lists_is_fetched_with_its_text(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    from tests.test_sanitize import nesting_depth
+
+    # 480 KB of lists nested in each other: html5's own parser took 48 s on this before the
+    # sanitiser cut and flattened it (the text of every level is kept; past the first
+    # 256 KB the item is cut).
+    levels = "".join(f"<ul><li>level{n} " for n in range(40_000))
+    body = f"<p>Opening words of the nested story.</p>{levels}"
+    assert len(body) > 480_000
+    nested = FakeItem("Nested story", "https://deep.example.org/nested", body=body)
+    plain_item = FakeItem("Plain story", "https://deep.example.org/plain")
+    url = http_server.serve("/deep.xml", rss(nested, plain_item))
+    write_config(tmp_path, [{"url": url, "name": "Deep"}])
+    result = run_cli("fetch", cwd=tmp_path)
+    assert result.code == 0, result.err
+    assert "2 new items" in result.out
+    [(html,)] = rows(tmp_path, "SELECT html FROM items WHERE title = 'Nested story'")
+    words = re.sub(r"<[^>]*>", " ", html).split()
+    assert "Opening" in words and "level0" in words and "level99" in words
+    assert "level5000" in words  # far below the depth where the tags were dropped
+    assert nesting_depth(html) <= 200
+    send = run_cli("send", "--no-fetch", cwd=tmp_path)
+    assert send.code == 0, send.err
+    assert "Nested story" in html_part(only_message(tmp_path))
