@@ -8,6 +8,7 @@ never stored here: the config names the environment variable that holds them.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -44,6 +45,8 @@ def _duration(value: Any) -> Any:
             raise ValueError("expected a duration such as 30s, 15m, 6h or 1d")
         number, unit = float(match.group(1)), match.group(2) or "s"
         return number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
+    if isinstance(value, float) and not math.isfinite(value):  # before "greater than 0"
+        raise ValueError("expected a finite number")
     return value
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -240,3 +241,142 @@ def test_duplicate_section_names_are_listed_with_the_other_problems(tmp_path: Pa
     message = str(caught.value)
     assert "sections: section names must be unique: 'A' twice" in message
     assert "sections[1].sort" in message and "digest.blurb_chars: expected an integer" in message
+
+
+# --- numbers, header values and documents that used to validate and crash later (issue 18) ---
+
+BOUNDED = (
+    "digest.max_items_per_section",
+    "digest.max_items_per_feed",
+    "digest.max_age_days",
+    "digest.blurb_chars",
+    "digest.max_html_bytes",
+    "digest.cluster_hours",
+    "delivery.smtp.timeout",
+    "delivery.smtp.retries",
+    "fetch.timeout",
+    "fetch.max_bytes",
+    "fetch.max_redirects",
+    "fetch.max_items_per_feed",
+    "fetch.concurrency",
+    "fetch.per_host",
+    "schedule.misfire_grace",
+    "store.keep_days",
+)
+
+
+def _nested_yaml(values: dict[str, str]) -> str:
+    """YAML for dotted keys (two or three levels) and their literal values."""
+    tree: dict[str, Any] = {}
+    for dotted, value in values.items():
+        *parents, leaf = dotted.split(".")
+        node = tree
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+
+    def lines(node: dict[str, Any], indent: str) -> list[str]:
+        out = []
+        for key, value in node.items():
+            if isinstance(value, dict):
+                out += [f"{indent}{key}:", *lines(value, indent + "  ")]
+            else:
+                out.append(f"{indent}{key}: {value}")
+        return out
+
+    return "\n".join(lines(tree, "")) + "\n"
+
+
+@pytest.mark.parametrize("value", [".inf", "1e300", ".nan"])
+def test_infinite_huge_and_nan_numbers_are_refused_with_one_problem_each(
+    tmp_path: Path, value: str
+) -> None:
+    text = "feeds:\n  - url: https://a.example/rss\n" + _nested_yaml(dict.fromkeys(BOUNDED, value))
+    path = write(tmp_path, text)
+    result = run_cli("send", "--config", path, cwd=tmp_path)
+    assert result.code == 2
+    assert result.err.strip().count("\n") == 0 and "Traceback" not in result.err
+    problems = result.err.strip().split(": invalid config: ", 1)[1].split("; ")
+    assert sorted(p.split(":")[0] for p in problems) == sorted(BOUNDED)
+    for problem in problems:
+        assert re.search(r": (must be at most \d|expected a finite number)", problem), problem
+
+
+HEADER_KEYS = {
+    "title": 'title: "Weekly\\r\\nBcc: x@y.example"\n',
+    "delivery.list_id": 'delivery:\n  list_id: "news.example.org\\nX: y"\n',
+    "delivery.from": 'delivery:\n  from: "Digest <d@example.org>\\r\\nBcc: x@y.example"\n',
+    "delivery.to[0]": 'delivery:\n  to: ["r@example.org\\r\\nBcc: x@y.example"]\n',
+    "delivery.dkim.selector": 'delivery:\n  dkim:\n    selector: "s\\n1"\n'
+    "    domain: example.org\n    key_file: k.pem\n",
+    "delivery.dkim.domain": "delivery:\n  dkim:\n    selector: s\n"
+    '    domain: "example.org\\rX: y"\n    key_file: k.pem\n',
+    "delivery.unsubscribe.mailto": 'delivery:\n  unsubscribe:\n    mailto: "u@example.org\\n"\n',
+    "delivery.unsubscribe.url": 'delivery:\n  unsubscribe:\n    url: "https://e.org/u\\u2028"\n',
+    "fetch.user_agent": 'fetch:\n  user_agent: "bot\\r\\nCookie: a=b"\n',
+}
+
+
+@pytest.mark.parametrize("text", HEADER_KEYS.values(), ids=HEADER_KEYS.keys())
+def test_control_characters_in_header_values_are_refused(tmp_path: Path, text: str) -> None:
+    (tmp_path / "k.pem").write_text("key")
+    key = next(k for k, v in HEADER_KEYS.items() if v == text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, "feeds:\n  - url: https://a.example/rss\n" + text))
+    message = str(caught.value)
+    assert f"{key}: must not contain control characters or line breaks" in message
+    assert "\n" not in message and "\r" not in message
+
+
+def test_a_title_with_a_bcc_header_is_refused_through_the_cli(tmp_path: Path) -> None:
+    path = write(tmp_path, 'title: "Digest\\r\\nBcc: x@y.example"\nfeeds:\n  - url: a.xml\n')
+    result = run_cli("send", "--config", path, cwd=tmp_path)
+    assert result.code == 2
+    assert "title: must not contain control characters or line breaks (found '\\r')" in result.err
+    assert not (tmp_path / "outbox").exists()
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "feeds: " + "[" * 50_000 + "]" * 50_000 + "\n",
+        "feeds:\n" + "- " * 50_000 + "x\n",
+        "feeds:\n" + "".join(" " * n + f"k{n}:\n" for n in range(1, 1000)),
+    ],
+    ids=["flow lists", "block lists", "indented mappings"],
+)
+def test_a_deeply_nested_document_is_refused_in_one_line(tmp_path: Path, document: str) -> None:
+    # It crashed the process (libyaml recursing in C), the daemon's reload too.
+    path = write(tmp_path, document)
+    result = run_cli("send", "--config", path, cwd=tmp_path)
+    assert result.code == 2, result.err
+    assert result.err.strip().count("\n") == 0 and "Traceback" not in result.err
+    assert "YAML nested too deep" in result.err
+
+
+def test_an_oversized_config_file_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path, "feeds:\n  - url: https://a.example/rss\n" + "# padding\n" * 150_000)
+    with pytest.raises(ConfigError, match="config file too large"):
+        load_config(path)
+
+
+def test_the_daemon_keeps_its_config_when_the_new_one_is_too_deep(tmp_path: Path) -> None:
+    from digest.scheduler import Daemon
+
+    path = write(tmp_path, "feeds:\n  - url: https://a.example/rss\ntitle: Kept\n")
+    daemon = Daemon(path, load_config(path))
+    path.write_text("feeds:\n" + "- " * 50_000 + "x\n", encoding="utf-8")
+    assert daemon._fresh_config().title == "Kept"
+
+
+def test_one_feed_fills_at_most_five_stories_of_a_digest_by_default(tmp_path: Path) -> None:
+    from tests.feeds import FakeItem, rss
+
+    feed = tmp_path / "busy.xml"
+    items = [FakeItem(f"Busy story {n}", f"https://busy.example.org/{n}") for n in range(8)]
+    feed.write_text(rss(*items), encoding="utf-8")
+    write(tmp_path, f"feeds:\n  - url: {feed.name}\ndigest:\n  max_age_days: 0\n")
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 0, result.err
+    [eml] = (tmp_path / "outbox").glob("*.eml")
+    assert len(set(re.findall(r"Busy story \d", eml.read_text(encoding="utf-8")))) == 5
