@@ -258,8 +258,8 @@ _REVIEW_CREDIT = re.compile(
 )
 # A release by its title: a version number ("0.13.4", "v201605") or release words.
 _RELEASE = re.compile(
-    r"""(?:^|\s)v?\d+\.\d+(?:\.\d+)+\b|\bv\d{3,}\b|\bversion\s+\d|\breleases?\b|\bchangelog
-        |\brelease\s+notes|\bdeprecat\w*|\bsunset|\bretir(?:e|es|ing)\b|\bend[-\s]of[-\s]life
+    r"""(?:^|\s)v?\d+\.\d+(?:\.\d+)+\b|\bv\d{3,}\b|\bversion\s+\d|^releases?$|\bchangelog
+        |\brelease\s+notes|\bdeprecat\w*|\bsunset|\bend[-\s]of[-\s]life
         |\bwill\s+(?:soon\s+)?require\b|\bversão\s+\d|\bveröffentlicht\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -330,7 +330,7 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
     A review by its title or tags ("Book review: …", "im Test"), a title that judges ("A
     Beautifully Told Thriller"), a reviewer's credit ("Eine Rezension von …") or a rating
     ("4/5", "★★★★☆"); a release by a version number or release words in its title or tags
-    ("mat2 0.13.4", "Announcing v201605", "Retiring …", "will require Java 7").
+    ("mat2 0.13.4", "Announcing v201605", "will require Java 7", a "release" tag).
     """
     labels = [title, *categories]
     if any(_REVIEW.search(t) for t in labels) or _JUDGES.search(title):
