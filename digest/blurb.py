@@ -332,7 +332,7 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
     ("4/5", "★★★★☆"); a release by a version number or release words in its title or tags
     ("mat2 0.13.4", "Announcing v201605", "will require Java 7", a "release" tag).
     """
-    labels = [title, *categories]
+    labels = [title, *(c.replace("_", " ") for c in categories)]  # "book_reviews"
     if any(_REVIEW.search(t) for t in labels) or _JUDGES.search(title):
         return "review"
     if any(_REVIEW_CREDIT.search(p) or _RATING.search(p) for p in paragraphs):

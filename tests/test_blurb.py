@@ -8,7 +8,15 @@ import re
 
 import pytest
 
-from digest.blurb import Sentence, compose, extract_blurb, story_paragraphs, summarize
+from digest.blurb import (
+    Sentence,
+    candidate_sentences,
+    compose,
+    extract_blurb,
+    story_kind,
+    story_paragraphs,
+    summarize,
+)
 from digest.parse import parse_feed
 from digest.sanitize import text_to_html
 from digest.sentences import ends_sentence, split_sentences
@@ -336,7 +344,8 @@ def test_shortening_respects_each_script(text: str, limit: int) -> None:
 # --- teasers cut by the feed ------------------------------------------------------------------
 
 CUT = [
-    # a complete sentence and one the feed cut: the cut sentence ends the blurb, with an ellipsis where the feed cut it (issue 12)
+    # a complete sentence and one the feed cut: the cut sentence ends the blurb, with an
+    # ellipsis where the feed cut it (issue 12)
     (
         "<p>Max Eberl hat dem BVB zum Transfererlös gratuliert. Gleichzeitig prangerte er "
         "hohe Ablösesummen an und...</p>",
@@ -965,3 +974,195 @@ FOOTNOTES = [
 @pytest.mark.parametrize(("text", "expected"), FOOTNOTES)
 def test_footnote_markers_are_dropped(text: str, expected: str) -> None:
     assert extract_blurb(f"<p>{text}</p>", "") == expected
+
+
+# --- the point of the story (issue 12) ----------------------------------------------------------
+
+REVIEW_OPENING = (
+    "<p>Ten years ago a small studio made a puzzle game about lighthouses that nobody played. "
+    "Now the same team returns with Harbour Lights, a tide-bending adventure for two players.</p>"
+)
+REVIEW_MIDDLE = "".join(
+    f"<p>Chapter {n} moves the tide a little further up the beach and adds a new kind of "
+    f"boat to steer between the rocks of the harbour.</p>"
+    for n in range(1, 7)
+)
+REVIEW_VERDICT = (
+    "<p>All in all, Harbour Lights is a gorgeous, moving puzzle game that is well worth your "
+    "evenings.</p>"
+)
+
+
+def test_a_reviews_verdict_in_its_last_paragraph_reaches_the_blurb() -> None:
+    markup = REVIEW_OPENING + REVIEW_MIDDLE + REVIEW_VERDICT
+    blurb = extract_blurb(markup, "Harbour Lights review: tides of joy")
+    assert "well worth your evenings" in blurb
+    assert "Ten years ago" not in blurb  # the anecdote gives way to what the game is
+    assert blurb.startswith("The same team returns with Harbour Lights")  # "Now" dropped
+
+
+def test_a_story_that_is_no_review_keeps_its_lead() -> None:
+    markup = REVIEW_OPENING + REVIEW_MIDDLE + REVIEW_VERDICT.replace("All in all, ", "")
+    blurb = extract_blurb(markup, "Studio news from the harbour")
+    assert blurb.startswith("Ten years ago a small studio")
+
+
+@pytest.mark.parametrize(
+    ("title", "categories", "text", "kind"),
+    [
+        ("Book review: The Salt Road", (), "A novel.", "review"),
+        ("The Salt Road", ("book_reviews",), "A novel.", "review"),
+        ("Die Salzstraße im Test", (), "Ein Spiel.", "review"),
+        ("The Salt Road", (), "A novel. Rating: 4/5.", "review"),
+        ("The Salt Road: A Beautifully Told Novel", (), "A novel.", "review"),
+        ("Tidekit 2.4.1", (), "A release.", "release"),
+        ("Announcing v202604 of the Tide API", (), "A release.", "release"),
+        ("Council plans to release the harbour report", (), "News.", "story"),
+    ],
+)
+def test_the_kind_of_story_is_told_from_what_it_carries(
+    title: str, categories: tuple[str, ...], text: str, kind: str
+) -> None:
+    assert story_kind(title, categories, [text]) == kind
+
+
+def test_a_release_note_says_what_changed_and_what_to_do() -> None:
+    markup = (
+        "<p>Today we are releasing version 3.2 of the Tidekit library. This is the second "
+        "release this spring. Here are the highlights:</p>"
+        "<p>The old harbour endpoint is deprecated and will be removed on 1 June.</p>"
+        "<p>Tide charts now load twice as fast on phones.</p>"
+        "<p>As always, review all changes in the release notes and let us know what you "
+        "think of the new tide charts and the harbour maps.</p>"
+    )
+    blurb = extract_blurb(markup, "Tidekit 3.2")
+    assert "deprecated and will be removed on 1 June" in blurb
+    assert "highlights" not in blurb  # a lead-in that only points ahead
+    assert "let us know" not in blurb  # filler
+
+
+@pytest.mark.parametrize(
+    ("opening", "story"),
+    [
+        ("NEWARK, N.J. (AP) — ", "The harbour ferry will run all winter, the council said."),
+        ("LISBOA, 24 SET (Lusa) - ", "O ferry do porto vai funcionar durante todo o inverno."),
+        ("Hamburg (dpa) - ", "Die Hafenfähre fährt den ganzen Winter über, sagte der Senat."),
+        ("WASHINGTON — ", "The harbour ferry will run all winter, the council said."),
+        ("UAE: ", "The harbour ferry will run all winter, the council said."),
+        ("港口新闻讯3月2日，", "港口渡轮将在整个冬季每天运行，票价与公交车相同，市议会周二表示。"),
+    ],
+)
+def test_a_dateline_is_trimmed(opening: str, story: str) -> None:
+    second = "Tickets will cost the same as a bus fare, and bicycles ride for free."
+    assert extract_blurb(f"<p>{opening}{story} {second}</p>", "Ferry").startswith(story)
+
+
+def test_a_photo_credit_inside_a_sentence_is_trimmed() -> None:
+    markup = (
+        "<p>Harbour master Jan Olsen (Foto) hat die Fähre am Montag eröffnet. Sie fährt bis "
+        "Ende März jeden Tag, auch an Feiertagen.</p>"
+    )
+    blurb = extract_blurb(markup, "Fähre")
+    assert "(Foto)" not in blurb and "Jan Olsen hat die Fähre" in blurb
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected_end"),
+    [
+        # cut mid-word without saying so: ends at the last whole word before it
+        (
+            "<p>This week we talk about the new harbour ferry, the winter timetable, why the "
+            "bridge closed, the tide charts that nobody reads, the mayor's bicycle, the fish "
+            "market's new roof, and the long argument about the lighthouse paint colu</p>",
+            "the long argument about the lighthouse paint…",
+        ),
+        # a list of topics that ends "and more...": not a cut
+        (
+            "<p>Jen and Nicole review the ferry! Do sailors really like fish? and more...</p>",
+            "Do sailors really like fish?",
+        ),
+    ],
+)
+def test_a_teaser_the_publisher_cut_ends_with_an_ellipsis(markup: str, expected_end: str) -> None:
+    blurb = extract_blurb(markup, "")
+    assert blurb.endswith(expected_end)
+    assert not blurb.endswith("colu.")
+
+
+def test_a_sentence_with_a_link_is_a_plug_not_the_blurb() -> None:
+    markup = (
+        "<p>This is the last ferry column for this paper. To keep reading, please visit "
+        "http://example.org/ferry from now on. The winter timetable starts on Monday.</p>"
+    )
+    blurb = extract_blurb(markup, "End of the line")
+    assert "http" not in blurb and "timetable" in blurb
+
+
+def test_a_superscript_suffix_stays_with_its_number() -> None:
+    markup = "<p>Harbour Lights is the 3<sup>rd</sup> album from the band, and its best.</p>"
+    assert "3rd album" in extract_blurb(markup, "")
+
+
+def test_a_footnote_superscript_is_still_dropped() -> None:
+    markup = "<p>The ferry carried 400 people<sup>1</sup> on its first day in the harbour.</p>"
+    assert "people on its first day" in extract_blurb(markup, "")
+
+
+def test_a_one_word_answer_stays_with_its_question() -> None:
+    markup = (
+        "<p>„Sprichst du auch akzentfrei Deutsch?“ Tolle Frage im Vorstellungsgespräch, oder? "
+        "Nicht. Dafür aber ein Beispiel für Alltagsrassismus, über das wir heute sprechen.</p>"
+    )
+    blurb = extract_blurb(markup, "Alltagsrassismus", 130)
+    assert "oder? Nicht." in blurb or "oder?" not in blurb
+
+
+def test_a_title_that_runs_on_is_not_cut_into_a_stray_comma() -> None:
+    title = "Anna Berg will referee the harbour derby on Saturday"
+    blurb = extract_blurb(f"<p>{title}, the league said on Friday evening in Lisbon.</p>", title)
+    assert not blurb.startswith(",")
+
+
+def test_a_text_post_that_only_repeats_its_title_gets_no_blurb() -> None:
+    title = "Anna Berg will referee the harbour derby on Saturday"
+    assert extract_blurb(f"<p>{title}, this weekend.</p>", title) == ""
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Close video analysis of the harbour crossing showed the ferry turned too early and "
+        "scraped the pier.",
+        "Join us in welcoming Anna Berg, the new harbour master, who starts on Monday.",
+        "Follow us as we ride the first winter ferry from the old pier to the island.",
+    ],
+)
+def test_story_sentences_that_start_like_buttons_are_kept(sentence: str) -> None:
+    other = "The council voted on Tuesday to keep the harbour ferry running all winter."
+    assert sentence in " ".join(story_paragraphs(f"<p>{other}</p><p>{sentence}</p>"))
+
+
+@pytest.mark.parametrize(
+    "chrome", ["Close video", "Follow us on Instagram", "Join our newsletter for more stories"]
+)
+def test_buttons_that_start_alike_are_still_dropped(chrome: str) -> None:
+    other = "The council voted on Tuesday to keep the harbour ferry running all winter."
+    assert chrome not in " ".join(story_paragraphs(f"<p>{other}</p><p>{chrome}</p>"))
+
+
+def test_a_lead_in_to_a_list_that_only_points_ahead_is_no_sentence() -> None:
+    blurb = summarize(
+        ["The ferry gets three changes this winter.", "Here are the highlights:"], "", 300
+    )
+    assert "highlights." not in blurb
+
+
+def test_an_exclamation_on_its_own_line_is_no_caption() -> None:
+    markup = (
+        "<p>The ferry timetable for the winter is out. Boats leave every ten minutes at rush "
+        "hour.</p><p>Thanks to Anna, it is now on the app!</p>"
+        "<p>The council will review it in spring. The first storms may change it.</p>"
+    )
+    assert "Thanks to Anna, it is now on the app!" in " ".join(
+        s.text for s in candidate_sentences(story_paragraphs(markup), "")
+    )

@@ -105,6 +105,12 @@ MORE_SPLITS = [
     # ... but not inside an address, nor before a lower-case word
     ("Visit example.com today.", ["Visit example.com today."]),
     ("He left (finally).then it rained.", ["He left (finally).then it rained."]),
+    # ... nor inside a dotted name glued together: "Linux.Encoder.1" is one word (issue 12)
+    (
+        "Wie patcht man Linux.Encoder.1 unter FreeBSD? Keine Ahnung.",
+        ["Wie patcht man Linux.Encoder.1 unter FreeBSD?", "Keine Ahnung."],
+    ),
+    ("Er kam spät.Dann ging er.", ["Er kam spät.", "Dann ging er."]),
 ]
 
 
