@@ -126,23 +126,17 @@ def fit_digest(
 
 
 def has_chrome(digest: Digest) -> bool:
-    """True when *digest* names failed feeds or other sources of a story."""
+    """True when *digest* shows failed feeds or other sources of a story."""
+    if not digest.chrome:
+        return False
     return bool(digest.failed_feeds) or any(story.also for story in digest.stories)
 
 
 def without_chrome(digest: Digest) -> Digest:
-    """*digest* without the footer's list of failed feeds (it still counts them) and
-    without "Also covered by" lists: what goes first when space runs out."""
-    sections = tuple(
-        replace(section, items=tuple(replace(s, also=()) for s in section.items))
-        for section in digest.sections
-    )
-    return replace(
-        digest,
-        sections=sections,
-        failed_feeds=(),
-        unnamed_failures=digest.unnamed_failures + len(digest.failed_feeds),
-    )
+    """*digest* as an email without the footer's list of failed feeds (it still counts
+    them) and without "Also covered by" lists: what goes first when space runs out.
+    The data stays (``preview --json`` lists both); only the email leaves them out."""
+    return replace(digest, chrome=False)
 
 
 def _fit_stories(

@@ -158,8 +158,9 @@ class Digest:
     failed_feeds: tuple[FailedFeed, ...] = ()
     left_out: int = 0
     skipped_ids: tuple[int, ...] = field(default=())
-    # failed feeds counted in the footer but not named: their list did not fit (fit.py)
-    unnamed_failures: int = 0
+    # False when the email leaves out its chrome to fit (fit.py): the footer counts the
+    # failed feeds without naming them, stories show no "Also covered by"
+    chrome: bool = True
 
     @property
     def stories(self) -> tuple[DigestItem, ...]:

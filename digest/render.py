@@ -23,7 +23,7 @@ from premailer import Premailer
 
 from digest.errors import ConfigError
 from digest.links import is_shown_image, shown_url
-from digest.models import Digest, FailedFeed, Image, RenderedMessage
+from digest.models import Digest, FailedFeed, Image, RenderedMessage, Section
 from digest.sanitize import server_text
 from digest.sentences import clip
 
@@ -175,11 +175,14 @@ def wrap(text: str, width: int = 76, indent: str = "") -> str:
 
 def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str, Any]:
     """The variables every template gets (listed in docs/templates.md)."""
+    unnamed = 0 if digest.chrome else len(digest.failed_feeds)
     digest = replace(digest, failed_feeds=shown_failures(digest.failed_feeds))
+    if not digest.chrome:  # left out to fit (fit.without_chrome)
+        digest = replace(digest, failed_feeds=(), sections=_without_also(digest.sections))
     stories = digest.stories
     local = digest.created.astimezone(ZoneInfo(digest.timezone))
     headlines = " · ".join(s.title for s in stories[:4])
-    failed_count = len(digest.failed_feeds) + digest.unnamed_failures
+    failed_count = len(digest.failed_feeds) + unnamed
     return {
         "digest": digest,
         "title": digest.title,
@@ -193,7 +196,7 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         "failed_feeds": digest.failed_feeds,
         "failed_summary": "; ".join(f"{f.name} ({f.error})" for f in digest.failed_feeds) + ".",
         # the failed feeds the footer counts without naming them (their list did not fit)
-        "unnamed_failures": digest.unnamed_failures,
+        "unnamed_failures": unnamed,
         "failed_count_note": (
             f"{count_feeds(failed_count)} not updated this time." if failed_count else ""
         ),
@@ -207,6 +210,13 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         "thumb_width": THUMB_WIDTH,
         "lang": lang,
     }
+
+
+def _without_also(sections: tuple[Section, ...]) -> tuple[Section, ...]:
+    return tuple(
+        replace(section, items=tuple(replace(story, also=()) for story in section.items))
+        for section in sections
+    )
 
 
 def count_feeds(count: int) -> str:
