@@ -230,7 +230,7 @@ def test_tracking_pixels_and_internal_addresses_never_become_images(
     write_config(
         tmp_path,
         [{"url": url, "name": "News"}],
-        digest={"max_age_days": 0, "max_items_per_section": 20},
+        digest={"max_age_days": 0, "max_items_per_section": 20, "max_items_per_feed": 0},
     )
     result = run_cli("preview", "--out", "p.html", cwd=tmp_path)
     assert result.code == 0, result.err
