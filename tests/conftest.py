@@ -258,7 +258,7 @@ def write_config(folder: Path, feeds: list[dict[str, Any]] | list[str], **settin
             },
             {"name": "News", "categories": ["news", "politics", "world"]},
         ],
-        "digest": {"max_age_days": 0},
+        "digest": {"max_age_days": 0, "max_items_per_feed": 0},  # tests count every story
         "delivery": {
             "method": "outbox",
             "outbox": "outbox",

@@ -139,8 +139,9 @@ def test_config_from_environment_variable(tmp_path: Path) -> None:
     (tmp_path / "sub" / "mine.yaml").write_text(
         "title: From Env\nfeeds:\n  - url: https://a.example/r\n"
     )
+    # prune writes the database (status only reads it, and makes none): next to the config
     result = run_cli(
-        "status", cwd=tmp_path, env={"DIGEST_CONFIG": str(tmp_path / "sub" / "mine.yaml")}
+        "prune", cwd=tmp_path, env={"DIGEST_CONFIG": str(tmp_path / "sub" / "mine.yaml")}
     )
     assert result.code == 0, result.err
     assert (tmp_path / "sub" / "digest.sqlite3").exists()
@@ -225,7 +226,7 @@ def test_a_database_under_a_file_says_so(tmp_path: Path) -> None:
     from tests.conftest import run_cli
 
     write(tmp_path, "feeds:\n  - url: https://a.example/rss\ndatabase: config.yaml/d.sqlite3\n")
-    result = run_cli("feeds", cwd=tmp_path)
+    result = run_cli("prune", cwd=tmp_path)  # a command that writes (feeds only reads)
     assert result.code == 1 and "is a file, not a folder" in result.err
     assert result.err.count("\n") == 1
 

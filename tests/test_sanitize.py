@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from digest import links, sanitize
 from digest.config import DEFAULT_SUBJECT
-from digest.links import absolute_url, is_http_url
+from digest.links import absolute_url, is_http_url, without_userinfo
 from digest.models import Digest, DigestItem, FailedFeed, Image, Section
 from digest.render import environment, render_message
 from digest.sanitize import html_to_text, plain, sanitize_html, without_forbidden
@@ -320,7 +320,8 @@ def reference_absolute_url(url: str, base: str) -> str | None:
         joined = urljoin(base, url) if base else url
     except ValueError:
         return None
-    return joined if is_http_url(joined) else None
+    # Resolved URLs never carry a user name or password (they would reach the email).
+    return without_userinfo(joined) if is_http_url(joined) else None
 
 
 def reference_sanitize(markup: str, base: str = "") -> str:
