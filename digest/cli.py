@@ -163,6 +163,9 @@ def _progress(total: int) -> tuple[Callable[[FetchResult], None] | None, Callabl
         return None, lambda: None
     from tqdm import tqdm
 
+    # No monitor thread: parse workers are forked only while the process has one thread
+    # (else a forkserver, 0.2 s more), and the bar is updated by every fetched feed anyway.
+    tqdm.monitor_interval = 0
     bar = tqdm(total=total, unit="feed", desc="fetching", leave=False, file=sys.stderr)
 
     def advance(_result: FetchResult) -> None:
