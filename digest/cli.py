@@ -22,7 +22,7 @@ from digest.config import Config, load_config
 from digest.errors import DigestError, UsageError
 from digest.links import shown_url
 from digest.models import Digest, FetchResult
-from digest.store import SQLiteStore
+from digest.store import open_store
 
 
 class Parser(argparse.ArgumentParser):
@@ -222,7 +222,6 @@ def cmd_send(args: argparse.Namespace) -> int:
     from digest.pipeline import send_digest
 
     config = _config(args)
-    store = SQLiteStore(config.database)
     on_result, done = _progress(len(config.feeds))
 
     def fetched(report: Any) -> None:  # said before delivery, so also when it fails
@@ -230,17 +229,17 @@ def cmd_send(args: argparse.Namespace) -> int:
         _report_fetch(report)
 
     try:
-        result = send_digest(
-            config,
-            store,
-            _now(),
-            fetch=not args.no_fetch,
-            on_result=on_result,
-            on_fetched=fetched,
-        )
+        with open_store(config.database) as store:
+            result = send_digest(
+                config,
+                store,
+                _now(),
+                fetch=not args.no_fetch,
+                on_result=on_result,
+                on_fetched=fetched,
+            )
     finally:
         done()
-        store.close()
     for resent in result.resent:
         if resent.outcome == "sent":
             print(f"{str(resent)[0].upper()}{str(resent)[1:]}.")
@@ -269,15 +268,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from digest.pipeline import build_digest, fetch_feeds, render_digest
 
     config = _config(args)
-    store = SQLiteStore(config.database, readonly=args.no_fetch)  # --no-fetch writes nothing
     on_result, done = _progress(len(config.feeds))
-    try:
+    with open_store(config.database, readonly=args.no_fetch) as store:  # --no-fetch writes nothing
         now = _now()
         report = None if args.no_fetch else fetch_feeds(config, store, now, on_result=on_result)
         done()
         digest = build_digest(config, store, now, report.failed if report else ())
-    finally:
-        store.close()
     piped = Path("-") in (args.json, args.text)  # to stdout: everything else to stderr
     say = sys.stderr if piped else sys.stdout
     if report:
@@ -357,13 +353,12 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     from digest.pipeline import fetch_feeds
 
     config = _config(args)
-    store = SQLiteStore(config.database)
     on_result, done = _progress(len(config.feeds))
     try:
-        report = fetch_feeds(config, store, _now(), on_result=on_result)
+        with open_store(config.database) as store:
+            report = fetch_feeds(config, store, _now(), on_result=on_result)
     finally:
         done()
-        store.close()
     _report_fetch(report)
     return 0
 
@@ -372,11 +367,8 @@ def cmd_feeds(args: argparse.Namespace) -> int:
     from digest.pipeline import feed_name
 
     config = _config(args)
-    store = SQLiteStore(config.database, readonly=True)
-    try:
+    with open_store(config.database, readonly=True) as store:
         states = store.feed_states()
-    finally:
-        store.close()
     for feed in config.feeds:
         state = states.get(feed.url)
         last = (
@@ -443,13 +435,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     from digest.scheduler import status_lines
 
     config = _config(args)
-    store = SQLiteStore(config.database, readonly=True)
-    try:
+    with open_store(config.database, readonly=True) as store:
         for line in status_lines(config, store, _now()):
             # made safe piece by piece: the runs of spaces that align the lines stay
             print("".join(_safe(p) if p.strip() else p for p in re.split(r"( {2,})", line)))
-    finally:
-        store.close()
     return 0
 
 
@@ -457,13 +446,10 @@ def cmd_prune(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     config = _config(args)
-    store = SQLiteStore(config.database)
-    try:
+    with open_store(config.database) as store:
         removed = store.prune(
             _now() - timedelta(days=config.store.keep_days), [f.url for f in config.feeds]
         )
-    finally:
-        store.close()
     days = count(int(config.store.keep_days), "day")
     print(f"Pruned {count(removed, 'item')} handled and not in their feed for {days}.")
     return 0

@@ -43,7 +43,7 @@ from digest.config import Config, feed_location, load_config, parse_config
 from digest.errors import ConfigError, StorageError, UsageError
 from digest.links import canonical_url
 from digest.sentences import clip
-from digest.store import SQLiteStore
+from digest.store import open_store
 
 log = logging.getLogger(__name__)
 
@@ -307,11 +307,8 @@ def _stored_titles(database: Path) -> dict[str, str]:
     if not database.is_file():  # do not create one just to export
         return {}
     try:
-        store = SQLiteStore(database, readonly=True)
-        try:
+        with open_store(database, readonly=True) as store:
             states = store.feed_states()
-        finally:
-            store.close()
     except StorageError as exc:
         log.warning("feed titles not exported: %s", exc)
         return {}

@@ -18,8 +18,9 @@ from digest.config import Config, FeedConfig
 from digest.errors import ConfigError, DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each, same_origin
 from digest.links import shown_url
+from digest.locks import send_lock
 from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
-from digest.store import Added, ItemRow, Store, item_rows, send_lock
+from digest.store import Added, ItemRow, Store, item_rows
 from digest.workers import ParsePool, ParseTask
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery

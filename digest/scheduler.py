@@ -26,15 +26,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from digest.config import Config, load_config
 from digest.errors import DigestError, LockedError
-from digest.store import (
-    SQLiteStore,
-    Store,
-    daemon_lock,
-    daemon_running,
-    from_iso,
-    iso,
-    sending_now,
-)
+from digest.locks import daemon_lock, daemon_running, sending_now
+from digest.store import Store, from_iso, iso, open_store
 
 log = logging.getLogger("digest")
 SEND_SLOT = "scheduler.send_slot"
@@ -128,11 +121,8 @@ class Daemon:
         config = self._fresh_config()
         self._track(1)
         try:
-            store = SQLiteStore(config.database)
-            try:
+            with open_store(config.database) as store:
                 report = fetch_feeds(config, store, _now(config), respect_backoff=True)
-            finally:
-                store.close()
             now_failed = [o for o in report.failed if not o.deferred]
             failed = "; ".join(f"{o.name}: {o.error}" for o in now_failed)
             log.info(
@@ -171,13 +161,10 @@ class Daemon:
         slot = slot or latest_slot(config.schedule.send, config.zone, now, timedelta(days=32))
         self._track(1)
         try:
-            store = SQLiteStore(config.database)
-            try:
+            with open_store(config.database) as store:
                 result = send_digest(config, store, now, respect_backoff=True)
                 if slot:
                     store.set_state(SEND_SLOT, iso(slot))
-            finally:
-                store.close()
             for resent in result.resent:
                 (log.info if resent.outcome == "sent" else log.warning)("send: %s", resent)
             feeds = ""
@@ -208,14 +195,11 @@ class Daemon:
         """Drop old items."""
         config = self._fresh_config()
         try:
-            store = SQLiteStore(config.database)
-            try:
+            with open_store(config.database) as store:
                 removed = store.prune(
                     _now(config) - timedelta(days=config.store.keep_days),
                     [f.url for f in config.feeds],
                 )
-            finally:
-                store.close()
             log.info("prune: %d old items removed", removed)
         except DigestError as exc:
             log.error("prune: failed: %s", exc)
@@ -261,8 +245,7 @@ def _run(config_path: Path, config: Config) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     now = datetime.now(zone)
-    store = SQLiteStore(config.database)
-    try:
+    with open_store(config.database) as store:
         last = from_iso(store.get_state(SEND_SLOT))
         missed = missed_send(
             config.schedule.send, zone, last, now, timedelta(seconds=config.schedule.misfire_grace)
@@ -271,8 +254,6 @@ def _run(config_path: Path, config: Config) -> int:
             first = latest_slot(config.schedule.send, zone, now, timedelta(days=32))
             store.set_state(SEND_SLOT, iso(first or now))
         store.set_state(DAEMON, f"{os.getpid()} {iso(now)}")
-    finally:
-        store.close()
     scheduler.start()
     log.info(
         "digest run: started; next fetch %s, next send %s",

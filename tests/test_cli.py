@@ -210,7 +210,7 @@ def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServe
     assert "Daemon:     not running (never started" in before.out
     assert "(if digest run is running then)" in before.out
     assert "Sending:" not in before.out
-    from digest.store import send_lock
+    from digest.locks import send_lock
 
     with send_lock(tmp_path / "digest.sqlite3"):  # as a send in another process would
         during = run_cli("status", cwd=tmp_path)

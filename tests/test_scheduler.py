@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from digest.errors import LockedError
+from digest.locks import send_lock
 from digest.scheduler import fire_times, latest_slot, missed_send, next_run
-from digest.store import send_lock
 from tests.conftest import (
     ROOT,
     FeedServer,
@@ -110,7 +110,7 @@ def test_send_lock_is_exclusive_and_released_when_the_holder_dies(tmp_path: Path
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from digest.store import send_lock\n"
+            "import sys, time; from pathlib import Path; from digest.locks import send_lock\n"
             "with send_lock(Path(sys.argv[1])):\n    print('held', flush=True); time.sleep(60)",
             str(database),
         ],
