@@ -424,7 +424,9 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
     if not entries:
         print(f"{shown_url(args.feed)}: the feed has no items.")
     for entry in entries:
-        blurb = _safe(summarize(story_paragraphs(entry.html), entry.title, limit), limit + 1)
+        blurb = _safe(
+            summarize(story_paragraphs(entry.html), entry.title, limit, entry.categories), limit + 1
+        )
         print(_safe(entry.title) or "(untitled)")
         print(f"  {blurb}" if blurb else "  (no blurb: the item carries no text)")
         print()

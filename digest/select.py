@@ -131,7 +131,7 @@ def make_digest(
         skipped.extend(i for story in dropped for i in story.item_ids)
         # Only now, for the stories shown: the story text and its blurb.
         stories = tuple(
-            _with_blurb(story, leads[id(story)].html, settings.blurb_chars) for story in kept
+            _with_blurb(story, leads[id(story)], settings.blurb_chars) for story in kept
         )
         sections.append(Section(name, stories, left_out=len(dropped)))
     return Digest(
@@ -291,6 +291,6 @@ def _cap(
     return kept, dropped
 
 
-def _with_blurb(story: DigestItem, html: str, limit: int) -> DigestItem:
-    blurb = summarize(story_paragraphs(html), story.title, limit)
+def _with_blurb(story: DigestItem, lead: Item, limit: int) -> DigestItem:
+    blurb = summarize(story_paragraphs(lead.html), story.title, limit, lead.categories)
     return replace(story, blurb=server_text(blurb, limit + 1) if blurb else "")
