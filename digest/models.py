@@ -121,6 +121,8 @@ class DigestItem:
     image: Image | None = None
     also: tuple[Source, ...] = ()
     date_only: bool = False  # *published* is a day, shown without a time
+    author: str = ""  # the story's author as shown: a name, never an e-mail address
+    lang: str = ""  # the story's language (BCP 47) when it is not the digest's, else ''
 
 
 @dataclass(frozen=True)
@@ -161,6 +163,9 @@ class Digest:
     # False when the email leaves out its chrome to fit (fit.py): the footer counts the
     # failed feeds without naming them, stories show no "Also covered by"
     chrome: bool = True
+    # Pending items left out of this digest and why, in plain words ("too old", "over a
+    # cap", "ads", "duplicates", "already told"), each with how many: filled by select.py
+    dropped: tuple[tuple[str, int], ...] = ()
 
     @property
     def stories(self) -> tuple[DigestItem, ...]:
