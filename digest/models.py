@@ -200,3 +200,50 @@ class Sent:
     feed_url: str
     title: str
     published: datetime
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A feed's new entry as the store keeps it: its story key made, its date clamped
+    (``plan.new_items``, run in a parse worker, so the process that writes only stores)."""
+
+    feed_url: str
+    guid: str
+    key: str  # the story's canonical link, or "guid:FEED#GUID" when it has none of its own
+    title: str
+    link: str
+    published: datetime  # the fetch time when it has no (believable) date
+    dated: int  # 0: no date, 1: a date and time, 2: a day without a time
+    first_seen: datetime
+    html: str
+    categories: tuple[str, ...] = ()
+    author: str = ""
+    image: Image | None = None
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """What one fetch of one feed changes in the store (``plan.decide`` makes it,
+    ``Store.apply`` writes a batch of them in one transaction)."""
+
+    state: FeedState  # what is remembered of the feed from now on
+    items: tuple[NewItem, ...] = ()  # entries it had not stored (or a pending one corrected)
+    carried: tuple[str, ...] = ()  # guids of stored items the document still carries
+    error: str | None = None  # why the feed could not be read this run
+    not_modified: bool = False  # it answered 304
+
+
+@dataclass(frozen=True)
+class Added:
+    """What one feed's update did to the store's items (what ``Store.apply`` returns)."""
+
+    new: int  # items it had not stored before
+    kept: int  # of those, how many it stored
+    rotating: bool = False  # the feed re-issues its stories under new ids
+
+    @property
+    def note(self) -> str | None:
+        """A line for the fetch report, when the feed's items were capped."""
+        if not self.rotating:
+            return None
+        return f"rotates its item ids: kept {self.kept} of {self.new} new items"

@@ -17,10 +17,19 @@ from urllib.parse import urlsplit
 from digest.config import Config, FeedConfig
 from digest.errors import ConfigError, DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each, same_origin
-from digest.links import shown_url
 from digest.locks import send_lock
-from digest.models import Digest, FailedFeed, FeedState, FetchResult, RenderedMessage
-from digest.store import Added, ItemRow, Store, item_rows
+from digest.models import (
+    Added,
+    Digest,
+    FailedFeed,
+    FeedState,
+    FeedUpdate,
+    FetchResult,
+    NewItem,
+    RenderedMessage,
+)
+from digest.plan import Document, FeedPlan, Waiting, decide, new_items, plan_feed
+from digest.store import Store
 from digest.workers import ParsePool, ParseTask
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
@@ -29,7 +38,6 @@ if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or d
 
 PARSE_WINDOW = 32  # feeds fetched but not yet parsed and stored: bounds the bodies held
 COMMIT_EVERY = 32  # feeds stored per commit
-MAX_BACKOFF = timedelta(hours=24)
 RESEND_FOR = timedelta(hours=24)  # how long a copy refused for a while is sent again
 CORRECTIONS_FOR = timedelta(hours=3)  # a pending item this new is read again at each fetch
 
@@ -123,45 +131,33 @@ def fetch_feeds(
     """
     states = store.feed_states()
     outcomes: dict[str, FeedOutcome] = {}
-    due: list[FeedConfig] = []
+    plans: list[tuple[FeedConfig, FeedPlan]] = []
     for feed in config.feeds:
-        state = states.get(feed.url)
-        name = feed_name(feed, state)
-        if state and state.gone:
-            outcomes[feed.url] = FeedOutcome(
-                feed.url, name, error=state.last_error or "HTTP 410 Gone", deferred=True
-            )
-        elif respect_backoff and state and state.next_fetch and state.next_fetch > now:
-            outcomes[feed.url] = FeedOutcome(feed.url, name, error=state.last_error, deferred=True)
+        step = plan_feed(feed.url, states.get(feed.url), now, respect_backoff=respect_backoff)
+        if isinstance(step, Waiting):
+            name = feed_name(feed, states.get(feed.url))
+            outcomes[feed.url] = FeedOutcome(feed.url, name, error=step.error, deferred=True)
         else:
-            due.append(feed)
-    requests = []
-    for feed in due:
-        state = states.get(feed.url)
-        url = state.moved_to if state and state.moved_to else feed.url
-        requests.append(
-            FetchRequest(
-                url,
-                state.etag if state else None,
-                state.last_modified if state else None,
-                # a move stays trusted on the configured server only; refused, it is forgotten
-                configured=same_origin(url, feed.url),
-            )
-        )
+            plans.append((feed, step))
+    requests = [
+        # a move stays trusted on the configured server only; refused, it is forgotten
+        FetchRequest(p.url, p.etag, p.last_modified, configured=same_origin(p.url, p.feed_url))
+        for _, p in plans
+    ]
     later: list[tuple[FeedConfig, FetchResult, FeedRead]] = []
     limits = fetch_limits(config)
     limit = config.fetch.max_items_per_feed
 
-    with ParsePool.start(len(due)) as parser:
+    with ParsePool.start(len(plans)) as parser:
 
         async def handle(index: int, result: FetchResult) -> None:
             # Each feed is parsed and stored as it arrives: memory holds a window of
             # feeds, not the run, and the parser skips items the store already has.
             if on_result:
                 on_result(result)
-            feed = due[index]
+            feed = plans[index][0]
             parsed: FeedRead | FeedError | None = None
-            rows: tuple[ItemRow, ...] | None = None
+            items: tuple[NewItem, ...] | None = None
             if result.status == "ok":
                 from digest.parse import ParseJob
 
@@ -175,7 +171,7 @@ def fetch_feeds(
                     now,
                     rows=not feed.full_text,
                 )
-                parsed, rows = await parser.parse(task)
+                parsed, items = await parser.parse(task)
             if result.body:
                 result = replace(result, body=b"")
             if (
@@ -186,10 +182,9 @@ def fetch_feeds(
             ):
                 later.append((feed, result, parsed))  # fetches article pages: after the loop
                 return
-            state = states.get(feed.url) or FeedState(url=feed.url)
-            outcomes[feed.url] = _store_outcome(
-                config, store, feed, state, result, parsed, now, rows, save=unsaved.append
-            )
+            read = _read(feed.url, parsed, items, now)
+            update = decide(feed.url, states.get(feed.url), result, read, now)
+            outcomes[feed.url] = _outcome(feed, update, _write(store, update, save=unsaved.append))
             if len(outcomes) % COMMIT_EVERY == 0:
                 save_states()
                 store.flush()  # writes while the workers parse, not all at the end
@@ -212,10 +207,47 @@ def fetch_feeds(
         # a page that cannot be read leaves its item's teaser and is named in a note.
         full = read_full_text(parsed.feed.entries, limits)
         parsed = replace(parsed, feed=replace(parsed.feed, entries=full.entries))
-        state = states.get(feed.url) or FeedState(url=feed.url)
-        outcome = _store_outcome(config, store, feed, state, result, parsed, now)
+        read = _read(feed.url, parsed, None, now)
+        update = decide(feed.url, states.get(feed.url), result, read, now)
+        outcome = _outcome(feed, update, _write(store, update))
         outcomes[feed.url] = _noted(outcome, full.note())
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
+
+
+def _read(
+    feed_url: str,
+    parsed: FeedRead | FeedError | None,
+    items: Sequence[NewItem] | None,
+    now: datetime,
+) -> Document | str | None:
+    """What the parse made of a feed's document, for :func:`digest.plan.decide`: its new
+    *items* when the parse worker made them, else made here from its entries."""
+    if parsed is None or isinstance(parsed, FeedError):
+        return parsed.message if parsed else None
+    if items is None:
+        items = new_items(feed_url, parsed.feed.entries, now)
+    return Document(parsed.feed.title, tuple(items), parsed.still_carried)
+
+
+def _outcome(feed: FeedConfig, update: FeedUpdate, added: Added) -> FeedOutcome:
+    """One feed's line in the fetch report, once its *update* is stored."""
+    name = feed_name(feed, update.state)
+    if update.not_modified:
+        return FeedOutcome(feed.url, name, not_modified=True)
+    if update.error:
+        return FeedOutcome(feed.url, name, error=update.error)
+    return FeedOutcome(feed.url, name, new_items=added.kept, note=added.note)
+
+
+def _write(
+    store: Store, update: FeedUpdate, *, save: Callable[[FeedState], None] | None = None
+) -> Added:
+    """Store one feed's *update*; *save* writes its state (default: now)."""
+    if update.carried:
+        store.mark_seen(update.state.url, update.carried, update.state.last_fetch or datetime.min)
+    added = store.add_feed_rows(update.state.url, update.items) if update.items else Added(0, 0)
+    (save or store.save_feed)(update.state)
+    return added
 
 
 def _noted(outcome: FeedOutcome, note: str | None) -> FeedOutcome:
@@ -223,90 +255,6 @@ def _noted(outcome: FeedOutcome, note: str | None) -> FeedOutcome:
     if not note:
         return outcome
     return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
-
-
-def _store_outcome(
-    config: Config,
-    store: Store,
-    feed: FeedConfig,
-    state: FeedState,
-    result: FetchResult,
-    parsed: FeedRead | FeedError | None,
-    now: datetime,
-    rows: Sequence[ItemRow] | None = None,
-    *,
-    save: Callable[[FeedState], None] | None = None,
-) -> FeedOutcome:
-    """Store what one feed gave and its new state; *save* writes the state (default: now)."""
-    save = save or store.save_feed
-    moved = result.new_url if result.new_url and result.new_url != feed.url else state.moved_to
-    if result.status == "not_modified":
-        save(
-            replace(
-                state,
-                last_fetch=now,
-                moved_to=moved,
-                last_error=None,
-                error_count=0,
-                next_fetch=None,
-                etag=result.etag or state.etag,
-                last_modified=result.last_modified or state.last_modified,
-            )
-        )
-        return FeedOutcome(feed.url, feed_name(feed, state), not_modified=True)
-    base = replace(state, last_fetch=now, moved_to=moved)
-    error = result.error if result.status == "error" else None
-    if isinstance(parsed, FeedError):
-        error = parsed.message
-    if error or parsed is None or isinstance(parsed, FeedError):
-        error = error or "no response"
-        if state.moved_to and moved == state.moved_to:
-            # The address it had moved to fails: say which, and ask the configured one
-            # next time (it may have come back, or redirect somewhere new).
-            error += f" at {shown_url(state.moved_to)}, where it had moved"
-            base = replace(base, moved_to=None)
-        count = state.error_count + 1
-        # A first failure (a server restarting) waits for nothing: the next run tries again.
-        # From the second in a row, 15 minutes doubling up to a day; a server's Retry-After
-        # is honoured up to a day too, or one far-off date would switch the feed off for good.
-        wait = min(
-            (
-                timedelta(seconds=min(result.retry_after, MAX_BACKOFF.total_seconds()))
-                if result.retry_after
-                else timedelta(minutes=15) * 2 ** min(count - 2, 10)
-                if count > 1
-                else timedelta(0)
-            ),
-            MAX_BACKOFF,
-        )
-        save(
-            replace(
-                base,
-                last_error=error,
-                error_count=count,
-                next_fetch=now + wait if wait else None,
-                gone=result.gone,
-            )
-        )
-        return FeedOutcome(feed.url, feed_name(feed, state), error=error)
-    if parsed.still_carried:
-        store.mark_seen(feed.url, sorted(parsed.still_carried), now)
-    fresh = list(parsed.feed.entries)  # the parser left out what the store already has
-    if rows is None:  # the entries came as entries, not as rows made by the parse worker
-        rows = item_rows(feed.url, fresh, now)
-    added = store.add_feed_rows(feed.url, rows) if rows else Added(0, 0)
-    state = replace(
-        base,
-        title=parsed.feed.title or state.title,
-        etag=result.etag,
-        last_modified=result.last_modified,
-        last_error=None,
-        error_count=0,
-        next_fetch=None,
-        carried_at=now,
-    )
-    save(state)
-    return FeedOutcome(feed.url, feed_name(feed, state), new_items=added.kept, note=added.note)
 
 
 def build_digest(

@@ -20,13 +20,14 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from digest.errors import StorageError
-from digest.links import canonical_url, is_story_key
-from digest.models import Entry, FeedState, Image, Item, Sent
+from digest.links import is_story_key
+from digest.models import Added, Entry, FeedState, Image, Item, NewItem, Sent
+from digest.plan import new_items
 
 
 @dataclass(frozen=True)
@@ -40,22 +41,6 @@ class Resend:
     subject: str
     first_failed: datetime
     reason: str
-
-
-@dataclass(frozen=True)
-class Added:
-    """What one feed's new items did to the store in one fetch."""
-
-    new: int  # items it had not stored before
-    kept: int  # of those, how many it stored
-    rotating: bool = False  # the feed re-issues its stories under new ids
-
-    @property
-    def note(self) -> str | None:
-        """A line for the fetch report, when the feed's items were capped."""
-        if not self.rotating:
-            return None
-        return f"rotates its item ids: kept {self.kept} of {self.new} new items"
 
 
 @dataclass(frozen=True)
@@ -87,8 +72,8 @@ class Store(Protocol):
     def flush(self) -> None: ...
     def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None: ...
     def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int: ...
-    def add_item_rows(self, rows: Sequence[ItemRow]) -> int: ...
-    def add_feed_rows(self, feed_url: str, rows: Sequence[ItemRow]) -> Added: ...
+    def add_item_rows(self, items: Sequence[NewItem]) -> int: ...
+    def add_feed_rows(self, feed_url: str, items: Sequence[NewItem]) -> Added: ...
     def pending_items(self) -> list[Item]: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
     def sent_since(self, since: datetime) -> list[Sent]: ...
@@ -200,7 +185,9 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
-ItemRow = tuple[str, str, str, str, str, str, int, str, str, str, str, str, str | None]
+# A row of the items table, in _INSERT_ITEM's order.
+_Row = tuple[str, str, str, str, str, str, int, str, str, str, str, str, str | None]
+ItemRow = NewItem  # what the parse workers make (digest.workers imports this name)
 
 _INSERT_ITEM = (
     "INSERT INTO items (feed_url, guid, key, title, link, published, dated,"
@@ -214,64 +201,33 @@ _CORRECTED = (
     " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL"
 )
 
-
-# A server clock a little ahead of ours; a day given without a time (taken as noon UTC)
-# is today somewhere up to a day ahead.
-FUTURE_SKEW = timedelta(minutes=10)
-FUTURE_SKEW_DAY = timedelta(days=1)
 # A feed that re-issues its stories under new ids stores at most this many items a fetch.
 ROTATING_KEEP = 20
 
 
-def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[ItemRow]:
-    """The items table's rows for new *entries* of *feed_url*, first seen *now*.
-
-    A date later than *now* is stored as *now* (the fetch time). One later than the
-    skew a server's clock may have is no date at all: the item is stored undated,
-    so it is shown without a time and sorts after the dated stories of its section,
-    and a feed dating hundreds of items in the future cannot push other feeds'
-    stories out of the digest.
-
-    A pure function: the fetch builds them in its parse workers, and the process that
-    writes the database only inserts them.
-    """
-    rows: list[ItemRow] = []
-    stamp = iso(now)
-    for e in entries:
-        published, dated = _stored_date(e, now)
-        key = canonical_url(e.link) if e.link else ""
-        if not is_story_key(key):  # no link, or a home page shared by many items
-            key = f"guid:{feed_url}#{e.guid}"
-        image = json.dumps(e.image.__dict__) if e.image else None
-        rows.append(
-            (
-                feed_url,
-                e.guid,
-                key,
-                e.title,
-                e.link,
-                iso(published),
-                dated,
-                stamp,
-                stamp,
-                e.html,
-                json.dumps(list(e.categories)),
-                e.author,
-                image,
-            )
-        )
-    return rows
+def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[NewItem]:
+    """:func:`digest.plan.new_items`: the parse workers make the store's items with it."""
+    return new_items(feed_url, entries, now)
 
 
-def _stored_date(entry: Entry, now: datetime) -> tuple[datetime, int]:
-    """The date stored for *entry* and its ``dated`` column (0: none, 1: a time,
-    2: a day with no time), future dates clamped to *now*."""
-    if entry.published is None:
-        return now, 0
-    skew = FUTURE_SKEW_DAY if entry.date_only else FUTURE_SKEW
-    if entry.published > now + skew:
-        return now, 0
-    return min(entry.published, now), 2 if entry.date_only else 1
+def _row(item: NewItem) -> _Row:
+    """*item* as a row of the items table (first and last seen when it is first stored)."""
+    stamp = iso(item.first_seen)
+    return (
+        item.feed_url,
+        item.guid,
+        item.key,
+        item.title,
+        item.link,
+        iso(item.published),
+        item.dated,
+        stamp,
+        stamp,
+        item.html,
+        json.dumps(list(item.categories)),
+        item.author,
+        json.dumps(item.image.__dict__) if item.image else None,
+    )
 
 
 def iso(moment: datetime) -> str:
@@ -511,25 +467,26 @@ class SQLiteStore:
 
     def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int:
         """Store new entries (pending); returns how many were new. Future dates are clamped."""
-        return self.add_item_rows(item_rows(feed_url, entries, now))
+        return self.add_item_rows(new_items(feed_url, entries, now))
 
-    def add_item_rows(self, rows: Sequence[ItemRow]) -> int:
-        """Store rows made by :func:`item_rows` (perhaps in another process); returns how
-        many were new. A row already stored notes that the feed carries it again
+    def add_item_rows(self, items: Sequence[NewItem]) -> int:
+        """Store items made by :func:`digest.plan.new_items` (perhaps in another process);
+        returns how many were new. One already stored notes that the feed carries it again
         (``last_seen``, so prune keeps it); one still pending also takes the feed's
         latest title, link, date and text (a typo corrected before the digest goes out).
         One already sent or skipped stays as it was."""
         # Outside a batch, one transaction; inside, the writes wait for the next flush.
         with self._tx() if self._queue is None else nullcontext():
+            rows = [_row(item) for item in items]
             stored = self._stored_rows(rows)
-            self._write(_INSERT_ITEM, list(rows))
+            self._write(_INSERT_ITEM, rows)
             if stored:
                 self._write(_SEEN_AGAIN, [(row[0], row[1], row[8]) for row in stored])
                 self._write(_CORRECTED, stored)
             return len(rows) - len(stored)
 
-    def add_feed_rows(self, feed_url: str, rows: Sequence[ItemRow]) -> Added:
-        """:meth:`add_item_rows` for one feed's rows from one fetch, capped for a feed
+    def add_feed_rows(self, feed_url: str, items: Sequence[NewItem]) -> Added:
+        """:meth:`add_item_rows` for one feed's items from one fetch, capped for a feed
         that rotates its item ids.
 
         Such a feed brings more than ROTATING_KEEP new items, none of them stored
@@ -537,19 +494,20 @@ class SQLiteStore:
         id (the same link or title). Then only its new stories are stored, at most
         ROTATING_KEEP; a re-issued one marks the stored copy as still carried instead.
         """
-        stored = {row[1] for row in self._stored_rows(rows)}
-        new = [row for row in rows if row[1] not in stored]
+        stored = {row[1] for row in self._stored_rows([_row(i) for i in items])}
+        new = [item for item in items if item.guid not in stored]
         if stored or len(new) <= ROTATING_KEEP:
-            return Added(len(new), self.add_item_rows(rows))
+            return Added(len(new), self.add_item_rows(items))
         copies = self._copies(feed_url, new)
         if 2 * len(copies) < len(new):
-            return Added(len(new), self.add_item_rows(rows))
-        kept = [row for row in new if row[1] not in copies][:ROTATING_KEEP]
+            return Added(len(new), self.add_item_rows(items))
+        kept = [item for item in new if item.guid not in copies][:ROTATING_KEEP]
         seen = sorted({i for ids in copies.values() for i in ids})
-        self._write("UPDATE items SET last_seen = ? WHERE id = ?", [(new[0][8], i) for i in seen])
+        stamp = iso(new[0].first_seen)
+        self._write("UPDATE items SET last_seen = ? WHERE id = ?", [(stamp, i) for i in seen])
         return Added(len(new), self.add_item_rows(kept), rotating=True)
 
-    def _stored_rows(self, rows: Sequence[ItemRow]) -> list[ItemRow]:
+    def _stored_rows(self, rows: Sequence[_Row]) -> list[_Row]:
         """The *rows* whose (feed, guid) is stored already."""
         known: set[tuple[str, str]] = set()
         for feed_url in {row[0] for row in rows}:
@@ -557,18 +515,18 @@ class SQLiteStore:
             known.update((feed_url, g) for g in self.known_guids(feed_url, guids))
         return [row for row in rows if (row[0], row[1]) in known]
 
-    def _copies(self, feed_url: str, rows: Sequence[ItemRow]) -> dict[str, list[int]]:
-        """For each of *rows* (by guid) that tells a story *feed_url* has stored under
+    def _copies(self, feed_url: str, items: Sequence[NewItem]) -> dict[str, list[int]]:
+        """For each of *items* (by guid) that tells a story *feed_url* has stored under
         another guid (the same story link, or the same title): the stored items' ids."""
-        keys = {row[2]: row[1] for row in rows if is_story_key(row[2])}
+        keys = {item.key: item.guid for item in items if is_story_key(item.key)}
         titles: dict[str, list[str]] = {}
-        for row in rows:
-            if row[3]:
-                titles.setdefault(row[3], []).append(row[1])
+        for item in items:
+            if item.title:
+                titles.setdefault(item.title, []).append(item.guid)
         copies: dict[str, list[int]] = {}
-        for item in self._query("SELECT id, key, title FROM items WHERE feed_url = ?", (feed_url,)):
-            for guid in {keys.get(item["key"], ""), *titles.get(item["title"], ())} - {""}:
-                copies.setdefault(guid, []).append(int(item["id"]))
+        for row in self._query("SELECT id, key, title FROM items WHERE feed_url = ?", (feed_url,)):
+            for guid in {keys.get(row["key"], ""), *titles.get(row["title"], ())} - {""}:
+                copies.setdefault(guid, []).append(int(row["id"]))
         return copies
 
     def pending_items(self) -> list[Item]:
