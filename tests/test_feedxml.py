@@ -1,164 +1,122 @@
-"""The fast path's own shortcuts give exactly what feedparser's helpers give.
+"""feedparser behind ``feedxml.py``: its public API only, in the versions digest is tested on.
 
-``feedxml.py`` reads documents by feedparser's rules with some of feedparser's steps
-done a quicker way: the check for RSS 1.0 / 0.90 namespaces without a case-insensitive
-scan of the whole document, the text clean-up skipped for ASCII, URL joining without
-urljoin where it would keep the URL as it is. Each is compared with the step it
-replaces, on chosen and on generated input. (tests/test_parse.py compares whole
-documents with feedparser.)
+Until issue 14 an lxml fast path read some documents by feedparser's rules, importing four
+of feedparser's private names; a feedparser release could rename any of them (its
+development branch already had) and every feed would fail. It is gone (bench/parse.py:
+1.08x on the corpus). These tests keep it so: no private feedparser name anywhere in
+digest/, and a clear failure when the installed feedparser is one the corpus tests did not
+pass on.
 """
 
 from __future__ import annotations
 
-import contextlib
+import ast
+import re
+import tomllib
+from importlib.metadata import version
 from pathlib import Path
 
+import feedparser
 import pytest
-from feedparser.html import _cp1252
-from feedparser.urls import _urljoin
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from bench.fetch import make_feed
-from digest import feedxml
-from tests.conftest import CORPUS, needs_shared
+from digest.errors import FeedError
+from digest.feedxml import FEEDPARSER_REQUIREMENT, FEEDPARSER_TESTED, read_document
+from tests.feeds import FakeItem, rss
 
-# --- the RSS 1.0 / 0.90 namespace check ---------------------------------------------------
-
-NAMESPACE_PIECES = st.sampled_from(
-    [
-        *(b"'", b'"', b" ", b"\t", b"\n", b"\x0b", b"\x0c", b"\r", b"x", b"=", b"<", b">"),
-        *(b"http://", b"HTTP://", b"https://", b"purl.org/rss/1.0/", b"PURL.org/RSS/1.0/"),
-        *(b"my.netscape.com/rdf/simple/0.9/", b"My.Netscape.com/RDF/Simple/0.9/", b"modules/"),
-        *(b"purl.org/rss/1.0", b"\xc3\xa9", b"\xff", b"xmlns=", b"xmlns:content="),
-    ]
-)
-DOCUMENTS = st.one_of(st.lists(NAMESPACE_PIECES, max_size=12).map(b"".join), st.binary())
+ROOT = Path(__file__).resolve().parent.parent
+FEED_URL = "https://example.org/feeds/feed.xml"
 
 
-@settings(max_examples=4000, deadline=None)
-@given(DOCUMENTS)
-def test_namespace_check_agrees_with_the_regex(data: bytes) -> None:
-    assert feedxml._other_version(data) == bool(feedxml._OTHER_VERSIONS.search(data))
+def release(text: str) -> tuple[int, ...]:
+    """The numeric release of a version string: "6.0.14" -> (6, 0, 14), "6.1.0rc1" -> (6, 1, 0)."""
+    numbers = re.match(r"\d+(\.\d+)*", text)
+    assert numbers, f"not a version: {text!r}"
+    return tuple(int(part) for part in numbers.group(0).split("."))
 
 
-@pytest.mark.parametrize(
-    ("data", "found"),
-    [
-        (b'<rdf:RDF xmlns="http://purl.org/rss/1.0/">', True),
-        (b"<rdf:RDF xmlns='  HTTP://PURL.ORG/RSS/1.0/\n'>", True),
-        (b'<rdf:RDF xmlns="http://my.netscape.com/rdf/simple/0.9/">', True),
-        (b'"http://purl.org/rss/1.0/"', True),
-        (b'<rss xmlns:content="http://purl.org/rss/1.0/modules/content/">', False),
-        (b'<a href="https://purl.org/rss/1.0/">', False),
-        (b"purl.org/rss/1.0/", False),
-    ],
-)
-def test_namespace_check_cases(data: bytes, found: bool) -> None:
-    assert feedxml._other_version(data) is found
-    assert bool(feedxml._OTHER_VERSIONS.search(data)) is found
-
-
-def test_namespace_check_is_linear_on_hostile_repetition() -> None:
-    data = (b" " * 50 + b"http://purl.org/rss/1.0/" + b" " * 50) * 40_000  # 5 MB
-    assert feedxml._other_version(data) is False
-
-
-@needs_shared
-def test_namespace_check_agrees_on_the_corpus() -> None:
-    for path in sorted(CORPUS.iterdir()):
-        if path.is_file():
-            data = path.read_bytes()
-            assert feedxml._other_version(data) == bool(feedxml._OTHER_VERSIONS.search(data))
-
-
-# --- text clean-up ----------------------------------------------------------------------------
-
-
-def reference_fix_text(value: str) -> str:
-    with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
-        value = value.encode("iso-8859-1").decode("utf-8")
-    return value.translate(_cp1252) if feedxml._C1.search(value) else value
-
-
-@settings(max_examples=3000, deadline=None)
-@given(
-    st.one_of(
-        st.text(),
-        st.text(st.characters(max_codepoint=0xFF)),
-        st.text(st.sampled_from("Ãâ©ªº¼µ€\x80\x93\x94\x9f aé")),  # mis-decoded UTF-8, cp1252
-        st.from_regex(r"[ -~]*"),
+def test_installed_feedparser_is_a_version_digest_is_tested_on() -> None:
+    installed = version("feedparser")
+    lowest, beyond = FEEDPARSER_TESTED
+    assert lowest <= release(installed) < beyond, (
+        f"feedparser {installed} is installed, but digest is tested on {FEEDPARSER_REQUIREMENT}"
+        " (FEEDPARSER_TESTED in digest/feedxml.py). Run tests/test_parse.py,"
+        " tests/test_corpus.py and tests/test_charset.py on it; if they pass, widen"
+        " FEEDPARSER_TESTED and the pin in pyproject.toml together."
     )
-)
-def test_text_clean_up_agrees_with_feedparser_steps(value: str) -> None:
-    assert feedxml._fix_text(value) == reference_fix_text(value)
 
 
-# --- URL joining --------------------------------------------------------------------------------
-
-URL_PIECES = st.sampled_from(
-    [
-        *("http://", "https://", "HTTP://", "//", "/", "./", "../", "?", "#", "tag:", "urn:x:"),
-        *("a", "b.example", ":8080", "@", ";", "[", "]", "%2F", ".", "..", "/./", "é", " ", "\t"),
-        *("http:///", "https:////x", "~", "&amp;", "="),
-    ]
-)
-URLS = st.one_of(st.lists(URL_PIECES, max_size=8).map("".join), st.text(max_size=30))
-BASES = st.one_of(
-    st.sampled_from(
-        [
-            "https://feed.example/a/b.html",
-            "http://feed.example",
-            "HTTPS://Feed.Example/x/",
-            "http://[::1]:8080/feeds/",
-            "https://bad[host/",
-            "file:///tmp/feed.xml",
-            "",
-        ]
-    ),
-    URLS,
-)
-
-
-@settings(max_examples=4000, deadline=None)
-@given(URLS, BASES)
-def test_url_joining_agrees_with_feedparser(uri: str, base: str) -> None:
-    assert feedxml._join(base, uri) == _urljoin(base or "", uri)
-
-
-# --- whole documents: the benchmark workload and the corpus read the same as before ------------
-
-
-def test_the_benchmark_workload_goes_the_fast_way() -> None:
-    taken = sum(
-        feedxml.fast_document(make_feed(n, 3), f"https://site{n}.example.org/feed") is not None
-        for n in range(16)
+def test_pyproject_pins_feedparser_to_the_tested_versions() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = [d for d in project["dependencies"] if re.match(r"feedparser\b", d)]
+    assert pins == [FEEDPARSER_REQUIREMENT], (
+        f"pyproject.toml requires {pins}, digest/feedxml.py says it is tested on"
+        f" {FEEDPARSER_REQUIREMENT}: make them agree"
     )
-    assert taken == 16
 
 
-@needs_shared
-@pytest.mark.parametrize(
-    "name", ["heise_developer_atom10_de.xml", "medium_food_rss20_content_encoded.xml"]
-)
-def test_corpus_documents_still_go_the_fast_way(name: str) -> None:
-    body = (CORPUS / name).read_bytes()
-    assert feedxml.fast_document(body, "https://example.org/feeds/" + name) is not None
+def test_the_range_helpers_read_versions_as_numbers() -> None:
+    assert release("6.0.14") == (6, 0, 14) and release("6.1.0rc1") == (6, 1, 0)
+    lowest, beyond = FEEDPARSER_TESTED
+    assert lowest <= release("6.0.11") < beyond and lowest <= release("6.0.99") < beyond
+    assert not release("6.1.0") < beyond and not release("7.0") < beyond
+    assert not lowest <= release("6.0.10")
 
 
-def test_corpus_folder_is_where_the_tests_expect() -> None:
-    assert isinstance(CORPUS, Path)
+def private_feedparser_names(source: str) -> list[str]:
+    """Every private name of feedparser *source* imports or reaches: ``from
+    feedparser.x import _y``, ``from feedparser._x import y``, ``feedparser.x._y``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "feedparser":
+            parts = str(node.module).split(".")
+            found += [f"{node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
+            found += [str(node.module)] if any(p.startswith("_") for p in parts) else []
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if "._" in a.name and "feedparser" in a.name]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            root = node.value
+            while isinstance(root, ast.Attribute):
+                root = root.value
+            if isinstance(root, ast.Name) and root.id == "feedparser":
+                found.append(ast.unparse(node))
+    return found
 
 
-# --- element names ------------------------------------------------------------------------------
+def test_digest_uses_no_private_feedparser_name() -> None:
+    used = {
+        str(path.relative_to(ROOT)): names
+        for path in sorted((ROOT / "digest").rglob("*.py"))
+        if (names := private_feedparser_names(path.read_text(encoding="utf-8")))
+    }
+    assert used == {}, f"feedparser's private names, which any release may rename: {used}"
 
 
-def test_element_names_of_unknown_namespaces_follow_each_elements_prefix() -> None:
-    from lxml import etree
-
-    root = etree.fromstring(
-        b'<r xmlns:c="http://purl.org/rss/1.0/modules/content/"><c:encoded/><C:x xmlns:C="urn:u"/>'
-        b'<d:x xmlns:d="urn:u"/><Title/></r>'
+def test_the_private_name_check_sees_each_way_of_reaching_one() -> None:
+    source = (
+        "import feedparser\nfrom feedparser.mixin import _FeedParserMixin\n"
+        "from feedparser._internal import thing\nimport feedparser._internal\n"
+        "x = feedparser.urls._urljoin('a', 'b')\ny = feedparser.parse('')\n"
     )
-    names = [feedxml._name(el) for el in root] * 2  # the second time from the memo
-    assert names == ["content_encoded", "c_x", "d_x", "title"] * 2
+    assert len(private_feedparser_names(source)) == 4
+    assert private_feedparser_names("import feedparser\nfeedparser.registerDateHandler") == []
+
+
+def test_feedparser_is_called_with_its_own_sanitiser_and_resolver_off() -> None:
+    body = rss(FakeItem(body='<p><a href="/x" onclick="evil()">x</a><script>bad()</script></p>'))
+    [entry] = read_document(body.encode(), FEED_URL).entries
+    # digest's sanitiser runs later, once (parse.py): the raw markup reaches it untouched.
+    assert entry["content"][0]["value"] == (
+        '<p><a href="/x" onclick="evil()">x</a><script>bad()</script></p>'
+    )
+
+
+def test_a_crash_inside_feedparser_is_that_feeds_one_line_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(feedparser, "parse", broken)
+    with pytest.raises(FeedError) as caught:
+        read_document(rss(FakeItem()).encode(), FEED_URL)
+    assert caught.value.message == "not a feed: feedparser cannot read it (RecursionError)"
