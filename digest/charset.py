@@ -51,6 +51,7 @@ _BOMS = (
 _CHARSET = re.compile(r"""charset\s*=\s*["']?\s*[\w.:-]""", re.I)
 _XML_DECLARATION = re.compile(rb"""\A(\s*)<\?xml\b([^>]*?)\?>""")
 _XML_ENCODING = re.compile(rb"""\bencoding\s*=""")
+_XML_VERSION = re.compile(rb"""(\bversion\s*=\s*(?:"[^"]*"|'[^']*'))""")
 _META_CHARSET = re.compile(rb"""<meta\b[^>]*charset\s*=""", re.I)
 _NON_ASCII = bytes(range(128, 256))
 
@@ -84,9 +85,13 @@ def feed_bytes(body: bytes, content_type: str | None) -> bytes:
     declaration = _XML_DECLARATION.match(text)
     if declaration is None:
         return b'<?xml version="1.0" encoding="utf-8"?>\n' + text
-    # A declaration without an encoding: given one, where it stands (before it, only the
-    # blank space some feeds carry, which feedparser reads as it did).
-    head = declaration.group(1) + b"<?xml" + declaration.group(2) + b' encoding="utf-8"?>'
+    # A declaration without an encoding is given one, after its version as XML wants it
+    # (before a standalone), where it stands: before it only the blank space some feeds
+    # carry, which feedparser reads as it did.
+    attributes, found = _XML_VERSION.subn(rb'\1 encoding="utf-8"', declaration.group(2), 1)
+    if not found:
+        attributes = b' version="1.0" encoding="utf-8"'
+    head = declaration.group(1) + b"<?xml" + attributes + b"?>"
     return head + text[declaration.end() :]
 
 

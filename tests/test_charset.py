@@ -10,6 +10,7 @@ feedparser's own last resort, as before.
 from __future__ import annotations
 
 import json
+import pyexpat
 from pathlib import Path
 
 import pytest
@@ -157,12 +158,23 @@ def test_short_or_western_bodies_keep_feedparsers_windows_1252_reading() -> None
         assert feed.entries[0].title == "Crème brûlée à l’été 0"
 
 
-def test_a_declaration_without_an_encoding_is_given_one() -> None:
-    body = b'<?xml version="1.0"?>\n' + undeclared_feed("windows-1255")
+@pytest.mark.parametrize(
+    "declaration",
+    [
+        b'<?xml version="1.0"?>\n',
+        b"<?xml version='1.0' standalone='yes' ?>",
+        b"<?xml?>",
+        b"\n\n<?xml version='1.0'?>",  # not well-formed as served: read loosely, as before
+    ],
+)
+def test_a_declaration_without_an_encoding_is_given_one(declaration: bytes) -> None:
+    body = declaration + undeclared_feed("windows-1255")
     converted = feed_bytes(body, None)
-    assert converted.startswith(b'<?xml version="1.0" encoding="utf-8"?>\n<rss')
-    assert converted.count(b"<?xml") == 1
-    assert STORIES["windows-1255"][0].encode("utf-8") in converted
+    assert converted.count(b"<?xml") == 1 and b'encoding="utf-8"' in converted
+    if not declaration.startswith(b"\n"):  # well-formed: feedparser's strict parser reads it
+        pyexpat.ParserCreate().Parse(converted, True)
+    feed = parse_feed(body, FEED_URL)
+    assert [e.title for e in feed.entries] == [t for t, _ in STORIES["windows-1255"][1]]
 
 
 @needs_shared
