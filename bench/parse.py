@@ -18,7 +18,8 @@ The fast path is gone since issue 14: it read the 23 documents it took 8x faster
 whole corpus only 1.05x (the fields) and 1.08x (parse_feed), 2484 -> 2301 ms, and
 ``digest fetch`` of the corpus took 3.4-3.7 s either way. In this checkout both routes are
 feedparser; to see the fast path again, run this file in a checkout of commit 904d116
-(``git archive 904d116 | tar -x -C /tmp/old && cp bench/parse.py /tmp/old/bench/``).
+(``git archive 904d116 | tar -x -C /tmp/old && cp bench/parse.py /tmp/old/bench/``, then
+``cd /tmp/old && python bench/parse.py --corpus /path/to/shared/corpus``).
 """
 
 from __future__ import annotations
@@ -48,11 +49,11 @@ FAST: Callable[[bytes, str], object] | None = getattr(feedxml, "fast_document", 
 HAS_FAST = FAST is not None
 
 
-def corpus() -> list[Path]:
+def corpus(folder: Path) -> list[Path]:
     """The XML documents MANIFEST.tsv lists (JSON Feed never goes through feedparser)."""
-    lines = (CORPUS / "MANIFEST.tsv").read_text().splitlines()[1:]
+    lines = (folder / "MANIFEST.tsv").read_text().splitlines()[1:]
     names = [line.split("\t", 1)[0] for line in lines if line]
-    return [CORPUS / name for name in names if not name.endswith(".json")]
+    return [folder / name for name in names if not name.endswith(".json")]
 
 
 @contextmanager
@@ -143,10 +144,11 @@ def charset_cost(paths: list[Path], repeat: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--corpus", type=Path, default=CORPUS, help="default: ../shared/corpus")
     ap.add_argument("--fetch", action="store_true", help="also time `digest fetch` both ways")
     ap.add_argument("--per-document", action="store_true", help="one line per document")
     args = ap.parse_args()
-    paths = corpus()
+    paths = corpus(args.corpus)
     for path in paths:  # warm the imports and caches before anything is timed
         with feedparser_only():
             best(parse_feed, path.read_bytes(), URL + path.name, 1)
