@@ -1,11 +1,13 @@
-"""Parsing: the fast path gives what plain feedparser gives, on every file of the corpus.
+"""Parsing: digest gives the items plain feedparser gives, on every file of the corpus.
 
 What "the same items" means here, precisely. The reference is ``feedparser.parse``
 with its defaults (its own sanitiser and relative-URI resolver on), each entry then
 mapped by digest's own rules (guid, title, link, date, categories, author, image) and
 its content passed through digest's own sanitiser (``digest.sanitize``). digest's
-result is ``parse_feed``: lxml where it applies, feedparser with its sanitiser off
-otherwise, then digest's sanitiser once. Per feed they must have:
+result is ``parse_feed``: feedparser with its sanitiser off, then digest's sanitiser
+once. Both read the document as ``charset.feed_bytes`` gives it (the same bytes, except
+that a document naming no encoding that is not UTF-8 is transcoded by a detector:
+tests/test_charset.py). Per feed they must have:
 
 - the same entries in the same order, with equal guid, link, published date,
   categories and author (exact equality);
@@ -17,9 +19,6 @@ otherwise, then digest's sanitiser once. Per feed they must have:
   the links feedparser made from an empty ``href=""`` (it resolves them to the feed
   document's own URL; digest's sanitiser drops a link to nowhere, leaving an ``<a>``
   without href, which links nowhere and is not counted).
-
-Separately, wherever the fast path applies its entries are exactly those of the
-feedparser path (``Entry`` equality, every field, content included).
 """
 
 from __future__ import annotations
@@ -29,14 +28,12 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from lxml import html as lxml_html
-
-from bench.fetch import make_feed
 from digest import parse as parse_module
+from digest.charset import feed_bytes
 from digest.errors import FeedError
-from digest.feedxml import fast_document, feedparser_document
 from digest.models import Entry
 from digest.parse import FeedRead, ParseJob, parse_feed, parse_job, read_feed
+from lxml import html as lxml_html
 from tests.conftest import CORPUS, needs_shared
 from tests.feeds import FakeItem, rss
 
@@ -54,7 +51,8 @@ def corpus_files() -> list[Path]:
 
 def reference_entries(body: bytes, url: str, max_items: int = 200) -> list[Entry] | None:
     """Plain feedparser (its defaults), mapped and sanitised by digest; None: not a feed."""
-    data = feedparser.parse(io.BytesIO(body), response_headers={"content-location": url})
+    document = io.BytesIO(feed_bytes(body, None))
+    data = feedparser.parse(document, response_headers={"content-location": url})
     if not data.get("version") and not data.entries:
         return None
     atom = str(data.get("version", "")).startswith("atom")
@@ -107,123 +105,7 @@ def test_corpus_gives_the_items_plain_feedparser_gives(path: Path) -> None:
     assert not problems, problems[:5]
 
 
-def fast_and_slow(body: bytes, url: str) -> tuple[list[Entry], list[Entry]] | None:
-    """The entries by the fast path and by feedparser, or None if the fast path declines."""
-    fast = fast_document(body, url)
-    if fast is None:
-        return None
-    slow = feedparser_document(body, url)
-    assert (fast.version, fast.atom) == (slow.version, slow.atom)
-    assert parse_module._title(fast.feed) == parse_module._title(slow.feed)
-    assert str(fast.feed.get("link", "")) == str(slow.feed.get("link", ""))
-    mine = [parse_module._entry(e, url, fast.atom) for e in fast.entries]
-    theirs = [parse_module._entry(e, url, slow.atom) for e in slow.entries]
-    return mine, theirs
-
-
-@needs_shared
-def test_fast_path_is_exactly_feedparser_wherever_it_applies() -> None:
-    taken = []
-    for path in corpus_files():
-        pair = fast_and_slow(path.read_bytes(), "https://example.org/feeds/" + path.name)
-        if pair is not None:
-            taken.append(path.name)
-            assert pair[0] == pair[1], path.name
-    # Not a vacuous pass: the common shapes (RSS 2.0, Atom 1.0, legacy encodings) go fast.
-    assert len(taken) >= 20, taken
-    assert "heise_developer_atom10_de.xml" in taken
-    assert "medium_food_rss20_content_encoded.xml" in taken
-
-
-def test_fast_path_is_exactly_feedparser_on_the_benchmark_workload() -> None:
-    fast = 0
-    for n in range(60):  # RSS with content:encoded, RSS with description, Atom; some messy
-        pair = fast_and_slow(make_feed(n, 5), f"https://site{n}.example.org/feed")
-        if pair is not None:
-            fast += 1
-            assert pair[0] == pair[1]
-    assert fast == 59  # feed 49 carries an undeclared &nbsp;: feedparser's loose parser reads it
-
-
-EDGE_CASES = {
-    "guid not a permalink, relative link": (
-        '<rss version="2.0"><channel><title>T</title><link>/home</link>'
-        "<item><title>A</title><link>story/1?a=1&amp;b=2</link>"
-        '<guid isPermaLink="false">urn:x:1</guid><description>&lt;p&gt;Hi&lt;/p&gt;'
-        "</description></item></channel></rss>"
-    ),
-    "guid permalink, no link": (
-        '<rss version="2.0"><channel><title>T</title><item><title>A</title>'
-        "<guid>/p/2</guid><pubDate>Tue, 03 Jun 2025 09:39:21 GMT</pubDate></item>"
-        "</channel></rss>"
-    ),
-    "mis-decoded utf-8 and a cp1252 code": (
-        '<rss version="2.0"><channel><title>CafÃ©</title><item><title>Ã©tÃ© \u0080 \u0093x\u0094'
-        "</title><link>https://e.org/1</link></item></channel></rss>"
-    ),
-    "categories with domains, enclosure, media": (
-        '<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>'
-        '<item><title>A</title><link>https://e.org/a</link><category domain="d">x</category>'
-        '<category domain="d2"/><category>x</category><dc:subject>y</dc:subject>'
-        '<enclosure url="/i.jpg" type="image/jpeg" length="1"/>'
-        '<media:thumbnail url="t.png" width="20" height="10"/>'
-        '<media:content url="https://e.org/m.jpg" medium="image"/>'
-        "<dc:creator>Ann (ann@e.org)</dc:creator></item></channel></rss>"
-    ),
-    "content before description": (
-        '<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">'
-        "<channel><title>T</title><item><title>A</title><link>https://e.org/a</link>"
-        "<content:encoded><![CDATA[<p>Long <a href='/x'>body</a> text here.</p>]]>"
-        "</content:encoded><description>short</description></item></channel></rss>"
-    ),
-    "atom with xml:base, html title, author, summary after content": (
-        '<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example.com/dir/">'
-        '<title type="html">A &amp;lt;b&amp;gt;bold&amp;lt;/b&amp;gt; feed</title>'
-        '<link href="/"/><id>tag:b,1</id><entry xml:base="sub/">'
-        '<title type="html">&lt;i&gt;Hi&lt;/i&gt; &amp;amp; more</title>'
-        '<link rel="alternate" href="post.html"/><link rel="enclosure" href="a.png" '
-        'type="image/png"/><id>tag:b,2</id><updated>2025-06-01T10:00:00+02:00</updated>'
-        "<author><name>Bo</name><email>bo@b.org</email></author>"
-        '<category term="t1" label="Label"/><content type="html" xml:base="/c/">'
-        "&lt;p&gt;See &lt;img src='i.png'&gt;&lt;/p&gt;</content>"
-        "<summary>plain &amp; simple</summary></entry></feed>"
-    ),
-    "atom entry with id before link": (
-        '<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>/e/1</id>'
-        '<title>A</title><link href="https://e.org/1"/><published>2025-01-01T00:00:00Z'
-        "</published><content>plain text\n\nin two paragraphs</content></entry></feed>"
-    ),
-}
-
-
-@pytest.mark.parametrize("name", EDGE_CASES)
-def test_fast_path_matches_feedparser_on_edge_cases(name: str) -> None:
-    body = EDGE_CASES[name].encode("utf-8")
-    pair = fast_and_slow(body, FEED_URL)
-    assert pair is not None, "the fast path should take this document"
-    assert pair[0] == pair[1]
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        '<rss version="2.0"><channel><title>A&nbsp;B</title></channel></rss>',  # loose
-        '<rss version="0.91"><channel><title>T</title></channel></rss>',
-        '<rss version="2.0"><channel><item><title>A</title><title>B</title></item></channel></rss>',
-        '<rss version="2.0"><channel><item><source url="u">S</source></item></channel></rss>',
-        '<rss version="2.0"><channel><item><title>a<b>b</b></title></item></channel></rss>',
-        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml">'
-        '<div xmlns="http://www.w3.org/1999/xhtml">x</div></content></entry></feed>',
-        '<rss version="2.0"><channel><textInput><title>x</title></textInput></channel></rss>',
-    ],
-)
-def test_fast_path_declines_what_it_does_not_model(body: str) -> None:
-    assert fast_document(body.encode(), FEED_URL) is None
-    feedparser_document(body.encode(), FEED_URL)  # and feedparser still reads it
-
-
-# --- parsing, whichever path -------------------------------------------------------------
+# --- parsing ------------------------------------------------------------------------------
 
 
 def test_relative_links_resolve_against_xml_base_and_the_feed_url() -> None:
@@ -387,8 +269,6 @@ def test_rss_titles_with_escaped_markup_or_entities_read_as_text() -> None:
         for n, t in enumerate(titles)
     )
     body = f'<rss version="2.0"><channel><title>Ben &amp;amp; co</title>{items}</channel></rss>'
-    for document in (fast_document, feedparser_document):  # the same by either path
-        assert document(body.encode(), FEED_URL) is not None
     feed = parse_feed(body.encode(), FEED_URL)
     assert feed.title == "Ben & co"
     assert [e.title for e in feed.entries] == [
