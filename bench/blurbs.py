@@ -294,7 +294,9 @@ def reference_rows(
         for entry in parse_feed(path.read_bytes(), path.as_uri()).entries:
             paragraphs = story_paragraphs(entry.html)
             row = {"feed": name, "title": entry.title, "link": entry.link, "id": entry.guid}
-            product.append({**row, "blurb": summarize(paragraphs, entry.title, LIMIT)})
+            product.append(
+                {**row, "blurb": summarize(paragraphs, entry.title, LIMIT, entry.categories)}
+            )
             lead.append({**row, "blurb": lead_blurb(paragraphs, LIMIT)})
     return product, lead
 

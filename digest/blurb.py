@@ -63,10 +63,17 @@ VERDICT = 0.6  # a review's verdict near its end weighs about as much as its sec
 CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
 RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate", "no action")
 STANCE = 0.3  # a writer's stance in the closing part of an essay ("I think", "ich finde")
+JUDGED_REVIEW = 4  # this many different judgement words make a text a review
+FIRST_PERSON = 5  # a text that says "I" or "my" this often, and once in 4 sentences, is
+FIRST_PERSON_SHARE = 0.25  # a writer's own post or essay: its point may come late
+POINT_SHARE = 0.3  # a point sentence worth less than this share of the best is left to rank
+ESSAY_LEAD = 0.5  # an essay's opening weighs less: it is often an anecdote
 CLOSING = 0.6  # the closing part of a story starts this far into its sentences
 BASE_CENTRALITY = 0.5  # a sentence sharing no word with the others keeps a third of its prior
 RANK_ROUNDS = 30  # PageRank settles in far fewer on a few dozen sentences
 FULL_WORDS = 5  # a sentence shorter than this says less than a full one
+DETAIL = 0.6  # a sentence of names and figures adds more to a blurb than one of general words
+DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
 
 _BLOCK_TAGS = frozenset(
     {
@@ -104,6 +111,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # no spaces between words
 _CJK_END = re.compile(r"[。！？｡」』）]$")
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
 _ASIDE = re.compile(r"^[(\[].*[)\]][.!?]?$")
 _LIST = re.compile(r"(?:\S+(?:\s\S+){0,4}\s[—–|·•]\s){3}")  # items of up to five words
 # A sentence closed with its full stop before the feed's "…" ("… Ablösesummen an...."): the
@@ -185,8 +193,9 @@ _NEEDS_WHAT_FOLLOWS = frozenset(
 _LEANS = re.compile(
     r"""^[“"‘'„«»(]?(?:(?:ok(?:ay)?|well|oh|ja|nun|na|bon|bueno|pues|bem|ora)[,!]?\s+)?(?:
         and|but|or|nor|so|yet|still|also|however|instead|then|meanwhile|moreover|furthermore
+        |secondly|thirdly|finally|lastly|zweitens|drittens|schließlich
         |therefore|thus|hence|besides|nevertheless|nonetheless|otherwise|plus
-        |it|its|it[’']s|he|she|they|them|his|her|their|this|that|these|those|such|both
+        |it|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both
         |another|others
         |und|oder|aber|doch|denn|sondern|auch|außerdem|zudem|dabei|deshalb|deswegen|daher|darum
         |dann|trotzdem|dennoch|allerdings|jedoch|also|er|sie|es|dies|diese|dieser|dieses|diesen
@@ -200,6 +209,9 @@ _LEANS = re.compile(
         |но|однако|поэтому|также|тоже|он|она|оно|они|это|этот|эта|эти
     )(?=[\s,;:!?]|$)
     |^[“"‘'„«»(]?(?:y|e|и|а)\s+(?=[^\W\d_])(?-i:(?=[a-zß-ÿа-яё]))
+    # counting on from a sentence before: "Second, …", "Third they …" (not "Second quarter …")
+    |^(?:second|third|fourth|fifth)
+        (?:,|\s+(?:i|we|you|he|she|it|they|there|the\s+\w+\s+(?:is|was|will)))\b
     # Chinese and Japanese have no spaces: "这是…" (this is), "但…" (but), "それは…".
     |^[“"「『]?(?:这|這|此|该|該|他|她|它|但|而|因此|所以|不过|不過|然而|同时|同時
         |それ|これ|この|その|しかし|だが|また|そして)""",
@@ -271,10 +283,25 @@ _ACTS = re.compile(
         |veraltet|entfernt|aktualisier\w*|obsolet\w*|removid\w*|atualiz\w*)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# The writer speaking of themselves: a post or an essay in the first person.
+_FIRST_PERSON = re.compile(
+    r"""\b(?:I|I[’']m|I[’']ve|I[’']d|I[’']ll|my|me|mine|ich|mein\w*|mich|mir|eu|meu|minha|je|j[’']
+        |mon|ma|mes|moi|yo|mi|я|мне|мой|моя|меня)\b""",
+    re.VERBOSE,
+)
+# A speaker's or writer's biography closing a description: "Jane Roe has been a professor
+# at … since 2007", "John Doe is the author of …". It tells who, not what the piece says.
+_BIO = re.compile(
+    r"""^(?:(?:Dr|Prof)\.?\s+)?(?:[A-Z][\w'’-]+\s+){1,3}(?:is|has\s+been|was|serves\s+as)\s+
+        (?:an?|the|currently\s+an?|currently\s+the)\s+(?:[\w-]+\s+){0,3}
+        (?i:professor|author|journalist|director|founder|co-founder|editor|host|writer|lecturer
+        |researcher|fellow|scientist|economist|historian|ceo|partner|correspondent)\b""",
+    re.VERBOSE,
+)
 # A writer's own stance: "It seems to me", "I think", "I prefer", "ich finde", "acho que".
 _STANCE = re.compile(
     r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue)
-        |in\s+my\s+(?:view|opinion)|what\s+i\s+want|my\s+point
+        |in\s+my\s+(?:view|opinion)|what\s+i\s+want|my\s+(?:point|position)
         |ich\s+(?:finde|glaube|denke|meine)|meiner\s+meinung
         |(?:eu\s+)?(?:acho|prefiro|creio|penso)\s+que|eu\s+prefiro|na\s+minha\s+opinião
         |je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
@@ -321,7 +348,29 @@ def summarize(paragraphs: list[str], title: str, limit: int, categories: Sequenc
     if not candidates:
         return ""
     kind = story_kind(title, categories, paragraphs)
-    return compose(candidates, rank_sentences(candidates, title, kind), limit, title)
+    scores = rank_sentences(candidates, title, kind)
+    point = point_sentence(candidates, scores, title, kind)
+    return compose(candidates, scores, limit, title, point)
+
+
+def point_sentence(
+    sentences: list[Sentence], scores: list[float], title: str, kind: str
+) -> Sentence | None:
+    """The sentence that carries the point of its kind of story, when one does and it is
+    worth a place: a review's verdict, a release's call to act, an essay's thesis."""
+    if kind == "story":
+        return None
+    title_terms = _terms(title)
+    count = len(sentences)
+    best = max(scores, default=0.0)
+    weighed = [
+        (_point(s.text, bool(_terms(s.text) & title_terms), s.position >= CLOSING * count, kind), s)
+        for s in sentences
+        if s.complete and scores[s.position] >= POINT_SHARE * best
+    ]
+    # the strongest point (a verdict in the close beside the work's name), then the best
+    points = [(weight, scores[s.position], s) for weight, s in weighed if weight > 0]
+    return max(points, key=lambda p: p[:2])[2] if points else None
 
 
 def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
@@ -337,8 +386,15 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
         return "review"
     if any(_REVIEW_CREDIT.search(p) or _RATING.search(p) for p in paragraphs):
         return "review"
+    text = " ".join(paragraphs)
+    if len({w.casefold() for w in _JUDGES.findall(text)}) >= JUDGED_REVIEW:
+        return "review"  # a critic's words, many of them
     if any(_RELEASE.search(t) for t in labels):
         return "release"
+    sentences = len(_SENTENCE_END.findall(text))  # about: splitting them costs more
+    mine = len(_FIRST_PERSON.findall(text))
+    if mine >= FIRST_PERSON and mine >= FIRST_PERSON_SHARE * sentences:
+        return "essay"
     return "story"
 
 
@@ -679,21 +735,39 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
     an essay's thesis, the conclusion of any story."""
     order = {p: rank for rank, p in enumerate(sorted({s.paragraph for s in sentences}))}
     last, count = len(order) - 1, len(sentences)
+    firsts = {s.paragraph: s for s in reversed(sentences)}  # each paragraph's first sentence
+    bios = {p for p, s in firsts.items() if s.position and _BIO.match(s.text)}
     prior = []
     for s in sentences:
         terms = _terms(s.text)
         lead = 1 / math.sqrt(1 + s.position) / (1 + order[s.paragraph])
+        if kind == "essay":
+            lead *= ESSAY_LEAD
         overlap = len(terms & title) / (1 + len(title)) if title else 0.0
         closing = s.position > 0 and (
             s.position >= CLOSING * count or (last > 1 and order[s.paragraph] >= last - 1)
         )
         weight = lead + overlap + _point(s.text, bool(terms & title), closing, kind)
+        weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
         if s.position and _FILLER.search(s.text):
             weight *= 0.3  # "For more details, check out …": says nothing of this story
+        if s.paragraph in bios:
+            weight *= 0.3  # "Jane Roe has been a professor at …": the speaker, not the talk
         prior.append(weight)
     return prior
+
+
+def _details(text: str) -> int:
+    """How many names and figures a sentence holds: words with a digit, and capitalised
+    words that do not open it (in scripts that have capitals)."""
+    words: list[str] = _WORD.findall(text)
+    figures = sum(any(c.isdigit() for c in w) for w in words)
+    # a run of capitalised words is one name ("Stern School of Management")
+    capital = [w[0].isupper() for w in words]
+    names = sum(c and not before for c, before in zip(capital[1:], capital))
+    return figures + names
 
 
 def _point(text: str, names: bool, closing: bool, kind: str) -> float:
@@ -710,8 +784,8 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
         return weight * (1.0 if closing else 0.4)
     if kind == "release" and _ACTS.search(text):
         return RELEASE
-    if closing and _STANCE.search(text):
-        return STANCE
+    if _STANCE.search(text) and (closing or kind == "essay"):
+        return STANCE if closing else STANCE / 2
     return CONCLUSION if concludes else 0.0
 
 
@@ -753,7 +827,13 @@ def _pagerank(weights: list[list[float]], damping: float = 0.85) -> list[float]:
 # --- composing the blurb ------------------------------------------------------------------
 
 
-def compose(sentences: list[Sentence], scores: list[float], limit: int, title: str = "") -> str:
+def compose(
+    sentences: list[Sentence],
+    scores: list[float],
+    limit: int,
+    title: str = "",
+    point: Sentence | None = None,
+) -> str:
     """Join complete sentences (article order) within *limit* characters: an opener, then
     the sentences worth most that add something the blurb does not say yet.
 
@@ -774,7 +854,37 @@ def compose(sentences: list[Sentence], scores: list[float], limit: int, title: s
     if opener is None:
         first = next((s for s in pool if _can_open(s, sentences)), pool[0])
         return shorten(_dropped_connective(first.text), limit)
-    return _join(_texts(_fill(_with_kickers(sentences, opener, limit), pool, scores, limit)))
+    chosen = _fill(_with_kickers(sentences, opener, limit), pool, scores, limit)
+    if point is not None and point not in chosen:
+        chosen = _around(point, pool, sentences, scores, limit) or chosen
+    return _join(_texts(chosen))
+
+
+def _around(
+    point: Sentence,
+    pool: list[Sentence],
+    sentences: list[Sentence],
+    scores: list[float],
+    limit: int,
+) -> list[Sentence] | None:
+    """A blurb that holds *point*: the best opener before it that leaves room for it, or
+    *point* alone when it can open; then filled as usual. None when neither fits."""
+    if len(_dropped_connective(point.text)) > limit:
+        return None
+    openers = [
+        s
+        for s in pool
+        if s.position < point.position
+        and _can_open(s, sentences)
+        and _may_join(point, [s], pool)
+        and _length(_texts([s, point])) <= limit
+    ]
+    if openers:
+        opener = max(openers, key=lambda s: scores[s.position])
+        return _fill([opener, point], pool, scores, limit)
+    if _can_open(point, sentences):
+        return _fill([point], pool, scores, limit)
+    return None
 
 
 def _opener(
@@ -789,7 +899,11 @@ def _opener(
     best = max(scores[s.position] for s in pool)
     if lead is None or scores[lead.position] < LEAD_SHARE * best:
         openable = [
-            s for s in pool if len(_dropped_connective(s.text)) <= limit and _can_open(s, pool)
+            s
+            for s in pool
+            if len(_dropped_connective(s.text)) <= limit
+            and _can_open(s, pool)
+            and (s.paragraph != _paragraph_before(s, pool) or not _POINTS_BACK.search(s.text))
         ]
         return max(openable, key=lambda s: scores[s.position], default=lead)
     after = [s for s in pool if s.position == lead.position + 1]

@@ -1166,3 +1166,54 @@ def test_an_exclamation_on_its_own_line_is_no_caption() -> None:
     assert "Thanks to Anna, it is now on the app!" in " ".join(
         s.text for s in candidate_sentences(story_paragraphs(markup), "")
     )
+
+
+# --- the point of the story, by kind -------------------------------------------------------
+
+
+def test_a_review_told_by_its_judgements_keeps_its_verdict() -> None:
+    """No "review" in the title or the tags: the critic's words in the text say it is one,
+    and the verdict takes the place of a long lead that leaves it no room."""
+    markup = (
+        "<p>Salt is the second album from Harbour Lights, a trio from Bergen who recorded it "
+        "in a boathouse over one cold winter, with a borrowed upright piano, a tape machine "
+        "and whatever the fishermen next door lent them. A blend of sea shanties, ambient "
+        "drones and free jazz held together by a low voice, it makes a surprisingly cohesive "
+        "and daring record, and a gorgeous one.</p>"
+        "<p>The opener, Ballast, starts with a field recording of gulls and a slow drum. "
+        "Tidewater follows with brushed snares and a clarinet that drifts in and out.</p>"
+        "<p>Then Lanterns, a two-minute interlude of piano under rain, announces the long "
+        "closing suite, which is moving without ever raising its voice.</p>"
+    )
+    blurb = extract_blurb(markup, "Harbour Lights - Salt", 300)
+    assert "cohesive and daring record" in blurb
+    assert "Ballast" not in blurb
+
+
+def test_a_speakers_biography_does_not_take_the_talks_place() -> None:
+    """Her name in the title and her career's names and dates would win the biography a
+    place; it says who speaks, not what the talk says."""
+    markup = (
+        "<p>Cities are losing their corner shops. In ten years Lisbon lost 1,200 of them, "
+        "Porto 800. Rents rose by 40 percent while sales stayed flat. The talk asks what a "
+        "street loses with them.</p>"
+        "<p>Maria Costa has been a Professor of Urban Economics at the University of Porto "
+        "since 2009. Before that she worked for the OECD in Paris and for Lisbon's planning "
+        "office. She has written three books on retail and the city.</p>"
+    )
+    blurb = extract_blurb(markup, "Maria Costa - The last corner shop", 300)
+    assert "Professor of Urban Economics" not in blurb
+    assert "OECD" not in blurb
+
+
+@pytest.mark.parametrize("word", ["Second", "Secondly", "Finally", "Zweitens"])
+def test_a_sentence_counting_on_from_a_left_out_one_does_not_open(word: str) -> None:
+    sentences = [
+        "First the company raised the rent for the old cable modem without telling anyone.",
+        f"{word} they were going to drop a dozen channels unless we asked for an adapter.",
+        "The adapter never came, and after three hours on hold the channels went dark.",
+    ]
+    scores = [0.1, 5.0, 0.2]  # the second is the best, but it leans on the first
+    candidates = candidate_sentences(sentences, "")
+    blurb = compose(candidates, scores, 200)
+    assert not blurb.startswith(word)
