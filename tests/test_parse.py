@@ -28,12 +28,13 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from lxml import html as lxml_html
+
 from digest import parse as parse_module
 from digest.charset import feed_bytes
 from digest.errors import FeedError
 from digest.models import Entry
 from digest.parse import FeedRead, ParseJob, parse_feed, parse_job, read_feed
-from lxml import html as lxml_html
 from tests.conftest import CORPUS, needs_shared
 from tests.feeds import FakeItem, rss
 
