@@ -23,8 +23,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest.models import FeedState
-from digest.store import ItemRow, SQLiteStore, iso
+from digest.models import FeedState, FeedUpdate, NewItem
+from digest.store import SQLiteStore, iso
 
 NOW = datetime(2026, 11, 1, 7, 0, tzinfo=UTC)
 CARRIED = 20  # items in each feed's latest document
@@ -35,32 +35,32 @@ def feed_url(feed: int) -> str:
     return f"https://site{feed}.example.org/feed.xml"
 
 
-def rows_for(feed: int, day: int, count: int, now: datetime) -> list[ItemRow]:
+def rows_for(feed: int, day: int, count: int, now: datetime) -> list[NewItem]:
     """*count* items of *feed* published *day* days before *now*."""
-    rows: list[ItemRow] = []
+    rows: list[NewItem] = []
     for k in range(count):
         when = now - timedelta(days=day, hours=k)
         link = f"https://site{feed}.example.org/story/{day}-{k}"
-        stamp = iso(when)
         url, title = feed_url(feed), f"Story {feed} {day} {k}"
-        row: ItemRow = (url, link, link, title, link, stamp, 1, stamp, stamp, HTML, "[]", "", None)
-        rows.append(row)
+        rows.append(NewItem(url, link, link, title, link, when, 1, when, HTML))
     return rows
 
 
 def build(path: Path, feeds: int, per_day: int, days: int) -> None:
     """A year of delivered items; each feed's newest CARRIED items in its latest document."""
     store = SQLiteStore(path)
-    with store.batch():
-        for feed in range(feeds):
-            rows = [r for day in range(days) for r in rows_for(feed, day, per_day, NOW)]
-            store.add_item_rows(rows)
-            newest = sorted(rows, key=lambda r: r[5], reverse=True)[:CARRIED]
-            store.mark_seen(feed_url(feed), [r[1] for r in newest], NOW)
-            store.save_feed(FeedState(url=feed_url(feed), carried_at=NOW))
-            if feed % 50 == 49:
-                store.flush()
-        store.db.execute("UPDATE items SET outcome = 'sent', digest_id = 0")
+    updates: list[FeedUpdate] = []
+    for feed in range(feeds):
+        rows = [r for day in range(days) for r in rows_for(feed, day, per_day, NOW)]
+        store.apply([FeedUpdate(FeedState(url=feed_url(feed)), tuple(rows))])
+        newest = sorted(rows, key=lambda r: r.published, reverse=True)[:CARRIED]
+        state = FeedState(url=feed_url(feed), last_fetch=NOW, carried_at=NOW)
+        updates.append(FeedUpdate(state, carried=tuple(r.guid for r in newest)))
+        if feed % 50 == 49:
+            store.apply(updates)
+            updates.clear()
+    store.apply(updates)
+    store.db.execute("UPDATE items SET outcome = 'sent', digest_id = 0")
     store.close()
 
 
@@ -84,22 +84,21 @@ def run(path: Path, feeds: int) -> list[tuple[str, float]]:
     new = [rows_for(f, -1, 1, later) for f in range(feeds)]
 
     def insert() -> None:
-        with store.batch():
-            for index, rows in enumerate(new):
-                store.add_item_rows(rows)
-                if index % 32 == 31:
-                    store.flush()
+        for start in range(0, len(new), 32):
+            batch = new[start : start + 32]
+            store.apply(
+                [FeedUpdate(FeedState(url=rows[0].feed_url), tuple(rows)) for rows in batch]
+            )
 
     timed("insert one new item a feed (batches of 32)", insert, results)
     pending: list[object] = []
     timed("pending_items", lambda: pending.extend(store.pending_items()), results)
-    keys = [rows[0][2] for rows in new]
+    keys = [rows[0].key for rows in new]
     timed("delivered_keys of the new items", lambda: store.delivered_keys(keys), results)
     timed("feed_states", store.feed_states, results)
     timed("prune (keep_days 365)", lambda: store.prune(later - timedelta(days=365)), results)
     # leave the database as built: the next run measures the same thing
-    with store.batch():
-        store.db.execute("DELETE FROM items WHERE first_seen = ?", (iso(later),))
+    store.db.execute("DELETE FROM items WHERE first_seen = ?", (iso(later),))
     store.close()
     print(f"stored_guids gave {sum(counts)} guids for {feeds} feeds; {len(pending)} pending")
     return results

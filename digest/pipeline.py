@@ -183,23 +183,23 @@ def fetch_feeds(
                 later.append((feed, result, parsed))  # fetches article pages: after the loop
                 return
             read = _read(feed.url, parsed, items, now)
-            update = decide(feed.url, states.get(feed.url), result, read, now)
-            outcomes[feed.url] = _outcome(feed, update, _write(store, update, save=unsaved.append))
-            if len(outcomes) % COMMIT_EVERY == 0:
-                save_states()
-                store.flush()  # writes while the workers parse, not all at the end
+            waiting.append((feed, decide(feed.url, states.get(feed.url), result, read, now)))
+            if len(waiting) >= COMMIT_EVERY:
+                store_waiting()  # writes while the workers parse, not all at the end
 
-        unsaved: list[FeedState] = []  # feed states, written together (a 304 writes only this)
+        # The updates wait in memory and are written in short transactions (each
+        # COMMIT_EVERY feeds, and at the end): the write lock is never held while a
+        # server is awaited. An exception drops what is not written yet.
+        waiting: list[tuple[FeedConfig, FeedUpdate]] = []
 
-        def save_states() -> None:
-            store.save_feeds(unsaved)
-            unsaved.clear()
+        def store_waiting() -> None:
+            added = store.apply([update for _, update in waiting])
+            for (feed, update), stored in zip(waiting, added, strict=True):
+                outcomes[feed.url] = _outcome(feed, update, stored)
+            waiting.clear()
 
-        # The writes wait in memory and go in short transactions (each COMMIT_EVERY feeds,
-        # and at the end): the write lock is never held while a server is awaited.
-        with store.batch():
-            fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
-            save_states()
+        fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
+        store_waiting()
     for feed, result, parsed in later:
         from digest.fulltext import read_full_text
 
@@ -209,7 +209,8 @@ def fetch_feeds(
         parsed = replace(parsed, feed=replace(parsed.feed, entries=full.entries))
         read = _read(feed.url, parsed, None, now)
         update = decide(feed.url, states.get(feed.url), result, read, now)
-        outcome = _outcome(feed, update, _write(store, update))
+        [added] = store.apply([update])  # stored feed by feed, each after its pages
+        outcome = _outcome(feed, update, added)
         outcomes[feed.url] = _noted(outcome, full.note())
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
 
@@ -237,17 +238,6 @@ def _outcome(feed: FeedConfig, update: FeedUpdate, added: Added) -> FeedOutcome:
     if update.error:
         return FeedOutcome(feed.url, name, error=update.error)
     return FeedOutcome(feed.url, name, new_items=added.kept, note=added.note)
-
-
-def _write(
-    store: Store, update: FeedUpdate, *, save: Callable[[FeedState], None] | None = None
-) -> Added:
-    """Store one feed's *update*; *save* writes its state (default: now)."""
-    if update.carried:
-        store.mark_seen(update.state.url, update.carried, update.state.last_fetch or datetime.min)
-    added = store.add_feed_rows(update.state.url, update.items) if update.items else Added(0, 0)
-    (save or store.save_feed)(update.state)
-    return added
 
 
 def _noted(outcome: FeedOutcome, note: str | None) -> FeedOutcome:

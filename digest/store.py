@@ -2,15 +2,15 @@
 
 ``Store`` is the small interface the pipeline needs; ``SQLiteStore`` is the
 default implementation (WAL mode, schema migrations by ``PRAGMA user_version``,
-sqlite errors wrapped in ``StorageError``). A send lock that dies with its
-holder keeps two processes from mailing the same items.
+sqlite errors wrapped in ``StorageError``). It speaks the project's values
+(``FeedState``, ``FeedUpdate``, ``Item``...), never its rows.
 
-SQLite has one write lock per database. A fetch holds it only while it writes
-(:meth:`SQLiteStore.batch` keeps the writes in memory between short
-transactions), and the commands that only read (``status``, ``feeds``,
-``export``, ``preview --no-fetch``) open the file read-only
-(``SQLiteStore(path, readonly=True)``): they never wait for a fetch or a send,
-and they work on a database they cannot write.
+SQLite has one write lock per database. A fetch holds it only while it writes:
+the fetch keeps each feed's ``FeedUpdate`` in memory and hands a batch of them to
+:meth:`SQLiteStore.apply`, one short transaction each. The commands that only
+read (``status``, ``feeds``, ``export``, ``preview --no-fetch``) open the file
+read-only (``open_store(path, readonly=True)``): they never wait for a fetch or a
+send, and they work on a database they cannot write.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from digest.errors import StorageError
 from digest.links import is_story_key
-from digest.models import Added, Entry, FeedState, Image, Item, NewItem, Sent
+from digest.models import Added, Entry, FeedState, FeedUpdate, Image, Item, NewItem, Sent
 from digest.plan import new_items
 
 
@@ -62,18 +62,10 @@ class Store(Protocol):
     """What the pipeline asks of storage; a PostgreSQL store would implement the same."""
 
     def feed_states(self) -> dict[str, FeedState]: ...
-    def save_feed(self, state: FeedState) -> None: ...
-    def save_feeds(self, states: Sequence[FeedState]) -> None: ...
-    def known_guids(self, feed_url: str, guids: Sequence[str]) -> set[str]: ...
     def stored_guids(
         self, feed_url: str, fresh_since: datetime | None = None
     ) -> frozenset[str]: ...
-    def batch(self) -> AbstractContextManager[None]: ...
-    def flush(self) -> None: ...
-    def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None: ...
-    def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int: ...
-    def add_item_rows(self, items: Sequence[NewItem]) -> int: ...
-    def add_feed_rows(self, feed_url: str, items: Sequence[NewItem]) -> Added: ...
+    def apply(self, updates: Sequence[FeedUpdate]) -> list[Added]: ...
     def pending_items(self) -> list[Item]: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
     def sent_since(self, since: datetime) -> list[Sent]: ...
@@ -201,6 +193,17 @@ _CORRECTED = (
     " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL"
 )
 
+_SAVE_FEED = (
+    "INSERT INTO feeds (url, title, etag, last_modified, last_fetch, last_error,"
+    " error_count, next_fetch, gone, moved_to, carried_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
+    " ON CONFLICT (url) DO UPDATE SET title=excluded.title, etag=excluded.etag,"
+    " last_modified=excluded.last_modified, last_fetch=excluded.last_fetch,"
+    " last_error=excluded.last_error, error_count=excluded.error_count,"
+    " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to,"
+    " carried_at=excluded.carried_at"
+)
+
 # A feed that re-issues its stories under new ids stores at most this many items a fetch.
 ROTATING_KEEP = 20
 
@@ -208,6 +211,23 @@ ROTATING_KEEP = 20
 def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[NewItem]:
     """:func:`digest.plan.new_items`: the parse workers make the store's items with it."""
     return new_items(feed_url, entries, now)
+
+
+def _feed_row(state: FeedState) -> tuple[Any, ...]:
+    """*state* as a row of the feeds table, in _SAVE_FEED's order."""
+    return (
+        state.url,
+        state.title,
+        state.etag,
+        state.last_modified,
+        iso(state.last_fetch) if state.last_fetch else None,
+        state.last_error,
+        state.error_count,
+        iso(state.next_fetch) if state.next_fetch else None,
+        int(state.gone),
+        state.moved_to,
+        iso(state.carried_at) if state.carried_at else None,
+    )
 
 
 def _row(item: NewItem) -> _Row:
@@ -252,8 +272,6 @@ class SQLiteStore:
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
         self.path = path
         self.readonly = readonly
-        # Inside batch(): the writes waiting for the next flush (statement, parameter rows).
-        self._queue: list[tuple[str, Sequence[Sequence[Any]]]] | None = None
         try:
             if readonly:
                 self.db = _connect_readonly(path)
@@ -298,50 +316,6 @@ class SQLiteStore:
             self.db.executescript(
                 f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;"
             )
-
-    @contextmanager
-    def batch(self) -> Iterator[None]:
-        """Keep the fetch's writes (feed states, items, seen marks) in memory and write
-        them in one short transaction at each :meth:`flush` and at the end.
-
-        The write lock is held only while they are written, never while the fetch
-        waits on a server, so other commands and a second writer go on meanwhile.
-        What the store reads inside is what was written before the last flush. An
-        exception drops what is not written yet, as a rollback would.
-        """
-        if self._queue is not None:  # already inside a batch
-            yield
-            return
-        self._queue = []
-        try:
-            yield
-            self.flush()
-        finally:
-            self._queue = None
-
-    def flush(self) -> None:
-        """Inside :meth:`batch`: write what is waiting, in one transaction.
-
-        A long batch writes in steps, so the commit (and the WAL checkpoint that
-        follows it) is not all left to the end. Outside a batch every write is
-        written already.
-        """
-        if not self._queue:
-            return
-        queue, self._queue = self._queue, []
-        with self._tx() as db:
-            for sql, params in queue:
-                db.executemany(sql, params)
-
-    def _write(self, sql: str, params: Sequence[Sequence[Any]]) -> None:
-        """Run *sql* for each of *params*: now, or at the next flush inside a batch."""
-        if not params:
-            return
-        if self._queue is not None:
-            self._queue.append((sql, params))
-            return
-        with self._tx() as db:
-            db.executemany(sql, params)
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
@@ -390,55 +364,40 @@ class SQLiteStore:
             for row in rows
         }
 
-    def save_feed(self, state: FeedState) -> None:
-        """Insert or replace what is remembered of one feed."""
-        self.save_feeds((state,))
+    def apply(self, updates: Sequence[FeedUpdate]) -> list[Added]:
+        """Write a batch of feeds' updates (their new states, new items and the stored
+        items their documents still carry) in one transaction; returns what each did to
+        the items, in order.
+
+        The fetch calls it every COMMIT_EVERY feeds with what waited in memory: the write
+        lock is held only while they are written, never while a server is awaited. An
+        item already stored notes that the feed carries it again (``last_seen``, so prune
+        keeps it); one still pending also takes the feed's latest title, link, date and
+        text (a typo corrected before the digest goes out). One already sent or skipped
+        stays as it was. A feed that rotates its item ids is capped (see
+        :meth:`_add_items`). Raises StorageError; then nothing of the batch is written.
+        """
+        if not updates:
+            return []
+        with self._tx() as db:
+            added = [self._add_items(db, update) for update in updates]
+            db.executemany(_SAVE_FEED, [_feed_row(update.state) for update in updates])
+        return added
 
     def save_feeds(self, states: Sequence[FeedState]) -> None:
-        """:meth:`save_feed` for several feeds, in one statement (a run of 304s writes
-        only these)."""
-        self._write(
-            "INSERT INTO feeds (url, title, etag, last_modified, last_fetch, last_error,"
-            " error_count, next_fetch, gone, moved_to, carried_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-            " ON CONFLICT (url) DO UPDATE SET title=excluded.title, etag=excluded.etag,"
-            " last_modified=excluded.last_modified, last_fetch=excluded.last_fetch,"
-            " last_error=excluded.last_error, error_count=excluded.error_count,"
-            " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to,"
-            " carried_at=excluded.carried_at",
-            [
-                (
-                    state.url,
-                    state.title,
-                    state.etag,
-                    state.last_modified,
-                    iso(state.last_fetch) if state.last_fetch else None,
-                    state.last_error,
-                    state.error_count,
-                    iso(state.next_fetch) if state.next_fetch else None,
-                    int(state.gone),
-                    state.moved_to,
-                    iso(state.carried_at) if state.carried_at else None,
-                )
-                for state in states
-            ],
-        )
+        """Remember *states* as they are, with no items (tests and tools set a feed up)."""
+        self.apply([FeedUpdate(state) for state in states])
 
-    # items -------------------------------------------------------------
-
-    def mark_seen(self, feed_url: str, guids: Sequence[str], now: datetime) -> None:
-        """Note that the feed still carries these items (prune keeps them while it does)."""
-        self._write(
-            "UPDATE items SET last_seen = ? WHERE feed_url = ? AND guid = ?",
-            [(iso(now), feed_url, g) for g in guids],
-        )
+    def save_feed(self, state: FeedState) -> None:
+        """:meth:`save_feeds` for one feed."""
+        self.save_feeds((state,))
 
     def stored_guids(self, feed_url: str, fresh_since: datetime | None = None) -> frozenset[str]:
         """The guids *feed_url* carried in its latest document (every stored one before
         its first): the parser skips these before sanitising.
 
         Bounded by the size of a document, not by a year of stored items. An older
-        item that comes back is parsed again, and :meth:`add_item_rows` keeps the
+        item that comes back is parsed again, and :meth:`apply` keeps the
         stored copy (only noting that the feed carries it again). A pending item
         first stored after *fresh_since* is parsed again too, so a correction made
         soon after publishing reaches the digest, while the work stays in proportion
@@ -465,47 +424,47 @@ class SQLiteStore:
             known.update(row[0] for row in rows)
         return known
 
-    def add_entries(self, feed_url: str, entries: Sequence[Entry], now: datetime) -> int:
-        """Store new entries (pending); returns how many were new. Future dates are clamped."""
-        return self.add_item_rows(new_items(feed_url, entries, now))
-
-    def add_item_rows(self, items: Sequence[NewItem]) -> int:
-        """Store items made by :func:`digest.plan.new_items` (perhaps in another process);
-        returns how many were new. One already stored notes that the feed carries it again
-        (``last_seen``, so prune keeps it); one still pending also takes the feed's
-        latest title, link, date and text (a typo corrected before the digest goes out).
-        One already sent or skipped stays as it was."""
-        # Outside a batch, one transaction; inside, the writes wait for the next flush.
-        with self._tx() if self._queue is None else nullcontext():
-            rows = [_row(item) for item in items]
-            stored = self._stored_rows(rows)
-            self._write(_INSERT_ITEM, rows)
-            if stored:
-                self._write(_SEEN_AGAIN, [(row[0], row[1], row[8]) for row in stored])
-                self._write(_CORRECTED, stored)
-            return len(rows) - len(stored)
-
-    def add_feed_rows(self, feed_url: str, items: Sequence[NewItem]) -> Added:
-        """:meth:`add_item_rows` for one feed's items from one fetch, capped for a feed
-        that rotates its item ids.
+    def _add_items(self, db: sqlite3.Connection, update: FeedUpdate) -> Added:
+        """Inside :meth:`apply`'s transaction: one feed's items, capped for a feed that
+        rotates its item ids.
 
         Such a feed brings more than ROTATING_KEEP new items, none of them stored
         before, and at least half of them tell a story it already has under another
         id (the same link or title). Then only its new stories are stored, at most
         ROTATING_KEEP; a re-issued one marks the stored copy as still carried instead.
         """
-        stored = {row[1] for row in self._stored_rows([_row(i) for i in items])}
-        new = [item for item in items if item.guid not in stored]
+        feed_url = update.state.url
+        if update.carried:
+            seen = iso(update.state.last_fetch or datetime.now(UTC))
+            db.executemany(
+                "UPDATE items SET last_seen = ? WHERE feed_url = ? AND guid = ?",
+                [(seen, feed_url, guid) for guid in update.carried],
+            )
+        if not update.items:
+            return Added(0, 0)
+        rows = [_row(item) for item in update.items]
+        stored = self._stored_rows(rows)
+        known = {row[1] for row in stored}
+        new = [row for row in rows if row[1] not in known]
         if stored or len(new) <= ROTATING_KEEP:
-            return Added(len(new), self.add_item_rows(items))
+            return Added(len(new), self._insert(db, rows, stored))
         copies = self._copies(feed_url, new)
         if 2 * len(copies) < len(new):
-            return Added(len(new), self.add_item_rows(items))
-        kept = [item for item in new if item.guid not in copies][:ROTATING_KEEP]
-        seen = sorted({i for ids in copies.values() for i in ids})
-        stamp = iso(new[0].first_seen)
-        self._write("UPDATE items SET last_seen = ? WHERE id = ?", [(stamp, i) for i in seen])
-        return Added(len(new), self.add_item_rows(kept), rotating=True)
+            return Added(len(new), self._insert(db, rows, stored))
+        kept = [row for row in new if row[1] not in copies][:ROTATING_KEEP]
+        seen_ids = sorted({i for ids in copies.values() for i in ids})
+        db.executemany(
+            "UPDATE items SET last_seen = ? WHERE id = ?", [(new[0][8], i) for i in seen_ids]
+        )
+        return Added(len(new), self._insert(db, kept, []), rotating=True)
+
+    def _insert(self, db: sqlite3.Connection, rows: Sequence[_Row], stored: Sequence[_Row]) -> int:
+        """Insert *rows*, of which *stored* are stored already; returns how many were new."""
+        db.executemany(_INSERT_ITEM, rows)
+        if stored:
+            db.executemany(_SEEN_AGAIN, [(row[0], row[1], row[8]) for row in stored])
+            db.executemany(_CORRECTED, stored)
+        return len(rows) - len(stored)
 
     def _stored_rows(self, rows: Sequence[_Row]) -> list[_Row]:
         """The *rows* whose (feed, guid) is stored already."""
@@ -515,18 +474,18 @@ class SQLiteStore:
             known.update((feed_url, g) for g in self.known_guids(feed_url, guids))
         return [row for row in rows if (row[0], row[1]) in known]
 
-    def _copies(self, feed_url: str, items: Sequence[NewItem]) -> dict[str, list[int]]:
-        """For each of *items* (by guid) that tells a story *feed_url* has stored under
+    def _copies(self, feed_url: str, rows: Sequence[_Row]) -> dict[str, list[int]]:
+        """For each of *rows* (by guid) that tells a story *feed_url* has stored under
         another guid (the same story link, or the same title): the stored items' ids."""
-        keys = {item.key: item.guid for item in items if is_story_key(item.key)}
+        keys = {row[2]: row[1] for row in rows if is_story_key(row[2])}
         titles: dict[str, list[str]] = {}
-        for item in items:
-            if item.title:
-                titles.setdefault(item.title, []).append(item.guid)
+        for row in rows:
+            if row[3]:
+                titles.setdefault(row[3], []).append(row[1])
         copies: dict[str, list[int]] = {}
-        for row in self._query("SELECT id, key, title FROM items WHERE feed_url = ?", (feed_url,)):
-            for guid in {keys.get(row["key"], ""), *titles.get(row["title"], ())} - {""}:
-                copies.setdefault(guid, []).append(int(row["id"]))
+        for item in self._query("SELECT id, key, title FROM items WHERE feed_url = ?", (feed_url,)):
+            for guid in {keys.get(item["key"], ""), *titles.get(item["title"], ())} - {""}:
+                copies.setdefault(guid, []).append(int(item["id"]))
         return copies
 
     def pending_items(self) -> list[Item]:

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from digest.errors import StorageError
-from digest.models import Entry, Image
+from digest.models import Added, Entry, FeedState, FeedUpdate, Image
+from digest.plan import new_items
 from digest.store import MIGRATIONS, ROTATING_KEEP, SQLiteStore
 from tests.conftest import FeedServer, run_cli, write_config
 from tests.feeds import FakeItem, rss
@@ -29,6 +30,22 @@ def entry(guid: str, link: str = "", **kw: object) -> Entry:
     }
     values.update(kw)
     return Entry(**values)  # type: ignore[arg-type]
+
+
+def fetched(
+    store: SQLiteStore,
+    feed: str,
+    entries: list[Entry],
+    at: datetime,
+    *,
+    carried: tuple[str, ...] = (),
+    carried_at: datetime | None = None,
+) -> Added:
+    """Store one fetch of *feed* at *at* as the pipeline does: its new *entries*, the
+    stored guids its document still *carried*, and its state."""
+    state = FeedState(url=feed, last_fetch=at, carried_at=carried_at)
+    [added] = store.apply([FeedUpdate(state, tuple(new_items(feed, entries, at)), carried)])
+    return added
 
 
 def test_new_database_is_at_the_latest_schema(tmp_path: Path) -> None:
@@ -58,8 +75,8 @@ def test_unusable_database_path_is_a_storage_error(tmp_path: Path) -> None:
 def test_items_are_stored_once_and_pending_until_sent(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "d.sqlite3")
     image = Image("https://a.example/i.jpg", 640, 480, "alt")
-    assert store.add_entries("f1", [entry("1", image=image), entry("2")], NOW) == 2
-    assert store.add_entries("f1", [entry("1", image=image), entry("3")], NOW) == 1
+    assert fetched(store, "f1", [entry("1", image=image), entry("2")], NOW).kept == 2
+    assert fetched(store, "f1", [entry("1", image=image), entry("3")], NOW).kept == 1
     assert store.known_guids("f1", ["1", "2", "3", "4"]) == {"1", "2", "3"}
     pending = store.pending_items()
     assert [i.guid for i in pending] == ["1", "2", "3"]
@@ -81,7 +98,7 @@ def test_items_are_stored_once_and_pending_until_sent(tmp_path: Path) -> None:
 
 def test_failed_digest_leaves_items_pending(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "d.sqlite3")
-    store.add_entries("f1", [entry("1")], NOW)
+    fetched(store, "f1", [entry("1")], NOW)
     [item] = store.pending_items()
     digest_id = store.begin_digest("Subject", "tok", [item.id], NOW)
     store.fail_digest(digest_id, [("a@example.org", "connection refused")], NOW)
@@ -92,7 +109,8 @@ def test_failed_digest_leaves_items_pending(tmp_path: Path) -> None:
 
 def test_dates_in_the_future_are_clamped_and_missing_dates_use_first_seen(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "d.sqlite3")
-    store.add_entries(
+    fetched(
+        store,
         "f1",
         [
             entry("future", published=NOW + timedelta(days=30)),
@@ -112,25 +130,22 @@ def test_dates_in_the_future_are_clamped_and_missing_dates_use_first_seen(tmp_pa
 
 def test_tracking_parameters_do_not_change_the_story_key(tmp_path: Path) -> None:
     store = SQLiteStore(tmp_path / "d.sqlite3")
-    store.add_entries("f1", [entry("1", link="https://a.example/s?utm_source=rss&id=4")], NOW)
-    store.add_entries("f2", [entry("9", link="https://WWW.a.example/s/?id=4")], NOW)
+    fetched(store, "f1", [entry("1", link="https://a.example/s?utm_source=rss&id=4")], NOW)
+    fetched(store, "f2", [entry("9", link="https://WWW.a.example/s/?id=4")], NOW)
     first, second = store.pending_items()
     assert first.key == second.key
     store.close()
 
 
 def test_prune_keeps_what_the_feed_still_carries_even_through_304s(tmp_path: Path) -> None:
-    from digest.models import FeedState
-
     store = SQLiteStore(tmp_path / "d.sqlite3")
     long_ago = NOW - timedelta(days=400)
-    store.add_entries("f1", [entry("kept"), entry("gone")], long_ago)
-    store.save_feed(FeedState(url="f1", carried_at=long_ago))  # then only 304s for a year
+    # then only 304s for a year
+    fetched(store, "f1", [entry("kept"), entry("gone")], long_ago, carried_at=long_ago)
     store.skip_items([i.id for i in store.pending_items()])
     assert store.prune(NOW - timedelta(days=90)) == 0
     later = long_ago + timedelta(days=1)
-    store.mark_seen("f1", ["kept"], later)  # a new document without "gone"
-    store.save_feed(FeedState(url="f1", carried_at=later))
+    fetched(store, "f1", [], later, carried=("kept",), carried_at=later)  # without "gone"
     assert store.prune(NOW - timedelta(days=90)) == 1
     assert store.known_guids("f1", ["kept", "gone"]) == {"kept"}
     store.close()
@@ -141,23 +156,19 @@ def test_the_parser_is_told_what_the_latest_document_carried_not_every_stored_gu
 ) -> None:
     """A year of stored items must not be loaded on every fetch; an old item that comes
     back is parsed again but stored once, pending no more, and kept by prune."""
-    from digest.models import FeedState
-
     store = SQLiteStore(tmp_path / "d.sqlite3")
     assert store.stored_guids("f1") == frozenset()
-    store.add_entries("f1", [entry("old"), entry("a")], NOW - timedelta(days=200))
+    fetched(store, "f1", [entry("old"), entry("a")], NOW - timedelta(days=200))
     assert store.stored_guids("f1") == {"old", "a"}  # no carried_at yet: everything
     store.save_feed(FeedState(url="f1", carried_at=NOW - timedelta(days=200)))
     store.skip_items([i.id for i in store.pending_items()])
     later = NOW - timedelta(days=100)
-    store.mark_seen("f1", ["a"], later)  # the next document carries "a", not "old"
-    assert store.add_entries("f1", [entry("b")], later) == 1
-    store.save_feed(FeedState(url="f1", carried_at=later))
+    # the next document carries "a", not "old"
+    assert fetched(store, "f1", [entry("b")], later, carried=("a",), carried_at=later).kept == 1
     assert store.stored_guids("f1") == {"a", "b"}
     # "old" comes back in today's document: parsed as new, stored once, not pending again
-    assert store.add_entries("f1", [entry("old"), entry("c")], NOW) == 1
+    assert fetched(store, "f1", [entry("old"), entry("c")], NOW, carried_at=NOW).kept == 1
     assert [i.guid for i in store.pending_items()] == ["b", "c"]
-    store.save_feed(FeedState(url="f1", carried_at=NOW))
     assert store.stored_guids("f1") == {"old", "c"}
     assert store.prune(NOW - timedelta(days=90)) == 1  # "a": handled, not carried since
     assert store.known_guids("f1", ["old", "a", "b", "c"]) == {"old", "b", "c"}
@@ -165,17 +176,14 @@ def test_the_parser_is_told_what_the_latest_document_carried_not_every_stored_gu
 
 
 def test_prune_drops_old_items_of_feeds_no_longer_configured(tmp_path: Path) -> None:
-    from digest.models import FeedState
-
     store = SQLiteStore(tmp_path / "d.sqlite3")
     long_ago = NOW - timedelta(days=200)
     for feed in ("kept", "removed", "quiet"):
-        store.add_entries(feed, [entry(f"{feed}-1")], long_ago)
-        store.save_feed(FeedState(url=feed, carried_at=long_ago))
+        fetched(store, feed, [entry(f"{feed}-1")], long_ago, carried_at=long_ago)
     store.skip_items([i.id for i in store.pending_items()])
     # "kept" is fetched (304s then a full document still carrying its item) every day
-    store.mark_seen("kept", ["kept-1"], NOW - timedelta(days=1))
-    store.save_feed(FeedState(url="kept", carried_at=NOW - timedelta(days=1)))
+    day = NOW - timedelta(days=1)
+    fetched(store, "kept", [], day, carried=("kept-1",), carried_at=day)
     # "quiet" has answered 304 since: its item is still in it, and stays
     size = (tmp_path / "d.sqlite3").stat().st_size
     assert store.prune(NOW - timedelta(days=90), ["kept", "quiet"]) == 1
@@ -191,18 +199,18 @@ def test_a_correction_before_the_digest_goes_out_reaches_it_and_none_after(
 ) -> None:
     store = SQLiteStore(tmp_path / "d.sqlite3")
     draft = entry("a5", title="Orchestra names new conductr", html="<p>Draft text.</p>")
-    store.add_entries("f1", [draft], NOW - timedelta(hours=2))
+    fetched(store, "f1", [draft], NOW - timedelta(hours=2))
     # pending and new: parsed again at the next fetches; an older pending item is not
     assert store.stored_guids("f1", NOW - timedelta(hours=3)) == frozenset()
     assert store.stored_guids("f1", NOW - timedelta(hours=1)) == {"a5"}
     fixed = entry("a5", title="Orchestra names new conductor", html="<p>Final text.</p>")
     # read again in the same second as it was stored (a send right after a fetch): not new
-    assert store.add_entries("f1", [fixed], NOW - timedelta(hours=2)) == 0
+    assert fetched(store, "f1", [fixed], NOW - timedelta(hours=2)).kept == 0
     [item] = store.pending_items()
     assert (item.title, item.html) == ("Orchestra names new conductor", "<p>Final text.</p>")
     store.skip_items([item.id])  # as a delivered digest marks it
     again = entry("a5", title="Orchestra names new conductor (updated)")
-    store.add_entries("f1", [again], NOW)
+    fetched(store, "f1", [again], NOW)
     assert store.known_guids("f1", ["a5"]) == {"a5"}
     [row] = store.db.execute("SELECT title FROM items").fetchall()
     assert row[0] == "Orchestra names new conductor"  # what the reader got stays
@@ -256,15 +264,13 @@ def test_a_feed_that_rotates_its_item_ids_adds_only_its_new_stories(
 
 
 def test_a_rotating_feed_keeps_at_most_the_cap_of_new_stories(tmp_path: Path) -> None:
-    from digest.store import item_rows
-
     store = SQLiteStore(tmp_path / "d.sqlite3")
     first = [entry(f"a{n}", link=f"https://a.example/{n}") for n in range(60)]
-    assert store.add_feed_rows("f1", item_rows("f1", first, NOW)).kept == 60
+    assert fetched(store, "f1", first, NOW).kept == 60
     # 35 re-issued under new ids, 25 new stories
     later = NOW + timedelta(hours=1)
     second = [entry(f"b{n}", link=f"https://a.example/{n}") for n in range(25, 85)]
-    added = store.add_feed_rows("f1", item_rows("f1", second, later))
+    added = fetched(store, "f1", second, later)
     assert (added.new, added.kept, added.rotating) == (60, ROTATING_KEEP, True)
     assert len(store.pending_items()) == 60 + ROTATING_KEEP
     # the stored copies of the re-issued stories count as still carried (prune keeps them)
