@@ -1,4 +1,5 @@
-"""Every command through the real entry point (`python -m digest`): exit codes and messages."""
+"""Every command through the entry point (`digest.cli.main`, in this process): exit codes and
+messages; the installed `digest` script and `python -m digest` as processes of their own."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tests.conftest import (
     needs_shared,
     outbox_messages,
     run_cli,
+    run_cli_process,
     text_part,
     write_config,
 )
@@ -212,8 +214,9 @@ def test_status_before_and_after_a_digest(tmp_path: Path, http_server: FeedServe
     assert "Sending:" not in before.out
     from digest.locks import send_lock
 
+    # lockf locks are a process's: status must run in another process to see this one
     with send_lock(tmp_path / "digest.sqlite3"):  # as a send in another process would
-        during = run_cli("status", cwd=tmp_path)
+        during = run_cli_process("status", cwd=tmp_path)
     assert "Sending:    a digest is being sent right now" in during.out
     run_cli("send", cwd=tmp_path)
     after = run_cli("status", cwd=tmp_path)
@@ -279,6 +282,18 @@ def test_usage_errors_exit_2_in_one_line(tmp_path: Path) -> None:
 def test_version() -> None:
     result = run_cli("--version")
     assert result.code == 0 and result.out.startswith("digest ")
+
+
+def test_the_installed_digest_command(tmp_path: Path, http_server: FeedServer) -> None:
+    """The console script pip installed: its output is all there although `run` leaves
+    through os._exit, and a usage error is one line and exit 2 there too."""
+    setup(tmp_path, http_server)
+    sent = run_cli_process("send", cwd=tmp_path, installed=True)
+    assert sent.code == 0, sent.err
+    assert "Sent" in sent.out and "3 stories" in sent.out
+    assert len(outbox_messages(tmp_path / "outbox")) == 1
+    wrong = run_cli_process("frobnicate", cwd=tmp_path, installed=True)
+    assert wrong.code == 2 and wrong.err.count("\n") == 1 and "digest: error:" in wrong.err
 
 
 @needs_shared
