@@ -41,6 +41,22 @@ def trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
     return CronTrigger.from_crontab(expression, timezone=zone)
 
 
+# For the test suite only, never set by digest or read from config.yaml: a cron "second"
+# field (e.g. "*/2") for the daemon's fetch and send jobs, so that a test of the whole
+# daemon sees "* * * * *" fire within seconds instead of waiting for the next minute.
+TEST_SECONDS = "DIGEST_TEST_CRON_SECONDS"
+
+
+def _job_trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
+    """:func:`trigger`, on the seconds TEST_SECONDS names when a test sets it."""
+    seconds = os.environ.get(TEST_SECONDS)
+    if not seconds:
+        return trigger(expression, zone)
+    log.warning("%s=%s: the jobs fire on these seconds (for tests)", TEST_SECONDS, seconds)
+    fields = dict(zip(("minute", "hour", "day", "month", "day_of_week"), expression.split()))
+    return CronTrigger(second=seconds, timezone=zone, **fields)
+
+
 def next_run(expression: str, zone: ZoneInfo, now: datetime) -> datetime | None:
     """The first time after *now* that *expression* fires."""
     fire: datetime | None = trigger(expression, zone).get_next_fire_time(None, now)
@@ -230,10 +246,10 @@ def _run(config_path: Path, config: Config) -> int:
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
     scheduler.add_job(
-        daemon.fetch_job, trigger(config.schedule.fetch, zone), id="fetch", name="fetch feeds"
+        daemon.fetch_job, _job_trigger(config.schedule.fetch, zone), id="fetch", name="fetch feeds"
     )
     scheduler.add_job(
-        daemon.send_job, trigger(config.schedule.send, zone), id="send", name="send digest"
+        daemon.send_job, _job_trigger(config.schedule.send, zone), id="send", name="send digest"
     )
     scheduler.add_job(daemon.prune_job, trigger(PRUNE_CRON, zone), id="prune", name="prune")
     stop = threading.Event()

@@ -17,12 +17,13 @@ import pytest
 
 from digest.errors import LockedError
 from digest.locks import send_lock
-from digest.scheduler import fire_times, latest_slot, missed_send, next_run
+from digest.scheduler import TEST_SECONDS, fire_times, latest_slot, missed_send, next_run
 from tests.conftest import (
     ROOT,
     FeedServer,
     SmtpServer,
     run_cli,
+    run_cli_process,
     smtp_delivery,
     text_part,
     write_config,
@@ -146,7 +147,7 @@ def test_manual_send_while_another_send_holds_the_lock_delivers_nothing(
     thread.start()
     try:
         ready.wait(5)
-        blocked = run_cli("send", cwd=tmp_path)
+        blocked = run_cli_process("send", cwd=tmp_path)  # lockf locks are a process's
         assert blocked.code == 1
         assert "another digest is being sent" in blocked.err
         assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").iterdir())
@@ -177,6 +178,7 @@ def test_daemon_sends_on_schedule_and_stops_cleanly_on_sigterm(
     )
     env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
     env["PYTHONPATH"] = str(ROOT)
+    env[TEST_SECONDS] = "*/2"  # "* * * * *" fires every 2 s: no wait for the next minute
     daemon = subprocess.Popen(
         [sys.executable, "-m", "digest", "--log-format", "json", "run"],
         cwd=tmp_path,
@@ -186,14 +188,14 @@ def test_daemon_sends_on_schedule_and_stops_cleanly_on_sigterm(
         text=True,
     )
     try:
-        smtp_server.mailbox.wait_for(1, timeout=80)
-        assert smtp_server.mailbox.messages, "no digest arrived within 80 s"
+        smtp_server.mailbox.wait_for(1, timeout=30)
+        assert smtp_server.mailbox.messages, "no digest arrived within 30 s"
         _, rcpts, msg = smtp_server.mailbox.messages[0]
         assert rcpts == ["reader@example.org"]
         assert "Premiere night at the opera" in text_part(msg)
         status = run_cli("status", cwd=tmp_path)
         assert "Daemon:     running" in status.out
-        second = run_cli("run", cwd=tmp_path, timeout=30)
+        second = run_cli_process("run", cwd=tmp_path, timeout=30)  # it must not start here
         assert second.code == 1
         assert "another digest daemon is already running" in second.err
         assert "Last digest:" in status.out and "reader@example.org" in status.out
