@@ -6,7 +6,8 @@ the feed's teaser when it carries more text. The pipeline only asks for items
 it has not stored yet, so each page is fetched once.
 
 The extractor's job is recall: find the article's container and keep its
-markup. Precision is left to ``blurb.story_paragraphs``, which knows figure,
+markup (``storytext.extract_main_text``). Precision is left to
+``blurb.story_paragraphs``, which knows figure,
 aside, share bars and link lists by their markup and credits, calls to action
 and bylines by their words. Measured on the hand-written pages in
 ``tests/data/blurbs/pages`` (English, German, Portuguese, Korean, Chinese,
@@ -41,23 +42,16 @@ from __future__ import annotations
 
 import codecs
 import html as html_lib
-import importlib
-import logging
 import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
 
-import lxml.etree
-import lxml.html
-
-from digest.blurb import story_paragraphs
-from digest.chrome import drop_consent_banners
 from digest.fetch import PAGE_ACCEPT, FetchLimits, FetchRequest, fetch_each
 from digest.links import shown_url
 from digest.models import Entry, FetchResult
 from digest.sanitize import sanitize_html, server_text
+from digest.storytext import extract_main_text, story_length
 
 MAX_PAGE_BYTES = 5_000_000
 PAGE_WINDOW = 8  # article pages fetched but not yet extracted: bounds the pages held
@@ -126,82 +120,6 @@ _HTML_START = re.compile(
         <(?:!doctype\s+html|html|head|body|title|meta|div|p|h1|article|script|style)[\s>/]""",
     re.IGNORECASE | re.VERBOSE | re.DOTALL,
 )
-# Libraries whose progress notes are not the reader's business (readability-lxml says
-# "ruthless removal did not work" at INFO on every short page): warnings and up only,
-# unless someone configured them already. readability also logs a traceback at ERROR for
-# a page it cannot parse before raising: that page is reported once, by the feed's note.
-QUIET_LOGGERS = {
-    "readability": logging.CRITICAL,
-    "trafilatura": logging.WARNING,
-    "htmldate": logging.WARNING,
-    "courlan": logging.WARNING,
-    "justext": logging.WARNING,
-}
-
-
-def _quiet_libraries() -> None:
-    for name, level in QUIET_LOGGERS.items():
-        logger = logging.getLogger(name)
-        if logger.level == logging.NOTSET:
-            logger.setLevel(level)
-
-
-_quiet_libraries()
-
-
-def extract_main_text(page: bytes | str, url: str) -> str:
-    """The main text of an article page as HTML ("" if none is found).
-
-    Uses readability-lxml when it is installed (its output keeps the article's
-    markup), trafilatura otherwise (paragraphs of plain text).
-    """
-    readability = _readability()
-    if readability is None:
-        return _with_trafilatura(page, url)
-    try:
-        summary = readability.Document(page, url=url).summary(html_partial=True)
-    except Exception:  # readability raises bare Exception subclasses on unusable pages
-        return _with_trafilatura(page, url)
-    main = _without_consent_banners(str(summary))
-    return main if _text_length(main) else ""
-
-
-def _readability() -> Any:
-    """The readability module, or None when readability-lxml is not installed."""
-    try:
-        return importlib.import_module("readability")  # optional, and without type hints
-    except ImportError:
-        return None
-
-
-def _without_consent_banners(markup: str) -> str:
-    """*markup* less its cookie and consent banners (by class, id or dialog label)."""
-    try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
-    except (lxml.etree.ParserError, ValueError, AssertionError):  # lxml asserts one <body>
-        return markup
-    drop_consent_banners(root)
-    inner = "".join(str(lxml.html.tostring(el, encoding="unicode")) for el in root)
-    return html_lib.escape(root.text or "") + inner
-
-
-def _with_trafilatura(page: bytes | str, url: str) -> str:
-    import trafilatura
-
-    text = trafilatura.extract(
-        page,
-        url=url,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        include_links=False,
-        favor_recall=True,  # blurb.story_paragraphs removes the chrome this lets through
-        deduplicate=True,
-    )
-    if not text:
-        return ""
-    paragraphs = [line.strip() for line in text.splitlines() if line.strip()]
-    return "".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs)
 
 
 @dataclass(frozen=True)
@@ -285,7 +203,7 @@ def _read_page(link: str, result: FetchResult) -> _Page:
         if not text:
             return _Page(problem="no text found on the page")
         story = sanitize_html(text, link)
-        return _Page(story, _story_length(story))
+        return _Page(story, story_length(story))
     except Exception as exc:
         # Any failure of the libraries on one hostile page (lxml asserts, readability
         # raises bare Exceptions, deep markup a RecursionError…) costs that page only:
@@ -304,7 +222,7 @@ def _what(exc: BaseException) -> str:
 
 def _teaser_length(markup: str) -> int:
     try:
-        return _story_length(markup)
+        return story_length(markup)
     except Exception:  # the feed's text is kept, whatever the blurb's rules make of it
         return 0
 
@@ -361,12 +279,3 @@ def _bad_category(char: str) -> bool:
     if char in "\t\n\r":
         return False
     return unicodedata.category(char) in {"Cc", "Cn", "Co", "Cs"}
-
-
-def _text_length(markup: str) -> int:
-    return len(html_lib.unescape(_TAG.sub("", markup)).strip())
-
-
-def _story_length(markup: str) -> int:
-    """How much story, less page chrome, *markup* carries: what the blurb is made from."""
-    return sum(len(p) for p in story_paragraphs(markup))

@@ -200,19 +200,29 @@ def fetch_feeds(
 
         fetch_each(requests, limits, handle, window=PARSE_WINDOW, decode=False)
         store_waiting()
+    # The full-text feeds: parsed, then their article pages (a stage of its own, after
+    # the feeds: pages are fetched once the feeds are in), then stored feed by feed.
     for feed, result, parsed in later:
-        from digest.fulltext import read_full_text
-
-        # Article pages are read one feed at a time, each page extracted as it arrives;
-        # a page that cannot be read leaves its item's teaser and is named in a note.
-        full = read_full_text(parsed.feed.entries, limits)
-        parsed = replace(parsed, feed=replace(parsed.feed, entries=full.entries))
-        read = _read(feed.url, parsed, None, now)
-        update = decide(feed.url, states.get(feed.url), result, read, now)
-        [added] = store.apply([update])  # stored feed by feed, each after its pages
-        outcome = _outcome(feed, update, added)
-        outcomes[feed.url] = _noted(outcome, full.note())
+        parsed, note = with_article_pages(parsed, limits)
+        update = decide(
+            feed.url, states.get(feed.url), result, _read(feed.url, parsed, None, now), now
+        )
+        [added] = store.apply([update])
+        outcomes[feed.url] = _noted(_outcome(feed, update, added), note)
     return FetchReport(tuple(outcomes[f.url] for f in config.feeds))
+
+
+def with_article_pages(parsed: FeedRead, limits: FetchLimits) -> tuple[FeedRead, str | None]:
+    """The article-pages stage: *parsed* with each entry's text replaced by its article
+    page's story where that says more, and a note naming the pages that could not be read.
+
+    Pages are read one feed at a time, each extracted as it arrives; a page that cannot
+    be read leaves its item's teaser. Never raises for a page.
+    """
+    from digest.fulltext import read_full_text
+
+    full = read_full_text(parsed.feed.entries, limits)
+    return replace(parsed, feed=replace(parsed.feed, entries=full.entries)), full.note()
 
 
 def _read(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from digest import fulltext
+from digest import storytext
 from digest.blurb import extract_blurb, story_paragraphs
 from digest.fetch import FetchLimits
 from digest.fulltext import read_full_text, with_full_text
@@ -40,7 +40,7 @@ def extractor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
     if request.param == "readability":
         pytest.importorskip("readability", reason="readability-lxml is not installed")
     else:
-        monkeypatch.setattr(fulltext, "_readability", lambda: None)
+        monkeypatch.setattr(storytext, "_readability", lambda: None)
     return str(request.param)
 
 
