@@ -15,6 +15,10 @@ accepted a copy and before ``finish_digest`` committed (the DATA kill makes that
 wide on purpose): the next run sends the same digest again, to every recipient, with the
 same Message-ID if no new item arrived meanwhile (so mail clients can drop the copy), with
 a new one if the digest grew. Set DIGEST_CRASH_SEED to replay a run.
+
+Every send here is a process of its own, the ones after the kills too: in the test's
+process a send would start its parse workers' forkserver in the test's folder, where
+the strays fixture kills whatever it finds.
 """
 
 from __future__ import annotations
@@ -40,7 +44,7 @@ from tests.conftest import (
     ROOT,
     FeedServer,
     SmtpServer,
-    run_cli,
+    run_cli_process,
     smtp_delivery,
     text_part,
     write_config,
@@ -148,6 +152,7 @@ def links_in(msg: EmailMessage) -> set[str]:
     return {w for w in text_part(msg).split() if w.startswith("https://crash.example.org/")}
 
 
+@pytest.mark.slow  # thirty sends, each a process of its own: about a minute
 def test_sigkill_at_random_points_loses_nothing(
     strays: Path, http_server: FeedServer, smtp_server: SmtpServer
 ) -> None:
@@ -210,7 +215,7 @@ def test_sigkill_at_random_points_loses_nothing(
 
     # The next run carries on.
     for _ in range(3):
-        final = run_cli("send", cwd=tmp_path)
+        final = run_cli_process("send", cwd=tmp_path)
         assert final.code == 0, final.err + note
         if "Nothing new" in final.out:
             break
@@ -279,7 +284,7 @@ def test_crash_between_recipients_repeats_only_the_unconfirmed_copy(
     victim["pid"] = proc.pid
     assert proc.wait(60) == -signal.SIGKILL
     victim["pid"] = None
-    again = run_cli("send", cwd=tmp_path)
+    again = run_cli_process("send", cwd=tmp_path)
     assert again.code == 0, again.err
     copies = defaultdict(list)
     for _, rcpts, msg in mailbox.messages:
@@ -325,6 +330,6 @@ def test_killed_send_leaves_no_lock_or_worker_behind(strays: Path, http_server: 
     proc.wait(10)
     time.sleep(1)
     left = [pid for pid in workers if pid in processes_in(tmp_path)]
-    again = run_cli("send", cwd=tmp_path)
+    again = run_cli_process("send", cwd=tmp_path)
     assert again.code == 0, again.err
     assert left == [], f"workers {left} outlived the killed send"
