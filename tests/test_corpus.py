@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import CORPUS, FeedServer, needs_shared, run_cli, write_config
 
 
@@ -18,6 +20,7 @@ def corpus_files() -> list[Path]:
 
 
 @needs_shared
+@pytest.mark.slow  # every corpus document fetched, parsed and rendered
 def test_whole_corpus_through_the_real_pipeline(tmp_path: Path, http_server: FeedServer) -> None:
     feeds = []
     for path in corpus_files():

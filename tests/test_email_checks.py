@@ -218,6 +218,7 @@ def test_check_email_passes(eml: Path) -> None:
     assert "FAIL" not in result.stdout
 
 
+@pytest.mark.slow  # an outside tool started for each digest
 def test_spamassassin_scores_under_one(eml: Path) -> None:
     need(bool(shutil.which("spamassassin")), "SpamAssassin (Debian package spamassassin)")
     result = run_tool("bash", TOOLS / "check_spam.sh", eml, "1.0")
@@ -229,6 +230,7 @@ def test_spamassassin_scores_under_one(eml: Path) -> None:
     assert result.returncode == 0, result.stdout
 
 
+@pytest.mark.slow  # an outside tool started for each digest
 def test_nu_html_checker_finds_no_errors(eml: Path) -> None:
     need(bool(shutil.which("java")), "Java (Debian package default-jre-headless)")
     need(VNU_JAR.is_file(), "the Nu Html Checker (npm package vnu-jar)")
@@ -237,6 +239,7 @@ def test_nu_html_checker_finds_no_errors(eml: Path) -> None:
     assert "vnu: 0 errors" in result.stdout, result.stdout
 
 
+@pytest.mark.slow  # an outside tool started for each digest
 def test_chromium_renders_without_overflow_or_low_contrast(eml: Path, tmp_path: Path) -> None:
     need(playwright_ready(), "Chromium (Debian package chromium) or playwright (pip)")
     html = html_file(eml, tmp_path)
@@ -247,6 +250,7 @@ def test_chromium_renders_without_overflow_or_low_contrast(eml: Path, tmp_path: 
     assert result.stdout.count(": ok ") == 4, result.stdout
 
 
+@pytest.mark.slow  # an outside tool started for each digest
 def test_reads_well_without_media_queries(eml: Path, tmp_path: Path) -> None:
     """Outlook for Windows and Gmail with other accounts drop @media: still no overflow."""
     need(playwright_ready(), "Chromium (Debian package chromium) or playwright (pip)")
@@ -294,6 +298,7 @@ def test_text_part_tells_the_same_stories_in_the_same_order(eml: Path) -> None:
         assert len(line) < 78 or re.fullmatch(r"https?://\S+", line), line
 
 
+@pytest.mark.slow  # a digest of 1,503 stories
 def test_a_big_feed_leaves_a_small_feeds_stories_in(tmp_path: Path) -> None:
     """1,500 stories from one feed next to 3 from another: all 3 kept, the rest counted."""
     small = story_items(3, "notes", offset=5000)

@@ -211,6 +211,7 @@ def mutated_documents(draw: st.DrawFn) -> bytes:
 
 
 @needs_shared
+@pytest.mark.slow  # 150 documents through the whole pipeline
 @settings(FUZZ, max_examples=150)
 @given(mutated_documents())
 def test_mutated_corpus_documents_never_crash_or_emit_executable_html(document: bytes) -> None:
