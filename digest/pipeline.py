@@ -29,7 +29,7 @@ from digest.models import (
     RenderedMessage,
 )
 from digest.plan import Document, FeedPlan, Waiting, decide, new_items, plan_feed
-from digest.store import Store
+from digest.store import Refused, RefusedCopy, Store
 from digest.workers import ParsePool, ParseTask
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
@@ -377,18 +377,19 @@ def deliver_digest(
     try:
         report = deliver(messages, config.delivery, now, on_result=record)
     except DeliveryError as exc:
-        store.fail_digest(digest_id, [(m.recipient, str(exc)) for m in messages], now)
+        store.fail_digest(digest_id, [Refused(m.recipient, str(exc)) for m in messages], now)
         raise
     untold = [(r, why) for r, why in report.refused if r not in told]  # temporary failures
     if not report.delivered and not already:
-        store.fail_digest(digest_id, untold, now)
+        store.fail_digest(digest_id, [Refused(r, why) for r, why in untold], now)
         reasons = "; ".join(f"{r}: {why}" for r, why in report.refused)
         pending = f"{len(shown)} items stay" if len(shown) != 1 else "1 item stays"
         raise DeliveryError(f"digest not delivered, {pending} pending: {reasons}")
     for recipient, why in untold:
         store.record_delivery(digest_id, recipient, "failed", why, now)
     data = {m.recipient: m.data for m in messages}
-    store.queue_resends(digest_id, [(r, data[r], why) for r, why in untold if r in data], now)
+    copies = [RefusedCopy(r, data[r], why) for r, why in untold if r in data]
+    store.queue_resends(digest_id, copies, now)
     store.finish_digest(digest_id, shown, digest.skipped_ids, now)
     return report
 

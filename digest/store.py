@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from digest.errors import StorageError
 from digest.links import is_story_key
@@ -40,6 +40,31 @@ class Resend:
     message: bytes
     subject: str
     first_failed: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A recipient whose copy of a digest was not delivered, and why (the server's words)."""
+
+    recipient: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class RefusedCopy:
+    """A copy refused for a while (4xx, a dropped connection), kept to be sent again as
+    it was: the recipient, the message's bytes, and why."""
+
+    recipient: str
+    message: bytes
+    reason: str
+
+
+class FailedAttempt(NamedTuple):
+    """When and why the latest attempt at a digest failed (a named pair: ``at, reason``)."""
+
+    at: datetime
     reason: str
 
 
@@ -85,12 +110,10 @@ class Store(Protocol):
     def finish_digest(
         self, digest_id: int, item_ids: Sequence[int], skipped_ids: Sequence[int], now: datetime
     ) -> None: ...
-    def fail_digest(
-        self, digest_id: int, refused: Sequence[tuple[str, str]], now: datetime
-    ) -> None: ...
+    def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None: ...
     def skip_items(self, item_ids: Sequence[int]) -> None: ...
     def queue_resends(
-        self, digest_id: int, copies: Sequence[tuple[str, bytes, str]], now: datetime
+        self, digest_id: int, copies: Sequence[RefusedCopy], now: datetime
     ) -> None: ...
     def resends(self) -> list[Resend]: ...
     def end_resend(
@@ -98,11 +121,10 @@ class Store(Protocol):
     ) -> None: ...
     def retry_resend(self, digest_id: int, recipient: str, reason: str) -> None: ...
     def last_digest(self) -> DigestRecord | None: ...
-    def last_failure(self) -> tuple[datetime, str] | None: ...
+    def last_failure(self) -> FailedAttempt | None: ...
     def prune(self, before: datetime, feeds: Iterable[str] | None = None) -> int: ...
     def get_state(self, key: str) -> str | None: ...
     def set_state(self, key: str, value: str) -> None: ...
-    def close(self) -> None: ...
 
 
 MIGRATIONS: tuple[str, ...] = (
@@ -608,27 +630,23 @@ class SQLiteStore:
                 + [("skipped", digest_id, i) for i in skipped_ids],
             )
 
-    def fail_digest(
-        self, digest_id: int, refused: Sequence[tuple[str, str]], now: datetime
-    ) -> None:
+    def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None:
         """Record a digest no one received; its items stay pending."""
         with self._tx() as db:
             db.execute("UPDATE digests SET status = 'failed' WHERE id = ?", (digest_id,))
             db.executemany(
                 "INSERT INTO deliveries (digest_id, recipient, status, detail, at)"
                 " VALUES (?,?, 'failed', ?, ?)",
-                [(digest_id, r, why, iso(now)) for r, why in refused],
+                [(digest_id, r.recipient, r.reason, iso(now)) for r in refused],
             )
 
-    def queue_resends(
-        self, digest_id: int, copies: Sequence[tuple[str, bytes, str]], now: datetime
-    ) -> None:
-        """Keep (recipient, message, reason) copies refused for a while, to send again."""
+    def queue_resends(self, digest_id: int, copies: Sequence[RefusedCopy], now: datetime) -> None:
+        """Keep copies refused for a while, to send again."""
         with self._tx() as db:
             db.executemany(
                 "INSERT OR REPLACE INTO resends (digest_id, recipient, message, first_failed,"
                 " reason) VALUES (?,?,?,?,?)",
-                [(digest_id, r, data, iso(now), why) for r, data, why in copies],
+                [(digest_id, c.recipient, c.message, iso(now), c.reason) for c in copies],
             )
 
     def resends(self) -> list[Resend]:
@@ -694,7 +712,7 @@ class SQLiteStore:
             story_count=row["story_count"],
         )
 
-    def last_failure(self) -> tuple[datetime, str] | None:
+    def last_failure(self) -> FailedAttempt | None:
         """When and why the latest attempt failed, if it came after the last digest sent."""
         rows = self._query(
             "SELECT g.created, (SELECT detail FROM deliveries d WHERE d.digest_id = g.id"
@@ -704,7 +722,9 @@ class SQLiteStore:
         )
         if not rows:
             return None
-        return from_iso(rows[0][0]) or datetime.now(UTC), str(rows[0][1] or "not delivered")
+        return FailedAttempt(
+            from_iso(rows[0][0]) or datetime.now(UTC), str(rows[0][1] or "not delivered")
+        )
 
     def prune(self, before: datetime, feeds: Iterable[str] | None = None) -> int:
         """Drop handled items no feed has carried since *before*; returns how many went.

@@ -205,7 +205,7 @@ def test_a_copy_refused_for_a_while_is_sent_again_by_the_next_sends_then_given_u
 
     from digest.config import load_config
     from digest.pipeline import RESEND_FOR, resend_refused
-    from digest.store import SQLiteStore
+    from digest.store import RefusedCopy, SQLiteStore
 
     url = http_server.serve("/feed.xml", rss(FakeItem("Festival opens", "https://a.example/1")))
     to = ["ok@example.org", "grey@example.org"]
@@ -237,7 +237,8 @@ def test_a_copy_refused_for_a_while_is_sent_again_by_the_next_sends_then_given_u
     config = load_config(tmp_path / "config.yaml")
     store = SQLiteStore(config.database)
     now = datetime.now(UTC)
-    store.queue_resends(1, [("grey@example.org", b"Subject: x\r\n\r\nx\r\n", "451")], now)
+    refused = RefusedCopy("grey@example.org", b"Subject: x\r\n\r\nx\r\n", "451")
+    store.queue_resends(1, [refused], now)
     smtp_server.mailbox.reject["grey@example.org"] = "451 4.7.1 greylisted, try later"
     [waiting] = resend_refused(config, store, now + timedelta(hours=1))
     assert waiting.outcome == "waiting" and store.resends()
@@ -257,7 +258,7 @@ def test_an_outbox_copy_that_cannot_be_written_is_written_by_the_next_send(
     from digest.config import load_config
     from digest.deliver import Outgoing, write_outbox
     from digest.pipeline import resend_refused
-    from digest.store import SQLiteStore
+    from digest.store import RefusedCopy, SQLiteStore
 
     outbox = tmp_path / "outbox"
     outbox.mkdir()
@@ -290,7 +291,7 @@ def test_an_outbox_copy_that_cannot_be_written_is_written_by_the_next_send(
     )
     store = SQLiteStore(config.database)
     digest_id = store.begin_digest("Subject", "tok", [], when)
-    store.queue_resends(digest_id, [("b@example.org", b"two", "cannot write")], when)
+    store.queue_resends(digest_id, [RefusedCopy("b@example.org", b"two", "cannot write")], when)
     [done] = resend_refused(config, store, when)
     assert done.outcome == "sent" and store.resends() == []
     assert b"two" in [p.read_bytes() for p in outbox.iterdir() if p.suffix == ".eml"]

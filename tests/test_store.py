@@ -13,7 +13,7 @@ import pytest
 from digest.errors import StorageError
 from digest.models import Added, Entry, FeedState, FeedUpdate, Image
 from digest.plan import new_items
-from digest.store import MIGRATIONS, ROTATING_KEEP, SQLiteStore
+from digest.store import MIGRATIONS, ROTATING_KEEP, Refused, SQLiteStore
 from tests.conftest import FeedServer, run_cli, write_config
 from tests.feeds import FakeItem, rss
 
@@ -101,7 +101,7 @@ def test_failed_digest_leaves_items_pending(tmp_path: Path) -> None:
     fetched(store, "f1", [entry("1")], NOW)
     [item] = store.pending_items()
     digest_id = store.begin_digest("Subject", "tok", [item.id], NOW)
-    store.fail_digest(digest_id, [("a@example.org", "connection refused")], NOW)
+    store.fail_digest(digest_id, [Refused("a@example.org", "connection refused")], NOW)
     assert [i.id for i in store.pending_items()] == [item.id]
     assert store.last_digest() is None
     store.close()
