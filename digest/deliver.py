@@ -159,6 +159,12 @@ class _Temporary(Exception):
     """A failure worth retrying."""
 
 
+class _Silent(_Temporary):
+    """The server took the connection and then did not answer within the timeout. Not
+    retried within the run: a server that hangs rarely wakes in seconds, and each try
+    would wait the whole timeout again. The copies stay pending for the next send."""
+
+
 def send_smtp(
     messages: Sequence[Outgoing],
     settings: SmtpConfig,
@@ -180,7 +186,7 @@ def send_smtp(
             with _connect(settings) as client:
                 still: list[Outgoing] = []
                 for message in pending:
-                    outcome = _send_one(client, envelope_from, message)
+                    outcome = _send_one(client, envelope_from, message, settings)
                     if outcome is None:
                         delivered.append(message.recipient)
                         refused.pop(message.recipient, None)
@@ -196,13 +202,18 @@ def send_smtp(
             last_error = str(exc)
             for message in pending:
                 refused[message.recipient] = last_error
+            if isinstance(exc, _Silent):
+                break
         if not pending:
             break
     return DeliveryReport(tuple(delivered), tuple(refused.items()))
 
 
-def _send_one(client: smtplib.SMTP, sender: str, message: Outgoing) -> tuple[bool, str] | None:
-    """None when accepted; (permanent, reason) when not. Raises _Temporary on a lost session."""
+def _send_one(
+    client: smtplib.SMTP, sender: str, message: Outgoing, settings: SmtpConfig
+) -> tuple[bool, str] | None:
+    """None when accepted; (permanent, reason) when not. Raises _Temporary on a lost
+    session, _Silent when the server stops answering."""
     try:
         client.sendmail(sender, [message.recipient], message.data)
     except smtplib.SMTPRecipientsRefused as exc:
@@ -214,8 +225,38 @@ def _send_one(client: smtplib.SMTP, sender: str, message: Outgoing) -> tuple[boo
             raise _Temporary(reason) from None
         return exc.smtp_code >= 500, f"refused: {exc.smtp_code} {_text(exc.smtp_error)}"
     except (smtplib.SMTPServerDisconnected, OSError) as exc:
+        if _timed_out(exc):
+            raise _Silent(
+                f"{silent_message(settings)} (while sending to {message.recipient})"
+            ) from None
         raise _Temporary(f"connection lost: {exc}") from None
     return None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """True when *exc* is a socket timeout, or smtplib's "Connection unexpectedly closed"
+    raised for one (it turns every OSError while reading a reply into that)."""
+    return isinstance(exc, TimeoutError) or isinstance(exc.__context__, TimeoutError)
+
+
+def tried(settings: SmtpConfig) -> str:
+    """What a connection to the server tried, as the messages say it: "STARTTLS on port
+    587", "implicit TLS on port 465", "no TLS on port 25"."""
+    way = {"starttls": "STARTTLS", "ssl": "implicit TLS", "none": "no TLS"}[settings.security]
+    return f"{way} on port {settings.port}"
+
+
+def silent_message(settings: SmtpConfig) -> str:
+    """The message for a server that took the connection and then said nothing."""
+    seconds = f"{settings.timeout:g}"
+    hint = ""
+    if settings.port == 465 and settings.security != "ssl":
+        # A server on 465 waits for a TLS hello; a client waiting for its greeting hears none.
+        hint = "; port 465 expects implicit TLS: try delivery.smtp.security: ssl"
+    return (
+        f"SMTP server {settings.host}:{settings.port} accepted the connection but did not"
+        f" answer within {seconds} s (delivery.smtp.timeout; tried {tried(settings)}{hint})"
+    )
 
 
 class _Session:
@@ -249,8 +290,9 @@ def _connect(settings: SmtpConfig) -> _Session:
         if settings.security == "starttls":
             if not client.has_extn("starttls"):
                 raise DeliveryError(
-                    f"SMTP server {where} does not offer STARTTLS",
-                    hint="set delivery.smtp.security to ssl or none",
+                    f"SMTP server {where} does not offer STARTTLS (tried {tried(settings)})",
+                    hint="set delivery.smtp.security to ssl (implicit TLS, usually port 465)"
+                    " or none",
                 )
             client.starttls(context=ssl.create_default_context())
             client.ehlo()
@@ -274,13 +316,25 @@ def _connect(settings: SmtpConfig) -> _Session:
     except ssl.SSLError as exc:
         hint = ""
         if settings.security == "ssl" and exc.reason == "WRONG_VERSION_NUMBER":
-            hint = " (the server speaks plain SMTP here: try delivery.smtp.security: starttls)"
-        raise _Temporary(f"TLS failed with {where}: {exc.reason}{hint}") from None
-    except TimeoutError:
-        raise _Temporary(f"SMTP server {where} timed out") from None
+            hint = "; the server speaks plain SMTP here: try delivery.smtp.security: starttls"
+        raise _Temporary(
+            f"TLS failed with {where}: {exc.reason} (tried {tried(settings)}{hint})"
+        ) from None
+    except TimeoutError as exc:
+        if "handshake" in str(exc):  # it took the connection, then no TLS hello came back
+            raise _Silent(silent_message(settings)) from None
+        raise _Temporary(
+            f"cannot reach SMTP server {where}: no connection within {settings.timeout:g} s"
+        ) from None
     except ConnectionRefusedError:
         raise _Temporary(f"SMTP server {where} refused the connection") from None
     except (smtplib.SMTPException, OSError) as exc:
+        if _timed_out(exc):  # smtplib's "Connection unexpectedly closed: timed out"
+            raise _Silent(silent_message(settings)) from None
+        if isinstance(exc, smtplib.SMTPServerDisconnected):
+            raise _Temporary(
+                f"SMTP server {where} closed the connection (tried {tried(settings)})"
+            ) from None
         raise _Temporary(f"cannot reach SMTP server {where}: {_text(exc)}") from None
     return _Session(client)
 
