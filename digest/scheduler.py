@@ -10,6 +10,7 @@ clock, so they are tested without waiting.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import signal
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -29,11 +31,16 @@ from digest.errors import DigestError, LockedError
 from digest.locks import daemon_lock, daemon_running, sending_now
 from digest.store import Store, from_iso, iso, open_store
 
+if TYPE_CHECKING:
+    from digest.pipeline import FetchReport
+
 log = logging.getLogger("digest")
 SEND_SLOT = "scheduler.send_slot"
 DAEMON = "scheduler.daemon"
 PRUNE_CRON = "17 3 * * *"
 STOP_WITHIN = 8.0  # seconds a stop waits for a job in flight
+FAILING = "feeds.failing_since"  # {configured feed URL: when its failures in a row began}
+LONG_FAILING = timedelta(days=7)  # status names a feed failing this long as such
 
 
 def trigger(expression: str, zone: ZoneInfo) -> CronTrigger:
@@ -139,16 +146,16 @@ class Daemon:
         try:
             with open_store(config.database) as store:
                 report = fetch_feeds(config, store, _now(config), respect_backoff=True)
+                note_failures(store, report, _now(config))
             now_failed = [o for o in report.failed if not o.deferred]
             failed = "; ".join(f"{o.name}: {o.error}" for o in now_failed)
             log.info(
-                "fetch: %d feeds, %d ok, %d failed, %d left alone after earlier failures,"
-                " %d new items%s",
-                len(report.outcomes),
+                "fetch: %s, %d ok, %d failed, %d left alone after earlier failures, %s%s",
+                _count(len(report.outcomes), "feed"),
                 len(report.outcomes) - len(report.failed),
                 len(now_failed),
                 len(report.waiting),
-                report.new_items,
+                _count(report.new_items, "new item"),
                 f" ({failed})" if failed else "",
             )
             for outcome in report.outcomes:
@@ -178,25 +185,36 @@ class Daemon:
         self._track(1)
         try:
             with open_store(config.database) as store:
-                result = send_digest(config, store, now, respect_backoff=True)
+                # What was waiting before this send's fetch: its log line tells the items
+                # fetched earlier (by fetch_job) from the ones this fetch brought.
+                waiting = {item.id for item in store.pending_items()}
+                result = send_digest(
+                    config,
+                    store,
+                    now,
+                    respect_backoff=True,
+                    on_fetched=lambda report: note_failures(store, report, now),
+                )
                 if slot:
                     store.set_state(SEND_SLOT, iso(slot))
             for resent in result.resent:
                 (log.info if resent.outcome == "sent" else log.warning)("send: %s", resent)
             feeds = ""
             if result.fetch:
+                ok = len(result.fetch.outcomes) - len(result.fetch.failed)
                 feeds = (
-                    f"{len(result.fetch.outcomes) - len(result.fetch.failed)} feeds ok, "
-                    f"{len(result.fetch.failed)} failed, {result.fetch.new_items} new items; "
+                    f"{_count(ok, 'feed')} ok, {len(result.fetch.failed)} failed,"
+                    f" {_count(result.fetch.new_items, 'new item')}; "
                 )
             if result.report:
-                stories = len(result.digest.stories)
+                shown = [i for story in result.digest.stories for i in story.item_ids]
+                earlier = sum(1 for i in shown if i in waiting)
                 log.info(
-                    "send: %sdigest sent to %s with %d %s",
+                    "send: %sdigest sent to %s with %s%s",
                     feeds,
                     ", ".join(result.report.delivered),
-                    stories,
-                    "story" if stories == 1 else "stories",
+                    _count(len(result.digest.stories), "story", "stories"),
+                    f" ({_count(earlier, 'item')} fetched earlier)" if earlier else "",
                 )
             else:
                 log.info("send: %sdigest skipped: nothing new", feeds)
@@ -299,6 +317,37 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z") if moment else "never"
 
 
+def note_failures(store: Store, report: FetchReport, now: datetime) -> None:
+    """Remember since when each feed has failed every fetch, for ``digest status``.
+
+    A feed that failed this run keeps the start of its run of failures (or starts one
+    now); a feed read this run (or answering 304) is forgotten; a feed left alone
+    (backing off, gone) keeps its start. Feeds no longer configured are dropped.
+    """
+    since = failing_since(store)
+    for outcome in report.outcomes:
+        if outcome.error:
+            since.setdefault(outcome.url, now)
+        elif not outcome.deferred:
+            since.pop(outcome.url, None)
+    configured = {outcome.url for outcome in report.outcomes}
+    data = {url: iso(when) for url, when in since.items() if url in configured}
+    if data or store.get_state(FAILING):
+        store.set_state(FAILING, json.dumps(data, sort_keys=True))
+
+
+def failing_since(store: Store) -> dict[str, datetime]:
+    """Configured feed URL -> when its current run of failed fetches began."""
+    try:
+        data = json.loads(store.get_state(FAILING) or "{}")
+    except ValueError:  # written by no version of digest: start again
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    since = {url: from_iso(value) for url, value in data.items() if isinstance(value, str)}
+    return {url: when for url, when in since.items() if when is not None}
+
+
 def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     """What ``digest status`` prints: schedule, last digest, failing feeds."""
     from digest.links import shown_url
@@ -338,17 +387,35 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
             " (its items stay pending)"
         )
     states = store.feed_states()
+    since = failing_since(store)
     failing = [
-        (f"{feed_name(f, states.get(f.url))} ({shown_url(f.url)})", states[f.url].last_error)
+        (
+            f"{feed_name(f, states.get(f.url))} ({shown_url(f.url)})",
+            states[f.url].last_error,
+            _failing_for(since.get(f.url), now, zone),
+        )
         for f in config.feeds
         if f.url in states and states[f.url].last_error
     ]
     if failing:
-        lines.append(f"Failing feeds ({len(failing)}):")
-        lines += [f"  {name}: {error}" for name, error in failing]
+        long = sum(1 for _name, _error, week in failing if week)
+        weeks = f", {long} of them for a week or more" if long else ""
+        lines.append(f"Failing feeds ({len(failing)}{weeks}):")
+        lines += [f"  {name}: {error}{week}" for name, error, week in failing]
     else:
         lines.append("Failing feeds: none")
     return lines
+
+
+def _failing_for(start: datetime | None, now: datetime, zone: ZoneInfo) -> str:
+    """ " (every fetch has failed since …)" for a run of failures of LONG_FAILING or more."""
+    if start is None or now - start < LONG_FAILING:
+        return ""
+    days = _count((now - start).days, "day")
+    return (
+        f" (failing for {days}: every fetch since {_when(start.astimezone(zone))}"
+        " has failed; check its URL or remove it)"
+    )
 
 
 def _told(stories: int | None, items: int) -> str:
@@ -361,3 +428,8 @@ def _told(stories: int | None, items: int) -> str:
 
 def _stories(n: int) -> str:
     return "story" if n == 1 else "stories"
+
+
+def _count(n: int, noun: str, plural: str = "") -> str:
+    """ "1 new item", "2 new items": a number with its noun in the right number."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -226,3 +226,27 @@ def test_text_log_lines_are_stamped_in_the_digest_zone() -> None:
     assert formatter.format(record) == "2026-11-18T20:06:40+0900 send: sent"
     formatter.zone = ZoneInfo("America/New_York")
     assert formatter.format(record) == "2026-11-18T06:06:40-0500 send: sent"
+
+
+def test_the_daemons_fetch_and_send_log_lines_agree(
+    tmp_path: Path, http_server: FeedServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One fetch, then the send after it: "1 new item", then "0 new items; ... sent ...
+    with 1 story (1 item fetched earlier)", not "1 new items" and a send that seems to
+    come from nowhere."""
+    import logging
+
+    from digest.config import load_config
+    from digest.scheduler import Daemon
+
+    url = http_server.serve("/f.xml", rss(FakeItem("Harbour reopens", "https://a.example/h")))
+    path = write_config(tmp_path, [url])
+    daemon = Daemon(path, load_config(path))
+    with caplog.at_level(logging.INFO, logger="digest"):
+        daemon.fetch_job()
+        daemon.send_job()
+    messages = [r.getMessage() for r in caplog.records]
+    fetch, send = (m for m in messages if m.startswith(("fetch: ", "send: ")))
+    assert fetch.startswith("fetch: 1 feed, 1 ok, 0 failed,") and fetch.endswith(", 1 new item")
+    assert send.startswith("send: 1 feed ok, 0 failed, 0 new items; digest sent to ")
+    assert send.endswith(" with 1 story (1 item fetched earlier)")
