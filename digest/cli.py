@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from digest import __version__
 from digest.config import Config, load_config
-from digest.errors import DigestError, UsageError
+from digest.errors import ConfigError, DigestError, UsageError
 from digest.links import shown_url
 from digest.models import Digest, FetchResult
 from digest.store import open_store
@@ -85,8 +85,17 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--no-fetch", action="store_true", help="use stored items only")
     command("fetch", help="fetch and store new items only")
     command("feeds", help="list feeds with their last fetch and errors")
-    blurbs = command("blurbs", help="print each item's title and blurb for a feed")
-    blurbs.add_argument("feed", help="feed URL or file")
+    blurbs = command(
+        "blurbs",
+        help="print each item's title and blurb for a feed (a URL, a file, or a name as"
+        " digest feeds prints it)",
+        description="Print each item's title and blurb for one feed. FEED is a feed's URL, a"
+        " feed file, or a configured feed's name as `digest feeds` prints it (its name in"
+        " config.yaml, else the feed's own title, else its host).",
+    )
+    blurbs.add_argument(
+        "feed", metavar="FEED", help="a feed's URL, a feed file, or its name from digest feeds"
+    )
     command("status", help="next runs, the last digest and failing feeds")
     command("prune", help="drop items older than store.keep_days")
     command("run", help="run as a daemon: fetch and send on the schedule")
@@ -139,7 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(COMMANDS[args.command](args))
     except DigestError as exc:
-        print(f"digest: error: {_safe(str(exc), 2000)}", file=sys.stderr)
+        for line in error_lines(exc):
+            print(line, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
@@ -147,6 +157,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`digest feeds | head -1`): not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit
         return 0
+
+
+def error_lines(exc: DigestError) -> list[str]:
+    """*exc* as stderr shows it: one line; a config with several problems gives its
+    file's line, then one line per problem (a list joined by semicolons was hard to read)."""
+    if isinstance(exc, ConfigError) and len(exc.problems) > 1:
+        head = f"digest: error: {_safe(exc.message, 1000)} ({len(exc.problems)} problems):"
+        return [head, *(f"  {_safe(problem, 1000)}" for problem in exc.problems)]
+    return [f"digest: error: {_safe(str(exc), 2000)}"]
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -220,20 +239,24 @@ def _report_fetch(report: Any, out: TextIO | None = None) -> None:
 
 def cmd_send(args: argparse.Namespace) -> int:
     from digest.pipeline import send_digest
+    from digest.scheduler import note_failures
 
     config = _config(args)
     on_result, done = _progress(len(config.feeds))
-
-    def fetched(report: Any) -> None:  # said before delivery, so also when it fails
-        done()
-        _report_fetch(report)
+    now = _now()
 
     try:
         with open_store(config.database) as store:
+
+            def fetched(report: Any) -> None:  # said before delivery, so also when it fails
+                done()
+                note_failures(store, report, now)
+                _report_fetch(report)
+
             result = send_digest(
                 config,
                 store,
-                _now(),
+                now,
                 fetch=not args.no_fetch,
                 on_result=on_result,
                 on_fetched=fetched,
@@ -245,27 +268,58 @@ def cmd_send(args: argparse.Namespace) -> int:
             print(f"{str(resent)[0].upper()}{str(resent)[1:]}.")
         else:
             _warn(str(resent))
+    left_out = left_out_text(result.digest)
+    fetch = result.fetch
     if result.report is None:
-        skipped = len(result.digest.skipped_ids)
-        why = (
-            f" ({count(skipped, 'pending item')} left out: already told, too old or filtered)"
-            if skipped
-            else ""
-        )
-        print(f"Nothing new: no digest sent{why}.")
+        if fetch and fetch.outcomes and len(fetch.failed) == len(fetch.outcomes):
+            # Said as an error and exit 1: a cron job must tell this from "nothing new".
+            feeds = count(len(fetch.outcomes), "feed")
+            raise DigestError(f"no digest sent: every feed failed ({feeds}; see the warnings)")
+        print(f"Nothing new: no digest sent{f' ({left_out})' if left_out else ''}.")
+        _say_failed(fetch)
         return 0
     where = f" (written to {config.delivery.outbox})" if config.delivery.method == "outbox" else ""
     print(
         f'Sent "{result.subject}" with {count(len(result.digest.stories), "story", "stories")} to '
         f"{', '.join(result.report.delivered)}{where}."
     )
+    if left_out:
+        print(f"{left_out[0].upper()}{left_out[1:]}.")
     for recipient, reason in result.report.refused:
         _warn(f"not delivered to {recipient}: {reason}")
+    _say_failed(fetch)
     return 0
+
+
+def _say_failed(report: Any) -> None:
+    """After a send: which feeds failed this time (the run still succeeded)."""
+    from digest.pipeline import FetchReport
+
+    if not isinstance(report, FetchReport) or not report.failed:
+        return
+    names = ", ".join(o.name for o in report.failed)
+    _warn(f"{count(len(report.failed), 'feed')} of {len(report.outcomes)} failed: {names}")
+
+
+def left_out_text(digest: Digest) -> str:
+    """ "3 pending items left out: 2 too old, 1 over a cap" from ``Digest.dropped``; ""
+    when nothing was left out. A single reason goes without its count."""
+    dropped = [(reason, n) for reason, n in digest.dropped if n > 0]
+    total = sum(n for _reason, n in dropped)
+    if not dropped:  # reasons not given: only how many
+        skipped = len(digest.skipped_ids)
+        why = "already told, too old, over a cap or filtered"
+        return f"{count(skipped, 'pending item')} left out: {why}" if skipped else ""
+    if len(dropped) == 1:
+        reasons = dropped[0][0]
+    else:
+        reasons = ", ".join(f"{n} {reason}" for reason, n in dropped)
+    return f"{count(total, 'pending item')} left out: {reasons}"
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
     from digest.pipeline import build_digest, fetch_feeds, render_digest
+    from digest.scheduler import note_failures
 
     config = _config(args)
     on_result, done = _progress(len(config.feeds))
@@ -273,6 +327,8 @@ def cmd_preview(args: argparse.Namespace) -> int:
         now = _now()
         report = None if args.no_fetch else fetch_feeds(config, store, now, on_result=on_result)
         done()
+        if report:
+            note_failures(store, report, now)
         digest = build_digest(config, store, now, report.failed if report else ())
     piped = Path("-") in (args.json, args.text)  # to stdout: everything else to stderr
     say = sys.stderr if piped else sys.stdout
@@ -297,6 +353,9 @@ def cmd_preview(args: argparse.Namespace) -> int:
             out = args.out or Path("digest-preview.html")
             _write(out, rendered.html)
             print(f"Wrote {out} ({stories}): {rendered.subject}", file=say)
+        left_out = left_out_text(digest)
+        if left_out:
+            print(f"{left_out[0].upper()}{left_out[1:]}.", file=say)
     except OSError as exc:
         raise UsageError(f"cannot write preview: {exc.strerror}: {exc.filename}") from None
     return 0
@@ -315,6 +374,8 @@ def digest_json(digest: Digest, subject: str = "") -> dict[str, Any]:
         "item_count": len(digest.stories),
         "created": digest.created.astimezone(ZoneInfo(digest.timezone)).isoformat(),
         "left_out": digest.left_out,
+        # pending items not in this digest, by reason ("too old": 2), as send reports them
+        "dropped": {reason: n for reason, n in digest.dropped if n > 0},
         "failed_feeds": [
             {"name": f.name, "url": shown_url(f.url), "error": f.error} for f in digest.failed_feeds
         ],
@@ -351,12 +412,15 @@ def _published(moment: datetime | None, date_only: bool) -> str | None:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     from digest.pipeline import fetch_feeds
+    from digest.scheduler import note_failures
 
     config = _config(args)
     on_result, done = _progress(len(config.feeds))
+    now = _now()
     try:
         with open_store(config.database) as store:
-            report = fetch_feeds(config, store, _now(), on_result=on_result)
+            report = fetch_feeds(config, store, now, on_result=on_result)
+            note_failures(store, report, now)
     finally:
         done()
     _report_fetch(report)
@@ -387,14 +451,27 @@ def cmd_feeds(args: argparse.Namespace) -> int:
         if state and state.moved_to:
             status += f" (moved to {shown_url(state.moved_to)})"
         items = state.item_count if state else 0
-        name = _safe(feed_name(feed, state), 80)
+        name = _safe(feed_name(feed, state), 80)  # the name blurbs accepts (feed_names)
         print(f"{name}\t{shown_url(feed.url)}\tlast fetch: {last}\titems: {items}\t{_safe(status)}")
     return 0
 
 
+def feed_names(config: Config) -> list[tuple[str, str]]:
+    """(name, url) of each configured feed, the name as ``digest feeds`` prints it: its
+    name in config.yaml, else the feed's own title as last fetched, else its host."""
+    from digest.pipeline import feed_name
+
+    try:
+        with open_store(config.database, readonly=True) as store:
+            states = store.feed_states()
+    except DigestError:  # the titles are a convenience here: names from config.yaml only
+        states = {}
+    return [(_safe(feed_name(feed, states.get(feed.url)), 80), feed.url) for feed in config.feeds]
+
+
 def cmd_blurbs(args: argparse.Namespace) -> int:
     from digest.blurb import story_paragraphs, summarize
-    from digest.config import feed_location
+    from digest.config import feed_location, scheme_suggestion
     from digest.fetch import FetchLimits, FetchRequest, fetch_all
     from digest.fulltext import with_full_text
     from digest.parse import parse_feed
@@ -405,15 +482,18 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
     limit = config.digest.blurb_chars if config else 300
     limits = fetch_limits(config) if config else FetchLimits()
     url = feed_location(args.feed, Path.cwd())
-    feeds = config.feeds if config else ()
-    named = [f.url for f in feeds if (f.name or "").casefold() == args.feed.casefold()]
+    names = feed_names(config) if config else []
+    wanted = " ".join(args.feed.split()).casefold()
+    named = next((u for name, u in names if name.casefold() == wanted), None)
     if named and not Path(args.feed).exists():  # a configured feed, by its name
-        url = named[0]
+        url = named
+    elif suggestion := scheme_suggestion(args.feed, Path.cwd()):
+        raise UsageError(f"{args.feed!r} has no scheme: did you mean {shown_url(suggestion)}?")
     if not url.lower().startswith(("http://", "https://", "file:")):
         raise UsageError(f"not a feed address: {shown_url(args.feed)} (use http(s) or a file)")
     if url.startswith("file:") and not Path(url.removeprefix("file://")).is_file():
-        names = ", ".join(repr(f.name) for f in feeds if f.name)[:200]
-        hint = f" (or the name of a configured feed: {names})" if names else ""
+        shown = ", ".join(repr(name) for name in dict.fromkeys(n for n, _u in names))[:200]
+        hint = f" (or the name of a configured feed: {shown})" if shown else ""
         raise UsageError(f"no such feed file: {args.feed}{hint}")
     result = fetch_all([FetchRequest(url, configured=True)], limits)[0]
     if result.status != "ok":

@@ -505,6 +505,31 @@ def feed_location(url: str, folder: Path) -> str:
     return (folder / Path(url).expanduser()).resolve().as_uri()
 
 
+# A web host at the start of an address written without a scheme: labels, a dot, a
+# top-level domain of letters, maybe a port ("www.example.com", "example.com:8080").
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+([a-z]{2,63})(?::\d{1,5})?", re.I)
+# ...unless that "domain" is a file's extension: "news.xml" is a file next to config.yaml.
+_FILE_ENDINGS = frozenset(
+    "xml rss atom rdf json feed txt htm html opml yaml yml md gz bz2 zip".split()
+)
+
+
+def scheme_suggestion(url: str, folder: Path) -> str:
+    """``https://www.example.com/feed.xml`` for ``www.example.com/feed.xml``: an address
+    written without a scheme whose start reads as a web host (and is no file or folder
+    next to the config), else "". Such an address would otherwise be read as a file path."""
+    url = url.strip()
+    if not url or re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:(?!\d)", url) or url[0] in "/.~\\":
+        return ""
+    host = re.split(r"[/?#]", url, maxsplit=1)[0]
+    match = _HOST.fullmatch(host)
+    if not match or match.group(1).lower() in _FILE_ENDINGS:
+        return ""
+    if (folder / Path(host).expanduser()).exists():  # a folder named like a host
+        return ""
+    return f"https://{url}"
+
+
 def _check_feed(index: int, url: str, folder: Path) -> str:
     url = url.strip()
     where = f"feeds[{index}].url"
@@ -515,6 +540,9 @@ def _check_feed(index: int, url: str, folder: Path) -> str:
         return f"{where}: unsupported URL scheme {scheme!r} (use http, https or a file)"
     if not url:
         return f"{where}: empty URL"
+    suggestion = scheme_suggestion(url, folder)
+    if suggestion:
+        return f"{where}: {url!r} has no scheme: did you mean {suggestion}?"
     local = Path(unquote(urlsplit(feed_location(url, folder)).path))
     # A missing file is the feed's problem, reported by each fetch like a feed that is
     # down; a folder cannot be a feed.

@@ -382,3 +382,129 @@ def test_a_day_without_a_time_and_no_date_at_all_are_shown_as_given(
     assert "Notes · Wed 25 Nov 2026, 02:30" in text  # 07:30 UTC in New York
     no_date = text.split("No date", 1)[1].split("\n\n", 1)[0]
     assert "2026" not in no_date and "Notes" in no_date
+
+
+# --- what the user is told (issue 13) ------------------------------------------------------
+
+
+def test_send_says_how_many_items_were_left_out_and_why_when_it_sends(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    month_ago = datetime.now(UTC) - timedelta(days=30)
+    old = FakeItem("Last month's gala", "https://a.example.org/gala", published=month_ago)
+    setup(
+        tmp_path,
+        http_server,
+        *ITEMS[:2],
+        old,
+        digest={"max_age_days": 7, "max_items_per_feed": 1},
+    )
+    preview = run_cli("preview", "--json", "d.json", cwd=tmp_path)
+    assert preview.code == 0, preview.err
+    data = json.loads((tmp_path / "d.json").read_text(encoding="utf-8"))
+    assert data["dropped"] == {"too old": 1, "over a cap": 1}
+    assert "2 pending items left out: " in preview.out
+    sent = run_cli("send", cwd=tmp_path)
+    assert sent.code == 0, sent.err
+    assert "with 1 story" in sent.out
+    # said although a digest went out, not only when nothing is sent
+    assert "2 pending items left out: " in sent.out
+    assert "1 too old" in sent.out and "1 over a cap" in sent.out
+
+
+def test_left_out_reasons_read_as_one_sentence() -> None:
+    from datetime import UTC, datetime
+
+    from digest.cli import left_out_text
+    from digest.models import Digest
+
+    def digest(*dropped: tuple[str, int], skipped: tuple[int, ...] = ()) -> Digest:
+        now = datetime.now(UTC)
+        return Digest("D", now, "UTC", (), dropped=dropped, skipped_ids=skipped)
+
+    assert left_out_text(digest()) == ""
+    assert left_out_text(digest(("ads", 1))) == "1 pending item left out: ads"
+    both = digest(("too old", 3), ("duplicates", 1), ("ads", 0))
+    assert left_out_text(both) == "4 pending items left out: 3 too old, 1 duplicates"
+
+
+def test_send_exits_1_when_every_feed_failed_and_0_when_some_did(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    url = setup(tmp_path, http_server)
+    broken = http_server.url("/missing.xml")
+    write_config(tmp_path, [{"url": url}, {"url": broken, "name": "Broken Feed"}])
+    some = run_cli("send", cwd=tmp_path)
+    assert some.code == 0, some.err
+    assert "Sent" in some.out
+    assert "1 feed of 2 failed: Broken Feed" in some.err
+    down = http_server.url("/down.xml")
+    write_config(tmp_path, [{"url": down, "name": "Down Feed"}, {"url": broken}])
+    every = run_cli("send", cwd=tmp_path)
+    assert every.code == 1, every.out  # a cron job can tell this from "nothing new"
+    assert "digest: error: no digest sent: every feed failed (2 feeds" in every.err
+    assert "Traceback" not in every.err and "Nothing new" not in every.out
+
+
+def test_a_feed_address_without_a_scheme_gets_a_suggestion(tmp_path: Path) -> None:
+    write_config(tmp_path, ["www.example.com/feed.xml"])
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 2
+    assert "did you mean https://www.example.com/feed.xml?" in result.err
+    assert "Traceback" not in result.err and not (tmp_path / "outbox").exists()
+    (tmp_path / "elsewhere").mkdir()  # no config.yaml there: blurbs needs none
+    blurbs = run_cli("blurbs", "example.com/rss", cwd=tmp_path / "elsewhere")
+    assert blurbs.code == 2 and "did you mean https://example.com/rss?" in blurbs.err
+    assert blurbs.err.count("\n") == 1
+
+
+def test_blurbs_takes_the_names_digest_feeds_prints(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    setup(tmp_path, http_server)  # no name in config.yaml: the feed's own title is shown
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    feeds = run_cli("feeds", cwd=tmp_path)
+    assert feeds.out.startswith("Example Feed\t")
+    by_title = run_cli("blurbs", "Example Feed", cwd=tmp_path)
+    assert by_title.code == 0, by_title.err
+    assert "Festival premiere review\n  The festival opened" in by_title.out
+    helped = run_cli("blurbs", "--help", cwd=tmp_path)
+    assert "digest feeds" in " ".join(helped.out.split())
+    unknown = run_cli("blurbs", "Exemple Feed", cwd=tmp_path)
+    assert unknown.code == 2 and "or the name of a configured feed: 'Example Feed'" in unknown.err
+
+
+def test_status_names_a_feed_that_has_failed_for_a_week(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from digest.scheduler import FAILING
+
+    url = setup(tmp_path, http_server)
+    broken = http_server.url("/broken.xml")
+    write_config(tmp_path, [{"url": url}, {"url": broken, "name": "Broken Feed"}])
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    fresh = run_cli("status", cwd=tmp_path)
+    assert "Failing feeds (1):" in fresh.out and "failing for" not in fresh.out
+    # eight days on, every fetch still failing (the run of failures began eight days ago)
+    db = sqlite3.connect(tmp_path / "digest.sqlite3")
+    start = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+    with db:
+        db.execute(
+            "UPDATE state SET value = ? WHERE key = ?", (json.dumps({broken: start}), FAILING)
+        )
+    db.close()
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    week = run_cli("status", cwd=tmp_path)
+    assert "Failing feeds (1, 1 of them for a week or more):" in week.out
+    assert "Broken Feed (" in week.out and "(failing for 8 days: every fetch since" in week.out
+    # read once again, its run of failures is over: a new failure starts a new one
+    http_server.serve("/broken.xml", rss(ITEMS[0], title="Back"))
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    http_server.routes.pop("/broken.xml")
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    again = run_cli("status", cwd=tmp_path)
+    assert "Failing feeds (1):" in again.out and "failing for" not in again.out

@@ -296,8 +296,10 @@ def test_infinite_huge_and_nan_numbers_are_refused_with_one_problem_each(
     path = write(tmp_path, text)
     result = run_cli("send", "--config", path, cwd=tmp_path)
     assert result.code == 2
-    assert result.err.strip().count("\n") == 0 and "Traceback" not in result.err
-    problems = result.err.strip().split(": invalid config: ", 1)[1].split("; ")
+    assert "Traceback" not in result.err
+    head, *problems = result.err.splitlines()  # one problem a line
+    assert head.endswith(f": invalid config ({len(BOUNDED)} problems):")
+    problems = [p.strip() for p in problems]
     assert sorted(p.split(":")[0] for p in problems) == sorted(BOUNDED)
     for problem in problems:
         assert re.search(r": (must be at most \d|expected a finite number)", problem), problem
@@ -381,3 +383,50 @@ def test_one_feed_fills_at_most_five_stories_of_a_digest_by_default(tmp_path: Pa
     assert result.code == 0, result.err
     [eml] = (tmp_path / "outbox").glob("*.eml")
     assert len(set(re.findall(r"Busy story \d", eml.read_text(encoding="utf-8")))) == 5
+
+
+def test_several_config_problems_are_printed_one_a_line(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "feeds:\n  - url: https://a.example/rss\ncolour: red\n"
+        "digest:\n  blurb_chars: lots\n  max_age_days: -1\n",
+    )
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 2 and "Traceback" not in result.err
+    lines = result.err.splitlines()
+    assert lines[0].startswith("digest: error: ")
+    assert lines[0].endswith("config.yaml: invalid config (3 problems):")
+    assert sorted(lines[1:]) == [
+        "  colour: unknown key",
+        "  digest.blurb_chars: expected an integer",
+        "  digest.max_age_days: input should be greater than or equal to 0",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "suggestion"),
+    [
+        ("www.example.com/feed.xml", "https://www.example.com/feed.xml"),
+        ("example.com/rss", "https://example.com/rss"),
+        ("news.example.org:8080/feed?x=1", "https://news.example.org:8080/feed?x=1"),
+    ],
+)
+def test_a_feed_url_without_a_scheme_is_refused_with_a_suggestion(
+    tmp_path: Path, url: str, suggestion: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, f"feeds:\n  - url: {url}\n"))
+    assert f"feeds[0].url: {url!r} has no scheme: did you mean {suggestion}?" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["news.xml", "feeds/news.xml", "./example.com/rss", "feed.rss"])
+def test_local_feed_files_are_still_files(tmp_path: Path, url: str) -> None:
+    config = load_config(write(tmp_path, f"feeds:\n  - url: {url}\n"))
+    assert config.feeds[0].url == (tmp_path / url).resolve().as_uri()
+
+
+def test_a_folder_named_like_a_host_is_a_local_feed(tmp_path: Path) -> None:
+    (tmp_path / "example.com").mkdir()
+    (tmp_path / "example.com" / "rss").write_text("<rss/>")
+    config = load_config(write(tmp_path, "feeds:\n  - url: example.com/rss\n"))
+    assert config.feeds[0].url == (tmp_path / "example.com" / "rss").resolve().as_uri()
