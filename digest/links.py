@@ -248,12 +248,7 @@ def shown_link(url: str) -> str:
     return (host + parts.path).rstrip("/") or url
 
 
-# --- images a digest may show -------------------------------------------------------------
-
-# Hosts and paths that serve a tracking pixel or an ad, never a picture of the story.
-TRACKING_HOSTS = ("doubleclick.net", "feedsportal.com", "pixel.wp.com", "stats.wp.com")
-TRACKING_PATHS = re.compile(r"/~(?:r|ff|a|i)/|/__utm\.gif|/pixel(?:\.gif|\.png)?(?:$|[/?])", re.I)
-TINY = 2  # an image declared this narrow or low (in pixels) is a pixel, not a picture
+# --- hosts an email must not point into ---------------------------------------------------
 
 
 def is_internal_host(host: str) -> bool:
@@ -304,22 +299,3 @@ def _literal_ip(name: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | No
     for n, part_value in enumerate(head):
         value += part_value << (8 * (3 - n))
     return ipaddress.IPv4Address(value)
-
-
-def is_shown_image(url: str, width: int | None = None, height: int | None = None) -> bool:
-    """True for an image an email may load: an absolute http(s) URL without credentials,
-    on a public host, not declared as a pixel (``TINY``), not from a tracking or ad server."""
-    if not is_http_url(url) or without_userinfo(url) != url:
-        return False
-    if (width is not None and width <= TINY) or (height is not None and height <= TINY):
-        return False
-    try:
-        parts = urlsplit(url.strip())
-        host = (parts.hostname or "").rstrip(".").lower()
-    except ValueError:
-        return False
-    if is_internal_host(host):
-        return False
-    if any(host == h or host.endswith("." + h) for h in TRACKING_HOSTS):
-        return False
-    return not TRACKING_PATHS.search(parts.path)

@@ -12,27 +12,21 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import html as html_lib
 import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from datetime import time as dt_time
 from typing import Any
 
 from digest.errors import FeedError
 from digest.links import absolute_url, strip_tracking
-from digest.models import Entry, Image, ParsedFeed
+from digest.models import Entry, ParsedFeed
+from digest.pictures import IMAGE_SUFFIX, Candidate, choose_image, raw_image_urls, repeated_images
 from digest.sanitize import html_to_text, plain, sanitize_html, text_to_html
-
-IMAGE_SUFFIX = re.compile(r"\.(jpe?g|png|gif|webp|avif)(\?|$)", re.I)
-_IMG_SRC = re.compile(r"<img\b[^>]*?\bsrc=\"([^\"]+)\"[^>]*>", re.I)
-_IMG_ATTR = {
-    name: re.compile(rf"\b{name}=\"([^\"]*)\"", re.I) for name in ("alt", "width", "height")
-}
 
 
 def parse_feed(
@@ -81,7 +75,9 @@ def read_feed(
     from digest.feedxml import read_document  # feedparser and lxml: loaded when first needed
 
     doc = read_document(body, url, content_type)
-    entries, carried = _new_entries(doc.entries[: max_items * 2], url, doc.atom, max_items, known)
+    raw = doc.entries[: max_items * 2]
+    context = feed_context(raw, url, doc.atom, _language(body), max_items)
+    entries, carried = _new_entries(raw, url, context, max_items, known)
     feed = ParsedFeed(
         title=_title(doc.feed),
         link=absolute_url(str(doc.feed.get("link", "")), url) or "",
@@ -120,10 +116,31 @@ def parse_jobs(jobs: Sequence[ParseJob]) -> list[FeedRead | FeedError]:
     return [parse_job(job) for job in jobs]
 
 
+@dataclass(frozen=True)
+class _FeedContext:
+    """What the parse of one entry needs to know about the whole feed."""
+
+    atom: bool = False
+    repeated: frozenset[str] = frozenset()  # the feed's logo or signature (pictures.py)
+    day_first: bool = False  # "08/02/2013" is 8 February
+
+
+def feed_context(
+    raw: Sequence[Mapping[str, Any]], url: str, atom: bool, language: str, max_items: int = 200
+) -> _FeedContext:
+    """What parsing one entry needs to know of the feed's other entries *raw*: the
+    pictures repeated across them, and which way round it writes numeric dates."""
+    return _FeedContext(
+        atom=atom,
+        repeated=repeated_images([_raw_images(e, url) for e in raw[:max_items]]),
+        day_first=_day_first(raw, language),
+    )
+
+
 def _new_entries(
     raw: Iterable[Mapping[str, Any]],
     feed_url: str,
-    atom: bool,
+    context: _FeedContext,
     max_items: int,
     known: AbstractSet[str],
 ) -> tuple[list[Entry], list[str]]:
@@ -140,7 +157,7 @@ def _new_entries(
         entry: Entry | None = None
         guid = _cheap_guid(e, feed_url)
         if guid is None:
-            entry = _entry(e, feed_url, atom)
+            entry = _entry(e, feed_url, context)
             guid = entry.guid
         if guid in seen:
             first = seen[guid]
@@ -152,7 +169,7 @@ def _new_entries(
         if guid in known:
             carried.append(guid)
         else:
-            made = entry or _entry(e, feed_url, atom)
+            made = entry or _entry(e, feed_url, context)
             kept.append(made if made.guid == guid else replace(made, guid=guid))
     return kept, carried
 
@@ -191,7 +208,7 @@ def _title(node: Mapping[str, Any]) -> str:
     return plain(raw)
 
 
-def _entry(e: Mapping[str, Any], feed_url: str, atom: bool) -> Entry:
+def _entry(e: Mapping[str, Any], feed_url: str, context: _FeedContext) -> Entry:
     title = _title(e)
     base = _base(e, feed_url)
     link = _link(e, base)
@@ -199,7 +216,7 @@ def _entry(e: Mapping[str, Any], feed_url: str, atom: bool) -> Entry:
     guid = _guid(e, lambda: link)
     if not guid:
         guid = "sha1:" + hashlib.sha1((title + body).encode("utf-8")).hexdigest()
-    published, date_only = _date(e)
+    published, date_only = _date(e, context.day_first)
     return Entry(
         guid=guid,
         title=title,
@@ -209,7 +226,7 @@ def _entry(e: Mapping[str, Any], feed_url: str, atom: bool) -> Entry:
         html=body,
         categories=_categories(e),
         author=plain(str(e.get("author", ""))),
-        image=_image(e, body, base, title),
+        image=choose_image(_media(e, base), body, title, context.repeated),
     )
 
 
@@ -267,10 +284,17 @@ def _richest(e: Mapping[str, Any], base: str) -> tuple[str, str]:
     return best_markup, best_base
 
 
-def _date(e: Mapping[str, Any]) -> tuple[datetime | None, bool]:
+def _date(e: Mapping[str, Any], day_first: bool = False) -> tuple[datetime | None, bool]:
     """The entry's date, and whether the feed gave only a day ("2026-11-25"): that is
-    taken as noon UTC, the same calendar day in every zone from UTC-11 to UTC+11."""
+    taken as noon UTC, the same calendar day in every zone from UTC-11 to UTC+11.
+
+    A date written in numbers ("08/02/2013 12:00:00", "2013.02.08") is read here, not
+    by feedparser, which reads the one and misreads the other (as 1 December);
+    *day_first* says which of "08/02" is the day (:func:`_day_first`)."""
     for key in ("published", "updated", "created"):
+        numeric = _numeric_date(str(e.get(key) or ""), day_first)
+        if numeric is not None:
+            return numeric
         value = e.get(key + "_parsed")
         if isinstance(value, time.struct_time):
             try:
@@ -284,6 +308,77 @@ def _date(e: Mapping[str, Any]) -> tuple[datetime | None, bool]:
 
 
 _TIME_OF_DAY = re.compile(r"\d:\d\d")
+# "08/02/2013", "8.2.2013 14:30", "2013.02.08", "2013/02/08 10:00:00 +0100", "08-02-2013 2:30 PM"
+_NUMERIC_DATE = re.compile(
+    r"""\s*(?:(?P<y1>\d{4})(?P<s1>[./-])(?P<m1>\d{1,2})(?P=s1)(?P<d1>\d{1,2})
+    |(?P<a>\d{1,2})(?P<s2>[./-])(?P<b>\d{1,2})(?P=s2)(?P<y2>\d{4}))
+    (?:[\sT,]+(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:\.\d+)?)?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?
+    \s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?\s*""",
+    re.VERBOSE,
+)
+# Languages whose numeric dates put the month first ("02/08/2013" is 8 February).
+_MONTH_FIRST_LANGUAGES = ("en-us", "en_us", "en-ph", "en-ca", "fil", "tl")
+
+
+def _numeric_date(raw: str, day_first: bool) -> tuple[datetime, bool] | None:
+    """A date written in numbers as (moment, date_only), or None for any other form.
+    Without a zone the time is UTC; a day with no time is noon UTC, as :func:`_date`."""
+    match = _NUMERIC_DATE.fullmatch(raw)
+    if not match:
+        return None
+    g = match.groupdict()
+    if g["y1"]:
+        year, month, day = int(g["y1"]), int(g["m1"]), int(g["d1"])
+    else:
+        a, b, year = int(g["a"]), int(g["b"]), int(g["y2"])
+        # the order the feed uses, unless this date can only be read one way
+        first_is_day = (day_first or a > 12 or g["s2"] == ".") and b <= 12
+        day, month = (a, b) if first_is_day else (b, a)
+    hour, minute, second = int(g["h"] or 12), int(g["mi"] or 0), int(g["s"] or 0)
+    if g["ampm"] and g["h"]:
+        hour = hour % 12 + (12 if g["ampm"][0] in "Pp" else 0)
+    try:
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+    except ValueError:
+        return None
+    tz = g["tz"] or ""
+    if tz[:1] in "+-" and tz:
+        digits = tz[1:].replace(":", "")
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        moment -= offset if tz[0] == "+" else -offset
+    return moment, not g["h"]
+
+
+def _day_first(raw: Sequence[Mapping[str, Any]], language: str) -> bool:
+    """Whether the feed writes "08/02/2013" for 8 February: a first number above 12 in
+    any of its dates says so, a second number above 12 says not; else its language
+    (month first only in the few that write it so: en-US and the like)."""
+    firsts: list[int] = []
+    seconds: list[int] = []
+    for e in raw:
+        for key in ("published", "updated", "created"):
+            match = _NUMERIC_DATE.fullmatch(str(e.get(key) or ""))
+            if match and match.group("a"):
+                firsts.append(int(match.group("a")))
+                seconds.append(int(match.group("b")))
+    if any(n > 12 for n in firsts):
+        return True
+    if any(n > 12 for n in seconds):
+        return False
+    language = language.strip().lower()
+    return bool(language) and not language.startswith(_MONTH_FIRST_LANGUAGES) and language != "en"
+
+
+_LANGUAGE = re.compile(rb"<(?:\w+:)?language>\s*([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*)\s*<")
+_XML_LANG = re.compile(rb"<(?:rss|feed|channel|rdf:RDF)\b[^>]*\bxml:lang=[\"']([A-Za-z-]{2,35})")
+
+
+def _language(body: bytes) -> str:
+    """The feed's declared language (``<language>``, or ``xml:lang`` on its root), read
+    from the document's head: the fast XML path does not keep it."""
+    head = body[:8192]
+    match = _LANGUAGE.search(head) or _XML_LANG.search(head)
+    return match.group(1).decode("ascii") if match else ""
 
 
 def _categories(e: Mapping[str, Any]) -> tuple[str, ...]:
@@ -296,45 +391,38 @@ def _categories(e: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _image(e: Mapping[str, Any], body: str, base: str, title: str) -> Image | None:
-    candidates: list[Mapping[str, Any]] = list(e.get("media_thumbnail") or ())
-    candidates += [
+def _media(e: Mapping[str, Any], base: str) -> list[Candidate]:
+    """The feed's own pictures for the entry: media:content, media:thumbnail, then image
+    enclosures, each with its size and type as the feed gives them."""
+    found: list[Candidate] = []
+    contents = [
         m
         for m in e.get("media_content") or ()
         if m.get("medium") == "image"
         or str(m.get("type", "")).startswith("image/")
         or (not m.get("medium") and IMAGE_SUFFIX.search(str(m.get("url", ""))))
     ]
-    candidates += [
-        {"url": enc.get("href")}
+    enclosures = [
+        {"url": enc.get("href"), "type": enc.get("type")}
         for enc in e.get("enclosures") or ()
         if str(enc.get("type", "")).startswith("image/")
     ]
-    for candidate in candidates:
+    for candidate in [*contents, *(e.get("media_thumbnail") or ()), *enclosures]:
         url = absolute_url(str(candidate.get("url") or ""), base)
         if url:
-            return Image(url, _int(candidate.get("width")), _int(candidate.get("height")), title)
-    return _body_image(body, title)
+            width, height = _int(candidate.get("width")), _int(candidate.get("height"))
+            found.append(Candidate(url, width, height, kind=str(candidate.get("type") or "")))
+    return found
 
 
-def _body_image(body: str, title: str) -> Image | None:
-    """The article's first image (already absolute and http(s) after sanitising), with
-    its own alt text and size where the markup gives them."""
-    match = _IMG_SRC.search(body)
-    if not match:
-        return None
-    tag = match.group(0)
-    alt = _IMG_ATTR["alt"].search(tag)
-    found = (_IMG_ATTR[name].search(tag) for name in ("width", "height"))
-    width, height = (_int(m.group(1)) if m else None for m in found)
-    if not (width and height):
-        width = height = None  # a size is only of use with both sides
-    return Image(
-        html_lib.unescape(match.group(1)),
-        width,
-        height,
-        plain(html_lib.unescape(alt.group(1))) if alt and alt.group(1).strip() else title,
-    )
+def _raw_images(e: Mapping[str, Any], feed_url: str) -> frozenset[str]:
+    """Every picture URL the raw entry names (media and ``<img>``), to find the ones
+    repeated across the feed's items."""
+    base = _base(e, feed_url)
+    markups = [str(c.get("value") or "") for c in e.get("content") or ()]
+    markups.append(str(e.get("summary") or ""))
+    media = {c.url for c in _media(e, base)}
+    return raw_image_urls(markups, base) | media
 
 
 def _int(value: Any) -> int | None:
@@ -359,13 +447,27 @@ def parse_json_feed(
         raise FeedError("not a feed: JSON without a JSON Feed version", url=url)
     base = absolute_url(str(data.get("home_page_url") or ""), url) or url
     items = [i for i in data.get("items") or () if isinstance(i, dict)]
-    entries = _unique(_json_entry(i, base, known) for i in items[: max_items * 2])[:max_items]
+    repeated = repeated_images([_json_images(i, base) for i in items[:max_items]])
+    entries = _unique(_json_entry(i, base, known, repeated) for i in items[: max_items * 2])
+    entries = entries[:max_items]
     fresh = tuple(e for e in entries if e.guid not in known)
     carried = tuple(e.guid for e in entries if e.guid in known)
     return FeedRead(ParsedFeed(plain(str(data.get("title", ""))), base, fresh), carried)
 
 
-def _json_entry(item: Mapping[str, Any], base: str, known: AbstractSet[str]) -> Entry:
+def _json_images(item: Mapping[str, Any], base: str) -> frozenset[str]:
+    """Every picture URL a JSON Feed item names, for :func:`repeated_images`."""
+    own = {absolute_url(str(item.get(k) or ""), base) for k in ("image", "banner_image")}
+    urls = raw_image_urls([str(item.get("content_html") or "")], base)
+    return urls | {url for url in own if url}
+
+
+def _json_entry(
+    item: Mapping[str, Any],
+    base: str,
+    known: AbstractSet[str],
+    repeated: AbstractSet[str] = frozenset(),
+) -> Entry:
     link = absolute_url(str(item.get("url") or item.get("external_url") or ""), base) or ""
     cheap = str(item.get("id") or link)
     if cheap and cheap in known:  # stored already: only its guid matters
@@ -389,7 +491,7 @@ def _json_entry(item: Mapping[str, Any], base: str, known: AbstractSet[str]) -> 
         html=body,
         categories=tuple(plain(str(t)) for t in item.get("tags") or () if str(t).strip()),
         author=plain(author),
-        image=Image(image_url, None, None, title) if image_url else _body_image(body, title),
+        image=choose_image([Candidate(image_url)] if image_url else [], body, title, repeated),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import textwrap
+import unicodedata
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -22,12 +23,14 @@ import jinja2.sandbox
 from premailer import Premailer
 
 from digest.errors import ConfigError
-from digest.links import is_shown_image, shown_url
+from digest.links import shown_url
 from digest.models import Digest, FailedFeed, Image, RenderedMessage, Section
+from digest.pictures import is_shown_image
 from digest.sanitize import server_text
 from digest.sentences import clip
 
 THUMB_WIDTH = 96
+PICTURE_WIDTH = 544  # a picture story's picture: the 600 px sheet less its padding
 PREHEADER_CHARS = 140
 SUBJECT_HEADLINE_CHARS = 90  # the top headline in the subject line
 SUBJECT_CHARS = 200  # a whole subject line, however its template makes it
@@ -63,6 +66,7 @@ def environment(user_folder: Path | None, zone: ZoneInfo) -> jinja2.Environment:
     )
     env.filters["localdate"] = lambda moment, date_only=False: local_date(moment, zone, date_only)
     env.filters["thumb_height"] = thumb_height
+    env.filters["picture_width"] = picture_width
     env.filters["wrap"] = wrap
     env.tests["shown_image"] = shown_image
     return env
@@ -93,9 +97,15 @@ def thumb_height(image: Image, width: int) -> int:
     return round(width * 2 / 3)
 
 
+def picture_width(image: Image) -> int:
+    """The width a picture story's picture is shown at: its own, up to the layout's
+    ``PICTURE_WIDTH`` (a small picture is not blown up)."""
+    return min(PICTURE_WIDTH, image.width) if image.width else PICTURE_WIDTH
+
+
 def shown_image(image: Image | None) -> bool:
     """True for a thumbnail a mail client may load: an absolute http(s) URL on a public
-    host, not a tracking pixel (``links.is_shown_image``)."""
+    host, not a tracking pixel (``pictures.is_shown_image``)."""
     if image is None:
         return False
     return is_shown_image(image.url, image.width, image.height)
@@ -162,7 +172,11 @@ def shown_failures(failed: tuple[FailedFeed, ...]) -> tuple[FailedFeed, ...]:
 
 
 def wrap(text: str, width: int = 76, indent: str = "") -> str:
-    """Wrap plain text for the text part, never breaking words or URLs."""
+    """Wrap plain text for the text part, never breaking words or URLs. Chinese,
+    Japanese and Korean text is wrapped by its display width (a wide character takes two
+    columns) and may break between characters, never before closing punctuation."""
+    if _WIDE.search(text):
+        return wrap_wide(text, width, indent)
     return textwrap.fill(
         text,
         width=width,
@@ -171,6 +185,52 @@ def wrap(text: str, width: int = 76, indent: str = "") -> str:
         break_long_words=False,
         break_on_hyphens=False,
     )
+
+
+# Wide (two-column) characters: CJK ideographs, kana, hangul, fullwidth forms.
+_WIDE = re.compile("[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                   "\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")  # fmt: skip
+# Characters a CJK line must not start with (kinsoku): they stay with the one before.
+_NO_LINE_START = frozenset("、。，．・：；？！）」』】〉》〕］｝ー…‥々ゝゞヽヾ,.;:!?)]}")
+_TOKEN = re.compile(r"\s+|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f"
+                    r"\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]+|.")  # fmt: skip
+
+
+def display_width(text: str) -> int:
+    """Columns *text* takes in a fixed-width font: two for a wide character (East Asian
+    Wide or Fullwidth), none for a combining mark, one for the rest."""
+    return sum(
+        2 if unicodedata.east_asian_width(ch) in "WF" else 0 if unicodedata.combining(ch) else 1
+        for ch in text
+    )
+
+
+def wrap_wide(text: str, width: int = 76, indent: str = "") -> str:
+    """:func:`wrap` for text with wide characters: lines of at most *width* columns,
+    broken at spaces or between wide characters, words and URLs kept whole."""
+    tokens: list[str] = []
+    for token in _TOKEN.findall(text):
+        if tokens and token[0] in _NO_LINE_START and not tokens[-1].isspace():
+            tokens[-1] += token  # "。" stays at the end of the line before
+        else:
+            tokens.append(token)
+    lines: list[str] = []
+    line, used, space = indent, display_width(indent), False
+    for token in tokens:
+        if token.isspace():
+            space = used > display_width(indent)
+            continue
+        need = display_width(token) + (1 if space else 0)
+        if used + need > width and used > display_width(indent):
+            lines.append(line)
+            line, used = indent + token, display_width(indent) + display_width(token)
+        else:
+            line += (" " if space else "") + token
+            used += need
+        space = False
+    if used > display_width(indent):
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str, Any]:

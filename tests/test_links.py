@@ -9,7 +9,6 @@ from digest.links import (
     canonical_url,
     is_http_url,
     is_internal_host,
-    is_shown_image,
     shown_url,
     strip_tracking,
     without_userinfo_in_text,
@@ -183,28 +182,3 @@ def test_internal_hosts_in_any_spelling(host: str) -> None:
 )
 def test_public_hosts(host: str) -> None:
     assert not is_internal_host(host)
-
-
-@pytest.mark.parametrize(
-    ("url", "width", "height"),
-    [
-        ("http://127.0.0.1/a.jpg", None, None),
-        ("http://169.254.169.254/latest/meta-data/a.jpg", None, None),
-        ("https://img.example.org/pixel.gif", 1, 1),
-        ("https://img.example.org/line.png", 600, 2),
-        ("https://feeds.feedburner.com/~r/news/~4/abc", None, None),
-        ("https://feeds.feedburner.com/~ff/news?d=abc", None, None),
-        ("https://ad.doubleclick.net/ddm/a.gif", None, None),
-        ("https://user:secret@img.example.org/a.jpg", None, None),
-        ("file:///etc/passwd", None, None),
-    ],
-)
-def test_pixels_trackers_and_internal_images_are_not_shown(
-    url: str, width: int | None, height: int | None
-) -> None:
-    assert not is_shown_image(url, width, height)
-
-
-def test_a_real_photo_is_shown() -> None:
-    assert is_shown_image("https://img.example.org/2026/photo.jpg", 600, 400)
-    assert is_shown_image("https://img.example.org/2026/photo.jpg")

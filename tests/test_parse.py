@@ -57,7 +57,9 @@ def reference_entries(body: bytes, url: str, max_items: int = 200) -> list[Entry
     if not data.get("version") and not data.entries:
         return None
     atom = str(data.get("version", "")).startswith("atom")
-    entries = [parse_module._entry(e, url, atom) for e in data.entries[: max_items * 2]]
+    raw = data.entries[: max_items * 2]
+    context = parse_module.feed_context(raw, url, atom, parse_module._language(body), max_items)
+    entries = [parse_module._entry(e, url, context) for e in raw]
     return parse_module._unique(entries)[:max_items]
 
 
@@ -292,22 +294,3 @@ def test_a_bytes_body_is_never_opened_as_a_file_name(tmp_path: Path) -> None:
     secret.write_text(rss(FakeItem("Local file")))
     with pytest.raises(FeedError):
         parse_feed(str(secret).encode(), FEED_URL)
-
-
-@pytest.mark.parametrize(
-    ("img", "expected"),
-    [
-        (
-            '<img src="https://a.example/i.jpg" alt="A heron on a rock" width="640" height="480">',
-            ("A heron on a rock", 640, 480),
-        ),
-        ('<img src="https://a.example/i.jpg">', ("The title", None, None)),
-        ('<img src="https://a.example/i.jpg" alt=" " height="200">', ("The title", None, None)),
-    ],
-)
-def test_body_image_keeps_its_own_alt_text_and_size(img: str, expected: tuple[object, ...]) -> None:
-    from digest.parse import _body_image
-
-    image = _body_image(f"<p>{img}</p>", "The title")
-    assert image is not None and image.url == "https://a.example/i.jpg"
-    assert (image.alt, image.width, image.height) == expected
