@@ -226,13 +226,26 @@ def _story_keys(items: Sequence[Item]) -> dict[str, list[int]]:
     for key, members in by_key.items():
         if len(members) < 2 or not is_story_key(key):
             continue
-        titles: dict[str, set[str]] = {}
+        by_feed: dict[str, list[Item]] = {}
         for i in members:
-            titles.setdefault(items[i].feed_url, set()).add(normal_title(items[i].title))
-        # One feed using one link for different titles links to a landing page.
-        if all(len(t) == 1 for t in titles.values()):
+            by_feed.setdefault(items[i].feed_url, []).append(items[i])
+        # One feed using one link for different stories links to a landing page, or to a
+        # thread whose messages it tells apart by the link's fragment ("Re: …" replies).
+        if all(_one_story(feed_items) for feed_items in by_feed.values()):
             shared[key] = members
     return shared
+
+
+def _one_story(feed_items: Sequence[Item]) -> bool:
+    """True when items of one feed under one link key are one story told again: the
+    same title, and the same link or the same text. Two replies titled "Re: Plans" with
+    their own links (``thread#m1``, ``thread#m2``) and their own words are two stories."""
+    first = feed_items[0]
+    title = normal_title(first.title)
+    return all(
+        normal_title(item.title) == title and (item.link == first.link or item.html == first.html)
+        for item in feed_items[1:]
+    )
 
 
 def _names(title: str) -> frozenset[str]:

@@ -123,6 +123,7 @@ class DigestItem:
     date_only: bool = False  # *published* is a day, shown without a time
     author: str = ""  # the story's author as shown: a name, never an e-mail address
     lang: str = ""  # the story's language (BCP 47) when it is not the digest's, else ''
+    picture: bool = False  # a picture is the whole story (a comic, a photo): shown large
 
 
 @dataclass(frozen=True)

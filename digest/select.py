@@ -18,19 +18,23 @@ A pure function of its inputs: no network, no clock, no database.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from digest.blurb import story_paragraphs, summarize
 from digest.chrome import drop_furniture, is_chrome, strip_trailing_junk
 from digest.cluster import cluster_items, same_story
 from digest.cluster import headline as title_terms
 from digest.config import Config
-from digest.links import is_shown_image, is_story_key, shown_link, without_userinfo
+from digest.links import is_story_key, shown_link, without_userinfo
 from digest.models import Digest, DigestItem, FailedFeed, Image, Item, Section, Sent, Source
+from digest.pictures import is_ad_link
+from digest.pictures import shown as picture_shown
 from digest.sanitize import server_text
 from digest.sections import Rules, assign_section
 from digest.sentences import clip, split_sentences
@@ -38,7 +42,7 @@ from digest.sentences import clip, split_sentences
 NAME_CHARS = 80  # a source's name: a feed's own title when unnamed, chosen by its server
 ERROR_CHARS = 200  # a failed feed's error, kept for `preview --json`
 LINK_CHARS = 2000  # a longer link or image URL is not shown: it would crowd out stories
-ALT_CHARS = 120
+AUTHOR_CHARS = 80
 SUMMARY_CHARS = 2000  # the start of an item's text matched against the section rules
 
 
@@ -67,16 +71,25 @@ def make_digest(
     is not told again."""
     settings = config.digest
     skipped: list[int] = []
+    dropped: Counter[str] = Counter()  # why items were left out: DROP_REASONS
     fresh: list[Item] = []
     oldest = now - timedelta(days=settings.max_age_days) if settings.max_age_days else None
     told_titles = _TitlesSent(sent, timedelta(hours=settings.cluster_hours))
     for item in items:
-        if (
-            (oldest and item.published < oldest)
-            or _told(item, delivered_keys)
-            or told_titles.tell(item)
-        ):
+        # An undated item is as old as the first fetch that saw it: the store dates it
+        # anew at every fetch that still carries it, which would keep it young for ever.
+        reason = (
+            "too old"
+            if oldest and (item.published if item.dated else item.first_seen) < oldest
+            else "already told"
+            if _told(item, delivered_keys) or told_titles.tell(item)
+            else "ads"
+            if is_ad(item)
+            else ""
+        )
+        if reason:
             skipped.append(item.id)
+            dropped[reason] += 1
         else:
             fresh.append(item)
     rules = Rules(config.sections, settings.fallback, config.filters.exclude)
@@ -95,7 +108,9 @@ def make_digest(
         title = headline(lead.title, paragraphs, lead.link)
         if name is None or not title:  # no title, no text, no link: nothing to show
             skipped.extend(i.id for i in group)
+            dropped["excluded" if name is None else "nothing to show"] += len(group)
             continue
+        dropped["duplicates"] += len(group) - 1  # told once, under the lead's headline
         story = DigestItem(
             title=server_text(title, HEADLINE_CHARS),
             link=shown_link_url(lead.link),
@@ -105,8 +120,9 @@ def make_digest(
             blurb="",
             item_ids=tuple(i.id for i in group),
             feed_url=lead.feed_url,
-            image=shown_image(lead.image),
+            image=shown_image(lead.image, title),
             also=_also(group, names),
+            author=author_name(lead.author, names.get(lead.feed_url, "")),
         )
         leads[id(story)] = lead
         by_section[name].append(story)
@@ -121,19 +137,23 @@ def make_digest(
         entries = by_section.get(name)
         if not entries:
             continue
-        kept, dropped = _cap(
+        kept, capped = _cap(
             entries,
             sort_by.get(name, "newest"),
             settings.max_items_per_section,
             settings.max_items_per_feed,
             per_feed,
         )
-        skipped.extend(i for story in dropped for i in story.item_ids)
+        skipped.extend(i for story in capped for i in story.item_ids)
+        dropped["over a cap"] += sum(len(story.item_ids) for story in capped)
+        dropped["duplicates"] -= sum(len(story.item_ids) - 1 for story in capped)
         # Only now, for the stories shown: the story text and its blurb.
         stories = tuple(
-            _with_blurb(story, leads[id(story)], settings.blurb_chars) for story in kept
+            _as_picture(_with_blurb(story, leads[id(story)], settings.blurb_chars))
+            for story in kept
         )
-        sections.append(Section(name, stories, left_out=len(dropped)))
+        sections.append(Section(name, _told_apart(stories), left_out=len(capped)))
+    sections = _with_languages(sections, settings.lang)
     return Digest(
         title=config.title,
         created=now,
@@ -141,7 +161,23 @@ def make_digest(
         sections=tuple(sections),
         failed_feeds=tuple(_failed(f) for f in failed),
         skipped_ids=tuple(skipped),
+        dropped=tuple((reason, dropped[reason]) for reason in DROP_REASONS if dropped[reason] > 0),
     )
+
+
+DROP_REASONS = (
+    "too old",
+    "already told",
+    "ads",
+    "duplicates",
+    "over a cap",
+    "excluded",
+    "nothing to show",
+)
+"""Why pending items are left out of a digest (``Digest.dropped``), in this order:
+older than ``max_age_days``; told by a digest before; ads; told by another item of
+the digest (merged into its story); past the per-section or per-feed cap; matched by
+``filters.exclude``; without a title, text or link."""
 
 
 def section_text(html: str) -> str:
@@ -173,14 +209,146 @@ def shown_link_url(link: str) -> str:
     return link if len(link) <= LINK_CHARS else ""
 
 
-def shown_image(image: Image | None) -> Image | None:
-    """The story's image if an email may show it (``links.is_shown_image``): not a
-    tracking pixel, not on a private or loopback address; its alt text made short."""
+def shown_image(image: Image | None, title: str = "") -> Image | None:
+    """The story's image if an email may show it (``pictures.shown``): not a tracking
+    pixel or an ad, not a share button, an icon or a format mail cannot show, not on a
+    private or loopback address; its alt text short and not the headline again."""
     if image is None or len(image.url) > LINK_CHARS:
         return None
-    if not is_shown_image(image.url, image.width, image.height):
-        return None
-    return replace(image, alt=server_text(image.alt, ALT_CHARS))
+    image = picture_shown(image, title)
+    return replace(image, alt=server_text(image.alt, ALT_CHARS)) if image else None
+
+
+ALT_CHARS = 120
+
+# The words an ad is titled with, alone or before a colon: "Sponsored", "Featured
+# Advertiser: Acme", "[Anzeige] …", "Реклама", "广告". A headline about advertising
+# ("Advertisement revenue falls") is news.
+_AD_WORDS = (
+    r"featured\s+advertiser|advertiser|advertisement|advertorial|advert|ad|sponsored(?:\s+by\b[^:|]*)?"
+    r"|sponsor|sponsored\s+(?:post|content|story|link)|paid\s+(?:post|content|partnership)"
+    r"|partner\s+content|promoted|anzeige|werbung|gesponsert|publicité|publicite"
+    r"|sponsorisé|publireportage|publi-?reportage|publicidad|patrocinado|publicidade"
+    r"|pubblicità|sponsorizzato|advertentie|gesponsord|reklama|reklame|mainos|annons|annonce"
+    r"|реклама|спонсор\w*|rekl[aá]m|广告|廣告|推广|広告|プロモーション|광고|إعلان|פרסומת|reklam"
+)
+_AD_TITLE = re.compile(
+    rf"^\W*(?:{_AD_WORDS})\W*$|^\s*[\[(【]?\s*(?:{_AD_WORDS})\s*[\])】]?\s*[:|–—-]",
+    re.IGNORECASE,
+)
+
+
+def is_ad(item: Item) -> bool:
+    """True for an item that is an ad: titled as one ("Sponsored", "Featured
+    Advertiser: …", "Anzeige", "Реклама", "广告"), or linking to an ad server."""
+    return bool(_AD_TITLE.search(item.title)) or (bool(item.link) and is_ad_link(item.link))
+
+
+_EMAIL = re.compile(r"<?\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b>?")
+_PLACEHOLDER_AUTHORS = frozenset(
+    "unknown anonymous admin administrator editor webmaster root noreply no-reply nobody"
+    " author staff".split()
+)
+
+
+def author_name(raw: str, source: str = "") -> str:
+    """The author as the digest shows them: a name, never an e-mail address
+    ("jane@example.org (Jane Doe)" and "Jane Doe <jane@example.org>" are "Jane Doe");
+    '' for an address alone, a placeholder ("Unknown", "admin") or the source's own name."""
+    name = _EMAIL.sub(" ", raw)
+    name = " ".join(name.replace("()", " ").split()).strip(" ()<>\"',;")
+    name = server_text(name, AUTHOR_CHARS)
+    if not name or name.casefold() in _PLACEHOLDER_AUTHORS:
+        return ""
+    return "" if source and name.casefold() == source.casefold() else name
+
+
+# A title that only says what kind of post it is: the picture's own words say more.
+_GENERIC_TITLES = frozenset(
+    "photo photos photograph picture pictures image images untitled comic cartoon gallery"
+    " foto fotos bild bilder фото 图片 照片 写真".split()
+)
+
+
+def _as_picture(story: DigestItem) -> DigestItem:
+    """A story whose picture is all it has (a comic, a photo post: no text for a blurb)
+    shows that picture large; a title that only says "Photo" gives way to the
+    picture's own description."""
+    if story.image is None or story.blurb:
+        return story
+    title = story.title
+    if title.strip(" .:!").casefold() in _GENERIC_TITLES and story.image.alt:
+        title = story.image.alt
+    return replace(story, title=title, picture=True)
+
+
+_TOLD_APART_WORDS = 6
+
+
+def _told_apart(stories: tuple[DigestItem, ...]) -> tuple[DigestItem, ...]:
+    """Stories of one feed with one title (two replies "Re: Plans") told apart: by their
+    authors when they differ, else by the first words of each blurb after the title."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for n, story in enumerate(stories):
+        groups[(story.feed_url, story.title.casefold())].append(n)
+    result = list(stories)
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        authors = {stories[n].author for n in members}
+        if len(authors) == len(members) and "" not in authors:
+            continue  # each shows its own author next to the source
+        for n in members:
+            words = stories[n].blurb.split()
+            if words:
+                opening = " ".join(words[:_TOLD_APART_WORDS])
+                ellipsis = "…" if len(words) > _TOLD_APART_WORDS else ""
+                title = f"{stories[n].title} (“{opening.rstrip('.,;:')}{ellipsis}”)"
+                result[n] = replace(stories[n], title=clip(title, HEADLINE_CHARS))
+    return tuple(result)
+
+
+_LANG_MIN_BYTES = 40  # shorter texts do not say their language reliably
+_LANG_CONFIDENCE = 0.9
+
+
+def _with_languages(sections: list[Section], digest_lang: str) -> list[Section]:
+    """Each story written in another language than the digest marked with its own
+    (``DigestItem.lang``), detected from its title and blurb by py3langid."""
+    own = digest_lang.split("-")[0].lower()
+    result = []
+    for section in sections:
+        items = []
+        for story in section.items:
+            lang = story_language(f"{story.title}. {story.blurb}")
+            items.append(replace(story, lang=lang) if lang and lang != own else story)
+        result.append(replace(section, items=tuple(items)))
+    return result
+
+
+def story_language(text: str) -> str:
+    """The language *text* is written in (ISO 639-1), or '' when it is too short to
+    tell or the detector is not sure. py3langid: about 0.1 ms for a story, after
+    loading its model once (about 0.6 s, only in a run that has stories)."""
+    if len(text.encode("utf-8")) < _LANG_MIN_BYTES:  # bytes: a CJK character says more
+        return ""
+    lang, confidence = _identifier().classify(text)
+    return str(lang) if confidence >= _LANG_CONFIDENCE else ""
+
+
+_IDENTIFIER: list[object] = []
+
+
+def _identifier() -> Any:
+    if not _IDENTIFIER:
+        # py3langid ships no type information
+        from py3langid.langid import (  # type: ignore[import-untyped]
+            MODEL_FILE,
+            LanguageIdentifier,
+        )
+
+        _IDENTIFIER.append(LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True))
+    return _IDENTIFIER[0]
 
 
 def _failed(feed: FailedFeed) -> FailedFeed:
