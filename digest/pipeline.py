@@ -3,6 +3,11 @@
 ``fetch_feeds`` → ``build_digest`` → ``render_digest`` → ``deliver_digest``;
 ``send_digest`` runs them in order under the send lock. The CLI and the
 scheduler call these; a task queue could call them just the same.
+
+The fetch half is stages over frozen values, its decisions in ``plan.py``:
+``plan_feed`` (FeedPlan, or Waiting) → fetch (FetchResult) → parse in a worker
+(FeedRead, and NewItems) → for a full-text feed, ``with_article_pages`` →
+``decide`` (FeedUpdate) → ``Store.apply`` of a batch (Added) → FeedOutcome.
 """
 
 from __future__ import annotations
