@@ -4,6 +4,12 @@ meaningful image of the text, then the article page's own."""
 
 from __future__ import annotations
 
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from digest.models import Image
@@ -18,7 +24,8 @@ from digest.pictures import (
     repeated_images,
     shown,
 )
-from tests.feeds import FakeItem, rss
+from tests.conftest import run_cli, write_config
+from tests.feeds import FakeItem, rfc822, rss, rss_item, rss_items
 
 GOOD = "https://img.example.org/2026/12/heron-on-a-rock.jpg"
 FEED_URL = "https://news.example.org/feed.xml"
@@ -219,3 +226,118 @@ def test_parse_never_picks_the_junk_next_to_the_good_picture() -> None:
         "https://img.example.org/3.jpg",
     ]
     assert entries[1].image is not None and entries[1].image.alt == "Picture 1"
+
+
+# --- end to end: a feed served on 127.0.0.1, the JSON preview and the HTML -------------------
+
+SIGNATURE = "https://news.example.org/images/jane-signature.jpg"
+JUNK_MARKUP = (
+    '<a href="https://www.facebook.com/sharer.php?u=x">'
+    '<img src="https://news.example.org/i/btn.png" alt="Add to Facebook"></a>'
+    '<a href="https://twitter.com/intent/tweet?url=x"><img src="https://news.example.org/i/t.png"></a>'
+    '<a href="mailto:?subject=x">'
+    '<img src="https://news.example.org/i/m.png" title="E-mail this"></a>'
+    '<a href="https://feeds.feedburner.com/~ff/news?a=1">'
+    '<img src="https://feeds.feedburner.com/~ff/news?d=yIl2AUoC8zA" border="0"></a>'
+    '<img src="https://feeds.feedburner.com/~r/news/~4/abc" height="1" width="1">'
+    '<img src="https://ad.doubleclick.net/ad/N123/banner.jpg" width="728" height="90">'
+    '<img src="https://news.example.org/badges/award.gif" width="80" height="15">'
+    '<img src="https://news.example.org/maps/route.tiff" width="900" height="600">'
+    f'<img src="{SIGNATURE}" width="400" height="120">'
+)
+
+
+def picture_feeds(http_server: Any) -> tuple[str, str]:
+    """A news feed whose items carry every junk picture next to a good one, and a web
+    comic whose posts are a picture and nothing else."""
+    now = datetime.now(UTC)
+    news = rss_items(
+        rss_item(
+            "Herons return to the river",
+            "https://news.example.org/herons",
+            "<p>Herons nest on the river again after twenty years away. Wardens counted six.</p>"
+            + JUNK_MARKUP
+            + f'<img src="{GOOD}" width="640" height="480" alt="A grey heron on a rock">',
+            date=rfc822(now),
+            author="jane@example.org (Jane Doe)",
+        ),
+        rss_item(
+            "Bridge reopens after repairs",
+            "https://news.example.org/bridge",
+            "<p>The old bridge reopened on Monday after a year of repairs. Buses return.</p>"
+            + JUNK_MARKUP,
+            date=rfc822(now - timedelta(minutes=1)),
+            extra='<media:thumbnail url="https://img.example.org/bridge-thumb.jpg" width="66"'
+            ' height="49"/><media:content url="https://img.example.org/bridge.jpg" medium="image"'
+            ' width="1200" height="800"/>',
+        ),
+        rss_item(
+            "Council meets on Tuesday",
+            "https://news.example.org/council",
+            "<p>The council meets on Tuesday to set the budget. The agenda is public.</p>"
+            + JUNK_MARKUP,
+            date=rfc822(now - timedelta(minutes=2)),
+        ),
+    )
+    comic = rss_items(
+        *(
+            rss_item(
+                title,
+                f"https://comic.example.net/{n}",
+                f'<p><img src="https://comic.example.net/strips/{n}.png" width="900"'
+                f' height="1200" alt="{alt}"></p>',
+                date=rfc822(now - timedelta(minutes=n)),
+            )
+            for n, (title, alt) in enumerate(
+                [("Photo", "The cat knocks the plant off the shelf"), ("Monday again", "")]
+            )
+        ),
+        title="Strip a Day",
+    )
+    return http_server.serve("/news.xml", news), http_server.serve("/comic.xml", comic)
+
+
+def test_the_digest_shows_each_storys_good_picture_and_no_junk(
+    http_server: Any, tmp_path: Path
+) -> None:
+    news, comic = picture_feeds(http_server)
+    write_config(tmp_path, [news, comic], digest={"max_age_days": 0, "max_items_per_feed": 0})
+    result = run_cli("preview", "--json", "preview.json", "--out", "preview.html", cwd=tmp_path)
+    assert result.code == 0, result.err
+    data = json.loads((tmp_path / "preview.json").read_text())
+    images = {s["title"]: s["image"] for sec in data["sections"] for s in sec["items"]}
+    assert images["Herons return to the river"] == GOOD
+    assert images["Bridge reopens after repairs"] == "https://img.example.org/bridge.jpg"
+    assert images["Council meets on Tuesday"] is None  # only junk and the feed's signature
+    page = (tmp_path / "preview.html").read_text()
+    shown = re.findall(r'<img [^>]*src="([^"]+)"', page)
+    assert GOOD in shown and "https://img.example.org/bridge.jpg" in shown
+    for junk in ("btn.png", "t.png", "m.png", "feedburner", "doubleclick", "award", "tiff",
+                 "signature", "bridge-thumb"):  # fmt: skip
+        assert not any(junk in url for url in shown), junk
+    heron = re.search(rf'<img [^>]*src="{re.escape(GOOD)}"[^>]*>', page)
+    assert heron and 'alt="A grey heron on a rock"' in heron.group(0)
+
+
+def test_a_comic_is_a_story_with_its_picture_shown_large(http_server: Any, tmp_path: Path) -> None:
+    _, comic = picture_feeds(http_server)
+    write_config(tmp_path, [comic])
+    result = run_cli("preview", "--json", "preview.json", "--out", "preview.html", cwd=tmp_path)
+    assert result.code == 0, result.err
+    data = json.loads((tmp_path / "preview.json").read_text())
+    stories = [s for sec in data["sections"] for s in sec["items"]]
+    # "Photo" says nothing: the picture's own words are the headline
+    assert [s["title"] for s in stories] == [
+        "The cat knocks the plant off the shelf",
+        "Monday again",
+    ]
+    assert [s["image"] for s in stories] == [
+        "https://comic.example.net/strips/0.png",
+        "https://comic.example.net/strips/1.png",
+    ]
+    page = (tmp_path / "preview.html").read_text()
+    pictures = re.findall(r'<img class="picture"[^>]*>', page)
+    assert len(pictures) == 2
+    # within the 600 px layout, its proportions kept (900 x 1200 -> 544 x 725)
+    assert all('width="544"' in p and 'height="725"' in p for p in pictures)
+    assert 'class="thumb"' not in page
