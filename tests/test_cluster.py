@@ -488,3 +488,14 @@ def _feed_items(path: Path, offset: int = 0) -> list[Item]:
 
 def _at(item: Item, when: datetime) -> Item:
     return Item(**{**item.__dict__, "published": when})
+
+
+def test_same_title_replies_of_one_feed_with_their_own_links_and_texts_stay_apart() -> None:
+    thread = "https://lists.example.org/t/5.html"
+    replies = [
+        make_item("Re: Plans", link=f"{thread}#m1", html="<p>Yes.</p>", ident=1),
+        make_item("Re: Plans", link=f"{thread}#m2", html="<p>No.</p>", ident=2),
+        make_item("Re: Plans", link=f"{thread}#m2", html="<p>No.</p>", ident=3),  # listed twice
+    ]
+    groups = cluster_items(replies, timedelta(hours=48))
+    assert [[i.id for i in g] for g in groups] == [[1], [2, 3]]

@@ -299,3 +299,110 @@ def test_what_a_server_chose_is_made_safe_to_show() -> None:
     assert story.image is None
     [feed] = digest.failed_feeds
     assert len(feed.name) <= 80 and len(feed.error) <= 200
+
+
+# --- issue 13: ads, authors, undated items, replies, languages -----------------------------
+
+
+def test_ads_are_dropped_and_every_left_out_item_is_counted_by_reason() -> None:
+    items = numbered(
+        [
+            make_item("Featured Advertiser", A),
+            make_item("Sponsored: The best mattress of 2026", A),
+            make_item("Anzeige", B),
+            make_item("Реклама", B),
+            make_item("广告", B),
+            make_item("Storm passes over the city", C, link="https://ad.doubleclick.net/clk;1"),
+            make_item("Advertisement revenue falls at the council paper", C, html=BODY),
+            make_item("Storm warning for the coast", A, published=NOW - timedelta(days=9)),
+            make_item("Council votes to freeze waterfront parking charges", A, html=BODY),
+            make_item("Council votes to freeze the waterfront parking charges", B, html=BODY),
+        ]
+    )
+    digest = digest_of(items, max_age_days=7)
+    titles = [s.title for s in digest.stories]
+    # a headline about advertising is news, not an ad
+    assert titles == [
+        "Advertisement revenue falls at the council paper",
+        "Council votes to freeze waterfront parking charges",
+    ]
+    assert dict(digest.dropped) == {"too old": 1, "ads": 6, "duplicates": 1}
+    assert set(digest.skipped_ids) == {1, 2, 3, 4, 5, 6, 8}
+
+
+def test_items_over_a_cap_and_told_before_are_counted() -> None:
+    items = numbered([make_item(f"Council meets on day {n}", A, html=BODY) for n in range(4)])
+    told = make_item("Council votes on the budget", B, link="https://b.example/told", ident=9)
+    digest = digest_of([*items, told], max_items_per_feed=2, delivered=frozenset({told.key}))
+    assert dict(digest.dropped) == {"already told": 1, "over a cap": 2}
+
+
+def test_an_undated_item_ages_from_when_it_was_first_seen() -> None:
+    # The store dates an undated item anew at every fetch that still carries it.
+    item = make_item("Storm warning for the coast", A, ident=1)
+    undated = Item(**{**item.__dict__, "dated": False, "first_seen": NOW - timedelta(days=9)})
+    digest = digest_of([undated], max_age_days=7)
+    assert digest.is_empty and dict(digest.dropped) == {"too old": 1}
+    assert digest_of([undated], max_age_days=10).stories
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("Jane Doe", "Jane Doe"),
+        ("jane@example.org (Jane Doe)", "Jane Doe"),
+        ("Jane Doe <jane@example.org>", "Jane Doe"),
+        ('"Jane Doe" <jane.doe+lists@mail.example.org>', "Jane Doe"),
+        ("jane@example.org", ""),
+        ("noreply@blogger.com (Unknown)", ""),
+        ("Feed A", ""),  # the source's own name says nothing more
+        ("Jane\x1b[31m Doe", "Jane Doe"),
+    ],
+)
+def test_the_author_is_a_name_never_an_address(raw: str, shown: str) -> None:
+    item = Item(**{**make_item("Council meets", A, html=BODY).__dict__, "author": raw})
+    [story] = digest_of([item]).stories
+    assert story.author == shown
+    assert "@" not in story.author and "\x1b" not in story.author
+
+
+def test_same_title_replies_of_one_feed_are_two_stories_told_apart() -> None:
+    thread = "https://lists.example.org/t/5.html"
+    items = numbered(
+        [
+            make_item("Re: Council meets", A, f"{thread}#m1", html="<p>I agree with the plan.</p>"),
+            make_item("Re: Council meets", A, f"{thread}#m2", html="<p>I cannot come, sorry.</p>"),
+            # the same message twice (a feed that lists it again) is still one story
+            make_item("Re: Council meets", A, f"{thread}#m1", html="<p>I agree with the plan.</p>"),
+        ]
+    )
+    digest = digest_of(items)
+    assert [s.title for s in digest.stories] == [
+        "Re: Council meets (“I agree with the plan”)",
+        "Re: Council meets (“I cannot come, sorry”)",
+    ]
+    assert sorted(i for s in digest.stories for i in s.item_ids) == [1, 2, 3]
+
+
+def test_a_story_in_another_language_is_marked_with_it() -> None:
+    items = numbered(
+        [
+            make_item(
+                "Stadtrat beschließt neue Parkgebühren",
+                A,
+                html="<p>Der Stadtrat hat am Dienstag beschlossen, die Gebühren zu senken.</p>",
+            ),
+            make_item(
+                "北京发布新的城市规划", B, html="<p>北京市政府周一发布了新的城市规划文件。</p>"
+            ),
+            make_item("Council votes on parking", C, html=BODY),
+            make_item("Kurz", C),  # too short to tell
+        ]
+    )
+    langs = {s.title: s.lang for s in digest_of(items).stories}
+    assert langs == {
+        "Stadtrat beschließt neue Parkgebühren": "de",
+        "北京发布新的城市规划": "zh",
+        "Council votes on parking": "",
+        "Kurz": "",
+    }
