@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-import digest.fetch
+import digest.http
 from digest.fetch import (
     DEFAULT_USER_AGENT,
     BodyError,
@@ -450,19 +450,17 @@ def test_a_304_that_ends_its_connection_is_not_kept_alive() -> None:
 
 def test_a_retry_after_a_stale_connection_opens_a_new_one() -> None:
     """Two kept-alive connections the server dropped: the retry must not take the other."""
-    server = Scripted([ok(b"c"), ok(b"d")])
+    server = Scripted([ok(b"a"), ok(b"b"), ok(b"c"), ok(b"d")])
     limits = FetchLimits(concurrency=2, per_host=2)
 
     async def run() -> list[bytes]:
-        from digest.fetch import Client, _target, fetch_one
+        from digest.fetch import fetch_one
+        from digest.http import Client
 
         async with Client(limits) as client:
-            origin = _target(server.url()).origin
-            idle = [
-                await client.connect(origin, trusted=True) for _ in range(2)
-            ]  # two kept-alive ones
-            for connection in idle:
-                client.release(connection, True)
+            first = [feed_request(server.url(f"/{n}")) for n in "ab"]
+            await asyncio.gather(*(fetch_one(client, r, limits) for r in first))  # two kept
+            assert server.connections == 2
             server.drop = {1, 2}  # the server let both idle connections go
             second = [
                 await fetch_one(client, feed_request(server.url(f"/{n}")), limits) for n in "cd"
@@ -577,14 +575,14 @@ def test_tls_certificates_are_checked(
     assert refused.status == "error" and refused.error, refused
     assert refused.error.startswith("TLS error: ") and "certificate" in refused.error
 
-    real = digest.fetch.ssl_context
+    real = digest.http.ssl_context
 
     def trusting() -> ssl.SSLContext:
         context = real()
         context.load_verify_locations(cert)
         return context
 
-    monkeypatch.setattr(digest.fetch, "ssl_context", trusting)
+    monkeypatch.setattr(digest.http, "ssl_context", trusting)
     trusted = fetch(server.url(scheme="https"), timeout=5)
     assert trusted.status == "ok" and trusted.body == b"secret feed"
     server.close()
@@ -819,7 +817,8 @@ def test_the_connection_goes_to_the_address_that_was_checked() -> None:
         return ["127.0.0.1"]
 
     async def one(limits: FetchLimits) -> FetchResult:
-        from digest.fetch import Client, fetch_one
+        from digest.fetch import fetch_one
+        from digest.http import Client
 
         url = f"http://rebind.invalid:{server.port}/feed.xml"
         async with Client(limits, resolver) as client:
