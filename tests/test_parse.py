@@ -294,3 +294,55 @@ def test_a_bytes_body_is_never_opened_as_a_file_name(tmp_path: Path) -> None:
     secret.write_text(rss(FakeItem("Local file")))
     with pytest.raises(FeedError):
         parse_feed(str(secret).encode(), FEED_URL)
+
+
+# --- dates written in numbers (issue 13) ------------------------------------------------------
+
+
+def dated_feed(*dates: str, language: str = "") -> list[Entry]:
+    from tests.feeds import rss_item, rss_items
+
+    items = [
+        rss_item(f"Story {n}", f"https://news.example.org/{n}", date=d) for n, d in enumerate(dates)
+    ]
+    return list(parse_feed(rss_items(*items, language=language).encode(), FEED_URL).entries)
+
+
+def days(entries: list[Entry]) -> list[str]:
+    return [e.published.isoformat() if e.published else "" for e in entries]
+
+
+def test_a_day_above_twelve_anywhere_makes_the_feed_day_first() -> None:
+    entries = dated_feed("08/02/2013 12:00:00", "13/02/2013 09:30:00")
+    assert days(entries) == ["2013-02-08T12:00:00+00:00", "2013-02-13T09:30:00+00:00"]
+
+
+def test_a_second_number_above_twelve_makes_the_feed_month_first() -> None:
+    entries = dated_feed("08/02/2013 12:00:00", "02/13/2013 09:30:00", language="de")
+    assert days(entries) == ["2013-08-02T12:00:00+00:00", "2013-02-13T09:30:00+00:00"]
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en-GB", "2013-02-08T12:00:00+00:00"), ("fr", "2013-02-08T12:00:00+00:00"),
+     ("en-US", "2013-08-02T12:00:00+00:00"), ("", "2013-08-02T12:00:00+00:00")],
+)  # fmt: skip
+def test_otherwise_the_feeds_language_decides(language: str, expected: str) -> None:
+    assert days(dated_feed("08/02/2013 12:00:00", language=language)) == [expected]
+
+
+def test_year_first_dots_and_zones_are_read_and_a_day_alone_is_a_day() -> None:
+    entries = dated_feed(
+        "2013.02.08", "2013.02.08 14:30", "08.02.2013 14:30 +0100", "2/8/2013 2:30 PM"
+    )
+    assert days(entries) == [
+        "2013-02-08T12:00:00+00:00",  # feedparser reads this as 1 December
+        "2013-02-08T14:30:00+00:00",
+        "2013-02-08T13:30:00+00:00",
+        "2013-02-08T14:30:00+00:00",
+    ]
+    assert [e.date_only for e in entries] == [True, False, False, False]
+
+
+def test_a_date_that_cannot_be_read_is_no_date() -> None:
+    assert days(dated_feed("31/31/2013", "someday")) == ["", ""]
