@@ -612,3 +612,91 @@ def test_templates_run_in_a_sandbox() -> None:
     ):
         with pytest.raises(ConfigError, match=r"digest\.subject: .*unsafe"):
             render_message(sample_digest(), env, template)
+
+
+# --- issue 13: authors, languages, CJK text, through the real pipeline ---------------------
+
+
+def test_chinese_and_japanese_text_wraps_by_display_width() -> None:
+    from digest.render import display_width
+
+    blurb = "北京市政府周一发布了新的城市规划文件，要求各区在明年底前完成试点工作。" * 4
+    digest = make_digest(
+        Section("News", (make_story("東京都、新しい防災計画を発表。" * 4, blurb=blurb),))
+    )
+    lines = render(digest).text.splitlines()
+    assert any("北京" in line for line in lines)
+    for line in lines:
+        assert display_width(line) <= 76 or re.fullmatch(r"https?://\S+", line), line
+        assert not line.startswith(("。", "，", "、")), line  # punctuation ends a line
+
+
+def test_authors_languages_ads_dates_and_replies_reach_the_reader(
+    http_server: object, tmp_path: Path
+) -> None:
+    from tests.conftest import FeedServer
+    from tests.feeds import rss_item, rss_items
+
+    assert isinstance(http_server, FeedServer)
+    thread = "https://lists.example.org/t/5.html"
+    now = datetime.now(UTC)
+    day = (now - timedelta(days=1)).strftime("%d/%m/%Y %H:%M:%S")  # day-first
+    last_13th = now - timedelta(days=1)
+    while last_13th.day != 13:
+        last_13th -= timedelta(days=1)
+    thirteenth = last_13th.strftime("%d/%m/%Y 08:00:00")
+    feed = rss_items(
+        rss_item(
+            "Re: Ferry timetable",
+            f"{thread}#m1",
+            "<p>I agree that the winter ferry should keep its early boat.</p>",
+            date=day,
+            author="jane@example.org (Jane Doe)",
+        ),
+        rss_item(
+            "Re: Ferry timetable",
+            f"{thread}#m2",
+            "<p>The early boat is always empty, so let it go in winter.</p>",
+            date=day,
+            author="Bob Roe <bob@example.org>",
+        ),
+        rss_item("Featured Advertiser", "https://news.example.org/ad", date=day),
+        rss_item("Sponsored: Sofas at half price", "https://news.example.org/sofa", date=day),
+        rss_item(
+            "Stadtrat beschließt neue Fährzeiten",
+            "https://news.example.org/faehre",
+            "<p>Der Stadtrat hat am Dienstag beschlossen, die Fähre im Winter fahren zu"
+            " lassen.</p>",
+            date=thirteenth,
+            creator="Anna Schmidt",
+        ),
+        title="Harbour List",
+    )
+    url = http_server.serve("/list.xml", feed)
+    write_config(tmp_path, [url], digest={"max_age_days": 60, "max_items_per_feed": 0})
+    result = run_cli(
+        "preview", "--json", "p.json", "--out", "p.html", "--text", "p.txt", cwd=tmp_path
+    )
+    assert result.code == 0, result.err
+    import json
+
+    data = json.loads((tmp_path / "p.json").read_text())
+    stories = [s for sec in data["sections"] for s in sec["items"]]
+    assert sorted(s["title"] for s in stories) == [
+        "Re: Ferry timetable",
+        "Re: Ferry timetable",
+        "Stadtrat beschließt neue Fährzeiten",
+    ]
+    assert data["dropped"] == {"ads": 2}
+    dated = {s["link"]: s["published"] for s in stories}
+    assert dated["https://news.example.org/faehre"][:10] == last_13th.date().isoformat()
+    assert dated[f"{thread}#m1"][:10] == (now - timedelta(days=1)).date().isoformat()
+    html = (tmp_path / "p.html").read_text()
+    text = (tmp_path / "p.txt").read_text()
+    for part in (html, text):
+        assert "Harbour List · Jane Doe" in part and "Harbour List · Bob Roe" in part
+        assert "Harbour List · Anna Schmidt" in part
+        assert "@example.org" not in part
+    german = re.search(r'<td class="story" lang="de"[^>]*>.*?</td>', html, re.S)
+    assert german and "Stadtrat" in german.group(0)
+    assert html.count('lang="de"') == 1 and '<html lang="en"' in html
