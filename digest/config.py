@@ -283,6 +283,25 @@ class FetchConfig(Strict):
         description="address ranges (CIDR) that links, redirects and moves found in feeds may"
         " reach; loopback, private, link-local and reserved ones are refused otherwise",
     )
+    proxy: HeaderText | None = Field(
+        None,
+        description="HTTP proxy for every fetch (http://host:port, user:password@ allowed);"
+        " default: the HTTPS_PROXY / HTTP_PROXY / NO_PROXY environment variables",
+    )
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            parts = urlsplit(value.strip())
+            parts.port  # noqa: B018 - raises ValueError for a bad port
+        except ValueError:
+            raise ValueError(f"not a proxy URL: {value!r} (http://proxy.example:3128)") from None
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"not a proxy URL: {value!r} (http://proxy.example:3128)")
+        return value.strip()
 
     @field_validator("allow_private")
     @classmethod

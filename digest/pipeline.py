@@ -108,6 +108,7 @@ def fetch_limits(config: Config) -> FetchLimits:
         concurrency=f.concurrency,
         per_host=f.per_host,
         allow_private=f.allow_private,
+        proxy=f.proxy,
     )
     return replace(limits, user_agent=f.user_agent) if f.user_agent else limits
 
