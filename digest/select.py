@@ -123,6 +123,8 @@ def make_digest(
             image=shown_image(lead.image, title),
             also=_also(group, names),
             author=author_name(lead.author, names.get(lead.feed_url, "")),
+            # a picture and no words (a comic): counted against PICTURES_PER_FEED
+            picture=lead.image is not None and not text,
         )
         leads[id(story)] = lead
         by_section[name].append(story)
@@ -275,7 +277,7 @@ def _as_picture(story: DigestItem) -> DigestItem:
     shows that picture large; a title that only says "Photo" gives way to the
     picture's own description."""
     if story.image is None or story.blurb:
-        return story
+        return replace(story, picture=False) if story.picture else story
     title = story.title
     if title.strip(" .:!").casefold() in _GENERIC_TITLES and story.image.alt:
         title = story.image.alt
@@ -437,8 +439,9 @@ def _cap(
     per_feed: int,
     shown: dict[str, int],
 ) -> tuple[list[DigestItem], list[DigestItem]]:
-    """The section's stories within its cap and the digest-wide cap per feed (*shown*
-    counts each feed's stories in the sections before, and is updated); 0 = no cap."""
+    """The section's stories within its cap and the digest-wide caps per feed (*shown*
+    counts each feed's stories, and its picture stories under ``PICTURE_KEY``, in the
+    sections before, and is updated); 0 = no cap."""
 
     def newest(story: DigestItem) -> float:
         return -story.published.timestamp() if story.published else 0.0
@@ -451,12 +454,24 @@ def _cap(
     dropped: list[DigestItem] = []
     for story in entries:
         feed = story.feed_url
-        if (per_section and len(kept) >= per_section) or (per_feed and shown[feed] >= per_feed):
+        pictures = PICTURE_KEY + feed
+        if (
+            (per_section and len(kept) >= per_section)
+            or (per_feed and shown[feed] >= per_feed)
+            or (story.picture and shown[pictures] >= PICTURES_PER_FEED)
+        ):
             dropped.append(story)
         else:
             shown[feed] += 1
+            shown[pictures] += story.picture
             kept.append(story)
     return kept, dropped
+
+
+# A feed of picture posts (a web comic, a photo blog) shows this many large pictures in a
+# digest at most, whatever its per-feed cap: they take a screen each.
+PICTURES_PER_FEED = 3
+PICTURE_KEY = "pictures of "
 
 
 def _with_blurb(story: DigestItem, lead: Item, limit: int) -> DigestItem:

@@ -341,3 +341,32 @@ def test_a_comic_is_a_story_with_its_picture_shown_large(http_server: Any, tmp_p
     # within the 600 px layout, its proportions kept (900 x 1200 -> 544 x 725)
     assert all('width="544"' in p and 'height="725"' in p for p in pictures)
     assert 'class="thumb"' not in page
+
+
+def test_a_comic_feed_does_not_crowd_its_section(http_server: Any, tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    comic = rss_items(
+        *(
+            rss_item(
+                f"Strip {n}",
+                f"https://comic.example.net/{n}",
+                f'<p><img src="https://comic.example.net/strips/{n}.png" width="900"'
+                ' height="600"></p>',
+                date=rfc822(now - timedelta(minutes=n)),
+            )
+            for n in range(6)
+        ),
+        title="Strip a Day",
+    )
+    news, _ = picture_feeds(http_server)
+    url = http_server.serve("/strips.xml", comic)
+    write_config(tmp_path, [url, news])
+    result = run_cli("preview", "--json", "-", cwd=tmp_path)
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    sources = [s["source"] for sec in data["sections"] for s in sec["items"]]
+    # the newest three strips, every news story
+    assert sources.count("Strip a Day") == 3 and sources.count("Test Feed") == 3
+    strips = [s["title"] for sec in data["sections"] for s in sec["items"] if s["image"]]
+    assert {"Strip 0", "Strip 1", "Strip 2"} <= set(strips)
+    assert data["dropped"] == {"over a cap": 3}
