@@ -24,11 +24,13 @@ not configured is resolved here and every address checked before the request is 
 
 from __future__ import annotations
 
+import base64
 import socket
 import ssl
 import urllib.request
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -177,9 +179,21 @@ class Client:
         proxy, the target was checked by the caller.
         """
         session = self.session(trusted or proxy is not None)
+        auth: dict[str, str] = {}
+        if proxy:
+            parts = urlsplit(proxy)
+            if parts.username is not None:  # user:password@ in the proxy URL
+                pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+                token = base64.b64encode(pair.encode()).decode("ascii")
+                auth["Proxy-Authorization"] = f"Basic {token}"
+                proxy = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
+            if auth and url.startswith("http:"):  # absolute-form: the proxy reads the request
+                options["headers"] = {**options.get("headers", {}), **auth}
+                auth = {}
         return session.get(
             url,  # already percent-encoded by digest.fetch: left as it is
             allow_redirects=False,
             proxy=proxy,
+            proxy_headers=auth or None,
             **options,
         )

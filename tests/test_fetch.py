@@ -981,3 +981,176 @@ def test_a_remembered_move_now_refused_falls_back_to_the_configured_address(
     again = run_cli("fetch", cwd=tmp_path)
     assert again.code == 0 and "1 ok, 0 failed" in again.out, again.err
     assert http_server.hits("/internal.xml") == []
+
+
+# --- proxies and IDN hosts ------------------------------------------------------------------
+
+
+class Proxy:
+    """A tiny HTTP proxy on 127.0.0.1: absolute-form GET and CONNECT, to 127.0.0.1 only.
+
+    Records each request line it was sent (and the Proxy-Authorization, if any).
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[bytes] = []
+        self.auth: list[bytes] = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, userinfo: str = "") -> str:
+        return f"http://{userinfo}127.0.0.1:{self.port}"
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            buffer = b""
+            while b"\r\n\r\n" not in buffer:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buffer += data
+            head, rest = buffer.split(b"\r\n\r\n", 1)
+            first, *headers = head.split(b"\r\n")
+            self.lines.append(first)
+            self.auth += [h for h in headers if h.lower().startswith(b"proxy-authorization:")]
+            method, target, _ = first.split(b" ", 2)
+            if method == b"CONNECT":
+                host, port = target.rsplit(b":", 1)
+                assert host == b"127.0.0.1"
+                upstream = socket.create_connection(("127.0.0.1", int(port)))
+                conn.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                self._relay(conn, upstream, rest)
+                return
+            scheme, _, address_path = target.partition(b"://")
+            address, _, path = address_path.partition(b"/")
+            host, port = address.rsplit(b":", 1)
+            assert scheme == b"http" and host == b"127.0.0.1"
+            upstream = socket.create_connection(("127.0.0.1", int(port)))
+            kept = [h for h in headers if not h.lower().startswith((b"connection", b"proxy-"))]
+            request = [b"GET /" + path + b" HTTP/1.1", *kept, b"Connection: close"]
+            self._relay(conn, upstream, b"\r\n".join(request) + b"\r\n\r\n" + rest)
+
+    @staticmethod
+    def _relay(client: socket.socket, upstream: socket.socket, first: bytes) -> None:
+        def pump(source: socket.socket, sink: socket.socket) -> None:
+            with contextlib.suppress(OSError):
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            with contextlib.suppress(OSError):
+                sink.shutdown(socket.SHUT_WR)
+
+        with upstream:
+            upstream.sendall(first)
+            back = threading.Thread(target=pump, args=(upstream, client), daemon=True)
+            back.start()
+            pump(client, upstream)
+            back.join(10)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_feed_is_fetched_through_the_configured_proxy() -> None:
+    server = Scripted([ok(b"through the proxy")])
+    proxy = Proxy()
+    result = fetch(server.url(), timeout=5, proxy=proxy.url("me:p%40ss@"))
+    assert result.status == "ok" and result.body == b"through the proxy"
+    assert proxy.lines == [f"GET {server.url()} HTTP/1.1".encode()]  # absolute-form
+    assert proxy.auth == [b"Proxy-Authorization: Basic " + base64.b64encode(b"me:p@ss")]
+    server.close()
+    proxy.close()
+
+
+def test_the_proxy_from_the_environment_is_used_and_no_proxy_is_honoured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    server = Scripted([ok(b"one"), ok(b"two")])
+    proxy = Proxy()
+    monkeypatch.setenv("HTTP_PROXY", proxy.url())
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    assert fetch(server.url("/a.xml"), timeout=5).body == b"one"
+    assert proxy.lines == [f"GET {server.url('/a.xml')} HTTP/1.1".encode()]
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    assert fetch(server.url("/b.xml"), timeout=5).body == b"two"
+    assert len(proxy.lines) == 1  # asked directly
+    server.close()
+    proxy.close()
+
+
+def test_https_goes_through_the_proxy_by_connect(
+    certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cert, key = certificate
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(cert, key)
+    server = Scripted([ok(b"secret feed")], tls=served)
+    proxy = Proxy()
+    real = digest.http.ssl_context
+
+    def trusting() -> ssl.SSLContext:
+        context = real()
+        context.load_verify_locations(cert)
+        return context
+
+    monkeypatch.setattr(digest.http, "ssl_context", trusting)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url())
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    result = fetch(server.url(scheme="https"), timeout=5)
+    assert result.status == "ok" and result.body == b"secret feed"
+    assert proxy.lines == [f"CONNECT 127.0.0.1:{server.port} HTTP/1.1".encode()]
+    server.close()
+    proxy.close()
+
+
+def test_a_link_through_the_proxy_is_still_checked() -> None:
+    """The proxy resolves and connects; the address is checked here before it is asked."""
+    server = Scripted([ok(b"internal")])
+    proxy = Proxy()
+    refused = fetch_all([FetchRequest(server.url())], FetchLimits(timeout=5, proxy=proxy.url()))
+    assert refused[0].error and refused[0].error.startswith("refused: 127.0.0.1 is a private")
+    assert proxy.lines == [] and server.connections == 0
+    limits = FetchLimits(timeout=5, proxy=proxy.url(), allow_private=LOOPBACK)
+    assert fetch_all([FetchRequest(server.url())], limits)[0].body == b"internal"
+    assert proxy.lines == [f"GET {server.url()} HTTP/1.1".encode()]
+    server.close()
+    proxy.close()
+
+
+def test_a_feed_on_an_international_host_name_is_fetched() -> None:
+    """bücher.example is asked for as xn--bcher-kva.example (the resolver seam maps it to
+    127.0.0.1, the only address a test may touch)."""
+    server = Scripted([ok(b"books")])
+    asked: list[str] = []
+
+    async def resolver(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    async def one() -> FetchResult:
+        from digest.fetch import fetch_one
+        from digest.http import Client
+
+        limits = FetchLimits(timeout=5, allow_private=LOOPBACK)
+        async with Client(limits, resolver) as client:
+            url = f"http://bücher.example:{server.port}/feed.xml"
+            return await fetch_one(client, FetchRequest(url), limits)
+
+    result = asyncio.run(one())
+    assert result.status == "ok" and result.body == b"books"
+    assert asked == ["xn--bcher-kva.example"]
+    [(_, head)] = server.heads
+    assert f"Host: xn--bcher-kva.example:{server.port}".encode() in head.split(b"\r\n")
+    server.close()
