@@ -322,11 +322,14 @@ _PAGE_KEYS = ("og:image:secure_url", "og:image", "og:image:url", "twitter:image"
               "twitter:image:src")  # fmt: skip
 
 
-def page_image(page_html: str, page_url: str) -> Image | None:
+def page_image(page_html: str | bytes, page_url: str) -> Image | None:
     """The picture an article page names for itself (``og:image``, then
     ``twitter:image``, with their width, height and alt), else the largest meaningful
     ``<img>`` of its ``<article>`` or ``<main>``; None when there is none that is not
-    junk. For ``full_text`` feeds, whose items carry no picture of their own."""
+    junk. For ``full_text`` feeds, whose items carry no picture of their own. *page_html*
+    may be the page's bytes as fetched (its ``<meta>`` tags are ASCII in any charset)."""
+    if isinstance(page_html, bytes):
+        page_html = page_html[:400_000].decode("utf-8", "replace")
     meta: dict[str, str] = {}
     for tag in _META.findall(page_html[:200_000]):
         attrs = {m[0].lower(): m[1] or m[2] for m in _META_ATTR.findall(tag)}

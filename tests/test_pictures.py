@@ -370,3 +370,9 @@ def test_a_comic_feed_does_not_crowd_its_section(http_server: Any, tmp_path: Pat
     strips = [s["title"] for sec in data["sections"] for s in sec["items"] if s["image"]]
     assert {"Strip 0", "Strip 1", "Strip 2"} <= set(strips)
     assert data["dropped"] == {"over a cap": 3}
+
+
+def test_the_article_page_may_come_as_bytes() -> None:
+    page = '<html><head><meta content="/m/é.jpg" property="og:image"></head></html>'
+    image = page_image(page.encode("utf-8"), "https://news.example.org/a")
+    assert image is not None and image.url == "https://news.example.org/m/é.jpg"
