@@ -23,7 +23,6 @@ import errno
 import re
 import socket
 import ssl
-import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,11 +34,35 @@ import aiohttp
 
 from digest import __version__
 from digest.addresses import PrivateAddress, parse_address
+from digest.decode import (
+    BadEncoding,
+    BodyError,
+    Decoder,
+    TooLarge,
+    decode_body,
+    encoded_cap,
+    size_text,
+    too_large,
+)
 from digest.http import Client, check
 from digest.models import FetchResult
 from digest.sanitize import server_text
 
 T = TypeVar("T")
+__all__ = [  # decode_body and BodyError are also used where bodies are parsed
+    "BodyError",
+    "EncodedResult",
+    "FetchLimits",
+    "FetchRequest",
+    "decode_body",
+    "encoded_cap",
+    "fetch_all",
+    "fetch_each",
+    "fetch_each_async",
+    "fetch_many",
+    "same_origin",
+    "too_large",
+]
 
 DEFAULT_USER_AGENT = (
     f"digest/{__version__} (newsletter digest generator; +https://pypi.org/project/digest/)"
@@ -49,7 +72,7 @@ ACCEPT = (
     " application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8"
 )
 PAGE_ACCEPT = "text/html, application/xhtml+xml, */*;q=0.8"  # an article page
-ACCEPT_ENCODING = "gzip, deflate, br"  # exactly what _Decoder undoes
+ACCEPT_ENCODING = "gzip, deflate, br"  # exactly what Decoder undoes
 READ_SIZE = 65_536
 DRAIN = 65_536  # bytes of an error page or redirect read to keep its connection
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -164,10 +187,6 @@ async def fetch_each_async(
         return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class _TooManyRedirects(Exception):
     pass
 
@@ -265,7 +284,7 @@ async def get(
 
     A *configured* URL's origin may be a private address, and so may a redirect that
     stays on that origin (the same server); any other is refused on one.
-    Raises _TooManyRedirects, _TooLarge, _BadEncoding, PrivateAddress, ProtocolError,
+    Raises _TooManyRedirects, TooLarge, BadEncoding, PrivateAddress, ProtocolError,
     aiohttp.ClientError, OSError.
     """
     history: list[int] = []
@@ -349,8 +368,8 @@ async def _read(url: str, response: Any, max_bytes: int, decode: bool) -> _Answe
     declared = headers.get("content-length")
     coding = headers.get("content-encoding", "")
     if declared and declared.isdigit() and int(declared) > max_bytes and not coding:
-        raise _TooLarge
-    decoder = _Decoder(coding)
+        raise TooLarge
+    decoder = Decoder(coding)
     chunks: list[bytes] = []
     size = 0
     if decoder.steps and not decode:  # decode_body undoes it elsewhere
@@ -358,7 +377,7 @@ async def _read(url: str, response: Any, max_bytes: int, decode: bool) -> _Answe
         async for raw in response.content.iter_chunked(READ_SIZE):
             size += len(raw)
             if size > cap:
-                raise _TooLarge
+                raise TooLarge
             chunks.append(raw)
         answer.coding = coding
     else:
@@ -395,11 +414,11 @@ async def fetch_one(
             )
     except TimeoutError:
         return _error(request.url, f"timed out after {limits.timeout:g} s")
-    except _TooLarge:
+    except TooLarge:
         return _error(request.url, too_large(limits.max_bytes))
     except _TooManyRedirects:
         return _error(request.url, f"too many redirects (more than {limits.max_redirects})")
-    except _BadEncoding:
+    except BadEncoding:
         return _error(request.url, "the response could not be decompressed")
     except Exception as exc:
         return _error(request.url, _reason(exc))
@@ -458,132 +477,6 @@ class EncodedResult(FetchResult):
     content_encoding: str = ""
 
 
-class BodyError(Exception):
-    """A body that cannot be decoded within the cap; ``message`` says why, as fetch would."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def encoded_cap(max_bytes: int) -> int:
-    """The most encoded bytes a body of at most *max_bytes* can take.
-
-    gzip, deflate and brotli add a few bytes per block and a header (well under 0.1%,
-    even for incompressible data), so a larger encoded body decodes to more than
-    *max_bytes* and is cut off without being decoded; the margin leaves room for
-    stacked encodings.
-    """
-    return max_bytes + max_bytes // 64 + 65_536
-
-
-def decode_body(data: bytes, content_encoding: str, max_bytes: int) -> bytes:
-    """Undo *content_encoding* on a whole body, never past *max_bytes* (a bomb stops there).
-
-    Raises BodyError with the message a fetch that decoded the body would have given.
-    """
-    decoder = _Decoder(content_encoding)
-    try:
-        body = decoder.feed(data, max_bytes)
-        return body + decoder.feed(b"", max_bytes - len(body), final=True)
-    except _TooLarge:
-        raise BodyError(too_large(max_bytes)) from None
-    except _BadEncoding:
-        raise BodyError("the response could not be decompressed") from None
-
-
-def too_large(max_bytes: int) -> str:
-    """The error for a body past the cap."""
-    return f"response larger than {_size(max_bytes)}: cut off"
-
-
-class _Decoder:
-    """Content-Encoding undone step by step, each step's output capped.
-
-    A decoder that takes a whole network chunk in one call turns a 1 kB chunk of a
-    gzip or brotli bomb into hundreds of megabytes before any size check. Here each
-    step yields at most the bytes still allowed (plus one, to notice more), and
-    more than that raises _TooLarge. Encodings we do not know are left as they are.
-    """
-
-    def __init__(self, header: str) -> None:
-        names = [name.strip().lower() for name in header.split(",") if name.strip()]
-        # Listed in the order applied: undone last one first.
-        self.steps = [_step(name) for name in reversed(names) if name in _STEPS]
-
-    def feed(self, data: bytes, room: int, final: bool = False) -> bytes:
-        """Decode *data*; raises _TooLarge past *room* bytes, _BadEncoding if corrupt."""
-        for step in self.steps:
-            data = step(data, room, final)
-        if len(data) > room:
-            raise _TooLarge
-        return data
-
-
-class _BadEncoding(Exception):
-    pass
-
-
-def _step(name: str) -> Callable[[bytes, int, bool], bytes]:
-    return _STEPS[name]()
-
-
-class _Zlib:
-    """One gzip or deflate step (deflate may come with or without its zlib header)."""
-
-    def __init__(self, wbits: int, fallback: int | None = None) -> None:
-        self.obj = zlib.decompressobj(wbits)
-        self.fallback = fallback
-        self.started = False
-
-    def __call__(self, data: bytes, room: int, final: bool) -> bytes:
-        try:
-            out = self.obj.decompress(data, room + 1) if data else b""
-            if final and not self.obj.unconsumed_tail:
-                out += self.obj.flush()
-        except zlib.error:
-            if self.fallback is None or self.started:
-                raise _BadEncoding from None
-            self.obj, self.fallback = zlib.decompressobj(self.fallback), None
-            return self(data, room, final)
-        self.started = self.started or bool(data)
-        if len(out) > room or self.obj.unconsumed_tail:
-            raise _TooLarge
-        return out
-
-
-def _brotli_step() -> Callable[[bytes, int, bool], bytes]:
-    import brotli  # type: ignore[import-untyped]
-
-    decompressor = brotli.Decompressor()
-
-    def step(data: bytes, room: int, final: bool) -> bytes:
-        if not data:
-            return b""
-        try:
-            out: bytes = decompressor.process(data, output_buffer_limit=room + 1)
-        except brotli.error:
-            raise _BadEncoding from None
-        if len(out) > room or not decompressor.can_accept_more_data():
-            raise _TooLarge
-        return out
-
-    return step
-
-
-def _identity_step() -> Callable[[bytes, int, bool], bytes]:
-    return lambda data, room, final: data
-
-
-_STEPS: dict[str, Callable[[], Callable[[bytes, int, bool], bytes]]] = {
-    "gzip": lambda: _Zlib(16 + zlib.MAX_WBITS),
-    "x-gzip": lambda: _Zlib(16 + zlib.MAX_WBITS),
-    "deflate": lambda: _Zlib(zlib.MAX_WBITS, -zlib.MAX_WBITS),
-    "br": _brotli_step,
-    "identity": _identity_step,
-}
-
-
 def _read_file(url: str, max_bytes: int) -> FetchResult:
     path = Path(unquote(urlsplit(url).path))
     try:
@@ -592,7 +485,7 @@ def _read_file(url: str, max_bytes: int) -> FetchResult:
     except OSError as exc:
         return _error(url, f"cannot read {path}: {exc.strerror or exc}")
     if len(body) > max_bytes:
-        return _error(url, f"file larger than {_size(max_bytes)}: cut off")
+        return _error(url, f"file larger than {size_text(max_bytes)}: cut off")
     return FetchResult(url, "ok", body=body)
 
 
@@ -648,7 +541,3 @@ def _retry_after(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _size(n: int) -> str:
-    return f"{n / 1_000_000:g} MB" if n >= 1_000_000 else f"{n / 1000:g} KB"
