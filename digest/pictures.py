@@ -55,11 +55,16 @@ UNSHOWN_TYPES = re.compile(
 )
 IMAGE_SUFFIX = re.compile(r"\.(jpe?g|png|gif|webp|avif|heic|bmp|tiff?|svg)(\?|$)", re.I)
 
-# Host labels of ad and tracking servers, as such servers name themselves.
+# Host labels of ad servers, and of tracking servers, as such servers name themselves.
+# ("stats." is not one: a statistics office's charts are pictures.)
 _AD_LABEL = re.compile(
-    r"^(?:ad|ads|adserv\w*|adserver\w*|adservice\w*|adtech\w*|adx|ad\d+|ads\d+"
-    r"|ads?-\w+|\w+-ads?|pixel\w*|track\w*|beacon\w*|stats?|analytics\w*|metrics|telemetry"
-    r"|counter\w*|clicks?|imp|impressions?)$",
+    r"^(?:ad|ads|adserv\w*|adservice\w*|adtech\w*|adx|ad\d+|ads\d+|ads?-\w+|\w+-ads?"
+    r"|adclick\w*)$",
+    re.I,
+)
+_TRACKER_LABEL = re.compile(
+    r"^(?:pixel\w*|track(?:er|ing)?\d*|beacon\w*|analytics\w*|metrics|telemetry|counter\w*"
+    r"|clicks?|imp|impressions?)$",
     re.I,
 )
 _AD_HOST_WORDS = re.compile(
@@ -144,20 +149,23 @@ def is_shown_image(url: str, width: int | None = None, height: int | None = None
         return False
     if is_internal_host(host):
         return False
-    return not (is_ad_host(host) or _TRACKING_PATH.search(parts.path))
+    return not (is_ad_host(host, trackers=True) or _TRACKING_PATH.search(parts.path))
 
 
-def is_ad_host(host: str) -> bool:
-    """True for a host named like an ad or tracking server: a label such as ``ad``,
-    ``ads``, ``pixel``, ``track``, ``stats``, or an ad network's own word
-    (``doubleclick``, ``googlesyndication``, ``adsystem``)."""
+def is_ad_host(host: str, trackers: bool = False) -> bool:
+    """True for a host named like an ad server: a label such as ``ad``, ``ads``,
+    ``adserver``, or an ad network's own word (``doubleclick``, ``googlesyndication``,
+    ``adsystem``); with *trackers*, also a tracking server's (``pixel``, ``track``,
+    ``beacon``, ``analytics``)."""
     host = host.rstrip(".").lower()
     if not host or _is_ip(host):
         return False
     if _AD_HOST_WORDS.search(host):
         return True
     labels = host.split(".")[:-2] or host.split(".")[:1]  # below the registered name
-    return any(_AD_LABEL.match(label) for label in labels)
+    if any(_AD_LABEL.match(label) for label in labels):
+        return True
+    return trackers and any(_TRACKER_LABEL.match(label) for label in labels)
 
 
 def is_ad_link(url: str) -> bool:
@@ -433,7 +441,7 @@ def _is_share(candidate: Candidate) -> bool:
         return False
     host = parts.hostname or ""
     return bool(
-        _SHARE_HOST.search(host) or _SHARE_LINK.search(parts.path) or is_ad_host(host)
+        _SHARE_HOST.search(host) or _SHARE_LINK.search(parts.path) or is_ad_host(host, True)
     ) or bool(_TRACKING_PATH.search(parts.path))
 
 

@@ -376,3 +376,13 @@ def test_the_article_page_may_come_as_bytes() -> None:
     page = '<html><head><meta content="/m/é.jpg" property="og:image"></head></html>'
     image = page_image(page.encode("utf-8"), "https://news.example.org/a")
     assert image is not None and image.url == "https://news.example.org/m/é.jpg"
+
+
+def test_a_statistics_office_is_not_an_ad_server() -> None:
+    from digest.pictures import is_ad_link
+
+    assert is_shown_image("https://stats.example.gov/charts/unemployment-2026.png", 800, 500)
+    assert not is_ad_link("https://stats.example.gov/news/unemployment-falls")
+    assert not is_ad_link("https://tracks.example.fm/album/42")
+    assert is_ad_link("https://ad.doubleclick.net/clk;123;456")
+    assert is_ad_link("https://ads.example-network.com/click?c=1")
