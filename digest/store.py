@@ -252,24 +252,38 @@ def _feed_row(state: FeedState) -> tuple[Any, ...]:
     )
 
 
-def _row(item: NewItem) -> _Row:
-    """*item* as a row of the items table (first and last seen when it is first stored)."""
-    stamp = iso(item.first_seen)
-    return (
-        item.feed_url,
-        item.guid,
-        item.key,
-        item.title,
-        item.link,
-        iso(item.published),
-        item.dated,
-        stamp,
-        stamp,
-        item.html,
-        json.dumps(list(item.categories)),
-        item.author,
-        json.dumps(item.image.__dict__) if item.image else None,
-    )
+def _rows(items: Sequence[NewItem]) -> list[_Row]:
+    """*items* as rows of the items table (first and last seen when first stored).
+
+    One feed's items share their first-seen time and mostly carry no categories or
+    image: those encode once, which keeps this in the writing process cheap.
+    """
+    stamps: dict[datetime, str] = {}
+    rows: list[_Row] = []
+    for item in items:
+        stamp = stamps.get(item.first_seen)
+        if stamp is None:
+            stamp = stamps[item.first_seen] = iso(item.first_seen)
+        categories = json.dumps(list(item.categories)) if item.categories else "[]"
+        image = json.dumps(item.image.__dict__) if item.image else None
+        rows.append(
+            (
+                item.feed_url,
+                item.guid,
+                item.key,
+                item.title,
+                item.link,
+                stamp if item.published == item.first_seen else iso(item.published),
+                item.dated,
+                stamp,
+                stamp,
+                item.html,
+                categories,
+                item.author,
+                image,
+            )
+        )
+    return rows
 
 
 def iso(moment: datetime) -> str:
@@ -464,7 +478,7 @@ class SQLiteStore:
             )
         if not update.items:
             return Added(0, 0)
-        rows = [_row(item) for item in update.items]
+        rows = _rows(update.items)
         stored = self._stored_rows(rows)
         known = {row[1] for row in stored}
         new = [row for row in rows if row[1] not in known]
