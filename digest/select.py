@@ -235,7 +235,9 @@ _AD_WORDS = (
     r"|реклама|спонсор\w*|rekl[aá]m|广告|廣告|推广|広告|プロモーション|광고|إعلان|פרסומת|reklam"
 )
 _AD_TITLE = re.compile(
-    rf"^\W*(?:{_AD_WORDS})\W*$|^\s*[\[(【]?\s*(?:{_AD_WORDS})\s*[\])】]?\s*[:|–—-]",
+    rf"^\W*(?:{_AD_WORDS})\W*$"
+    rf"|^\s*[\[(【](?:{_AD_WORDS})[\])】]"  # "[Anzeige] …"
+    rf"|^\s*(?:{_AD_WORDS})\s*(?:[:|–—]|\s-\s)",  # "Sponsored: …", not "Ad-free …"
     re.IGNORECASE,
 )
 
