@@ -508,3 +508,42 @@ def test_status_names_a_feed_that_has_failed_for_a_week(
     assert run_cli("fetch", cwd=tmp_path).code == 0
     again = run_cli("status", cwd=tmp_path)
     assert "Failing feeds (1):" in again.out and "failing for" not in again.out
+
+
+def test_a_run_in_this_process_leaves_it_as_it_was(tmp_path: Path, http_server: FeedServer) -> None:
+    """run_cli calls main here: the next test must find the folder, environment, streams,
+    logging and signal handlers it had (a JSON log run replaces the root handlers)."""
+    import logging
+    import os
+    import signal
+    import sys
+
+    setup(tmp_path, http_server)
+    root = logging.getLogger()
+    before = (
+        os.getcwd(),
+        dict(os.environ),
+        (sys.stdin, sys.stdout, sys.stderr, sys.argv),
+        root.handlers[:],
+        root.level,
+        logging.getLogger("httpx").level,
+        signal.getsignal(signal.SIGALRM),
+        signal.getsignal(signal.SIGTERM),
+    )
+    os.environ["DIGEST_CONFIG"] = str(tmp_path / "elsewhere.yaml")  # removed for the run
+    result = run_cli(
+        "--log-level", "error", "--log-format", "json", "send", cwd=tmp_path, env={"X_T": "1"}
+    )
+    del os.environ["DIGEST_CONFIG"]
+    assert result.code == 0, result.err
+    after = (
+        os.getcwd(),
+        dict(os.environ),
+        (sys.stdin, sys.stdout, sys.stderr, sys.argv),
+        root.handlers[:],
+        root.level,
+        logging.getLogger("httpx").level,
+        signal.getsignal(signal.SIGALRM),
+        signal.getsignal(signal.SIGTERM),
+    )
+    assert after == before
