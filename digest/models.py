@@ -208,7 +208,7 @@ class NewItem(NamedTuple):
     (``plan.new_items``, run in a parse worker, so the process that writes only stores).
 
     A named tuple, not a dataclass: thousands come back from the parse workers in a
-    cold fetch, and a tuple unpickles in a fifth of the time (measured, 4000 items).
+    cold fetch, and a tuple unpickles in a third of the time (measured, 4000 items).
     """
 
     feed_url: str
