@@ -27,10 +27,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, unquote, urljoin, urlsplit
-
-import aiohttp
 
 from digest import __version__
 from digest.addresses import PrivateAddress, parse_address
@@ -44,9 +42,11 @@ from digest.decode import (
     size_text,
     too_large,
 )
-from digest.http import Client, check
 from digest.models import FetchResult
 from digest.sanitize import server_text
+
+if TYPE_CHECKING:
+    from digest.http import Client
 
 T = TypeVar("T")
 __all__ = [  # decode_body and BodyError are also used where bodies are parsed
@@ -168,6 +168,10 @@ async def fetch_each_async(
     decode: bool = True,
 ) -> list[T]:
     """The async core of :func:`fetch_each`."""
+    # aiohttp (15 MB) is imported here, not with this module: the parse workers the
+    # pipeline forks before fetching start without it.
+    from digest.http import Client
+
     overall = asyncio.Semaphore(limits.concurrency)
     held = asyncio.Semaphore(max(1, window))
     hosts: dict[str, asyncio.Semaphore] = {}
@@ -328,6 +332,10 @@ async def _send(
 
     (aiohttp asks again itself, once, on a pooled connection that may be stale too.)
     """
+    import aiohttp
+
+    from digest.http import check
+
     scheme, host, port = target.origin
     proxy = client.proxy_for(scheme, host)
     if not trusted and (proxy or parse_address(host) is not None):
@@ -427,6 +435,8 @@ async def fetch_one(
 
 def _reason(exc: Exception) -> str:
     """The one-line error for a failed request."""
+    import aiohttp
+
     refused = _cause(exc, PrivateAddress)
     if refused is not None:
         return str(refused)
@@ -494,6 +504,8 @@ def _error(url: str, reason: str) -> FetchResult:
 
 
 def _connect_reason(exc: BaseException) -> str:
+    import aiohttp
+
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return f"TLS error: {exc.certificate_error}"[:130]
     if isinstance(exc, aiohttp.ClientConnectorSSLError):
