@@ -256,6 +256,7 @@ def test_sigkill_at_random_points_loses_nothing(
     )
 
 
+@pytest.mark.slow  # a send killed from inside the SMTP server, then another
 def test_crash_between_recipients_repeats_only_the_unconfirmed_copy(
     tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
 ) -> None:
@@ -294,6 +295,7 @@ def test_crash_between_recipients_repeats_only_the_unconfirmed_copy(
     assert len(copies[RECIPIENTS[0]]) == 1, "a copy the server had accepted was sent again"
 
 
+@pytest.mark.slow  # waits for the workers, kills the send, waits for the strays
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
 def test_killed_send_leaves_no_lock_or_worker_behind(strays: Path, http_server: FeedServer) -> None:
     """Killed while its parse workers run, `send` leaves nothing that blocks the next one."""

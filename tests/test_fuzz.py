@@ -328,6 +328,7 @@ def generated_documents(draw: st.DrawFn) -> tuple[bytes, str | None]:
     return (prolog + doc).encode(encoding, "xmlcharrefreplace"), None
 
 
+@pytest.mark.slow  # 150 documents through the whole pipeline
 @settings(FUZZ, max_examples=150)
 @given(generated_documents())
 def test_generated_feeds_never_crash_or_emit_executable_html(
