@@ -88,5 +88,5 @@ def setup_logging(level: str = "info", fmt: str = "text") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "apscheduler", "mail.log", "asyncio"):
+    for noisy in ("aiohttp", "charset_normalizer", "apscheduler", "mail.log", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
