@@ -26,8 +26,7 @@ from typing import Any, NamedTuple, Protocol
 
 from digest.errors import StorageError
 from digest.links import is_story_key
-from digest.models import Added, Entry, FeedState, FeedUpdate, Image, Item, NewItem, Sent
-from digest.plan import new_items
+from digest.models import Added, FeedState, FeedUpdate, Image, Item, NewItem, Sent
 
 
 @dataclass(frozen=True)
@@ -201,7 +200,6 @@ MIGRATIONS: tuple[str, ...] = (
 
 # A row of the items table, in _INSERT_ITEM's order.
 _Row = tuple[str, str, str, str, str, str, int, str, str, str, str, str, str | None]
-ItemRow = NewItem  # what the parse workers make (digest.workers imports this name)
 
 _INSERT_ITEM = (
     "INSERT INTO items (feed_url, guid, key, title, link, published, dated,"
@@ -228,11 +226,6 @@ _SAVE_FEED = (
 
 # A feed that re-issues its stories under new ids stores at most this many items a fetch.
 ROTATING_KEEP = 20
-
-
-def item_rows(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[NewItem]:
-    """:func:`digest.plan.new_items`: the parse workers make the store's items with it."""
-    return new_items(feed_url, entries, now)
 
 
 def _feed_row(state: FeedState) -> tuple[Any, ...]:

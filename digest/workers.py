@@ -56,7 +56,8 @@ from typing import TYPE_CHECKING, cast
 
 from digest.errors import FeedError
 from digest.links import shown_url
-from digest.store import ItemRow, item_rows
+from digest.models import NewItem
+from digest.plan import new_items
 
 if TYPE_CHECKING:  # the parser is imported by the first document
     from digest.parse import FeedRead, ParseJob
@@ -64,11 +65,11 @@ if TYPE_CHECKING:  # the parser is imported by the first document
 POOL_MIN_FEEDS = 4  # fewer feeds are parsed by one worker
 PARSE_TIMEOUT = 20.0  # seconds one feed's document may take to parse in a worker
 # What a forkserver imports once, so that the workers it forks start with the parser.
-FORKSERVER_PRELOAD = ("digest.workers", "digest.parse", "digest.feedxml", "digest.store")
+FORKSERVER_PRELOAD = ("digest.workers", "digest.parse", "digest.feedxml", "digest.plan")
 
 log = logging.getLogger(__name__)
 
-Parsed = tuple["FeedRead | FeedError", tuple[ItemRow, ...] | None]
+Parsed = tuple["FeedRead | FeedError", tuple[NewItem, ...] | None]
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def parse_task(task: ParseTask) -> Parsed:
     read = parse_job(job)
     if not task.rows or isinstance(read, FeedError):
         return read, None
-    rows = tuple(item_rows(task.feed_url, read.feed.entries, task.now))
+    rows = tuple(new_items(task.feed_url, read.feed.entries, task.now))
     return FeedRead(replace(read.feed, entries=()), read.still_carried), rows
 
 
