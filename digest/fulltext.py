@@ -49,7 +49,8 @@ from dataclasses import dataclass, replace
 
 from digest.fetch import PAGE_ACCEPT, FetchLimits, FetchRequest, fetch_each
 from digest.links import shown_url
-from digest.models import Entry, FetchResult
+from digest.models import Entry, FetchResult, Image
+from digest.pictures import page_image
 from digest.sanitize import sanitize_html, server_text
 from digest.storytext import extract_main_text, story_length
 
@@ -148,6 +149,7 @@ class _Page:
     html: str = ""
     length: int = 0
     problem: str = ""
+    image: Image | None = None  # the page's own picture (og:image, or its article's largest)
 
 
 def with_full_text(entries: Sequence[Entry], limits: FetchLimits) -> list[Entry]:
@@ -181,6 +183,8 @@ def read_full_text(entries: Sequence[Entry], limits: FetchLimits) -> FullText:
         page = pages.get(entry.link) or _Page()
         if page.length and page.length > _teaser_length(entry.html):
             entry = replace(entry, html=page.html)
+        if entry.image is None and page.image is not None:
+            entry = replace(entry, image=page.image)  # the feed gave none: the page's own
         out.append(entry)
     problems = tuple(
         f"{shown_url(link)}: {page.problem}" for link, page in pages.items() if page.problem
@@ -203,12 +207,20 @@ def _read_page(link: str, result: FetchResult) -> _Page:
         if not text:
             return _Page(problem="no text found on the page")
         story = sanitize_html(text, link)
-        return _Page(story, story_length(story))
+        return _Page(story, story_length(story), image=_picture(result, link))
     except Exception as exc:
         # Any failure of the libraries on one hostile page (lxml asserts, readability
         # raises bare Exceptions, deep markup a RecursionError…) costs that page only:
         # its entry keeps the teaser, and the feed's report says why.
         return _Page(problem=server_text(f"the extractor failed ({_what(exc)})"))
+
+
+def _picture(result: FetchResult, link: str) -> Image | None:
+    """The page's own picture; a page whose markup defeats the picture rules has none."""
+    try:
+        return page_image(result.body, result.new_url or link)
+    except Exception:  # the story is read all the same
+        return None
 
 
 def _what(exc: BaseException) -> str:
@@ -237,7 +249,8 @@ def is_html(result: FetchResult) -> bool:
 
 def _decoded(result: FetchResult) -> bytes | str:
     """The page as text when the server named a charset that web pages are written in,
-    else bytes for the extractor to sniff (``<meta charset>``, a BOM, the bytes)."""
+    else bytes for the extractor to sniff (``<meta charset>``, a BOM, the bytes: both
+    readability-lxml and trafilatura detect an undeclared KOI8-R or Shift_JIS page)."""
     match = _CHARSET.search(result.content_type or "")
     codec = _page_codec(match.group(1)) if match else None
     if codec:

@@ -6,6 +6,7 @@ a line of each paragraph) and the page chrome around it (NAME.chrome.txt)."""
 from __future__ import annotations
 
 import tracemalloc
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from digest import storytext
 from digest.blurb import extract_blurb, story_paragraphs
 from digest.fetch import FetchLimits
 from digest.fulltext import read_full_text, with_full_text
-from digest.models import Entry
+from digest.models import Entry, Image
 from tests.conftest import HERE, FeedServer, run_cli, write_config
 
 PAGES = HERE / "blurbs" / "pages"
@@ -115,6 +116,48 @@ def test_the_page_charset_from_the_server_is_honoured(http_server: FeedServer) -
     )
     [full] = with_full_text([entry(url)], LIMITS)
     assert "A estiagem prolongada deve reduzir em até 30%" in full.html
+
+
+RUSSIAN_PAGE = """<!doctype html><html><head><title>Новости</title></head><body><article>
+<h1>Городской театр открыл сезон</h1>
+<p>Городской театр открыл новый сезон премьерой пьесы о семье, которая переезжает из деревни
+в большой город и теряет там свои старые привычки.</p>
+<p>Режиссёр спектакля говорит, что хотел показать, как меняются люди, когда вокруг них меняется
+всё, и зрители на премьере долго аплодировали актёрам.</p>
+<p>Следующие показы пройдут в пятницу и субботу, билеты уже продаются в кассе театра.</p>
+</article></body></html>"""
+
+
+def test_a_page_that_names_no_charset_is_read_in_its_own(http_server: FeedServer) -> None:
+    """A KOI8-R page served as bare text/html, no <meta charset>: read as Russian, not
+    as windows-1252 mojibake."""
+    url = http_server.serve("/koi8", RUSSIAN_PAGE.encode("koi8-r"), content_type="text/html")
+    [full] = with_full_text([entry(url)], LIMITS)
+    assert "Режиссёр спектакля говорит" in full.html
+    assert "Городской театр открыл новый сезон" in extract_blurb(full.html, "")
+
+
+def test_a_full_text_item_without_a_picture_gets_its_pages_own(http_server: FeedServer) -> None:
+    """The feed gave no picture; the article page names one (og:image): the story shows it.
+    An item whose feed gave a picture keeps the feed's."""
+    page = (PAGES / "news_pt.html").read_text(encoding="utf-8")
+    meta = (
+        '<meta property="og:image" content="https://images.example.org/seca-1200.jpg">'
+        '<meta property="og:image:width" content="1200">'
+        '<meta property="og:image:height" content="800">'
+    )
+    url = http_server.serve(
+        "/with-og",
+        page.replace("</head>", meta + "</head>", 1),
+        content_type="text/html; charset=utf-8",
+    )
+    [full] = with_full_text([entry(url)], LIMITS)
+    assert full.image is not None
+    assert full.image.url == "https://images.example.org/seca-1200.jpg"
+    assert (full.image.width, full.image.height) == (1200, 800)
+    own = Image("https://cdn.example.net/feed-picture.jpg", 800, 600)
+    [kept] = with_full_text([replace(entry(url), image=own)], LIMITS)
+    assert kept.image == own
 
 
 def test_a_page_of_navigation_only_leaves_the_teaser(http_server: FeedServer) -> None:
