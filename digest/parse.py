@@ -3,9 +3,10 @@
 feedparser runs with its own sanitiser and URI resolver off: ``sanitize.py``
 does both, once, with nh3, which is faster and keeps the structure the blurb
 extractor needs. Parsing is a pure function of the document, so it can run in
-a worker process. Reading the document itself (the lxml fast path, else
-feedparser) is ``feedxml.py``, imported by the first document parsed: a run in
-which every feed answers 304 never loads feedparser or lxml.
+a worker process. Reading the document itself (feedparser's public API, after
+``charset.feed_bytes`` for a document that names no encoding) is ``feedxml.py``,
+imported by the first document parsed: a run in which every feed answers 304
+never loads feedparser.
 """
 
 from __future__ import annotations
