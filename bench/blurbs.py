@@ -41,10 +41,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from digest.blurb import story_paragraphs, summarize
+from digest.blurb import summarize
 from digest.errors import FeedError
 from digest.parse import parse_feed
 from digest.sentences import clip, split_sentences
+from digest.storytext import story_paragraphs
 
 LIMIT = 300
 ROOT = Path(__file__).resolve().parent.parent

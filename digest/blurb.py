@@ -1,12 +1,7 @@
 """Blurbs: the two or three sentences an editor would pick from a story.
 
-1. ``story_paragraphs``: HTML to paragraphs of story text. Markup that is never
-   story goes first (``chrome.drop_furniture``). Each block is read line by line
-   (``<br>`` and newlines) so that a caption, a credit or a button on its own line
-   can be told from the prose around it; lines that continue a sentence
-   (hard-wrapped text) are joined back. Text-level chrome is dropped, a block
-   that is mostly link text and no sentence is dropped, and a "Related stories"
-   heading ends the story.
+1. ``storytext.story_paragraphs``: HTML to paragraphs of story text, less page chrome
+   (its own module: the full-text stage measures pages with it too).
 2. ``candidate_sentences``: the sentences that could stand in a blurb; each is
    *complete* when it ends with its own punctuation, was not cut by the feed and is
    not part of a quotation that runs over several sentences. An opening paragraph
@@ -29,19 +24,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import lxml.etree
-import lxml.html
 from rapidfuzz import fuzz
 
 from digest.chrome import (
-    drop_furniture,
-    is_chrome,
-    is_tail_marker,
-    strip_trailing_junk,
     without_dateline,
     without_photo_credit,
 )
-from digest.sentences import ends_sentence, split_sentences
+from digest.sentences import ends_sentence
+from digest.storytext import ASIDE, STOPWORDS, join_sentences, story_paragraphs, story_sentences
 
 MAX_SENTENCES = 3
 MIN_WORDS = 2  # a one-word sentence in a longer story ("Capra?") is an aside
@@ -55,9 +45,6 @@ MIN_SHARE = 0.15  # a sentence far weaker than the best one is left out
 LEAD_SHARE = 0.4  # an opening worth less than this share of the best sentence says little
 MIN_NEW = 0.34  # a sentence joins a blurb only when this share of its words is new to it
 CUT_CHARS = 200  # a text this long that stops without punctuation was cut by the publisher
-JOIN_AFTER_WORDS = 8  # a line this long that stops mid-sentence continues on the next
-JOIN_AFTER_SENTENCE = 8  # ... and a line this long that ends one is wrapped prose
-LINK_LIST = 0.8  # a block with this share of link text is navigation, punctuated or not
 FOLLOWS = 1.2  # a sentence read right after the one before it is worth a little more
 VERDICT = 0.6  # a review's verdict near its end weighs about as much as its second sentence
 CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
@@ -75,45 +62,11 @@ FULL_WORDS = 5  # a sentence shorter than this says less than a full one
 DETAIL = 0.6  # a sentence of names and figures adds more to a blurb than one of general words
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
 
-_BLOCK_TAGS = frozenset(
-    {
-        "p",
-        "div",
-        "li",
-        "ul",
-        "ol",
-        "dl",
-        "dd",
-        "dt",
-        "section",
-        "article",
-        "main",
-        "hr",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "tr",
-        "td",
-        "th",
-        "summary",
-    }
-)
-_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "dt"})
-_SPACE = re.compile(r"\s+")
-_BLANK_LINE = re.compile(r"[^\S\n]*\n[^\S\n]*\n\s*")
-_NEWLINE = re.compile(r"(?<!\n)\n(?!\n)")
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
 _QUOTE_MARK = re.compile(r'[„“”«»"]')
-_LETTER = re.compile(r"[^\W\d_]")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # no spaces between words
-_CJK_END = re.compile(r"[。！？｡」』）]$")
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
-_ASIDE = re.compile(r"^[(\[].*[)\]][.!?]?$")
-_LIST = re.compile(r"(?:\S+(?:\s\S+){0,4}\s[—–|·•]\s){3}")  # items of up to five words
 # A sentence closed with its full stop before the feed's "…" ("… Ablösesummen an...."): the
 # sentence is whole, only what came after it was cut.
 _CLOSED_THEN_CUT = re.compile(r"(?<=\w)([.!?])\s?(?:\.{3}|…)$")
@@ -124,18 +77,6 @@ _AND_MORE = re.compile(
     re.IGNORECASE,
 )
 _CUT_ELLIPSIS = re.compile(r"(?<=[\w,;])\s?(?:\.{3,}|…)[”\"’'»)]*$")
-# A footnote marker: "“egg”[1]", or "“egg” [1]." before punctuation. A number in brackets
-# in the middle of a sentence ("item [3] of the list") is left alone.
-_FOOTNOTE = re.compile(r"(?<=[^\s\[(])\[\d{1,3}\](?!\w)|\s\[\d{1,3}\](?=[.,;:!?…]|$)")
-STOPWORDS = frozenset(
-    """a an and are as at be been but by for from has have he her his in is it its of on or
-    she that the their them they this to was were which who will with would not no into than
-    then there these those what when where while also about after before over under more most
-    our your we you i my me us
-    der die das und ist ein eine nicht mit von den dem des zu im auf für sich auch als oder
-    de da do dos das em um uma que para com por os as na no ao se e o a pelo pela pelos pelas
-    и в не на что с по как это он она они к из у за от""".split()
-)
 # A lead-in that only points at what follows: "Here are the highlights:", "Below, the
 # steps:", "The changes include:". Closed with a full stop it says nothing. (A long one,
 # "Here is a snippet to embed a video without tracking:", says what it brings.)
@@ -323,13 +264,6 @@ class Sentence:
     cut: bool = False  # the story's last sentence, cut by the feed: ends in "…", ends a blurb
 
 
-@dataclass
-class _Block:
-    text: str = ""
-    linked: int = 0  # characters of link text
-    heading: bool = False
-
-
 def extract_blurb(markup: str, title: str = "", limit: int = 300) -> str:
     """The blurb for one item's HTML: whole sentences of the story, at most *limit* chars.
 
@@ -398,130 +332,12 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
     return "story"
 
 
-# --- HTML to story paragraphs ------------------------------------------------------------
-
-
-def story_paragraphs(markup: str) -> list[str]:
-    """The story's paragraphs, in order, with page chrome removed ([] for no text)."""
-    root = _parse(markup)
-    if root is None:
-        return []
-    drop_furniture(root)
-    paragraphs: list[str] = []
-    for block in _blocks(root):
-        label = block.heading or _is_link_label(block)
-        for line in _lines(block.text):
-            if is_tail_marker(line):
-                if paragraphs:
-                    return paragraphs
-                continue
-            if label or is_chrome(line):
-                continue
-            sentences = _story_sentences(line)  # a promotion inside a paragraph
-            if sentences:
-                paragraphs.append(_join(sentences))
-    return paragraphs
-
-
-def _parse(markup: str) -> lxml.html.HtmlElement | None:
-    if not markup or not markup.strip():
-        return None
-    try:
-        return lxml.html.fragment_fromstring(markup, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
-        return None
-
-
-def _blocks(root: lxml.html.HtmlElement) -> list[_Block]:
-    """The text of each block element; ``<br>`` becomes a newline inside its block."""
-    blocks: list[_Block] = []
-    current = _Block()
-
-    def flush(heading: bool = False) -> None:
-        nonlocal current
-        if current.text.strip():
-            current.heading = heading
-            blocks.append(current)
-        current = _Block()
-
-    def walk(el: lxml.html.HtmlElement) -> None:
-        block = el.tag in _BLOCK_TAGS
-        if block:
-            flush()
-        if el.tag == "br":
-            current.text += "\n"
-        if el.tag == "a":
-            current.linked += len(el.text_content().strip())
-        current.text += _source_text(el.text)
-        for child in el:
-            walk(child)
-            current.text += _source_text(child.tail)
-        if block:
-            flush(heading=el.tag in _HEADINGS)
-
-    walk(root)
-    flush()
-    return blocks
-
-
-def _source_text(text: str | None) -> str:
-    """Text as HTML reads it: a newline is a space, but a blank line still parts
-    paragraphs (plain-text descriptions, flat captured pages)."""
-    if not text:
-        return ""
-    return _NEWLINE.sub(" ", _BLANK_LINE.sub("\n\n", text))
-
-
-def _is_link_label(block: _Block) -> bool:
-    """A block that is mostly link text and no sentence: a related link, "Continue reading"."""
-    text = block.text.strip()
-    share = block.linked / len(text)
-    return share > LINK_LIST or (share > 0.5 and not ends_sentence(text))
-
-
-def _lines(text: str) -> list[str]:
-    """The block's lines, with lines that continue a sentence joined back to it.
-
-    A blank line (``<br><br>``) separates paragraphs: only a line that plainly goes on
-    with the sentence before it (lower-case start, a dangling comma) is joined across it.
-    """
-    units: list[str] = []
-    blank = False
-    for raw in text.split("\n"):
-        line = _SPACE.sub(" ", raw).strip()
-        if not line:
-            blank = True
-            continue
-        if units and _continues(units[-1], line, across_blank=blank):
-            units[-1] += " " + line
-        else:
-            units.append(line)
-        blank = False
-    return [u for u in (strip_trailing_junk(_FOOTNOTE.sub("", u)) for u in units) if u]
-
-
-def _continues(previous: str, line: str, across_blank: bool = False) -> bool:
-    """True when *line* is the rest of *previous*'s paragraph, not a line of its own."""
-    if is_chrome(line) or is_tail_marker(line):
-        return False
-    if line[0].islower():
-        return True
-    if is_chrome(previous):
-        return False
-    words = previous.split()
-    if previous[-1] in ",;(—–-&/" or words[-1].casefold() in STOPWORDS:
-        return True  # "Kyle Zeng," / "and the" cannot end a line of their own
-    if across_blank:
-        return False
-    return len(words) >= (JOIN_AFTER_SENTENCE if ends_sentence(previous) else JOIN_AFTER_WORDS)
-
-
 # --- candidate sentences ------------------------------------------------------------------
 
 
 def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
     """Sentences that could stand in a blurb: no chrome, no title, no captions."""
-    split = [_story_sentences(p) for p in paragraphs]
+    split = [story_sentences(p) for p in paragraphs]
     prose = any(len(s) >= 2 or _count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
     last = max((i for i, s in enumerate(split) if s), default=-1)
     found: list[Sentence] = []
@@ -628,25 +444,6 @@ def _inside_quotes(sentences: list[str]) -> list[bool]:
                 inside = inside or depth < 0
         out.append(inside or depth != 0 or straight)
     return out
-
-
-def _story_sentences(paragraph: str) -> list[str]:
-    """The paragraph's sentences less chrome: credits, buttons, "(tags)", "a — b — c" lists."""
-    out = []
-    for sentence in map(strip_trailing_junk, split_sentences(paragraph)):
-        if not sentence or not _LETTER.search(sentence):
-            continue
-        if _ASIDE.match(sentence) or _is_list(sentence) or is_chrome(sentence):
-            continue
-        out.append(sentence)
-    return out
-
-
-def _is_list(sentence: str) -> bool:
-    """True for "Jens Ohlig — Wikidata — WikiCon 2013 — …": names, not a sentence."""
-    if sum(sentence.count(mark) for mark in "—–|·•") < 3:
-        return False  # most sentences: skip the regular expression
-    return bool(_LIST.search(sentence))
 
 
 def _stands_alone(lead_in: str) -> bool:
@@ -849,7 +646,7 @@ def compose(
     whole = len(pool) == len(sentences) <= MAX_SENTENCES
     whole = whole and not any(_midway(s) or s.standfirst for s in pool)
     if whole and _length([s.text for s in pool]) <= limit:
-        return _join([s.text for s in pool])  # a teaser that fits whole: nothing to choose
+        return join_sentences([s.text for s in pool])  # a teaser that fits whole: nothing to choose
     opener = _opener(pool, sentences, scores, limit, _terms(title))
     if opener is None:
         first = next((s for s in pool if _can_open(s, sentences)), pool[0])
@@ -857,7 +654,7 @@ def compose(
     chosen = _fill(_with_kickers(sentences, opener, limit), pool, scores, limit)
     if point is not None and point not in chosen:
         chosen = _around(point, pool, sentences, scores, limit) or chosen
-    return _join(_texts(chosen))
+    return join_sentences(_texts(chosen))
 
 
 def _around(
@@ -1033,7 +830,7 @@ def _sentence_count(sentence: Sentence) -> float:
 
 def _is_kicker(text: str) -> bool:
     """A word or two as a sentence of its own: "Media.", "Bam!", "Update!"."""
-    return ends_sentence(text) and _count_words(text) < MIN_WORDS and not _ASIDE.match(text)
+    return ends_sentence(text) and _count_words(text) < MIN_WORDS and not ASIDE.match(text)
 
 
 def _mark_cut(text: str) -> str:
@@ -1083,14 +880,5 @@ def _end_with_ellipsis(text: str) -> str:
     return " ".join(words).rstrip(" ,;:—–-([{\"'“‘.…") + "…"
 
 
-def _join(parts: list[str]) -> str:
-    out = ""
-    for part in parts:
-        if out and not _CJK_END.search(out):
-            out += " "
-        out += part
-    return out
-
-
 def _length(parts: list[str]) -> int:
-    return len(_join(parts))
+    return len(join_sentences(parts))

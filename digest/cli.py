@@ -470,12 +470,13 @@ def feed_names(config: Config) -> list[tuple[str, str]]:
 
 
 def cmd_blurbs(args: argparse.Namespace) -> int:
-    from digest.blurb import story_paragraphs, summarize
+    from digest.blurb import summarize
     from digest.config import feed_location, scheme_suggestion
     from digest.fetch import FetchLimits, FetchRequest, fetch_all
     from digest.fulltext import with_full_text
     from digest.parse import parse_feed
     from digest.pipeline import fetch_limits
+    from digest.storytext import story_paragraphs
 
     path = config_path(args.config)
     config = load_config(path) if args.config or path.exists() else None

@@ -7,7 +7,7 @@ it has not stored yet, so each page is fetched once.
 
 The extractor's job is recall: find the article's container and keep its
 markup (``storytext.extract_main_text``). Precision is left to
-``blurb.story_paragraphs``, which knows figure,
+``storytext.story_paragraphs``, which knows figure,
 aside, share bars and link lists by their markup and credits, calls to action
 and bylines by their words. Measured on the hand-written pages in
 ``tests/data/blurbs/pages`` (English, German, Portuguese, Korean, Chinese,

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from digest.blurb import story_paragraphs, summarize
+from digest.blurb import summarize
 from digest.chrome import drop_furniture, is_chrome, strip_trailing_junk
 from digest.cluster import cluster_items, same_story
 from digest.cluster import headline as title_terms
@@ -38,6 +38,7 @@ from digest.pictures import shown as picture_shown
 from digest.sanitize import server_text
 from digest.sections import Rules, assign_section
 from digest.sentences import clip, split_sentences
+from digest.storytext import story_paragraphs
 
 NAME_CHARS = 80  # a source's name: a feed's own title when unnamed, chosen by its server
 ERROR_CHARS = 200  # a failed feed's error, kept for `preview --json`

@@ -14,12 +14,12 @@ from digest.blurb import (
     compose,
     extract_blurb,
     story_kind,
-    story_paragraphs,
     summarize,
 )
 from digest.parse import parse_feed
 from digest.sanitize import text_to_html
 from digest.sentences import ends_sentence, split_sentences
+from digest.storytext import story_paragraphs
 from tests.conftest import FIXTURE_FEEDS, SEED, needs_shared
 from tests.conftest import JUNG_E_CHROME as SHARED_JUNG_E_CHROME
 

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from digest import storytext
-from digest.blurb import extract_blurb, story_paragraphs
+from digest.blurb import extract_blurb
 from digest.fetch import FetchLimits
 from digest.fulltext import read_full_text, with_full_text
 from digest.models import Entry, Image
+from digest.storytext import story_paragraphs
 from tests.conftest import HERE, FeedServer, run_cli, write_config
 
 PAGES = HERE / "blurbs" / "pages"
