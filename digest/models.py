@@ -30,6 +30,7 @@ class Entry:
     author: str = ""
     image: Image | None = None
     date_only: bool = False  # the feed gave a day without a time: noon UTC that day
+    lang: str = ""  # its declared language (BCP 47): xml:lang, else the feed's language
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,7 @@ class Item:
     image: Image | None = None
     dated: bool = True
     date_only: bool = False
+    lang: str = ""  # declared by the feed (BCP 47), '' when it said nothing
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,7 @@ class NewItem(NamedTuple):
     categories: tuple[str, ...] = ()
     author: str = ""
     image: Image | None = None
+    lang: str = ""
 
 
 @dataclass(frozen=True)

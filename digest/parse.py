@@ -124,6 +124,7 @@ class _FeedContext:
     atom: bool = False
     repeated: frozenset[str] = frozenset()  # the feed's logo or signature (pictures.py)
     day_first: bool = False  # "08/02/2013" is 8 February
+    language: str = ""  # the feed's declared language, for entries that declare none
 
 
 def feed_context(
@@ -135,6 +136,7 @@ def feed_context(
         atom=atom,
         repeated=repeated_images([_raw_images(e, url) for e in raw[:max_items]]),
         day_first=_day_first(raw, language),
+        language=language_tag(language),
     )
 
 
@@ -228,6 +230,7 @@ def _entry(e: Mapping[str, Any], feed_url: str, context: _FeedContext) -> Entry:
         categories=_categories(e),
         author=plain(str(e.get("author", ""))),
         image=choose_image(_media(e, base), body, title, context.repeated),
+        lang=_entry_language(e) or context.language,
     )
 
 
@@ -382,6 +385,31 @@ def _language(body: bytes) -> str:
     return match.group(1).decode("ascii") if match else ""
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
+
+
+def language_tag(value: object) -> str:
+    """*value* as a BCP 47 language tag ("pt-BR", "ja"), or "" when it is not one
+    (feeds write "en_US", "EN-us " or nonsense)."""
+    text = str(value or "").strip().replace("_", "-")
+    if not _LANGUAGE_TAG.fullmatch(text):
+        return ""
+    primary, _, rest = text.partition("-")
+    return primary.lower() + ("-" + rest if rest else "")
+
+
+def _entry_language(e: Mapping[str, Any]) -> str:
+    """The language an entry declares (``xml:lang`` on its content, summary or title,
+    or on the entry itself, as feedparser passes it down), or ""."""
+    for content in e.get("content") or ():
+        if tag := language_tag(content.get("language")):
+            return tag
+    for key in ("summary_detail", "title_detail"):
+        if tag := language_tag((e.get(key) or {}).get("language")):
+            return tag
+    return ""
+
+
 def _categories(e: Mapping[str, Any]) -> tuple[str, ...]:
     found: list[str] = []
     for tag in e.get("tags") or ():
@@ -450,7 +478,8 @@ def parse_json_feed(
     items = [i for i in data.get("items") or () if isinstance(i, dict)]
     repeated = repeated_images([_json_images(i, base) for i in items[:max_items]])
     entries = _unique(_json_entry(i, base, known, repeated) for i in items[: max_items * 2])
-    entries = entries[:max_items]
+    language = language_tag(data.get("language"))  # JSON Feed 1.1: the feed's, items' own
+    entries = [e if e.lang else replace(e, lang=language) for e in entries[:max_items]]
     fresh = tuple(e for e in entries if e.guid not in known)
     carried = tuple(e.guid for e in entries if e.guid in known)
     return FeedRead(ParsedFeed(plain(str(data.get("title", ""))), base, fresh), carried)
@@ -493,6 +522,7 @@ def _json_entry(
         categories=tuple(plain(str(t)) for t in item.get("tags") or () if str(t).strip()),
         author=plain(author),
         image=choose_image([Candidate(image_url)] if image_url else [], body, title, repeated),
+        lang=language_tag(item.get("language")),
     )
 
 

@@ -191,6 +191,7 @@ def new_items(feed_url: str, entries: Sequence[Entry], now: datetime) -> list[Ne
                 tuple(e.categories),
                 e.author,
                 e.image,
+                e.lang,
             )
         )
     return items

@@ -124,6 +124,7 @@ def make_digest(
             image=shown_image(lead.image, title),
             also=_also(group, names),
             author=author_name(lead.author, names.get(lead.feed_url, "")),
+            lang=lead.lang,  # as declared; _with_languages decides what is shown
             # a picture and no words (a comic): counted against PICTURES_PER_FEED
             picture=lead.image is not None and not text,
         )
@@ -319,16 +320,29 @@ _LANG_CONFIDENCE = 0.7  # on 1,034 corpus stories: no wrong language at or above
 
 def _with_languages(sections: list[Section], digest_lang: str) -> list[Section]:
     """Each story written in another language than the digest marked with its own
-    (``DigestItem.lang``), detected from its title and blurb by py3langid."""
-    own = digest_lang.split("-")[0].lower()
+    (``DigestItem.lang``, which arrives holding what the feed declared: the item's
+    ``xml:lang`` or the feed's language), else left unmarked.
+
+    The declared tag is kept (with its region, "pt-BR") unless py3langid, reading the
+    title and blurb, is sure of another language: feeds often declare their template's
+    default ("en-us") over posts in other languages."""
+    own = _primary(digest_lang)
     result = []
     for section in sections:
         items = []
         for story in section.items:
-            lang = story_language(f"{story.title}. {story.blurb}")
-            items.append(replace(story, lang=lang) if lang and lang != own else story)
+            detected = story_language(f"{story.title}. {story.blurb}")
+            lang = story.lang
+            if detected and detected != _primary(lang):
+                lang = detected
+            items.append(replace(story, lang=lang if lang and _primary(lang) != own else ""))
         result.append(replace(section, items=tuple(items)))
     return result
+
+
+def _primary(tag: str) -> str:
+    """The language of a BCP 47 tag, without its region or script: "pt-BR" is "pt"."""
+    return tag.replace("_", "-").split("-")[0].lower()
 
 
 def story_language(text: str) -> str:

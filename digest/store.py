@@ -195,21 +195,22 @@ MIGRATIONS: tuple[str, ...] = (
     )
     """,
     "ALTER TABLE digests ADD COLUMN story_count INTEGER",  # status says stories, as send does
+    "ALTER TABLE items ADD COLUMN lang TEXT NOT NULL DEFAULT ''",  # xml:lang, the feed's
 )
 
 
 # A row of the items table, in _INSERT_ITEM's order.
-_Row = tuple[str, str, str, str, str, str, int, str, str, str, str, str, str | None]
+_Row = tuple[str, str, str, str, str, str, int, str, str, str, str, str, str | None, str]
 
 _INSERT_ITEM = (
     "INSERT INTO items (feed_url, guid, key, title, link, published, dated,"
-    " first_seen, last_seen, html, categories, author, image)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (feed_url, guid) DO NOTHING"
+    " first_seen, last_seen, html, categories, author, image, lang)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (feed_url, guid) DO NOTHING"
 )
 _SEEN_AGAIN = "UPDATE items SET last_seen = ?3 WHERE feed_url = ?1 AND guid = ?2 AND last_seen < ?3"
 _CORRECTED = (
     "UPDATE items SET key = ?3, title = ?4, link = ?5, published = ?6,"
-    " dated = ?7, html = ?10, categories = ?11, author = ?12, image = ?13"
+    " dated = ?7, html = ?10, categories = ?11, author = ?12, image = ?13, lang = ?14"
     " WHERE feed_url = ?1 AND guid = ?2 AND outcome IS NULL"
 )
 
@@ -274,6 +275,7 @@ def _rows(items: Sequence[NewItem]) -> list[_Row]:
                 categories,
                 item.author,
                 image,
+                item.lang,
             )
         )
     return rows
@@ -814,6 +816,7 @@ def _item(row: sqlite3.Row) -> Item:
         image=Image(**image) if image else None,
         dated=bool(row["dated"]),
         date_only=row["dated"] == 2,
+        lang=row["lang"],
     )
 
 

@@ -346,3 +346,23 @@ def test_year_first_dots_and_zones_are_read_and_a_day_alone_is_a_day() -> None:
 
 def test_a_date_that_cannot_be_read_is_no_date() -> None:
     assert days(dated_feed("31/31/2013", "someday")) == ["", ""]
+
+
+@pytest.mark.parametrize(
+    ("declared", "tag"),
+    [
+        ("en", "en"),
+        ("en_US", "en-US"),
+        (" EN-us ", "en-us"),
+        ("pt-BR", "pt-BR"),
+        ("zh-Hant-TW", "zh-Hant-TW"),
+        ("English", ""),
+        ('en" onmouseover="x', ""),
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_a_declared_language_is_kept_only_as_a_language_tag(declared: object, tag: str) -> None:
+    from digest.parse import language_tag
+
+    assert language_tag(declared) == tag

@@ -700,3 +700,64 @@ def test_authors_languages_ads_dates_and_replies_reach_the_reader(
     german = re.search(r'<td class="story" lang="de"[^>]*>.*?</td>', html, re.S)
     assert german and "Stadtrat" in german.group(0)
     assert html.count('lang="de"') == 1 and '<html lang="en"' in html
+
+
+def test_a_story_carries_the_language_its_feed_declares(
+    http_server: object, tmp_path: Path
+) -> None:
+    """xml:lang on an entry or its content, else the feed's <language>, marks a story
+    too short for any detector; a feed that declares its template's default over a
+    long post in another language is overruled by what the text says."""
+    from tests.conftest import FeedServer
+
+    assert isinstance(http_server, FeedServer)
+    day = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    atom = f"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="en"><title>Mixed</title>
+<id>urn:mixed</id><updated>{day}</updated>
+<entry xml:lang="ja"><title>東京の天気</title><id>urn:1</id><updated>{day}</updated>
+<link href="https://mixed.example.org/1"/>
+<content type="html">&lt;p&gt;晴れ。&lt;/p&gt;</content></entry>
+<entry><title>Chuva</title><id>urn:2</id><updated>{day}</updated>
+<link href="https://mixed.example.org/2"/>
+<content type="html" xml:lang="pt-BR">&lt;p&gt;Chuva forte hoje.&lt;/p&gt;</content></entry>
+<entry><title>Harbour news</title><id>urn:3</id><updated>{day}</updated>
+<link href="https://mixed.example.org/3"/>
+<content type="html">&lt;p&gt;Ferry late.&lt;/p&gt;</content></entry>
+</feed>"""
+    german = (
+        "Der Stadtrat hat am Dienstag beschlossen, dass die Fähre auch im Winter zweimal"
+        " am Tag fahren soll, weil viele Pendler darauf angewiesen sind."
+    )
+    rss = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Kurz</title><link>https://kurz.example.de/</link>
+<language>de-DE</language>
+<item><title>Fähre</title><link>https://kurz.example.de/1</link><guid>k1</guid>
+<description>Fährt.</description></item></channel></rss>"""
+    template = f"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Vorlage</title><link>https://vorlage.example.de/</link>
+<language>en-us</language>
+<item><title>Neue Fährzeiten im Winter</title><link>https://vorlage.example.de/1</link>
+<guid>v1</guid><description>{german}</description></item></channel></rss>"""
+    urls = [
+        http_server.serve("/mixed.xml", atom, content_type="application/atom+xml"),
+        http_server.serve("/kurz.xml", rss, content_type="application/rss+xml"),
+        http_server.serve("/vorlage.xml", template, content_type="application/rss+xml"),
+    ]
+    write_config(tmp_path, urls, digest={"max_items_per_feed": 0})
+    result = run_cli("preview", "--out", "p.html", cwd=tmp_path)
+    assert result.code == 0, result.err
+    html = (tmp_path / "p.html").read_text()
+
+    def lang_of(word: str) -> str | None:
+        for cell in re.findall(r'<td class="story"[^>]*>.*?</td>', html, re.S):
+            if word in cell:
+                found = re.match(r'<td class="story"[^>]*?\blang="([^"]+)"', cell)
+                return found.group(1) if found else None
+        raise AssertionError(f"{word} is not in the digest")
+
+    assert lang_of("東京の天気") == "ja"
+    assert lang_of("Chuva") == "pt-BR"
+    assert lang_of("Fähre") == "de-DE"
+    assert lang_of("Neue Fährzeiten") == "de"  # the text, over the feed's "en-us"
+    assert lang_of("Harbour news") is None  # the digest's own language: no mark
