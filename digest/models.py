@@ -150,6 +150,7 @@ class FailedFeed:
     name: str
     url: str
     error: str
+    since: datetime | None = None  # when every fetch has failed for a week or more: since when
 
 
 @dataclass(frozen=True)

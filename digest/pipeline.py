@@ -263,6 +263,11 @@ def _noted(outcome: FeedOutcome, note: str | None) -> FeedOutcome:
     return replace(outcome, note="; ".join(n for n in (outcome.note, note) if n))
 
 
+def _long_since(start: datetime | None, now: datetime, long: timedelta) -> datetime | None:
+    """*start* when a feed's run of failures began *long* or more ago, else None."""
+    return start if start is not None and now - start >= long else None
+
+
 def build_digest(
     config: Config, store: Store, now: datetime, failed: Sequence[FeedOutcome] = ()
 ) -> Digest:
@@ -285,7 +290,14 @@ def build_digest(
     if pending:
         floor = now - timedelta(days=config.digest.max_age_days or 30)
         sent = store.sent_since(max(min(i.published for i in pending), floor) - window)
-    failures = [FailedFeed(o.name, o.url, o.error or "") for o in failed if o.error]
+    from digest.scheduler import LONG_FAILING, failing_since
+
+    began = failing_since(store)
+    failures = [
+        FailedFeed(o.name, o.url, o.error or "", _long_since(began.get(o.url), now, LONG_FAILING))
+        for o in failed
+        if o.error
+    ]
     return make_digest(pending, config, feeds, now, delivered, failures, sent)
 
 

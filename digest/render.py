@@ -166,6 +166,7 @@ def shown_failures(failed: tuple[FailedFeed, ...]) -> tuple[FailedFeed, ...]:
             server_text(f.name, NAME_CHARS) or "a feed",
             shown_url(f.url),
             failure_description(f.error),
+            f.since,
         )
         for f in failed
     )
@@ -254,7 +255,11 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
         else "nothing new today",
         "preheader": clip(headlines, PREHEADER_CHARS) if stories else "Nothing new today.",
         "failed_feeds": digest.failed_feeds,
-        "failed_summary": "; ".join(f"{f.name} ({f.error})" for f in digest.failed_feeds) + ".",
+        "failed_summary": "; ".join(
+            f"{f.name} ({f.error}{_failing_since(f, ZoneInfo(digest.timezone))})"
+            for f in digest.failed_feeds
+        )
+        + ".",
         # the failed feeds the footer counts without naming them (their list did not fit)
         "unnamed_failures": unnamed,
         "failed_count_note": (
@@ -277,6 +282,11 @@ def _without_also(sections: tuple[Section, ...]) -> tuple[Section, ...]:
         replace(section, items=tuple(replace(story, also=()) for story in section.items))
         for section in sections
     )
+
+
+def _failing_since(feed: FailedFeed, zone: ZoneInfo) -> str:
+    """ "; failing since Sat 28 Nov 2026" for a feed whose every fetch has failed for a week."""
+    return f"; failing since {local_date(feed.since, zone, True)}" if feed.since else ""
 
 
 def count_feeds(count: int) -> str:

@@ -376,6 +376,7 @@ def _failed(feed: FailedFeed) -> FailedFeed:
         server_text(feed.name, NAME_CHARS) or "a feed",
         feed.url,
         server_text(feed.error, ERROR_CHARS),
+        feed.since,
     )
 
 

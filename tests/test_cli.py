@@ -4,6 +4,7 @@ messages; the installed `digest` script and `python -m digest` as processes of t
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -489,6 +490,10 @@ def test_status_names_a_feed_that_has_failed_for_a_week(
     assert run_cli("fetch", cwd=tmp_path).code == 0
     fresh = run_cli("status", cwd=tmp_path)
     assert "Failing feeds (1):" in fresh.out and "failing for" not in fresh.out
+    assert run_cli("preview", "--out", "p.html", "--text", "p.txt", cwd=tmp_path).code == 0
+    for part in ("p.html", "p.txt"):
+        footer = (tmp_path / part).read_text()
+        assert "Broken Feed" in footer and "failing since" not in footer
     # eight days on, every fetch still failing (the run of failures began eight days ago)
     db = sqlite3.connect(tmp_path / "digest.sqlite3")
     start = (datetime.now(UTC) - timedelta(days=8)).isoformat()
@@ -501,6 +506,13 @@ def test_status_names_a_feed_that_has_failed_for_a_week(
     week = run_cli("status", cwd=tmp_path)
     assert "Failing feeds (1, 1 of them for a week or more):" in week.out
     assert "Broken Feed (" in week.out and "(failing for 8 days: every fetch since" in week.out
+    # ... and the digest's footer says so too, with the day it began
+    began = (datetime.now(UTC) - timedelta(days=8)).strftime("%a %d %b %Y")
+    assert run_cli("preview", "--out", "p.html", "--text", "p.txt", cwd=tmp_path).code == 0
+    html = (tmp_path / "p.html").read_text()
+    text = " ".join((tmp_path / "p.txt").read_text().split())  # unwrapped
+    for footer in (html, text):
+        assert re.search(rf"Broken Feed \([^)]*; failing since {began}\)", footer), footer[-600:]
     # read once again, its run of failures is over: a new failure starts a new one
     http_server.serve("/broken.xml", rss(ITEMS[0], title="Back"))
     assert run_cli("fetch", cwd=tmp_path).code == 0
