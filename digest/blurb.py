@@ -60,6 +60,9 @@ BASE_CENTRALITY = 0.5  # a sentence sharing no word with the others keeps a thir
 RANK_ROUNDS = 30  # PageRank settles in far fewer on a few dozen sentences
 FULL_WORDS = 5  # a sentence shorter than this says less than a full one
 DETAIL = 0.6  # a sentence of names and figures adds more to a blurb than one of general words
+SUMMARY_WORDS = 8  # a standfirst with this many content words may be the editor's summary
+SUMMARY_NEW = 0.6  # ... when this share of them is not in the story's first sentence
+PROSE_SHARE = 0.75  # ... and this share of the paragraphs under it end as sentences do
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
@@ -704,7 +707,7 @@ def _opener(
         ]
         return max(openable, key=lambda s: scores[s.position], default=lead)
     after = [s for s in pool if s.position == lead.position + 1]
-    if after and len(after[0].text) <= limit and _can_open(after[0], pool):
+    if after and not lead.standfirst and len(after[0].text) <= limit and _can_open(after[0], pool):
         named, names = len(_terms(lead.text) & title), len(_terms(after[0].text) & title)
         if names >= max(named + SUBJECT_GAIN, 2 * named):
             return after[0]  # the lead is an anecdote; this one says what the story is about
@@ -716,9 +719,30 @@ def _lead(pool: list[Sentence], sentences: list[Sentence], limit: int) -> Senten
     case, not leaning on a sentence before it) and is the story's own, not a standfirst
     that lost its full stop (the story's first sentence says the same in full)."""
     for s in pool:
-        if len(s.text) <= limit and not s.standfirst and _can_open(s, sentences):
+        if len(s.text) > limit or not _can_open(s, sentences):
+            continue
+        if not s.standfirst or _summarises(s, sentences):
             return s
     return None
+
+
+def _summarises(standfirst: Sentence, sentences: list[Sentence]) -> bool:
+    """True for a standfirst an editor wrote as the story's summary ("In statement
+    attributable to FBI director – appointed by Trump – agency raises concerns about …"):
+    most of its words are not in the story's first sentence, so it says what that one does
+    not. One the first sentence repeats in full is a teaser of it, and the sentence wins."""
+    after = [s for s in sentences if s.paragraph > standfirst.paragraph]
+    words = _terms(standfirst.text)
+    if len({s.paragraph for s in after}) < 2 or len(words) < SUMMARY_WORDS or not _prose(after):
+        return False  # a standfirst heads an article: paragraphs of prose under it
+    return len(words - _terms(after[0].text)) >= SUMMARY_NEW * len(words)
+
+
+def _prose(sentences: list[Sentence]) -> bool:
+    """True when most paragraphs end as sentences do: an article under its standfirst, not
+    a list of lines (a classified ad, a spec sheet) whose first line lacks a full stop."""
+    ends = {s.paragraph: s.text for s in sentences}  # each paragraph's last sentence
+    return sum(map(ends_sentence, ends.values())) >= PROSE_SHARE * len(ends)
 
 
 def _can_open(sentence: Sentence, sentences: list[Sentence]) -> bool:

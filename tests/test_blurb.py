@@ -1217,3 +1217,35 @@ def test_a_sentence_counting_on_from_a_left_out_one_does_not_open(word: str) -> 
     candidates = candidate_sentences(sentences, "")
     blurb = compose(candidates, scores, 200)
     assert not blurb.startswith(word)
+
+
+STANDFIRST = (
+    "<p>Harbour board admits the new ferry timetable left 400 commuters stranded and "
+    "promises refunds by March</p>"
+)
+ARTICLE = (
+    "<p>The harbour board said on Monday that the winter ferry timetable would be changed "
+    "again from next week, after a month of complaints from island residents.</p>"
+    "<p>The first boat now leaves at 6.40, twenty minutes later than last year, and the last "
+    "one at 21.00. Commuters say they cannot reach the mainland before work.</p>"
+    "<p>The board's chair said the change had been made to save fuel and that the old times "
+    "would be tested again in the spring.</p>"
+)
+
+
+def test_an_editors_standfirst_over_an_article_opens_the_blurb() -> None:
+    """A standfirst that says what the first sentence does not (the stranded commuters, the
+    refunds) is the editor's own summary: it leads."""
+    blurb = extract_blurb(STANDFIRST + ARTICLE, "Ferry timetable changed again", 300)
+    assert blurb.startswith("Harbour board admits the new ferry timetable left 400 commuters")
+    assert "refunds by March." in blurb
+
+
+def test_a_standfirst_the_first_sentence_repeats_gives_way_to_it() -> None:
+    teaser = (
+        "<p>The harbour board said on Monday that the winter ferry timetable would be changed "
+        "again</p>"
+    )
+    blurb = extract_blurb(teaser + ARTICLE, "Ferry timetable changed again", 300)
+    assert blurb.startswith("The harbour board said on Monday that the winter ferry timetable")
+    assert "changed again The" not in blurb
