@@ -24,6 +24,9 @@ from email import quoprimime
 
 from digest.errors import ConfigError
 from digest.models import Digest, DigestItem, RenderedMessage, Section
+from digest.select import DROP_REASONS
+
+TOO_BIG = "too big for one email"  # Digest.dropped's reason for the stories left out here
 
 LINE_LENGTH = 78  # email.policy.SMTP.max_line_length: where quoted-printable breaks lines
 
@@ -67,11 +70,15 @@ def keep_only(digest: Digest, kept: set[int]) -> Digest:
         lost = len(section.items) - len(stories)
         sections.append(Section(section.name, stories, section.left_out + lost))
     left_out = len(digest.stories) - len(kept)
+    reasons = dict(digest.dropped)
+    if dropped:
+        reasons[TOO_BIG] = reasons.get(TOO_BIG, 0) + len(dropped)
     return replace(
         digest,
         sections=tuple(sections),
         left_out=digest.left_out + left_out,
         skipped_ids=digest.skipped_ids + tuple(dropped),
+        dropped=tuple((r, reasons[r]) for r in DROP_REASONS if reasons.get(r)),
     )
 
 

@@ -175,12 +175,14 @@ DROP_REASONS = (
     "ads",
     "duplicates",
     "over a cap",
+    "too big for one email",
     "excluded",
     "nothing to show",
 )
 """Why pending items are left out of a digest (``Digest.dropped``), in this order:
 older than ``max_age_days``; told by a digest before; ads; told by another item of
-the digest (merged into its story); past the per-section or per-feed cap; matched by
+the digest (merged into its story); past the per-section or per-feed cap; past what
+the HTML size budget holds (``fit.py``); matched by
 ``filters.exclude``; without a title, text or link."""
 
 

@@ -467,6 +467,9 @@ def test_a_section_that_does_not_fit_at_all_is_still_named_with_its_count() -> N
     kept, rendered = fit_digest(digest, render, 40_000)
     left = {s.name: (len(s.items), s.left_out) for s in kept.sections}
     assert left["Science"] == (0, 20) and left["News"][0] + left["News"][1] == 40
+    # send and preview --json say why: these were left out to fit, item by item
+    assert dict(kept.dropped) == {"too big for one email": len(kept.skipped_ids)}
+    assert len(kept.skipped_ids) == 20 + left["News"][1]
     assert "20 more in Science not shown." in rendered.html
     assert "(20 more in Science not shown.)" in rendered.text
     toc = rendered.text.split("In this issue:", 1)[1].split("\n\n", 1)[0]
