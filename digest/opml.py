@@ -39,7 +39,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.representer import RoundTripRepresenter
 
 from digest.addresses import PrivateAddress, parse_address, refusal
-from digest.config import Config, feed_location, load_config, parse_config
+from digest.config import Config, feed_location, load_config, parse_config, scheme_suggestion
 from digest.errors import ConfigError, StorageError, UsageError
 from digest.links import canonical_url
 from digest.sentences import clip
@@ -131,7 +131,7 @@ def import_opml(config_path: Path, opml_path: Path) -> int:
     added = skipped = 0
     taken: list[OpmlFeed] = []
     for feed in opml.feeds:
-        problem = _refusal(feed.url)
+        problem = _refusal(feed.url, config_path.parent)
         if problem:
             log.warning("skipped %s: %s", _outline(feed.title, feed.url), problem)
             continue
@@ -347,7 +347,7 @@ def _same_feed(url: str, folder: Path) -> str:
     return canonical_url(feed_location(url.strip(), folder))
 
 
-def _refusal(url: str) -> str:
+def _refusal(url: str, folder: Path) -> str:
     """Why *url*, from an OPML file, is not added as a feed; "" when it may be.
 
     Only http(s) URLs with a host: a local file could put any file the digest can
@@ -357,6 +357,9 @@ def _refusal(url: str) -> str:
         return "its xmlUrl is empty"
     scheme = _SCHEME.match(url)
     if scheme is None or len(scheme.group(1)) == 1:  # no scheme, or a Windows drive
+        suggestion = scheme_suggestion(url, folder)
+        if suggestion:  # "www.example.com/feed.xml": a web address without its scheme
+            return f"it has no scheme: did you mean {clip(suggestion, 100)}? (add it by hand)"
         return "a local path, not an http(s) URL (local feeds can only be added by hand)"
     name = scheme.group(1).lower()
     if name == "file":

@@ -118,6 +118,10 @@ def test_a_config_with_no_feed_yet_starts_with_an_import(tmp_path: Path, feeds: 
         ("secret.xml", "a local path, not an http(s) URL"),  # exists next to config.yaml
         ("SECRET", "a local path, not an http(s) URL"),  # absolute path, filled in below
         ("~/.ssh/id_rsa", "a local path, not an http(s) URL"),
+        (
+            "www.example.com/feed.xml",
+            "it has no scheme: did you mean https://www.example.com/feed.xml? (add it by hand)",
+        ),
         ("javascript:alert(1)", "not an http(s) URL (javascript:)"),
         ("data:application/rss+xml;base64,PHJzcy8+", "not an http(s) URL (data:)"),
         ("ftp://ftp.example.org/feed.xml", "not an http(s) URL (ftp:)"),
