@@ -590,8 +590,9 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
 
 
 def _midway(sentence: Sentence) -> bool:
-    """True for a sentence that starts in lower case: the rest of a list item or a line."""
-    return sentence.text[0].islower()
+    """True for a sentence that starts in lower case or on a comma, semicolon or closing
+    bracket: the rest of a list item, a line or a quotation cut before it."""
+    return sentence.text[0].islower() or sentence.text[0] in ",;:)]}”"
 
 
 def _overlap(terms: list[set[str]]) -> list[list[float]]:

@@ -1249,3 +1249,14 @@ def test_a_standfirst_the_first_sentence_repeats_gives_way_to_it() -> None:
     blurb = extract_blurb(teaser + ARTICLE, "Ferry timetable changed again", 300)
     assert blurb.startswith("The harbour board said on Monday that the winter ferry timetable")
     assert "changed again The" not in blurb
+
+
+def test_a_blurb_never_opens_on_a_stray_comma() -> None:
+    """The rest of a quotation whose start the feed cut (", said the minister") is no
+    opening; the story's first whole sentence is."""
+    markup = (
+        "<p>, said the minister, before the vote on the ferry subsidy.</p>"
+        "<p>The parliament approved the new ferry law on Thursday by a wide margin.</p>"
+    )
+    blurb = extract_blurb(markup, "", 300)
+    assert blurb.startswith("The parliament approved")
