@@ -68,13 +68,26 @@ def build_parser() -> argparse.ArgumentParser:
     _common(common, top=False)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    def command(name: str, **kw: Any) -> argparse.ArgumentParser:
-        return commands.add_parser(name, parents=[common], **kw)
+    def command(name: str, help: str, description: str) -> argparse.ArgumentParser:
+        # help: the line in `digest --help`; description: what `digest NAME --help` explains
+        return commands.add_parser(name, parents=[common], help=help, description=description)
 
     commands.required = True
-    send = command("send", help="fetch, build and deliver the digest")
+    send = command(
+        "send",
+        "fetch, build and deliver the digest",
+        "Fetch every feed, build the digest of what is new and deliver it (SMTP or the outbox"
+        " folder). Items it sends are marked sent; if delivery fails, everything stays pending"
+        " for the next send. Says how many items were left out and why. Exits 1 when delivery"
+        " failed or every feed failed and nothing was sent.",
+    )
     send.add_argument("--no-fetch", action="store_true", help="use stored items only")
-    preview = command("preview", help="write the digest to a file, mark nothing")
+    preview = command(
+        "preview",
+        "write the digest to a file, mark nothing",
+        "Fetch the feeds and write the digest that send would deliver now to files (HTML, text,"
+        " JSON), without sending it or marking anything sent.",
+    )
     preview.add_argument(
         "--out", type=Path, default=None, help="HTML file to write (default: digest-preview.html)"
     )
@@ -83,25 +96,59 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.add_argument("--text", type=Path, default=None, help="also write the text part here")
     preview.add_argument("--no-fetch", action="store_true", help="use stored items only")
-    command("fetch", help="fetch and store new items only")
-    command("feeds", help="list feeds with their last fetch and errors")
+    command(
+        "fetch",
+        "fetch and store new items only",
+        "Fetch every feed that is due and store its new items for the next digest; sends nothing.",
+    )
+    command(
+        "feeds",
+        "list feeds with their last fetch and errors",
+        "List the configured feeds, each with its name, its last fetch and its last error.",
+    )
     blurbs = command(
         "blurbs",
-        help="print each item's title and blurb for a feed (a URL, a file, or a name as"
-        " digest feeds prints it)",
-        description="Print each item's title and blurb for one feed. FEED is a feed's URL, a"
-        " feed file, or a configured feed's name as `digest feeds` prints it (its name in"
-        " config.yaml, else the feed's own title, else its host).",
+        "fetch one feed and print each item's title and blurb (nothing stored)",
+        "Fetch one feed now and print each item's title and the blurb the digest would write"
+        " for it, without storing anything. FEED is a feed's URL, a feed file, or a configured"
+        " feed's name as `digest feeds` prints it (its name in config.yaml, else the feed's own"
+        " title, else its host).",
     )
     blurbs.add_argument(
         "feed", metavar="FEED", help="a feed's URL, a feed file, or its name from digest feeds"
     )
-    command("status", help="next runs, the last digest and failing feeds")
-    command("prune", help="drop items older than store.keep_days")
-    command("run", help="run as a daemon: fetch and send on the schedule")
-    imp = command("import", help="add the feeds of an OPML file to config.yaml")
+    command(
+        "status",
+        "next runs, the last digest and failing feeds",
+        "Show when the daemon fetches and sends next, whether it is running, the last digest"
+        " sent and the last failed attempt, and the feeds that are failing (and since when).",
+    )
+    command(
+        "prune",
+        "forget handled items their feed no longer carries (store.keep_days)",
+        "Remove from the database the items already sent or skipped that no configured feed has"
+        " carried for store.keep_days days. An item still in its feed is kept however old, so"
+        " it is never mailed again as new.",
+    )
+    command(
+        "run",
+        "run as a daemon: fetch and send on the schedule",
+        "Run in the foreground as a daemon: fetch on schedule.fetch and send on schedule.send"
+        " (cron expressions in the configured timezone), reading config.yaml again before each"
+        " job. Stops on SIGTERM or Ctrl-C; a job cut short leaves its items pending.",
+    )
+    imp = command(
+        "import",
+        "add the feeds of an OPML file to config.yaml",
+        "Add the feeds of an OPML file to config.yaml (its comments and layout kept); feeds"
+        " already there and entries that are not feeds are skipped, each with its reason.",
+    )
     imp.add_argument("opml", type=Path, help="OPML file")
-    exp = command("export", help="write the feeds as OPML")
+    exp = command(
+        "export",
+        "write the feeds as OPML",
+        "Write the configured feeds as an OPML file, one outline per section.",
+    )
     exp.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
     return parser
 

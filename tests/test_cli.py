@@ -559,3 +559,23 @@ def test_a_run_in_this_process_leaves_it_as_it_was(tmp_path: Path, http_server: 
         signal.getsignal(signal.SIGTERM),
     )
     assert after == before
+
+
+def test_every_command_help_says_what_the_command_does(tmp_path: Path) -> None:
+    import argparse
+
+    from digest.cli import build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, command in sub.choices.items():
+        page = run_cli(name, "--help", cwd=tmp_path)
+        assert page.code == 0, name
+        # usage, then a paragraph of its own before the options: not an empty page
+        body = page.out.split("\n\n")[1]
+        assert command.description and len(body.split()) >= 8, (name, page.out)
+        assert body.split()[0] != "options:", (name, page.out)
+    prune = " ".join(run_cli("prune", "--help", cwd=tmp_path).out.split())
+    assert "still in its feed is kept" in prune
+    blurbs = " ".join(run_cli("blurbs", "--help", cwd=tmp_path).out.split())
+    assert "without storing anything" in blurbs
