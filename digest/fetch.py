@@ -65,7 +65,8 @@ __all__ = [  # decode_body and BodyError are also used where bodies are parsed
 ]
 
 DEFAULT_USER_AGENT = (
-    f"digest/{__version__} (newsletter digest generator; +https://pypi.org/project/digest-newsletter/)"
+    f"digest/{__version__}"
+    " (newsletter digest generator; +https://pypi.org/project/digest-newsletter/)"
 )
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json,"
