@@ -255,6 +255,25 @@ _STANCE = re.compile(
 )
 
 
+# --- what an editor trims inside a sentence ----------------------------------------------
+# Parenthetical asides that carry nothing a blurb needs: an interjection ("(sigh)", "(?!)",
+# "(I promise)"), an exclamation ("(Clickbaitalarm!1!)"), a stock ticker ("(NASDAQ: RHT)"),
+# a web address ("(example.de)"). Names, figures and dates in brackets stay.
+_ASIDES = re.compile(
+    r"""\s*\((?:[?!.…\s]+|sic!?|sigh|grin|lol|again|almost|really|yes,\s+really|seriously|ahem
+        |i\s+(?:promise|know|think|guess|hope|swear)[!.]*|[^()!?]{0,40}[^\W\d_][^()!?]{0,40}![!?1]*
+        |(?:NYSE|NASDAQ|Nasdaq|NasdaqGS|AMEX|LSE|TSX|TSXV|ASX|OTC\w*|FWB|ETR|XETRA|SIX|HKEX|TYO|TSE
+        |Euronext|BMV|B3)\s*:\s*[A-Z0-9.-]{1,8}
+        |(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|de|fr|uk|io|co|info|ru|br|pt
+        |es|it|nl|jp|cn|fm|tv|me|at|ch)(?:/[^\s()]*)?)\)(?=[\s.,;:!?…]|$)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# An abbreviation spelled out once, "the National Broadband Network (NBN)": in a blurb that
+# never uses it again, the brackets are noise.
+_NOT_BRACKETS = re.compile(r"^\s*(?:\d{1,2}|[a-z])\)|[:;=%]-?[()]")  # "1) …", ":)", ";-(", "=)"
+_ABBREVIATION = re.compile(r"\s\(([A-ZÄÖÜ]{2,6}s?)\)(?=[\s.,;:!?…]|$)")
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A candidate sentence and where it stood."""
@@ -287,7 +306,23 @@ def summarize(paragraphs: list[str], title: str, limit: int, categories: Sequenc
     kind = story_kind(title, categories, paragraphs)
     scores = rank_sentences(candidates, title, kind)
     point = point_sentence(candidates, scores, title, kind)
-    return compose(candidates, scores, limit, title, point)
+    return _without_unused_abbreviations(compose(candidates, scores, limit, title, point))
+
+
+def _without_asides(text: str) -> str:
+    """*text* without the asides an editor cuts ("… a huge hassle (sigh).")."""
+    trimmed = _ASIDES.sub("", text).strip()
+    return trimmed if _count_words(trimmed) >= FULL_WORDS else text
+
+
+def _without_unused_abbreviations(blurb: str) -> str:
+    """*blurb* without "(NBN)" after a name spelled out, where the blurb never uses NBN."""
+
+    def unused(match: re.Match[str]) -> str:
+        rest = blurb[: match.start()] + blurb[match.end() :]
+        return "" if re.search(rf"\b{match.group(1)}\b", rest) is None else match.group()
+
+    return _ABBREVIATION.sub(unused, blurb)
 
 
 def point_sentence(
@@ -351,7 +386,7 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
             text = _without_title(raw, title) if not found else raw
             if number == 0:
                 text = without_dateline(text)
-            text = without_photo_credit(text)
+            text = _without_asides(without_photo_credit(text))
             text = _CLOSED_THEN_CUT.sub(r"\1", text)
             if _AND_MORE.search(text):
                 text = _as_sentence(_AND_MORE.sub("", text))
@@ -374,8 +409,16 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
             complete = ends_sentence(text) or cut
             complete = complete and not quoted[number] and _stands_as_written(text, prose)
             complete = complete and not _URL.search(text)
+            complete = complete and _balanced(text)
             found.append(Sentence(text, len(found), index, complete, standfirst, cut))
     return found
+
+
+def _balanced(text: str) -> bool:
+    """False for a sentence that opens a bracket another one closes ("(The build is broken.",
+    "… what I have.)"): alone, it is half an aside. A list's "1)" and a ":)" do not count."""
+    text = _NOT_BRACKETS.sub("", text)
+    return text.count("(") == text.count(")")
 
 
 def _with_answers(sentences: list[str]) -> list[str]:

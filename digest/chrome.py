@@ -403,15 +403,16 @@ TRAILING_JUNK = re.compile(
 
 
 # A dateline before a news story's first words: "NEWARK, N.J. (AP) — ", "MOSCOU, 24 SET
-# (ANSA) - ", "Berlin (dpa) – ", "WASHINGTON — ", a place as a label ("UAE: "), and the
-# Chinese wire form "腾讯科技讯9月18日，" / "新华社北京9月18日电". The rest must start a
-# sentence, so "FBI—the agency" or "CEO: a job" in the middle of prose never loses words.
+# (ANSA) - ", "Berlin (dpa) – ", "Nova York, 24 set (EFE).- ", "WASHINGTON — ", a place as
+# a label ("UAE: "), and the Chinese wire form "腾讯科技讯9月18日，" / "新华社北京9月18日电".
+# The rest must start a sentence, so "FBI—the agency" or "CEO: a job" in the middle of
+# prose never loses words.
 DATELINE = re.compile(
     r"""^(?:
         [A-ZÀ-ÖØ-ÞА-ЯЁ][A-ZÀ-ÖØ-ÞА-ЯЁ'’.-]+(?:\s[A-ZÀ-ÖØ-ÞА-ЯЁ'’.-]+){0,3}   # PLACE
             (?:,\s*[\w.'’ ]{1,24}?)?(?:\s*\([\w/ .]{1,20}\))?\s*[—–-]{1,2}\s+
         |[A-ZÀ-ÖØ-Þ][\w'’.-]+(?:\s[A-ZÀ-ÖØ-Þ][\w'’.-]+){0,2}(?:,\s*[\w.'’ ]{1,24}?)?
-            \s*\((?:[A-Za-z]{2,8}(?:/[A-Za-z]{2,8})?)\)\s*[—–:-]{1,2}\s+       # Place (dpa) -
+            \s*\((?:[A-Za-z]{2,8}(?:/[A-Za-z]{2,8})?)\)\.?\s*[—–:-]{1,2}\s+    # Place (dpa) -
         |[A-Z]{2,}(?:\s[A-Z]{2,}){0,2}:\s+                                    # UAE:
     )(?=[A-ZÀ-ÖØ-ÞА-ЯЁ"“„«])
     |^[\u4e00-\u9fff]{2,10}讯\s*(?:\d{1,2}月\d{1,2}日)?\s*[，,]?

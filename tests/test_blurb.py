@@ -1047,6 +1047,7 @@ def test_a_release_note_says_what_changed_and_what_to_do() -> None:
         ("NEWARK, N.J. (AP) — ", "The harbour ferry will run all winter, the council said."),
         ("LISBOA, 24 SET (Lusa) - ", "O ferry do porto vai funcionar durante todo o inverno."),
         ("Hamburg (dpa) - ", "Die Hafenfähre fährt den ganzen Winter über, sagte der Senat."),
+        ("Porto, 24 set (EFE).- ", "O ferry do porto vai funcionar durante todo o inverno."),
         ("WASHINGTON — ", "The harbour ferry will run all winter, the council said."),
         ("UAE: ", "The harbour ferry will run all winter, the council said."),
         ("港口新闻讯3月2日，", "港口渡轮将在整个冬季每天运行，票价与公交车相同，市议会周二表示。"),
@@ -1064,6 +1065,55 @@ def test_a_photo_credit_inside_a_sentence_is_trimmed() -> None:
     )
     blurb = extract_blurb(markup, "Fähre")
     assert "(Foto)" not in blurb and "Jan Olsen hat die Fähre" in blurb
+
+
+@pytest.mark.parametrize(
+    ("sentence", "trimmed"),
+    [
+        ("The patch was sent by email (sigh) and still waits.", "sent by email and still"),
+        ("The gang's (almost) all here to talk about ferries.", "The gang's all here"),
+        ("Windjammers 2 (?!?) was the surprise of the week.", "Windjammers 2 was"),
+        ("It is on permanent loan (I think!) from a friend.", "permanent loan from a"),
+        ("Harbourco (NASDAQ: HBR) sold its third ferry on Friday.", "Harbourco sold its"),
+        ("Listen to the interview (harbour-radio.de) with the captain.", "interview with the"),
+    ],
+)
+def test_an_editor_trims_asides_inside_a_sentence(sentence: str, trimmed: str) -> None:
+    second = "Tickets will cost the same as a bus fare, and bicycles ride for free."
+    blurb = extract_blurb(f"<p>{sentence} {second}</p>", "Ferry")
+    assert trimmed in blurb and "(" not in blurb, blurb
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Permalinks no longer use the hashbang (#!) since the redesign.",
+        "Version 4 (2.7 in the old numbering) adds night crossings.",
+        "The captain (Jan Olsen) steered the ferry through the storm.",
+    ],
+)
+def test_asides_that_carry_something_stay(sentence: str) -> None:
+    blurb = extract_blurb(f"<p>{sentence} Tickets cost the same as a bus fare.</p>", "Ferry")
+    assert blurb.startswith(sentence), blurb
+
+
+def test_an_abbreviation_the_blurb_never_uses_again_loses_its_brackets() -> None:
+    unused = "The Harbour Ferry Authority (HFA) will run the ferry all winter, it said today."
+    blurb = extract_blurb(f"<p>{unused} Tickets cost the same as a bus fare.</p>", "Ferry")
+    assert "Harbour Ferry Authority will run" in blurb
+    used = "The Harbour Ferry Authority (HFA) will run the ferry all winter. The HFA set fares."
+    assert "(HFA)" in extract_blurb(f"<p>{used}</p>", "Ferry")
+
+
+def test_half_an_aside_never_stands_alone() -> None:
+    markup = (
+        "<p>The ferry's new timetable starts on Monday with six crossings a day. (The old one "
+        "had four. The council wanted more before the summer.) Tickets cost the same as a bus "
+        "fare, and bicycles ride for free all winter.</p>"
+    )
+    blurb = extract_blurb(markup, "Ferry")
+    assert "(" not in blurb and ")" not in blurb, blurb
+    assert blurb.startswith("The ferry's new timetable")
 
 
 @pytest.mark.parametrize(
