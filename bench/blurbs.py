@@ -44,6 +44,7 @@ from typing import Any
 from digest.blurb import summarize
 from digest.errors import FeedError
 from digest.parse import parse_feed
+from digest.sanitize import leads_with_summary
 from digest.sentences import clip, split_sentences
 from digest.storytext import story_paragraphs
 
@@ -160,7 +161,13 @@ def run_group(files: list[Path], not_feeds: list[str], args: argparse.Namespace)
             print(f"\n=== {path.name}")
         for entry in feed.entries:
             start = time.perf_counter()
-            blurb = summarize(story_paragraphs(entry.html), entry.title, LIMIT)
+            blurb = summarize(
+                story_paragraphs(entry.html),
+                entry.title,
+                LIMIT,
+                entry.categories,
+                summary=leads_with_summary(entry.html),
+            )
             tally.seconds.append(time.perf_counter() - start)
             tally.items += 1
             tally.blurbs.append(blurb)
@@ -296,7 +303,16 @@ def reference_rows(
             paragraphs = story_paragraphs(entry.html)
             row = {"feed": name, "title": entry.title, "link": entry.link, "id": entry.guid}
             product.append(
-                {**row, "blurb": summarize(paragraphs, entry.title, LIMIT, entry.categories)}
+                {
+                    **row,
+                    "blurb": summarize(
+                        paragraphs,
+                        entry.title,
+                        LIMIT,
+                        entry.categories,
+                        summary=leads_with_summary(entry.html),
+                    ),
+                }
             )
             lead.append({**row, "blurb": lead_blurb(paragraphs, LIMIT)})
     return product, lead

@@ -30,6 +30,7 @@ from digest.chrome import (
     without_dateline,
     without_photo_credit,
 )
+from digest.sanitize import leads_with_summary
 from digest.sentences import ends_sentence
 from digest.storytext import ASIDE, STOPWORDS, join_sentences, story_paragraphs, story_sentences
 
@@ -291,16 +292,24 @@ def extract_blurb(markup: str, title: str = "", limit: int = 300) -> str:
 
     Returns "" when the item carries no story text.
     """
-    return summarize(story_paragraphs(markup), title, limit)
+    return summarize(story_paragraphs(markup), title, limit, summary=leads_with_summary(markup))
 
 
-def summarize(paragraphs: list[str], title: str, limit: int, categories: Sequence[str] = ()) -> str:
+def summarize(
+    paragraphs: list[str],
+    title: str,
+    limit: int,
+    categories: Sequence[str] = (),
+    summary: bool = False,
+) -> str:
     """Pick and join the best sentences of *paragraphs* within *limit* characters.
 
     *categories* are the item's own tags: "review" among them makes its verdict count.
+    *summary* says the first paragraph is the publisher's summary of the story (the feed's
+    description beside its content): a short one is not taken for a caption.
     Returns "" when there is no sentence to pick.
     """
-    candidates = candidate_sentences(paragraphs, title)
+    candidates = candidate_sentences(paragraphs, title, summary)
     if not candidates:
         return ""
     kind = story_kind(title, categories, paragraphs)
@@ -373,8 +382,9 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
 # --- candidate sentences ------------------------------------------------------------------
 
 
-def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
-    """Sentences that could stand in a blurb: no chrome, no title, no captions."""
+def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False) -> list[Sentence]:
+    """Sentences that could stand in a blurb: no chrome, no title, no captions (a
+    publisher's *summary* heading the story is none)."""
     split = [story_sentences(p) for p in paragraphs]
     prose = any(len(s) >= 2 or _count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
     last = max((i for i, s in enumerate(split) if s), default=-1)
@@ -392,7 +402,8 @@ def candidate_sentences(paragraphs: list[str], title: str) -> list[Sentence]:
                 text = _as_sentence(_AND_MORE.sub("", text))
             if _repeats_title(text, title):
                 continue
-            if prose and len(sentences) == 1 and _is_caption(text):
+            written = summary and index == 0  # the publisher's summary
+            if prose and len(sentences) == 1 and _is_caption(text) and not written:
                 continue  # a caption or a call to action between real paragraphs
             end = number == len(sentences) - 1
             if end and text.endswith(":") and _stands_alone(text):

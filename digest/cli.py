@@ -523,6 +523,7 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
     from digest.fulltext import with_full_text
     from digest.parse import parse_feed
     from digest.pipeline import fetch_limits
+    from digest.sanitize import leads_with_summary
     from digest.storytext import story_paragraphs
 
     path = config_path(args.config)
@@ -553,7 +554,14 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
         print(f"{shown_url(args.feed)}: the feed has no items.")
     for entry in entries:
         blurb = _safe(
-            summarize(story_paragraphs(entry.html), entry.title, limit, entry.categories), limit + 1
+            summarize(
+                story_paragraphs(entry.html),
+                entry.title,
+                limit,
+                entry.categories,
+                summary=leads_with_summary(entry.html),
+            ),
+            limit + 1,
         )
         print(_safe(entry.title) or "(untitled)")
         print(f"  {blurb}" if blurb else "  (no blurb: the item carries no text)")

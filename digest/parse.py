@@ -27,7 +27,8 @@ from digest.errors import FeedError
 from digest.links import absolute_url, strip_tracking
 from digest.models import Entry, ParsedFeed
 from digest.pictures import IMAGE_SUFFIX, Candidate, choose_image, raw_image_urls, repeated_images
-from digest.sanitize import html_to_text, plain, sanitize_html, text_to_html
+from digest.sanitize import html_to_text, plain, sanitize_html, summary_paragraph, text_to_html
+from digest.sentences import ends_sentence
 
 
 def parse_feed(
@@ -125,6 +126,7 @@ class _FeedContext:
     repeated: frozenset[str] = frozenset()  # the feed's logo or signature (pictures.py)
     day_first: bool = False  # "08/02/2013" is 8 February
     language: str = ""  # the feed's declared language, for entries that declare none
+    shared: frozenset[str] = frozenset()  # summaries on several entries: boilerplate
 
 
 def feed_context(
@@ -137,6 +139,7 @@ def feed_context(
         repeated=repeated_images([_raw_images(e, url) for e in raw[:max_items]]),
         day_first=_day_first(raw, language),
         language=language_tag(language),
+        shared=shared_summaries(str(e.get("summary") or "") for e in raw[:max_items]),
     )
 
 
@@ -215,7 +218,7 @@ def _entry(e: Mapping[str, Any], feed_url: str, context: _FeedContext) -> Entry:
     title = _title(e)
     base = _base(e, feed_url)
     link = _link(e, base)
-    body = sanitize_html(*_richest(e, base)) if _has_text(e) else ""
+    body = sanitize_html(*_richest(e, base, context.shared)) if _has_text(e) else ""
     guid = _guid(e, lambda: link)
     if not guid:
         guid = "sha1:" + hashlib.sha1((title + body).encode("utf-8")).hexdigest()
@@ -270,22 +273,78 @@ def _has_text(e: Mapping[str, Any]) -> bool:
     return bool(e.get("content") or e.get("summary"))
 
 
-def _richest(e: Mapping[str, Any], base: str) -> tuple[str, str]:
-    """The longest of content:encoded / Atom content / description, as HTML, and its base."""
+def _richest(
+    e: Mapping[str, Any], base: str, shared: AbstractSet[str] = frozenset()
+) -> tuple[str, str]:
+    """The longest of content:encoded / Atom content / description, as HTML, and its base;
+    headed by the description when the publisher wrote it as a summary of the content
+    (:func:`with_summary`)."""
     details = list(e.get("content") or [])
+    summary = None
     if e.get("summary_detail"):
-        details.append(e["summary_detail"])
+        summary = e["summary_detail"]
     elif e.get("summary"):
-        details.append({"value": e["summary"], "type": "text/html"})
+        summary = {"value": e["summary"], "type": "text/html"}
     best_markup, best_base, best_len = "", base, -1
-    for detail in details:
-        value = str(detail.get("value") or "")
-        kind = str(detail.get("type") or "text/html")
-        markup = value if "html" in kind else text_to_html(value)
+    for detail in [*details, *([summary] if summary else [])]:
+        markup = _as_html(detail)
         length = len(re.sub(r"<[^>]*>", "", markup).strip())
         if length > best_len:
             best_markup, best_base, best_len = markup, str(detail.get("base") or base), length
+    if summary and details and best_markup != _as_html(summary):
+        best_markup = with_summary(html_to_text(_as_html(summary)), best_markup, shared)
     return best_markup, best_base
+
+
+def _as_html(detail: Mapping[str, Any]) -> str:
+    value = str(detail.get("value") or "")
+    return value if "html" in str(detail.get("type") or "text/html") else text_to_html(value)
+
+
+# A publisher's summary beside the full text ("Comparing back-of-the-envelope calculations
+# with the claims of a Kickstarter campaign."): the editor's own standfirst. It is kept
+# as the story's first paragraph, where the blurb finds it, when it is a few sentences of
+# its own: not words of the content again (an excerpt, however cut), not the same words
+# on several items of the feed ("Check us out and let us know…"), not a word or two.
+SUMMARY_MIN_WORDS = 6
+SUMMARY_MAX_CHARS = 500
+SUMMARY_WORDS = 12  # a summary shorter than this ends as a sentence does
+EXCERPT_SHARE = 0.5  # this share of its runs of three words in the content: an excerpt
+EXCERPT_CHARS = 50_000  # of the content's markup looked at
+_WORDS = re.compile(r"\w+")
+
+
+def with_summary(summary: str, content: str, shared: AbstractSet[str] = frozenset()) -> str:
+    """*content* (HTML) headed by the plain-text *summary* when that is the publisher's
+    standfirst rather than an excerpt of it or a line every item carries."""
+    words = _WORDS.findall(summary.casefold())
+    if len(words) < SUMMARY_MIN_WORDS or len(summary) > SUMMARY_MAX_CHARS:
+        return content
+    if len(words) < SUMMARY_WORDS and not ends_sentence(summary):
+        return content  # a tagline ("Gorilla art rings a gnarly tune"): a subtitle, no summary
+    if _summary_key(summary) in shared or summary.rstrip().endswith(("…", "...", "[…]")):
+        return content  # boilerplate, or a teaser cut short: the content says it in full
+    text = _WORDS.findall(html_to_text(content[:EXCERPT_CHARS]).casefold())
+    said = set(zip(text, text[1:], text[2:]))
+    runs = list(zip(words, words[1:], words[2:]))
+    if sum(run in said for run in runs) >= EXCERPT_SHARE * len(runs):
+        return content
+    return summary_paragraph(summary) + content
+
+
+def shared_summaries(summaries: Iterable[str]) -> frozenset[str]:
+    """The summaries (as :func:`_summary_key` has them) that two or more entries carry."""
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for summary in summaries:
+        key = _summary_key(html_to_text(summary))
+        if key:
+            (twice if key in seen else seen).add(key)
+    return frozenset(twice)
+
+
+def _summary_key(text: str) -> str:
+    return " ".join(_WORDS.findall(text.casefold()))
 
 
 def _date(e: Mapping[str, Any], day_first: bool = False) -> tuple[datetime | None, bool]:
@@ -477,7 +536,8 @@ def parse_json_feed(
     base = absolute_url(str(data.get("home_page_url") or ""), url) or url
     items = [i for i in data.get("items") or () if isinstance(i, dict)]
     repeated = repeated_images([_json_images(i, base) for i in items[:max_items]])
-    entries = _unique(_json_entry(i, base, known, repeated) for i in items[: max_items * 2])
+    shared = shared_summaries(str(i.get("summary") or "") for i in items[:max_items])
+    entries = _unique(_json_entry(i, base, known, repeated, shared) for i in items[: max_items * 2])
     language = language_tag(data.get("language"))  # JSON Feed 1.1: the feed's, items' own
     entries = [e if e.lang else replace(e, lang=language) for e in entries[:max_items]]
     fresh = tuple(e for e in entries if e.guid not in known)
@@ -497,6 +557,7 @@ def _json_entry(
     base: str,
     known: AbstractSet[str],
     repeated: AbstractSet[str] = frozenset(),
+    shared: AbstractSet[str] = frozenset(),
 ) -> Entry:
     link = absolute_url(str(item.get("url") or item.get("external_url") or ""), base) or ""
     cheap = str(item.get("id") or link)
@@ -507,6 +568,8 @@ def _json_entry(
         markup = text_to_html(str(item["content_text"]))
     if not markup and item.get("summary"):
         markup = text_to_html(str(item["summary"]))
+    elif item.get("summary"):  # JSON Feed's summary: "a plain text sentence or two"
+        markup = with_summary(str(item["summary"]), markup, shared)
     body = sanitize_html(markup, link or base)
     title = plain(str(item.get("title") or ""))
     image_url = absolute_url(str(item.get("image") or item.get("banner_image") or ""), base)

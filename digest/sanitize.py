@@ -588,6 +588,22 @@ def text_to_html(text: str) -> str:
     return "".join(f"<p>{html_lib.escape(b)}</p>" for b in blocks)
 
 
+# The publisher's summary of a story (a description beside the full content), kept as the
+# story's first paragraph with this class, so that the blurb knows it for what it is.
+SUMMARY_CLASS = "digest-summary"
+
+
+def summary_paragraph(text: str) -> str:
+    """Plain *text* as the marked first paragraph of a story (see SUMMARY_CLASS)."""
+    one_line = " ".join(without_forbidden(text).split())
+    return f'<p class="{SUMMARY_CLASS}">{html_lib.escape(one_line)}</p>'
+
+
+def leads_with_summary(markup: str) -> bool:
+    """True when sanitised *markup* opens with a publisher's summary paragraph."""
+    return markup.startswith(f'<p class="{SUMMARY_CLASS}">')
+
+
 _TAG = re.compile(r"<[^>]*>")
 
 

@@ -35,7 +35,7 @@ from digest.links import is_story_key, shown_link, without_userinfo
 from digest.models import Digest, DigestItem, FailedFeed, Image, Item, Section, Sent, Source
 from digest.pictures import is_ad_link
 from digest.pictures import shown as picture_shown
-from digest.sanitize import server_text
+from digest.sanitize import leads_with_summary, server_text
 from digest.sections import Rules, assign_section
 from digest.sentences import clip, split_sentences
 from digest.storytext import story_paragraphs
@@ -495,5 +495,11 @@ PICTURE_KEY = "pictures of "
 
 
 def _with_blurb(story: DigestItem, lead: Item, limit: int) -> DigestItem:
-    blurb = summarize(story_paragraphs(lead.html), story.title, limit, lead.categories)
+    blurb = summarize(
+        story_paragraphs(lead.html),
+        story.title,
+        limit,
+        lead.categories,
+        summary=leads_with_summary(lead.html),
+    )
     return replace(story, blurb=server_text(blurb, limit + 1) if blurb else "")

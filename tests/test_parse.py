@@ -366,3 +366,73 @@ def test_a_declared_language_is_kept_only_as_a_language_tag(declared: object, ta
     from digest.parse import language_tag
 
     assert language_tag(declared) == tag
+
+
+STORY = (
+    "<p>Yesterday I stumbled on a list of crowdfunded gadgets on the front page of a news "
+    "site. One of them was a battery that charges in thirty seconds, and I had a look.</p>"
+    "<p>The back-of-the-envelope sums say the capacitor inside holds a hundredth of what the "
+    "campaign promises. That is not a battery anyone should fund.</p>"
+)
+
+
+def _description(text: str) -> str:
+    return f"<description>{text}</description>"
+
+
+@pytest.mark.parametrize(
+    ("descriptions", "kept"),
+    [
+        # the publisher's own summary of the post: it heads the story
+        (["Checking the sums behind a crowdfunded thirty-second battery."], True),
+        # the content's opening again (an excerpt), cut or whole: nothing to add
+        (
+            ["Yesterday I stumbled on a list of crowdfunded gadgets on the front page [&#8230;]"],
+            False,
+        ),
+        (
+            [
+                "Yesterday I stumbled on a list of crowdfunded gadgets on the front page of a"
+                " news site."
+            ],
+            False,
+        ),
+        # a teaser the publisher cut short
+        (["Battery sums, a gadget list, crowdfunding and thirty seconds of charging..."], False),
+        # a word or two is a label, not a summary
+        (["Gadgets."], False),
+        # the same line on every item of the feed is boilerplate
+        (["Check us out and let us know what you want us to cover!"] * 2, False),
+    ],
+)
+def test_a_publisher_summary_beside_the_content_heads_the_story(
+    descriptions: list[str], kept: bool
+) -> None:
+    from digest.blurb import summarize
+    from digest.sanitize import leads_with_summary
+    from digest.storytext import story_paragraphs
+
+    items = [
+        FakeItem(f"Post {n}", f"https://blog.example.org/{n}", body=STORY, extra=_description(d))
+        for n, d in enumerate(descriptions)
+    ]
+    entry = parse_feed(rss(*items).encode(), FEED_URL).entries[0]
+    summary = descriptions[0]
+    paragraphs = story_paragraphs(entry.html)
+    assert (paragraphs[0] == summary) is kept, paragraphs
+    assert paragraphs[-1].endswith("anyone should fund.")  # the story is all there
+    if kept:  # the blurb opens with it, short as it is (not taken for a caption)
+        blurb = summarize(paragraphs, entry.title, 300, summary=leads_with_summary(entry.html))
+        assert blurb.startswith(summary), blurb
+
+
+def test_a_json_feed_summary_heads_its_content() -> None:
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": ['
+        b'{"id": "1", "title": "Battery", "summary": "Checking the sums behind a crowdfunded'
+        b' thirty-second battery.", "content_html": "<p>Yesterday I stumbled on a list of'
+        b' gadgets. One was a battery.</p>"}]}'
+    )
+    [entry] = parse_feed(body, FEED_URL, "application/feed+json").entries
+    assert entry.html.startswith('<p class="digest-summary">Checking the sums behind a')
+    assert "Yesterday I stumbled" in entry.html
