@@ -131,6 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
         " it is never mailed again as new.",
     )
     command(
+        "serve",
+        "run the web archive, sign-up and unsubscribe pages (web: in config.yaml)",
+        "Serve the web app on web.listen: the archive of issues and their pages (the"
+        " 'View in browser' link), an Atom feed of issues, sign-up with a confirmation mail,"
+        " each reader's page and unsubscribe (one-click too), and /healthz. `digest run`"
+        " serves it too when web: is configured. The signing key comes from the environment"
+        " variable web.secret_env names.",
+    )
+    command(
         "run",
         "run as a daemon: fetch and send on the schedule",
         "Run in the foreground as a daemon: fetch on schedule.fetch and send on schedule.send"
@@ -150,6 +159,39 @@ def build_parser() -> argparse.ArgumentParser:
         "Write the configured feeds as an OPML file, one outline per section.",
     )
     exp.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
+    readers = command(
+        "subscribers",
+        "add, list, remove, import and export the newsletter's readers",
+        "Manage the readers the digest is mailed to besides delivery.to: each with an edition,"
+        " the sections they read (none: all) and a status (pending until a web sign-up is"
+        " confirmed, active, unsubscribed). Readers added here are active at once.",
+    )
+    actions = readers.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
+    actions.required = True
+    add = actions.add_parser(
+        "add", help="add a reader (or change one)", description="Add a reader, active at once."
+    )
+    add.add_argument("email", help="the reader's address")
+    add.add_argument("--edition", default="daily", help="edition (default: daily)")
+    add.add_argument(
+        "--sections", default="", help="sections to read, comma-separated (default: all)"
+    )
+    actions.add_parser("list", help="list the readers", description="List every reader.")
+    remove = actions.add_parser(
+        "remove", help="forget a reader", description="Forget a reader and their links."
+    )
+    remove.add_argument("email", help="the reader's address")
+    load = actions.add_parser(
+        "import",
+        help="add or change readers from a CSV file",
+        description="Add or change readers from a CSV file with a header line"
+        " (email,edition,sections,status); a known address is changed, not added twice.",
+    )
+    load.add_argument("csv", type=Path, help="CSV file")
+    dump = actions.add_parser(
+        "export", help="write the readers as CSV", description="Write every reader as CSV."
+    )
+    dump.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
     return parser
 
 
@@ -599,6 +641,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(config_path(args.config), _config(args))
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from digest.web import serve
+
+    serve(_config(args))
+    return 0
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from digest.opml import import_opml
 
@@ -623,6 +672,81 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_subscribers(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from digest import subscribers as readers
+    from digest.models import Subscriber
+
+    config = _config(args)
+    known = section_names(config)
+    now = _now()
+    if args.action == "list":
+        with open_store(config.database, readonly=True) as store:
+            everyone = store.subscribers()
+        for s in everyone:
+            reads = ", ".join(s.sections) or "all sections"
+            print("\t".join(_safe(field) for field in (s.email, s.status, s.edition, reads)))
+        if not everyone:
+            print("No subscribers yet (digest subscribers add EMAIL).")
+        return 0
+    if args.action == "export":
+        with open_store(config.database, readonly=True) as store:
+            text = readers.write_csv(store.subscribers())
+        if args.out:
+            try:
+                _write(args.out, text)
+            except OSError as exc:
+                raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+            print(f"Wrote {count(text.count(chr(10)) - 1, 'subscriber')} to {args.out}.")
+        else:
+            sys.stdout.write(text)
+        return 0
+    with open_store(config.database) as store:
+        if args.action == "add":
+            email = readers.normal_address(args.email)
+            edition = readers.edition_name(args.edition)
+            sections = readers.chosen_sections(args.sections, known)
+            before = store.subscriber(email=email)
+            reader = (
+                replace(before, status="active", edition=edition, sections=sections)
+                if before
+                else Subscriber(email, readers.new_token(), "active", edition, sections)
+            )
+            store.save_subscriber(reader, now)
+            what = ", ".join(sections) or "all sections"
+            print(f"{'Changed' if before else 'Added'} {email} ({edition}, {what}).")
+        elif args.action == "remove":
+            email = readers.normal_address(args.email)
+            if not store.remove_subscriber(email):
+                raise UsageError(f"no subscriber {email}")
+            print(f"Removed {email}.")
+        else:  # import
+            try:
+                text = args.csv.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read {args.csv}: {exc}") from None
+            rows, done = readers.read_csv(text, known, store.subscribers(), now)
+            for reader in rows:
+                store.save_subscriber(reader, now)
+            for reason in done.skipped:
+                print(_safe(f"skipped {reason}", 1000), file=sys.stderr)
+            print(
+                f"Imported {args.csv}: {count(done.added, 'subscriber')} added,"
+                f" {done.changed} changed, {len(done.skipped)} skipped."
+            )
+    return 0
+
+
+def section_names(config: Config) -> list[str]:
+    """Every section a story can be in: the configured ones, the feeds' own, the fallback."""
+    names = [s.name for s in config.sections]
+    names += [f.section for f in config.feeds if f.section]
+    if config.digest.fallback:
+        names.append(config.digest.fallback)
+    return list(dict.fromkeys(names))
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "send": cmd_send,
     "preview": cmd_preview,
@@ -632,6 +756,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "status": cmd_status,
     "prune": cmd_prune,
     "run": cmd_run,
+    "serve": cmd_serve,
     "import": cmd_import,
     "export": cmd_export,
+    "subscribers": cmd_subscribers,
 }

@@ -343,6 +343,48 @@ class StoreConfig(Strict):
     )
 
 
+class WebConfig(Strict):
+    base_url: str = Field(description="public address used in every link mailed (https://…)")
+    listen: str = Field("127.0.0.1:8080", description="host:port where `digest serve` listens")
+    secret_env: str = Field(
+        "DIGEST_SECRET", description="environment variable holding the key that signs links"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s<>\"',/]+(?:/[^\s<>\"',]*)?", value):
+            raise ValueError(f"base_url must be an http(s) URL: {value!r}")
+        return value.rstrip("/")
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        host, _, port = value.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"listen must be host:port, as 127.0.0.1:8080: {value!r}")
+        return value
+
+    @property
+    def host(self) -> str:
+        return self.listen.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.listen.rpartition(":")[2])
+
+    @property
+    def secret(self) -> str | None:
+        """The signing key from the environment, never from the file."""
+        return os.environ.get(self.secret_env) or None
+
+
+class SubscribersConfig(Strict):
+    double_opt_in: bool = Field(
+        True, description="mail a confirmation link before a web sign-up gets its first digest"
+    )
+
+
 class Config(Strict):
     title: HeaderText = Field("Digest", description="the digest's title")
     timezone: str = Field("UTC", description="IANA time zone for dates and the schedule")
@@ -355,6 +397,10 @@ class Config(Strict):
     fetch: FetchConfig = Field(default_factory=FetchConfig, description="fetch limits")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="digest run")
     store: StoreConfig = Field(default_factory=StoreConfig, description="retention")
+    web: WebConfig | None = Field(None, description="the web archive and sign-up (digest serve)")
+    subscribers: SubscribersConfig = Field(
+        default_factory=SubscribersConfig, description="readers who sign up themselves"
+    )
     path: Path = Field(Path("config.yaml"), exclude=True, description="(set by the loader)")
 
     @property

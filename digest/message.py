@@ -77,8 +77,12 @@ def build_message(
     token: str,
     title: str,
     when: datetime,
+    own_unsubscribe: str | None = None,
 ) -> bytes:
-    """The message for one recipient, as bytes with CRLF line ends (signed if configured)."""
+    """The message for one recipient, as bytes with CRLF line ends (signed if configured).
+
+    *own_unsubscribe* is the recipient's own one-click unsubscribe URL (a subscriber's):
+    it takes the place of ``delivery.unsubscribe.url`` in List-Unsubscribe."""
     domain = sender_domain(delivery.from_)
     msg = EmailMessage(policy=SMTP)
     msg["From"] = delivery.from_
@@ -88,14 +92,16 @@ def build_message(
     msg["Message-ID"] = message_id(token, recipient, domain)
     msg["List-Id"] = list_id(title, delivery)
     unsubscribe = delivery.unsubscribe
-    if unsubscribe:
+    mailto = unsubscribe.mailto if unsubscribe else None
+    url = own_unsubscribe or (unsubscribe.url if unsubscribe else None)
+    if mailto or url:
         targets = []
-        if unsubscribe.mailto:
-            targets.append(f"<mailto:{unsubscribe.mailto}?subject=unsubscribe>")  # a bare address
-        if unsubscribe.url:
-            targets.append(f"<{without_userinfo(unsubscribe.url)}>")
+        if mailto:
+            targets.append(f"<mailto:{mailto}?subject=unsubscribe>")  # a bare address
+        if url:
+            targets.append(f"<{without_userinfo(url)}>")
         msg["List-Unsubscribe"] = ", ".join(targets)
-        if unsubscribe.url:
+        if url:
             msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")

@@ -255,3 +255,32 @@ class Added:
         if not self.rotating:
             return None
         return f"rotates its item ids: kept {self.kept} of {self.new} new items"
+
+
+SubscriberStatus = Literal["pending", "active", "unsubscribed"]
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    """A reader of the newsletter: their edition, the sections they chose (none: all),
+    whether they are confirmed, and the secret token in their own links."""
+
+    email: str
+    token: str
+    status: SubscriberStatus = "active"
+    edition: str = "daily"
+    sections: tuple[str, ...] = ()
+    created: datetime | None = None
+    changed: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A digest as it went out, for the web archive: its HTML and text as sent (the
+    reader's own links taken out)."""
+
+    id: int
+    subject: str
+    sent_at: datetime
+    html: str = ""
+    text: str = ""

@@ -19,7 +19,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from digest import copies
 from digest.config import Config, FeedConfig
+from digest.copies import Links
 from digest.errors import ConfigError, DeliveryError, FeedError
 from digest.fetch import FetchLimits, FetchRequest, fetch_each, same_origin
 from digest.locks import send_lock
@@ -301,18 +303,28 @@ def build_digest(
     return make_digest(pending, config, feeds, now, delivered, failures, sent)
 
 
-def render_digest(config: Config, digest: Digest) -> tuple[Digest, RenderedMessage]:
-    """Render *digest*, leaving stories out fairly if the HTML would be too large."""
+def render_digest(
+    config: Config, digest: Digest, links: Links | None = None
+) -> tuple[Digest, RenderedMessage]:
+    """Render *digest*, leaving stories out fairly if the HTML would be too large.
+
+    *links* are the unsubscribe and view-in-browser links it carries (copies.Links);
+    by default the configured unsubscribe target and no view link."""
     from digest.fit import fit_digest
     from digest.message import unsubscribe_link
     from digest.render import environment, render_message, unsafe_markup
 
     env = environment(config.folder / "templates", config.zone)
-    unsubscribe = unsubscribe_link(config.delivery)
+    links = links or Links(unsubscribe_link(config.delivery))
 
     def render(candidate: Digest) -> RenderedMessage:
         return render_message(
-            candidate, env, config.digest.subject, unsubscribe, lang=config.digest.lang
+            candidate,
+            env,
+            config.digest.subject,
+            links.unsubscribe,
+            lang=config.digest.lang,
+            view_url=links.view,
         )
 
     digest, rendered = fit_digest(digest, render, config.digest.max_html_bytes)
@@ -374,18 +386,46 @@ def deliver_digest(
     with the same items reuses its Message-IDs, so receivers can drop the repeat.
     """
     from digest.deliver import Outgoing, deliver
-    from digest.message import build_message, new_token
+    from digest.message import build_message, new_token, unsubscribe_link
 
     shown = [i for story in digest.stories for i in story.item_ids]
     token = store.unfinished_message_id(shown)
     already = store.delivered_to(token) if token else set()
     token = token or new_token()
     digest_id = store.begin_digest(rendered.subject, token, shown, now, len(digest.stories))
-    messages = [
-        Outgoing(r, build_message(rendered, config.delivery, r, token, digest.title, now))
-        for r in config.delivery.to
-        if r not in already  # accepted before an interruption: never sent twice
-    ]
+    if config.web:  # the issue as the archive shows it: no reader's links in it
+        page = render_digest(config, digest, Links())[1]
+        store.archive_issue(digest_id, page.html, page.text)
+    configured = unsubscribe_link(config.delivery)
+    kinds: dict[tuple[tuple[str, ...], bool], RenderedMessage | None] = {}
+    if config.web is None:
+        kinds[(), False] = rendered  # as rendered for delivery.to: nothing personal in it
+    messages = []
+    for reader in copies.readers(config, store.subscribers("active")):
+        if reader.address in already:  # accepted before an interruption: never sent twice
+            continue
+        if reader.kind not in kinds:
+            part = copies.for_sections(digest, reader.sections)
+            links = copies.links_for(config, reader, configured)
+            kinds[reader.kind] = render_digest(config, part, links)[1] if part else None
+        copy = kinds[reader.kind]
+        if copy is None:  # none of the reader's sections has a story this time
+            continue
+        own = replace(
+            copy,
+            html=copies.personal(copy.html, config, reader, digest_id),
+            text=copies.personal(copy.text, config, reader, digest_id),
+        )
+        message = build_message(
+            own,
+            config.delivery,
+            reader.address,
+            token,
+            digest.title,
+            now,
+            copies.unsubscribe_url(config, reader),
+        )
+        messages.append(Outgoing(reader.address, message))
     told: set[str] = set()
 
     def record(recipient: str, status: str, detail: str | None) -> None:
@@ -406,8 +446,8 @@ def deliver_digest(
     for recipient, why in untold:
         store.record_delivery(digest_id, recipient, "failed", why, now)
     data = {m.recipient: m.data for m in messages}
-    copies = [RefusedCopy(r, data[r], why) for r, why in untold if r in data]
-    store.queue_resends(digest_id, copies, now)
+    kept = [RefusedCopy(r, data[r], why) for r, why in untold if r in data]
+    store.queue_resends(digest_id, kept, now)
     store.finish_digest(digest_id, shown, digest.skipped_ids, now)
     return report
 

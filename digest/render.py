@@ -234,7 +234,9 @@ def wrap_wide(text: str, width: int = 76, indent: str = "") -> str:
     return "\n".join(lines)
 
 
-def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str, Any]:
+def context(
+    digest: Digest, unsubscribe_url: str | None, lang: str, view_url: str | None = None
+) -> dict[str, Any]:
     """The variables every template gets (listed in docs/templates.md)."""
     unnamed = 0 if digest.chrome else len(digest.failed_feeds)
     digest = replace(digest, failed_feeds=shown_failures(digest.failed_feeds))
@@ -272,6 +274,7 @@ def context(digest: Digest, unsubscribe_url: str | None, lang: str) -> dict[str,
             f"{s.name}\u00a0({len(s.items)})" for s in digest.sections if s.items
         ),
         "unsubscribe_url": unsubscribe_url,
+        "view_url": view_url,  # this issue in the web archive ("View in browser")
         "thumb_width": THUMB_WIDTH,
         "lang": lang,
     }
@@ -308,6 +311,7 @@ def render_message(
     subject_template: str,
     unsubscribe_url: str | None = None,
     lang: str = "en",
+    view_url: str | None = None,
 ) -> RenderedMessage:
     """Render subject, HTML (CSS inlined) and text for *digest*.
 
@@ -315,7 +319,7 @@ def render_message(
     template cannot be loaded or rendered, e.g. a user's override uses a
     variable that does not exist.
     """
-    values = context(digest, unsubscribe_url, lang)
+    values = context(digest, unsubscribe_url, lang, view_url)
     html = inline_css(render_template(env, "digest.html", values))
     text = render_template(env, "digest.txt", values)
     try:

@@ -278,6 +278,11 @@ def _run(config_path: Path, config: Config) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    stop_web = None
+    if config.web:  # the archive and sign-up, in this same process
+        from digest.web import start_in_thread
+
+        stop_web = start_in_thread(config)
     now = datetime.now(zone)
     with open_store(config.database) as store:
         last = from_iso(store.get_state(SEND_SLOT))
@@ -302,6 +307,8 @@ def _run(config_path: Path, config: Config) -> int:
     while not stop.wait(1.0):
         pass
     scheduler.shutdown(wait=False)
+    if stop_web:
+        stop_web()
     deadline = time.monotonic() + STOP_WITHIN
     while daemon.running and time.monotonic() < deadline:
         time.sleep(0.1)

@@ -26,7 +26,17 @@ from typing import Any, NamedTuple, Protocol
 
 from digest.errors import StorageError
 from digest.links import is_story_key
-from digest.models import Added, FeedState, FeedUpdate, Image, Item, NewItem, Sent
+from digest.models import (
+    Added,
+    FeedState,
+    FeedUpdate,
+    Image,
+    Issue,
+    Item,
+    NewItem,
+    Sent,
+    Subscriber,
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +134,14 @@ class Store(Protocol):
     def prune(self, before: datetime, feeds: Iterable[str] | None = None) -> int: ...
     def get_state(self, key: str) -> str | None: ...
     def set_state(self, key: str, value: str) -> None: ...
+    # the newsletter: readers and the archive of issues
+    def subscribers(self, status: str | None = None) -> list[Subscriber]: ...
+    def subscriber(self, *, email: str = "", token: str = "") -> Subscriber | None: ...
+    def save_subscriber(self, subscriber: Subscriber, now: datetime) -> None: ...
+    def remove_subscriber(self, email: str) -> bool: ...
+    def archive_issue(self, digest_id: int, html: str, text: str) -> None: ...
+    def issues(self, limit: int = 50) -> list[Issue]: ...
+    def issue(self, digest_id: int) -> Issue | None: ...
 
 
 MIGRATIONS: tuple[str, ...] = (
@@ -196,6 +214,22 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     "ALTER TABLE digests ADD COLUMN story_count INTEGER",  # status says stories, as send does
     "ALTER TABLE items ADD COLUMN lang TEXT NOT NULL DEFAULT ''",  # xml:lang, the feed's
+    """
+    CREATE TABLE subscribers (
+        email TEXT PRIMARY KEY COLLATE NOCASE,
+        token TEXT NOT NULL UNIQUE,
+        status TEXT NOT NULL,
+        edition TEXT NOT NULL DEFAULT 'daily',
+        sections TEXT NOT NULL DEFAULT '[]',
+        created TEXT NOT NULL,
+        changed TEXT NOT NULL
+    );
+    CREATE TABLE issues (
+        digest_id INTEGER PRIMARY KEY REFERENCES digests (id),
+        html TEXT NOT NULL,
+        text TEXT NOT NULL
+    );
+    """,  # readers who sign up, and each digest as sent for the web archive
 )
 
 
@@ -770,9 +804,107 @@ class SQLiteStore:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
 
+    # subscribers and the archive ----------------------------------------
+
+    def subscribers(self, status: str | None = None) -> list[Subscriber]:
+        """Every subscriber (with *status*, if given), oldest first."""
+        if status:
+            rows = self._query(
+                "SELECT * FROM subscribers WHERE status = ? ORDER BY created, email", (status,)
+            )
+        else:
+            rows = self._query("SELECT * FROM subscribers ORDER BY created, email")
+        return [_subscriber(row) for row in rows]
+
+    def subscriber(self, *, email: str = "", token: str = "") -> Subscriber | None:
+        """The subscriber with this address (any case) or this token."""
+        if email:
+            rows = self._query("SELECT * FROM subscribers WHERE email = ?", (email,))
+        elif token:
+            rows = self._query("SELECT * FROM subscribers WHERE token = ?", (token,))
+        else:
+            return None
+        return _subscriber(rows[0]) if rows else None
+
+    def save_subscriber(self, subscriber: Subscriber, now: datetime) -> None:
+        """Add *subscriber*, or change the one with that address (its token kept)."""
+        sections = json.dumps(list(subscriber.sections), ensure_ascii=False)
+        with self._tx() as db:
+            db.execute(
+                "INSERT INTO subscribers"
+                " (email, token, status, edition, sections, created, changed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (email) DO UPDATE SET status = excluded.status,"
+                " edition = excluded.edition, sections = excluded.sections,"
+                " changed = excluded.changed",
+                (
+                    subscriber.email,
+                    subscriber.token,
+                    subscriber.status,
+                    subscriber.edition,
+                    sections,
+                    iso(subscriber.created or now),
+                    iso(now),
+                ),
+            )
+
+    def remove_subscriber(self, email: str) -> bool:
+        """Forget a subscriber entirely; False when there was none."""
+        with self._tx() as db:
+            return db.execute("DELETE FROM subscribers WHERE email = ?", (email,)).rowcount > 0
+
+    def archive_issue(self, digest_id: int, html: str, text: str) -> None:
+        """Keep a digest's HTML and text as sent, for the web archive."""
+        with self._tx() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO issues (digest_id, html, text) VALUES (?, ?, ?)",
+                (digest_id, html, text),
+            )
+
+    def issues(self, limit: int = 50) -> list[Issue]:
+        """The latest issues that reached someone, newest first (without their pages)."""
+        rows = self._query(
+            "SELECT g.id, g.subject, g.sent_at FROM digests g JOIN issues i"
+            " ON i.digest_id = g.id WHERE g.status = 'sent' ORDER BY g.id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            Issue(row["id"], row["subject"], from_iso(row["sent_at"]) or datetime.now(UTC))
+            for row in rows
+        ]
+
+    def issue(self, digest_id: int) -> Issue | None:
+        """One issue that reached someone, with its HTML and text. The id of an attempt
+        interrupted after some copies went out (they link to it) gives the attempt that
+        finished it, under the same Message-ID."""
+        rows = self._query(
+            "SELECT g.id, g.subject, g.sent_at, i.html, i.text FROM digests a"
+            " JOIN digests g ON g.message_id = a.message_id AND g.status = 'sent'"
+            " JOIN issues i ON i.digest_id = g.id WHERE a.id = ? ORDER BY g.id DESC LIMIT 1",
+            (digest_id,),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        sent = from_iso(row["sent_at"]) or datetime.now(UTC)
+        return Issue(row["id"], row["subject"], sent, row["html"], row["text"])
+
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+
+def _subscriber(row: sqlite3.Row) -> Subscriber:
+    sections = json.loads(row["sections"] or "[]")
+    return Subscriber(
+        email=row["email"],
+        token=row["token"],
+        status=row["status"],
+        edition=row["edition"],
+        sections=tuple(str(s) for s in sections) if isinstance(sections, list) else (),
+        created=from_iso(row["created"]),
+        changed=from_iso(row["changed"]),
+    )
 
 
 def _connect_readonly(path: Path) -> sqlite3.Connection:

@@ -4,6 +4,7 @@ the send lock, and the daemon as a real process against a real SMTP server."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -250,3 +251,56 @@ def test_the_daemons_fetch_and_send_log_lines_agree(
     assert fetch.startswith("fetch: 1 feed, 1 ok, 0 failed,") and fetch.endswith(", 1 new item")
     assert send.startswith("send: 1 feed ok, 0 failed, 0 new items; digest sent to ")
     assert send.endswith(" with 1 story (1 item fetched earlier)")
+
+
+def test_the_daemon_serves_the_web_app_beside_the_schedule(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    """With web: configured, `digest run` answers /healthz and /feed.atom from the same
+    process, shows the issue it sent, and still stops cleanly on SIGTERM."""
+    import json
+    import urllib.request
+
+    from tests.conftest import free_port
+
+    url = http_server.serve(
+        "/f.xml", rss(FakeItem("Premiere night at the opera", "https://a.example/opera"))
+    )
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    write_config(
+        tmp_path,
+        [url],
+        delivery=smtp_delivery(smtp_server),
+        schedule={"fetch": "* * * * *", "send": "* * * * *"},
+        web={"base_url": base, "listen": f"127.0.0.1:{port}"},
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
+    env["PYTHONPATH"] = str(ROOT)
+    env[TEST_SECONDS] = "*/2"
+    env["DIGEST_SECRET"] = "a-test-key"
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "digest", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        smtp_server.mailbox.wait_for(1, timeout=30)
+        assert smtp_server.mailbox.messages, "no digest arrived within 30 s"
+        msg = smtp_server.mailbox.messages[0][2]
+        view = re.search(rf"{re.escape(base)}/issues/\d+", text_part(msg))
+        assert view, "the copy links to its page in the archive"
+        with urllib.request.urlopen(view.group(0), timeout=10) as page:
+            assert "Premiere night at the opera" in page.read().decode()
+        with urllib.request.urlopen(base + "/healthz", timeout=10) as health:
+            assert json.loads(health.read())["last_send"]["daily"]
+        daemon.send_signal(signal.SIGTERM)
+        _out, err = daemon.communicate(timeout=15)
+        assert daemon.returncode == 0, err
+        assert "Traceback" not in err
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()

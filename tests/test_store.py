@@ -305,3 +305,25 @@ def test_a_feed_of_future_dated_items_does_not_push_other_feeds_out(
     ).fetchall()
     db.close()
     assert dates == [(1, 0)]  # stored with the fetch time, as undated
+
+
+def test_an_interrupted_attempts_issue_page_is_the_attempt_that_finished_it(
+    tmp_path: Path,
+) -> None:
+    """Copies accepted before a crash link to the first attempt's page; the retry that
+    finishes the digest (same Message-ID) is what that page shows."""
+    from datetime import UTC, datetime
+
+    from digest.store import open_store
+
+    now = datetime(2026, 12, 5, 7, tzinfo=UTC)
+    with open_store(tmp_path / "d.sqlite3") as store:
+        first = store.begin_digest("Monday", "<m@example.org>", [], now)
+        store.archive_issue(first, "<p>first try</p>", "first try")
+        assert store.issue(first) is None  # not sent yet: not in the archive
+        retry = store.begin_digest("Monday", "<m@example.org>", [], now)
+        store.archive_issue(retry, "<p>as sent</p>", "as sent")
+        store.finish_digest(retry, [], [], now)
+        shown = store.issue(first)
+        assert shown is not None and (shown.id, shown.html) == (retry, "<p>as sent</p>")
+        assert [i.id for i in store.issues()] == [retry]

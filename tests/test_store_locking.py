@@ -158,10 +158,14 @@ def test_a_database_that_needs_a_migration_is_upgraded_by_fetch_not_status(
 ) -> None:
     database = fetched_once(tmp_path, http_server)
     db = sqlite3.connect(database)
-    # as the schema before the last migration had it (the last one adds a column)
-    added = re.match(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", MIGRATIONS[-1])
-    assert added, "this test undoes a last migration that adds a column"
-    db.execute(f"ALTER TABLE {added[1]} DROP COLUMN {added[2]}")
+    # as the schema before the last migration had it: its columns and tables undone
+    added = re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", MIGRATIONS[-1])
+    created = re.findall(r"CREATE TABLE (\w+)", MIGRATIONS[-1])
+    assert added or created, "this test undoes a last migration that adds columns or tables"
+    for table, column in added:
+        db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
+    for table in created:
+        db.execute(f"DROP TABLE {table}")
     db.execute(f"PRAGMA user_version={len(MIGRATIONS) - 1}")
     db.close()
     status = run_cli("status", cwd=tmp_path)

@@ -1,0 +1,97 @@
+"""Each reader's copy of a digest: the sections they read and links of their own.
+
+A digest is rendered once per kind of copy, not once per reader: the sections a group of
+readers chose, and whether their copies carry links of their own. Those links ("View in
+browser", the reader's unsubscribe page) are rendered as marks that each copy replaces
+with the reader's own URL, so ten thousand readers cost a string replacement each.
+
+Readers are the addresses in ``delivery.to`` (every section, the configured unsubscribe
+target, as before subscribers existed) and the active subscribers (their sections, and
+with ``web:`` configured their own unsubscribe link, RFC 8058 one-click included).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from digest.config import Config
+from digest.models import Digest, Subscriber
+
+# Marks rendered in place of a reader's own links; never mailed (see personal()).
+VIEW_MARK = "https://view.digest.invalid/issue"
+LEAVE_MARK = "https://leave.digest.invalid/reader"
+
+
+@dataclass(frozen=True)
+class Reader:
+    """One address a digest goes to: the sections it reads (none: all) and, for a
+    subscriber, the token in its own links ("" for an address of delivery.to)."""
+
+    address: str
+    sections: tuple[str, ...] = ()
+    token: str = ""
+
+    @property
+    def kind(self) -> tuple[tuple[str, ...], bool]:
+        """Readers of one kind get one rendering of the digest."""
+        return self.sections, bool(self.token)
+
+
+@dataclass(frozen=True)
+class Links:
+    """The links a rendering carries: unsubscribe (None: no link) and view in browser."""
+
+    unsubscribe: str | None = None
+    view: str | None = None
+
+
+def readers(config: Config, subscribers: Sequence[Subscriber]) -> list[Reader]:
+    """delivery.to, then each active subscriber not among them (any case)."""
+    out = [Reader(address) for address in config.delivery.to]
+    seen = {address.casefold() for address in config.delivery.to}
+    for s in subscribers:
+        if s.status == "active" and s.email.casefold() not in seen:
+            seen.add(s.email.casefold())
+            out.append(Reader(s.email, s.sections, s.token))
+    return out
+
+
+def for_sections(digest: Digest, sections: tuple[str, ...]) -> Digest | None:
+    """*digest* with only *sections* (all for none); None when none of them has a story."""
+    if not sections:
+        return digest
+    kept = tuple(s for s in digest.sections if s.name in sections)
+    if not any(s.items for s in kept):
+        return None
+    return replace(digest, sections=kept)
+
+
+def links_for(config: Config, reader: Reader, configured: str | None) -> Links:
+    """The links a rendering for *reader*'s kind carries: marks where they are personal."""
+    if config.web is None:
+        return Links(unsubscribe=configured)
+    return Links(unsubscribe=LEAVE_MARK if reader.token else configured, view=VIEW_MARK)
+
+
+def view_url(config: Config, digest_id: int) -> str | None:
+    """The issue's page in the web archive (None without ``web:``)."""
+    return f"{config.web.base_url}/issues/{digest_id}" if config.web else None
+
+
+def unsubscribe_url(config: Config, reader: Reader) -> str | None:
+    """The reader's own unsubscribe page (None for delivery.to or without ``web:``)."""
+    if config.web is None or not reader.token:
+        return None
+    return f"{config.web.base_url}/unsubscribe/{reader.token}"
+
+
+def personal(text: str, config: Config, reader: Reader, digest_id: int) -> str:
+    """A rendered part (HTML or text) with the marks replaced by *reader*'s own links."""
+    view = view_url(config, digest_id)
+    if view:
+        text = text.replace(VIEW_MARK, view)
+    leave = unsubscribe_url(config, reader)
+    if leave:
+        text = text.replace(LEAVE_MARK, leave)
+    return text

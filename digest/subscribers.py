@@ -1,0 +1,140 @@
+"""Readers of the newsletter: who they are, what they chose, and their own links.
+
+Pure logic over ``Subscriber`` values; the store keeps them, the CLI and the web app
+change them. A reader's token is a random secret that appears only in links mailed to
+that reader (manage, unsubscribe); the confirmation link of a web sign-up is signed with
+the key from ``web.secret_env`` and expires, so a token that leaks from an old
+confirmation mail confirms nothing a week later.
+
+The CSV that ``digest subscribers import`` reads and ``export`` writes has a header
+line: ``email,edition,sections,status``; sections are separated by commas inside their
+field (empty: all sections).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from digest.errors import UsageError
+from digest.models import Subscriber, SubscriberStatus
+
+EDITIONS = ("daily",)  # until editions of their own are configured
+STATUSES: tuple[SubscriberStatus, ...] = ("pending", "active", "unsubscribed")
+CSV_HEADER = ("email", "edition", "sections", "status")
+CONFIRM_DAYS = 7  # a confirmation link works this long
+
+
+def new_token() -> str:
+    """A reader's secret: 24 random bytes, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+def normal_address(address: str) -> str:
+    """*address* checked and written as mail systems write it (the domain in lower case,
+    an internationalised domain as such); UsageError with the reason when it is none."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return str(validate_email(address.strip(), check_deliverability=False).normalized)
+    except EmailNotValidError as exc:
+        raise UsageError(f"not an email address: {address.strip()[:200]!r} ({exc})") from None
+
+
+def chosen_sections(value: str | Iterable[str], known: Sequence[str]) -> tuple[str, ...]:
+    """Section names as a reader chose them ("Culture, News" or a list), each one of
+    *known* (any case, written as configured); () for all. UsageError names the unknown."""
+    names = value.split(",") if isinstance(value, str) else list(value)
+    by_fold = {name.casefold(): name for name in known}
+    chosen: list[str] = []
+    for raw in names:
+        name = " ".join(raw.split())
+        if not name:
+            continue
+        if name.casefold() not in by_fold:
+            listed = ", ".join(known) or "none configured"
+            raise UsageError(f"no section {name!r} (sections: {listed})")
+        if by_fold[name.casefold()] not in chosen:
+            chosen.append(by_fold[name.casefold()])
+    return () if set(chosen) == set(known) else tuple(chosen)
+
+
+def edition_name(value: str) -> str:
+    """An edition's name, checked."""
+    name = value.strip().casefold()
+    if name not in EDITIONS:
+        raise UsageError(f"no edition {value!r} (editions: {', '.join(EDITIONS)})")
+    return name
+
+
+def status_name(value: str) -> SubscriberStatus:
+    """A subscriber status, checked."""
+    wanted = value.strip().casefold()
+    for status in STATUSES:
+        if status == wanted:
+            return status
+    raise UsageError(f"no status {value!r} (statuses: {', '.join(STATUSES)})")
+
+
+def wants(subscriber: Subscriber, section: str) -> bool:
+    """True when *subscriber* reads *section* (one who chose none reads them all)."""
+    return not subscriber.sections or section in subscriber.sections
+
+
+@dataclass(frozen=True)
+class Imported:
+    """What an import did: readers added, readers changed, rows skipped (and why)."""
+
+    added: int
+    changed: int
+    skipped: tuple[str, ...]
+
+
+def read_csv(
+    text: str, known_sections: Sequence[str], existing: Iterable[Subscriber], now: datetime
+) -> tuple[list[Subscriber], Imported]:
+    """The subscribers a CSV file describes, merged with *existing* (a known address keeps
+    its token); rows that cannot be read are skipped with their line number and reason."""
+    by_address = {s.email.casefold(): s for s in existing}
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip().casefold() for h in reader.fieldnames or ()]
+    if "email" not in header:
+        raise UsageError("the CSV file needs a header line with an 'email' column")
+    reader.fieldnames = header
+    out: dict[str, Subscriber] = {}
+    added = changed = 0
+    skipped: list[str] = []
+    for line, row in enumerate(reader, start=2):
+        try:
+            email = normal_address(row.get("email") or "")
+            edition = edition_name(row.get("edition") or "daily")
+            sections = chosen_sections(row.get("sections") or "", known_sections)
+            status = status_name(row.get("status") or "active")
+        except UsageError as exc:
+            skipped.append(f"line {line}: {exc}")
+            continue
+        before = out.get(email.casefold()) or by_address.get(email.casefold())
+        fresh = Subscriber(email, new_token(), status, edition, sections, now, now)
+        if before is None:
+            added += 1
+            out[email.casefold()] = fresh
+        else:
+            changed += email.casefold() not in out
+            out[email.casefold()] = replace(
+                before, status=fresh.status, edition=edition, sections=sections
+            )
+    return list(out.values()), Imported(added, changed, tuple(skipped))
+
+
+def write_csv(subscribers: Iterable[Subscriber]) -> str:
+    """Subscribers as CSV (header first), the format :func:`read_csv` reads."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for s in subscribers:
+        writer.writerow((s.email, s.edition, ",".join(s.sections), s.status))
+    return out.getvalue()

@@ -1,0 +1,410 @@
+"""The newsletter on the web: the archive of issues, each issue's page ("View in
+browser"), an Atom feed of issues, sign-up with double opt-in, a reader's own page to
+change their edition and sections, unsubscribe (RFC 8058 one-click too), and a health
+check. ``digest serve`` runs it; ``digest run`` runs it beside the schedule when
+``web:`` is configured.
+
+aiohttp's server (aiohttp is already the fetch half's HTTP client) answers; each request
+does its work in a thread with a store of its own (SQLite connections stay in the thread
+that made them). Pages are Jinja2 templates under ``templates/web/``, overridable from the
+``templates/`` folder next to config.yaml as the email's are. Links mailed for
+confirmation are signed with the key from ``web.secret_env`` (itsdangerous) and expire
+after a week; a reader's manage and unsubscribe links carry their random token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from digest import subscribers as readers
+from digest.config import Config
+from digest.errors import ConfigError, DigestError, UsageError
+from digest.models import Subscriber, SubscriberStatus
+from digest.store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
+RESEND_AFTER = timedelta(minutes=10)  # a sign-up repeated sooner gets no second mail
+ARCHIVE_SIZE = 100  # issues listed on the front page and in the feed
+# An issue page is the email as sent: its own inline styles and pictures, nothing to run.
+ISSUE_POLICY = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
+PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+
+
+def application(config: Config) -> web.Application:
+    """The web app for *config* (which must have ``web:``)."""
+    if config.web is None:
+        raise ConfigError("digest serve needs a web: section", hint="see web.base_url")
+    if not config.web.secret:
+        raise ConfigError(
+            f"the environment variable {config.web.secret_env} (web.secret_env) is not set",
+            hint="set it to a long random string: it signs the links mailed to readers",
+        )
+    app = web.Application(client_max_size=64 * 1024)
+    app[CONFIG] = config
+    app.add_routes(
+        [
+            web.get("/", archive),
+            web.get("/issues/{id:\\d+}", issue),
+            web.get("/feed.atom", atom),
+            web.post("/subscribe", subscribe),
+            web.get("/confirm/{signed}", confirm),
+            web.get("/manage/{token}", manage),
+            web.post("/manage/{token}", manage),
+            web.get("/unsubscribe/{token}", unsubscribe),
+            web.post("/unsubscribe/{token}", unsubscribe),
+            web.get("/healthz", health),
+        ]
+    )
+    return app
+
+
+def serve(config: Config) -> None:
+    """Run the web app until interrupted (``digest serve``)."""
+    app = application(config)
+    assert config.web is not None
+    print(f"Serving {config.web.base_url} on http://{config.web.listen}/ (Ctrl-C stops).")
+    web.run_app(app, host=config.web.host, port=config.web.port, print=None)
+
+
+def start_in_thread(config: Config) -> Callable[[], None]:
+    """Serve the web app from a thread of its own (``digest run`` with ``web:``); returns
+    the function that stops it. Raises ConfigError, as :func:`application`, before any
+    thread starts, and DigestError when the address cannot be listened on."""
+    import threading
+
+    app = application(config)
+    assert config.web is not None
+    loop = asyncio.new_event_loop()
+    runner = web.AppRunner(app, handle_signals=False)
+    try:
+        loop.run_until_complete(runner.setup())
+        site = web.TCPSite(runner, config.web.host, config.web.port)
+        loop.run_until_complete(site.start())
+    except OSError as exc:
+        loop.run_until_complete(runner.cleanup())
+        loop.close()
+        raise DigestError(f"cannot listen on {config.web.listen}: {exc.strerror}") from None
+    thread = threading.Thread(target=loop.run_forever, name="digest-web", daemon=True)
+    thread.start()
+    log.info("web: serving %s on http://%s/", config.web.base_url, config.web.listen)
+
+    def stop() -> None:
+        asyncio.run_coroutine_threadsafe(runner.cleanup(), loop).result(timeout=10)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(timeout=10)
+        loop.close()
+
+    return stop
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+async def archive(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    issues = await _with_store(config, lambda store: store.issues(ARCHIVE_SIZE), readonly=True)
+    return _page(config, "archive.html", issues=issues, sections=_sections(config))
+
+
+async def issue(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    number = int(request.match_info["id"])
+    found = await _with_store(config, lambda store: store.issue(number), readonly=True)
+    if found is None:
+        return _message(config, "No such issue", "This issue does not exist.", status=404)
+    response = web.Response(text=found.html, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = ISSUE_POLICY
+    return response
+
+
+async def atom(request: web.Request) -> web.Response:
+    from feedgen.feed import FeedGenerator
+
+    config = request.app[CONFIG]
+    assert config.web is not None
+    base = config.web.base_url
+    issues = await _with_store(config, lambda store: store.issues(ARCHIVE_SIZE), readonly=True)
+    feed = FeedGenerator()
+    feed.id(f"{base}/")
+    feed.title(config.title)
+    feed.link(href=f"{base}/", rel="alternate")
+    feed.link(href=f"{base}/feed.atom", rel="self")
+    feed.updated(issues[0].sent_at if issues else datetime(2000, 1, 1, tzinfo=UTC))
+    for item in reversed(issues):  # feedgen puts the last added first
+        entry = feed.add_entry()
+        entry.id(f"{base}/issues/{item.id}")
+        entry.title(item.subject)
+        entry.link(href=f"{base}/issues/{item.id}", rel="alternate")
+        entry.updated(item.sent_at)
+        entry.published(item.sent_at)
+    body = feed.atom_str(pretty=True)
+    return web.Response(body=body, content_type="application/atom+xml", charset="utf-8")
+
+
+async def subscribe(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    form = await request.post()
+    try:
+        email = readers.normal_address(str(form.get("email", "")))
+        edition = readers.edition_name(str(form.get("edition", "daily")))
+        sections = readers.chosen_sections(
+            [str(v) for v in form.getall("sections", [])], _sections(config)
+        )
+    except UsageError as exc:
+        return _message(config, "Not subscribed", str(exc), status=400)
+    now = datetime.now(UTC)
+    confirm_by_mail = config.subscribers.double_opt_in
+
+    def sign_up(store: Store) -> Subscriber | None:
+        """The reader to mail a confirmation to (None: nothing to mail)."""
+        before = store.subscriber(email=email)
+        if before and before.status == "active":
+            return None  # already reading: the same answer, and no mail to anyone
+        recent = before and before.changed and now - before.changed < RESEND_AFTER
+        if before and before.status == "pending" and recent:
+            return None  # one confirmation mail at a time: no mailbomb by form
+        status: SubscriberStatus = "pending" if confirm_by_mail else "active"
+        token = before.token if before else readers.new_token()
+        reader = Subscriber(email, token, status, edition, sections, now)
+        store.save_subscriber(reader, now)
+        return reader if confirm_by_mail else None
+
+    pending = await _with_store(config, sign_up)
+    if pending is not None:
+        await asyncio.to_thread(_mail_confirmation, config, pending, now)
+    if confirm_by_mail:
+        return _message(
+            config,
+            "Check your inbox",
+            f"If {email} can receive mail, a message with a confirmation link is on its way."
+            f" Your first {config.title} comes after you follow that link.",
+        )
+    return _message(config, "Subscribed", f"{email} will receive {config.title}.")
+
+
+async def confirm(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    token = _unsigned(config, request.match_info["signed"])
+    if token is None:
+        return _message(
+            config,
+            "Link expired",
+            "This confirmation link is not valid any more. Sign up again to get a new one.",
+            status=410,
+        )
+
+    def activate(store: Store) -> Subscriber | None:
+        reader = store.subscriber(token=token)
+        if reader and reader.status == "pending":
+            reader = replace(reader, status="active")
+            store.save_subscriber(reader, datetime.now(UTC))
+        return reader
+
+    reader = await _with_store(config, activate)
+    if reader is None or reader.status != "active":
+        return _message(config, "Link expired", "This sign-up was withdrawn.", status=410)
+    return _message(
+        config,
+        "Subscribed",
+        f"{reader.email} will receive {config.title}.",
+        link=(_url(config, f"/manage/{reader.token}"), "Choose your edition and sections"),
+    )
+
+
+async def manage(request: web.Request) -> web.Response:
+    config = request.app[CONFIG]
+    token = request.match_info["token"]
+    saved = False
+    if request.method == "POST":
+        form = await request.post()
+        try:
+            edition = readers.edition_name(str(form.get("edition", "daily")))
+            sections = readers.chosen_sections(
+                [str(v) for v in form.getall("sections", [])], _sections(config)
+            )
+        except UsageError as exc:
+            return _message(config, "Not changed", str(exc), status=400)
+
+        def change(store: Store) -> Subscriber | None:
+            reader = store.subscriber(token=token)
+            if reader is not None:
+                reader = replace(reader, edition=edition, sections=sections)
+                store.save_subscriber(reader, datetime.now(UTC))
+            return reader
+
+        reader = await _with_store(config, change)
+        saved = True
+    else:
+        reader = await _with_store(config, lambda store: store.subscriber(token=token))
+    if reader is None:
+        return _message(config, "Unknown link", "This link belongs to no reader.", status=404)
+    return _page(
+        config,
+        "manage.html",
+        reader=reader,
+        sections=_sections(config),
+        editions=readers.EDITIONS,
+        saved=saved,
+    )
+
+
+async def unsubscribe(request: web.Request) -> web.Response:
+    """GET: a page with a button. POST: unsubscribe, from that button or a mail
+    program's RFC 8058 one-click request (body ``List-Unsubscribe=One-Click``)."""
+    config = request.app[CONFIG]
+    token = request.match_info["token"]
+    if request.method == "GET":
+        reader = await _with_store(
+            config, lambda store: store.subscriber(token=token), readonly=True
+        )
+        if reader is None:
+            return _message(config, "Unknown link", "This link belongs to no reader.", status=404)
+        return _page(config, "unsubscribe.html", reader=reader, done=False)
+
+    def leave(store: Store) -> Subscriber | None:
+        reader = store.subscriber(token=token)
+        if reader is not None and reader.status != "unsubscribed":
+            reader = replace(reader, status="unsubscribed")
+            store.save_subscriber(reader, datetime.now(UTC))
+        return reader
+
+    reader = await _with_store(config, leave)
+    if reader is None:
+        return _message(config, "Unknown link", "This link belongs to no reader.", status=404)
+    return _page(config, "unsubscribe.html", reader=reader, done=True)
+
+
+async def health(request: web.Request) -> web.Response:
+    """JSON: the last fetch, the last send per edition; 200 while healthy, else 503."""
+    config = request.app[CONFIG]
+
+    def read(store: Store) -> dict[str, Any]:
+        fetched = [s.last_fetch for s in store.feed_states().values() if s.last_fetch]
+        last = store.last_digest()
+        failure = store.last_failure()
+        sent_at = last.sent_at if last else None
+        failing = failure is not None and (sent_at is None or failure.at > sent_at)
+        return {
+            "status": "failing" if failing else "ok",
+            "last_fetch": max(fetched).isoformat() if fetched else None,
+            "last_send": {"daily": sent_at.isoformat() if sent_at else None},
+            "last_failure": failure.reason if failing and failure else None,
+        }
+
+    data = await _with_store(config, read, readonly=True)
+    return web.json_response(
+        data, status=200 if data["status"] == "ok" else 503, dumps=lambda d: json.dumps(d)
+    )
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+async def _with_store(config: Config, work: Callable[[Store], T], readonly: bool = False) -> T:
+    """*work* on a store opened for it, in a worker thread."""
+
+    def run() -> T:
+        with open_store(config.database, readonly=readonly) as store:
+            return work(store)
+
+    try:
+        return await asyncio.to_thread(run)
+    except DigestError as exc:
+        log.error("web: %s", exc)
+        raise web.HTTPServiceUnavailable(text="The digest's database cannot be read.") from None
+
+
+def _sections(config: Config) -> list[str]:
+    from digest.cli import section_names
+
+    return section_names(config)
+
+
+def _url(config: Config, path: str) -> str:
+    assert config.web is not None
+    return config.web.base_url + path
+
+
+def _signer(config: Config) -> Any:
+    from itsdangerous import URLSafeTimedSerializer
+
+    assert config.web is not None
+    return URLSafeTimedSerializer(config.web.secret or "", salt="digest-confirm")
+
+
+def confirmation_url(config: Config, reader: Subscriber) -> str:
+    """The signed, expiring link that confirms *reader*'s sign-up."""
+    return _url(config, "/confirm/" + str(_signer(config).dumps(reader.token)))
+
+
+def _unsigned(config: Config, signed: str) -> str | None:
+    from itsdangerous import BadSignature
+
+    try:
+        token = _signer(config).loads(signed, max_age=readers.CONFIRM_DAYS * 86400)
+    except BadSignature:  # expired (SignatureExpired) or forged
+        return None
+    return str(token)
+
+
+def _mail_confirmation(config: Config, reader: Subscriber, now: datetime) -> None:
+    """Mail *reader* the link that confirms their sign-up (through delivery, as digests)."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import format_datetime, make_msgid
+
+    from digest.deliver import Outgoing, deliver
+    from digest.message import sender_domain
+
+    link = confirmation_url(config, reader)
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = config.delivery.from_
+    msg["To"] = reader.email
+    msg["Subject"] = f"Confirm your subscription to {config.title}"
+    msg["Date"] = format_datetime(now)
+    msg["Message-ID"] = make_msgid(domain=sender_domain(config.delivery.from_))
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(
+        f"Someone, probably you, asked to receive {config.title} at this address.\n\n"
+        f"To confirm, open this link within {readers.CONFIRM_DAYS} days:\n{link}\n\n"
+        "If it was not you, ignore this message: nothing will be sent.\n"
+    )
+    try:
+        deliver([Outgoing(reader.email, msg.as_bytes())], config.delivery, now)
+    except DigestError as exc:
+        log.warning("confirmation for %s not sent: %s", reader.email, exc)
+
+
+def _environment(config: Config) -> Any:
+    from digest.render import environment
+
+    return environment(config.folder / "templates", config.zone)
+
+
+def _page(config: Config, name: str, status: int = 200, **values: Any) -> web.Response:
+    template = _environment(config).get_template(f"web/{name}")
+    text = template.render(title=config.title, base_url=_url(config, ""), **values)
+    response = web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
+    return response
+
+
+def _message(
+    config: Config,
+    heading: str,
+    text: str,
+    status: int = 200,
+    link: tuple[str, str] | None = None,
+) -> web.Response:
+    return _page(config, "message.html", status=status, heading=heading, text=text, link=link)

@@ -1,0 +1,307 @@
+"""The web app (digest serve, and digest run with web:): archive, issue pages, the Atom
+feed of issues, sign-up with double opt-in, a reader's page, unsubscribe (one-click
+too) and /healthz, each over real HTTP on 127.0.0.1 against a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from digest.config import Config, load_config
+from digest.store import open_store
+from tests.conftest import (
+    FeedServer,
+    free_port,
+    html_part,
+    outbox_messages,
+    run_cli,
+    text_part,
+    write_config,
+)
+from tests.feeds import FakeItem, rss
+
+SECRET = "a-long-random-test-key-that-signs-links"
+
+
+@dataclass
+class Site:
+    folder: Path
+    config: Config
+    base: str
+
+    def get(self, path: str) -> tuple[int, str, dict[str, str]]:
+        return self._open(urllib.request.Request(self.base + path))
+
+    def post(
+        self, path: str, data: dict[str, str | list[str]] | str
+    ) -> tuple[int, str, dict[str, str]]:
+        body = data if isinstance(data, str) else urllib.parse.urlencode(data, doseq=True)
+        request = urllib.request.Request(self.base + path, data=body.encode(), method="POST")
+        request.add_header("Content-Type", "application/x-www-form-urlencoded")
+        return self._open(request)
+
+    def _open(self, request: urllib.request.Request) -> tuple[int, str, dict[str, str]]:
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read().decode(), dict(response.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode(), dict(exc.headers)
+
+    def mails(self) -> list[EmailMessage]:
+        return outbox_messages(self.folder / "outbox")
+
+    def reader(self, email: str) -> tuple[str, str, tuple[str, ...]]:
+        with open_store(self.folder / "digest.sqlite3") as store:
+            found = store.subscriber(email=email)
+            assert found is not None, email
+            return found.status, found.token, found.sections
+
+
+def feed(server: FeedServer) -> str:
+    return server.serve(
+        "/feed.xml",
+        rss(
+            FakeItem(
+                "Festival premiere review",
+                "https://news.example.org/film",
+                categories=["film"],
+                body="<p>The festival opened with a premiere that the critics loved.</p>",
+            )
+        ),
+    )
+
+
+@pytest.fixture
+def site(
+    tmp_path: Path, http_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Site]:
+    from digest.web import start_in_thread
+
+    monkeypatch.setenv("DIGEST_SECRET", SECRET)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    path = write_config(
+        tmp_path, [feed(http_server)], web={"base_url": base, "listen": f"127.0.0.1:{port}"}
+    )
+    config = load_config(path)
+    stop = start_in_thread(config)
+    try:
+        yield Site(tmp_path, config, base)
+    finally:
+        stop()
+
+
+def confirmation_link(mail: EmailMessage, base: str) -> str:
+    found = re.search(rf"{re.escape(base)}(/confirm/\S+)", text_part(mail))
+    assert found, text_part(mail)
+    return found.group(1)
+
+
+def test_sign_up_confirms_by_mail_and_answers_alike_for_known_addresses(site: Site) -> None:
+    status, page, headers = site.post(
+        "/subscribe", {"email": "new@example.org", "sections": ["Culture"]}
+    )
+    assert status == 200 and "Check your inbox" in page
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    [mail] = site.mails()
+    assert mail["To"] == "new@example.org" and "Confirm your subscription" in mail["Subject"]
+    assert site.reader("new@example.org")[0] == "pending"  # nothing mailed to it yet
+    # the form sent again at once: the same answer, no second mail to that inbox
+    assert "Check your inbox" in site.post("/subscribe", {"email": "new@example.org"})[1]
+    assert len(site.mails()) == 1
+
+    status, page, _ = site.get(confirmation_link(mail, site.base))
+    assert status == 200 and "Subscribed" in page
+    state, token, sections = site.reader("new@example.org")
+    assert (state, sections) == ("active", ("Culture",))
+    assert f"/manage/{token}" in page
+
+    # the same answer for an address already reading, and no mail to it
+    again, page_again, _ = site.post("/subscribe", {"email": "NEW@example.org"})
+    assert again == 200 and "Check your inbox" in page_again
+    assert len(site.mails()) == 1
+    assert site.reader("new@example.org")[0] == "active"
+
+
+@pytest.mark.parametrize(
+    ("form", "said"),
+    [
+        ({"email": "not an address"}, "not an email address"),
+        ({"email": "a@example.org", "sections": ["Sport"]}, "no section"),
+        ({}, "not an email address"),
+    ],
+)
+def test_a_bad_sign_up_is_refused_in_words(site: Site, form: dict[str, str], said: str) -> None:
+    status, page, _ = site.post("/subscribe", form)  # type: ignore[arg-type]
+    assert status == 400 and said in page
+    assert site.mails() == []
+
+
+def test_a_forged_or_expired_confirmation_link_confirms_nothing(site: Site) -> None:
+    site.post("/subscribe", {"email": "new@example.org"})
+    link = confirmation_link(site.mails()[0], site.base)
+    forged = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
+    assert site.get(forged)[0] == 410
+    from itsdangerous import URLSafeTimedSerializer
+
+    other_key = URLSafeTimedSerializer("another key", salt="digest-confirm")
+    token = site.reader("new@example.org")[1]
+    assert site.get("/confirm/" + str(other_key.dumps(token)))[0] == 410
+    assert site.reader("new@example.org")[0] == "pending"
+
+
+def test_a_reader_changes_sections_and_unsubscribes_with_one_click(site: Site) -> None:
+    assert run_cli("subscribers", "add", "r@example.org", cwd=site.folder).code == 0
+    token = site.reader("r@example.org")[1]
+    status, page, _ = site.get(f"/manage/{token}")
+    assert status == 200 and "r@example.org" in page and 'value="News"' in page
+    status, page, _ = site.post(f"/manage/{token}", {"edition": "daily", "sections": ["News"]})
+    assert status == 200 and "Saved." in page
+    assert site.reader("r@example.org")[2] == ("News",)
+    assert re.search(r'value="News" checked', page)
+
+    status, page, _ = site.get(f"/unsubscribe/{token}")
+    assert status == 200 and "<button" in page
+    assert site.reader("r@example.org")[0] == "active"  # a GET (a link scanner) changes nothing
+    status, page, _ = site.post(f"/unsubscribe/{token}", "List-Unsubscribe=One-Click")
+    assert status == 200 and "Unsubscribed" in page
+    assert site.reader("r@example.org")[0] == "unsubscribed"
+    assert site.get("/unsubscribe/no-such-token")[0] == 404
+    assert site.post("/unsubscribe/no-such-token", "List-Unsubscribe=One-Click")[0] == 404
+    assert site.get("/manage/no-such-token")[0] == 404
+
+
+def test_the_archive_the_issue_page_and_the_atom_feed_show_what_was_sent(site: Site) -> None:
+    assert site.get("/")[0] == 200 and "No issue has been sent yet." in site.get("/")[1]
+    assert run_cli("subscribers", "add", "r@example.org", cwd=site.folder).code == 0
+    sent = run_cli("send", cwd=site.folder)
+    assert sent.code == 0, sent.err
+    copy = next(m for m in site.mails() if m["To"] == "r@example.org")
+    view = re.search(rf'href="{re.escape(site.base)}(/issues/\d+)"', html_part(copy))
+    assert view, "the copy links to its page"
+
+    status, page, headers = site.get(view.group(1))  # "View in browser"
+    assert status == 200 and "Festival premiere review" in page
+    assert "script-src" not in headers["Content-Security-Policy"]  # nothing runs
+    token = site.reader("r@example.org")[1]
+    assert token not in page  # no reader's link on a public page
+
+    status, front, _ = site.get("/")
+    assert status == 200 and view.group(1) in front and copy["Subject"] in front
+
+    status, body, headers = site.get("/feed.atom")
+    assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [e.link for e in parsed.entries] == [site.base + view.group(1)]
+    assert parsed.entries[0].title == copy["Subject"]
+    assert site.get("/issues/999")[0] == 404
+
+
+def test_healthz_says_when_the_last_send_failed(site: Site) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from digest.store import Refused
+
+    status, body, _ = site.get("/healthz")
+    assert status == 200 and json.loads(body)["last_send"] == {"daily": None}
+    assert run_cli("send", cwd=site.folder).code == 0
+    data = json.loads(site.get("/healthz")[1])
+    assert data["status"] == "ok" and data["last_send"]["daily"] and data["last_fetch"]
+    # a later attempt that reached no one: unhealthy until a send succeeds
+    with open_store(site.folder / "digest.sqlite3") as store:
+        later = datetime.now(UTC) + timedelta(minutes=1)
+        attempt = store.begin_digest("Test Digest", "<later@example.org>", [], later)
+        store.fail_digest(attempt, [Refused("reader@example.org", "451 try later")], later)
+    status, body, _ = site.get("/healthz")
+    assert status == 503 and json.loads(body)["status"] == "failing"
+
+
+def test_serve_needs_its_key_and_says_so_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DIGEST_SECRET", raising=False)
+    write_config(
+        tmp_path, ["https://news.example.org/feed.xml"], web={"base_url": "https://d.example.org"}
+    )
+    result = run_cli("serve", cwd=tmp_path)
+    assert result.code == 2
+    assert result.err.startswith("digest: error: the environment variable DIGEST_SECRET")
+    assert result.err.count("\n") == 1
+    write_config(tmp_path, ["https://news.example.org/feed.xml"])
+    assert "needs a web: section" in run_cli("serve", cwd=tmp_path).err
+
+
+def test_without_double_opt_in_a_sign_up_reads_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.web import start_in_thread
+
+    monkeypatch.setenv("DIGEST_SECRET", SECRET)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    path = write_config(
+        tmp_path,
+        ["https://news.example.org/feed.xml"],
+        web={"base_url": base, "listen": f"127.0.0.1:{port}"},
+        subscribers={"double_opt_in": False},
+    )
+    stop = start_in_thread(load_config(path))
+    try:
+        site = Site(tmp_path, load_config(path), base)
+        status, page, _ = site.post("/subscribe", {"email": "now@example.org"})
+        assert status == 200 and "Subscribed" in page
+        assert site.reader("now@example.org")[0] == "active" and site.mails() == []
+    finally:
+        stop()
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def test_a_reader_signs_up_chooses_sections_and_leaves_in_a_real_browser(site: Site) -> None:
+    """Chromium (Debian's, as .ci/email-tools.sh installs it) through Playwright: the
+    forms as a reader uses them, at a phone's width."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (Debian package chromium; .ci/email-tools.sh)")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        try:
+            page = browser.new_page(viewport={"width": 375, "height": 700})
+            page.goto(site.base + "/")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no overflow
+            page.get_by_label("Your email address").fill("phone@example.org")
+            page.get_by_label("News").check()
+            page.get_by_role("button", name="Subscribe").click()
+            page.wait_for_selector("text=Check your inbox")
+            assert site.reader("phone@example.org")[0] == "pending"
+
+            page.goto(site.base + confirmation_link(site.mails()[0], site.base))
+            page.wait_for_selector("h1:has-text('Subscribed')")
+            page.get_by_role("link", name="Choose your edition and sections").click()
+            assert page.get_by_label("News").is_checked()
+            page.get_by_label("Culture").check()
+            page.get_by_role("button", name="Save").click()
+            page.wait_for_selector("text=Saved.")
+            assert site.reader("phone@example.org")[2] == ("Culture", "News")
+
+            page.get_by_role("link", name="Unsubscribe").click()
+            page.get_by_role("button", name="Unsubscribe").click()
+            page.wait_for_selector("h1:has-text('Unsubscribed')")
+            assert site.reader("phone@example.org")[0] == "unsubscribed"
+        finally:
+            browser.close()
