@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from digest.config import Config
 from digest.models import Digest, Subscriber
+from digest.tokens import sign
 
 # Marks rendered in place of a reader's own links; never mailed (see personal()).
 VIEW_MARK = "https://view.digest.invalid/issue"
@@ -80,10 +81,11 @@ def view_url(config: Config, digest_id: int) -> str | None:
 
 
 def unsubscribe_url(config: Config, reader: Reader) -> str | None:
-    """The reader's own unsubscribe page (None for delivery.to or without ``web:``)."""
+    """The reader's own unsubscribe page, signed (None for delivery.to or without ``web:``)."""
     if config.web is None or not reader.token:
         return None
-    return f"{config.web.base_url}/unsubscribe/{reader.token}"
+    signed = sign(config.web.secret or "", "unsubscribe", reader.token)
+    return f"{config.web.base_url}/unsubscribe/{signed}"
 
 
 def personal(text: str, config: Config, reader: Reader, digest_id: int) -> str:

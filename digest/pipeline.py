@@ -358,6 +358,11 @@ def send_digest(
         from digest.deliver import missing_password
 
         raise missing_password(smtp)
+    if config.web and not config.web.secret:
+        raise ConfigError(
+            f"the environment variable {config.web.secret_env} (web.secret_env) is not set",
+            hint="the readers' own links are signed with it; set it as digest serve has it",
+        )
     with send_lock(config.database):
         resent = resend_refused(config, store, now)
         report = (

@@ -140,7 +140,7 @@ class Store(Protocol):
     def save_subscriber(self, subscriber: Subscriber, now: datetime) -> None: ...
     def remove_subscriber(self, email: str) -> bool: ...
     def archive_issue(self, digest_id: int, html: str, text: str) -> None: ...
-    def issues(self, limit: int = 50) -> list[Issue]: ...
+    def issues(self, limit: int = 50, offset: int = 0) -> tuple[list[Issue], int]: ...
     def issue(self, digest_id: int) -> Issue | None: ...
 
 
@@ -861,17 +861,20 @@ class SQLiteStore:
                 (digest_id, html, text),
             )
 
-    def issues(self, limit: int = 50) -> list[Issue]:
-        """The latest issues that reached someone, newest first (without their pages)."""
+    def issues(self, limit: int = 50, offset: int = 0) -> tuple[list[Issue], int]:
+        """A page of the issues that reached someone, newest first (without their HTML),
+        and how many there are in all."""
+        sent = "FROM digests g JOIN issues i ON i.digest_id = g.id WHERE g.status = 'sent'"
         rows = self._query(
-            "SELECT g.id, g.subject, g.sent_at FROM digests g JOIN issues i"
-            " ON i.digest_id = g.id WHERE g.status = 'sent' ORDER BY g.id DESC LIMIT ?",
-            (limit,),
+            f"SELECT g.id, g.subject, g.sent_at {sent} ORDER BY g.id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
         )
-        return [
+        total = int(self._query(f"SELECT count(*) {sent}")[0][0])
+        page = [
             Issue(row["id"], row["subject"], from_iso(row["sent_at"]) or datetime.now(UTC))
             for row in rows
         ]
+        return page, total
 
     def issue(self, digest_id: int) -> Issue | None:
         """One issue that reached someone, with its HTML and text. The id of an attempt

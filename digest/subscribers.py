@@ -1,10 +1,8 @@
 """Readers of the newsletter: who they are, what they chose, and their own links.
 
 Pure logic over ``Subscriber`` values; the store keeps them, the CLI and the web app
-change them. A reader's token is a random secret that appears only in links mailed to
-that reader (manage, unsubscribe); the confirmation link of a web sign-up is signed with
-the key from ``web.secret_env`` and expires, so a token that leaks from an old
-confirmation mail confirms nothing a week later.
+change them. A reader's token is a random id; the links mailed to that reader carry it
+signed for one purpose each (``tokens.py``).
 
 The CSV that ``digest subscribers import`` reads and ``export`` writes has a header
 line: ``email,edition,sections,status``; sections are separated by commas inside their
@@ -26,7 +24,6 @@ from digest.models import Subscriber, SubscriberStatus
 EDITIONS = ("daily",)  # until editions of their own are configured
 STATUSES: tuple[SubscriberStatus, ...] = ("pending", "active", "unsubscribed")
 CSV_HEADER = ("email", "edition", "sections", "status")
-CONFIRM_DAYS = 7  # a confirmation link works this long
 
 
 def new_token() -> str:

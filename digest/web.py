@@ -7,9 +7,13 @@ check. ``digest serve`` runs it; ``digest run`` runs it beside the schedule when
 aiohttp's server (aiohttp is already the fetch half's HTTP client) answers; each request
 does its work in a thread with a store of its own (SQLite connections stay in the thread
 that made them). Pages are Jinja2 templates under ``templates/web/``, overridable from the
-``templates/`` folder next to config.yaml as the email's are. Links mailed for
-confirmation are signed with the key from ``web.secret_env`` (itsdangerous) and expire
-after a week; a reader's manage and unsubscribe links carry their random token.
+``templates/`` folder next to config.yaml as the email's are.
+
+Links mailed to a reader are signed for one purpose each (``tokens.py``). Every form
+carries a CSRF token that must match a SameSite=Strict cookie (double submit), except the
+one-click unsubscribe a mail program sends (RFC 8058: the body
+``List-Unsubscribe=One-Click`` to the signed URL, which is itself the proof). Sign-ups are
+rate-limited per client address and per email address (``limits``, in memory).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -29,13 +34,20 @@ from digest.config import Config
 from digest.errors import ConfigError, DigestError, UsageError
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import Store, open_store
+from digest.tokens import CONFIRM_DAYS, Purpose, sign, unsign
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
+LIMITER: web.AppKey[Any] = web.AppKey("limiter", object)
 RESEND_AFTER = timedelta(minutes=10)  # a sign-up repeated sooner gets no second mail
-ARCHIVE_SIZE = 100  # issues listed on the front page and in the feed
+PAGE_SIZE = 50  # issues per archive page
+FEED_SIZE = 50  # issues in the Atom feed
+PER_CLIENT = "10/hour"  # sign-ups from one client address
+PER_ADDRESS = "3/hour"  # sign-ups for one email address
+CSRF_COOKIE = "digest_csrf"
+ONE_CLICK = "List-Unsubscribe=One-Click"
 # An issue page is the email as sent: its own inline styles and pictures, nothing to run.
 ISSUE_POLICY = "default-src 'none'; img-src https: http: data:; style-src 'unsafe-inline'"
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
@@ -52,6 +64,7 @@ def application(config: Config) -> web.Application:
         )
     app = web.Application(client_max_size=64 * 1024)
     app[CONFIG] = config
+    app[LIMITER] = _limiter()
     app.add_routes(
         [
             web.get("/", archive),
@@ -59,10 +72,10 @@ def application(config: Config) -> web.Application:
             web.get("/feed.atom", atom),
             web.post("/subscribe", subscribe),
             web.get("/confirm/{signed}", confirm),
-            web.get("/manage/{token}", manage),
-            web.post("/manage/{token}", manage),
-            web.get("/unsubscribe/{token}", unsubscribe),
-            web.post("/unsubscribe/{token}", unsubscribe),
+            web.get("/manage/{signed}", manage),
+            web.post("/manage/{signed}", manage),
+            web.get("/unsubscribe/{signed}", unsubscribe),
+            web.post("/unsubscribe/{signed}", unsubscribe),
             web.get("/healthz", health),
         ]
     )
@@ -113,8 +126,21 @@ def start_in_thread(config: Config) -> Callable[[], None]:
 
 async def archive(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    issues = await _with_store(config, lambda store: store.issues(ARCHIVE_SIZE), readonly=True)
-    return _page(config, "archive.html", issues=issues, sections=_sections(config))
+    page = max(1, _number(request.query.get("page", "1")))
+    found, total = await _with_store(
+        config, lambda store: store.issues(PAGE_SIZE, (page - 1) * PAGE_SIZE), readonly=True
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages:
+        return _message(request, "No such page", "The archive has no such page.", status=404)
+    return _page(
+        request,
+        "archive.html",
+        issues=found,
+        sections=_sections(config),
+        page=page,
+        pages=pages,
+    )
 
 
 async def issue(request: web.Request) -> web.Response:
@@ -122,7 +148,7 @@ async def issue(request: web.Request) -> web.Response:
     number = int(request.match_info["id"])
     found = await _with_store(config, lambda store: store.issue(number), readonly=True)
     if found is None:
-        return _message(config, "No such issue", "This issue does not exist.", status=404)
+        return _message(request, "No such issue", "This issue does not exist.", status=404)
     response = web.Response(text=found.html, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = ISSUE_POLICY
     return response
@@ -132,9 +158,8 @@ async def atom(request: web.Request) -> web.Response:
     from feedgen.feed import FeedGenerator
 
     config = request.app[CONFIG]
-    assert config.web is not None
-    base = config.web.base_url
-    issues = await _with_store(config, lambda store: store.issues(ARCHIVE_SIZE), readonly=True)
+    base = _url(config, "")
+    issues, _total = await _with_store(config, lambda store: store.issues(FEED_SIZE), readonly=True)
     feed = FeedGenerator()
     feed.id(f"{base}/")
     feed.title(config.title)
@@ -155,6 +180,8 @@ async def atom(request: web.Request) -> web.Response:
 async def subscribe(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
     form = await request.post()
+    if not _form_ok(request, form):
+        return _expired_form(request)
     try:
         email = readers.normal_address(str(form.get("email", "")))
         edition = readers.edition_name(str(form.get("edition", "daily")))
@@ -162,7 +189,14 @@ async def subscribe(request: web.Request) -> web.Response:
             [str(v) for v in form.getall("sections", [])], _sections(config)
         )
     except UsageError as exc:
-        return _message(config, "Not subscribed", str(exc), status=400)
+        return _message(request, "Not subscribed", str(exc), status=400)
+    if not _allowed(request, email):
+        return _message(
+            request,
+            "Too many sign-ups",
+            "Too many sign-ups came from here or for this address. Try again in an hour.",
+            status=429,
+        )
     now = datetime.now(UTC)
     confirm_by_mail = config.subscribers.double_opt_in
 
@@ -185,20 +219,20 @@ async def subscribe(request: web.Request) -> web.Response:
         await asyncio.to_thread(_mail_confirmation, config, pending, now)
     if confirm_by_mail:
         return _message(
-            config,
+            request,
             "Check your inbox",
             f"If {email} can receive mail, a message with a confirmation link is on its way."
             f" Your first {config.title} comes after you follow that link.",
         )
-    return _message(config, "Subscribed", f"{email} will receive {config.title}.")
+    return _message(request, "Subscribed", f"{email} will receive {config.title}.")
 
 
 async def confirm(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    token = _unsigned(config, request.match_info["signed"])
+    token = _reader_id(config, "confirm", request.match_info["signed"])
     if token is None:
         return _message(
-            config,
+            request,
             "Link expired",
             "This confirmation link is not valid any more. Sign up again to get a new one.",
             status=410,
@@ -213,28 +247,32 @@ async def confirm(request: web.Request) -> web.Response:
 
     reader = await _with_store(config, activate)
     if reader is None or reader.status != "active":
-        return _message(config, "Link expired", "This sign-up was withdrawn.", status=410)
+        return _message(request, "Link expired", "This sign-up was withdrawn.", status=410)
     return _message(
-        config,
+        request,
         "Subscribed",
         f"{reader.email} will receive {config.title}.",
-        link=(_url(config, f"/manage/{reader.token}"), "Choose your edition and sections"),
+        link=(_reader_url(config, "manage", reader), "Choose your edition and sections"),
     )
 
 
 async def manage(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    token = request.match_info["token"]
+    token = _reader_id(config, "manage", request.match_info["signed"])
     saved = False
-    if request.method == "POST":
+    if token is None:
+        reader = None
+    elif request.method == "POST":
         form = await request.post()
+        if not _form_ok(request, form):
+            return _expired_form(request)
         try:
             edition = readers.edition_name(str(form.get("edition", "daily")))
             sections = readers.chosen_sections(
                 [str(v) for v in form.getall("sections", [])], _sections(config)
             )
         except UsageError as exc:
-            return _message(config, "Not changed", str(exc), status=400)
+            return _message(request, "Not changed", str(exc), status=400)
 
         def change(store: Store) -> Subscriber | None:
             reader = store.subscriber(token=token)
@@ -248,29 +286,44 @@ async def manage(request: web.Request) -> web.Response:
     else:
         reader = await _with_store(config, lambda store: store.subscriber(token=token))
     if reader is None:
-        return _message(config, "Unknown link", "This link belongs to no reader.", status=404)
+        return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
     return _page(
-        config,
+        request,
         "manage.html",
         reader=reader,
         sections=_sections(config),
         editions=readers.EDITIONS,
         saved=saved,
+        unsubscribe_link=_reader_url(config, "unsubscribe", reader),
     )
 
 
 async def unsubscribe(request: web.Request) -> web.Response:
-    """GET: a page with a button. POST: unsubscribe, from that button or a mail
-    program's RFC 8058 one-click request (body ``List-Unsubscribe=One-Click``)."""
+    """GET: a page with a button. POST: unsubscribe, from that button (with its CSRF
+    token) or a mail program's RFC 8058 one-click request (``List-Unsubscribe=One-Click``:
+    the signed URL is the proof, and the program has no cookie)."""
     config = request.app[CONFIG]
-    token = request.match_info["token"]
+    token = _reader_id(config, "unsubscribe", request.match_info["signed"])
     if request.method == "GET":
-        reader = await _with_store(
-            config, lambda store: store.subscriber(token=token), readonly=True
-        )
+        reader = None
+        if token is not None:
+            reader = await _with_store(
+                config, lambda store: store.subscriber(token=token), readonly=True
+            )
         if reader is None:
-            return _message(config, "Unknown link", "This link belongs to no reader.", status=404)
-        return _page(config, "unsubscribe.html", reader=reader, done=False)
+            return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
+        return _page(
+            request,
+            "unsubscribe.html",
+            reader=reader,
+            done=False,
+            manage_link=_reader_url(config, "manage", reader),
+        )
+    body = (await request.read()).decode("utf-8", "replace").strip()
+    if body != ONE_CLICK and not _form_ok(request, await request.post()):
+        return _expired_form(request)
+    if token is None:
+        return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
 
     def leave(store: Store) -> Subscriber | None:
         reader = store.subscriber(token=token)
@@ -281,8 +334,8 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
     reader = await _with_store(config, leave)
     if reader is None:
-        return _message(config, "Unknown link", "This link belongs to no reader.", status=404)
-    return _page(config, "unsubscribe.html", reader=reader, done=True)
+        return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
+    return _page(request, "unsubscribe.html", reader=reader, done=True, manage_link="")
 
 
 async def health(request: web.Request) -> web.Response:
@@ -325,6 +378,10 @@ async def _with_store(config: Config, work: Callable[[Store], T], readonly: bool
         raise web.HTTPServiceUnavailable(text="The digest's database cannot be read.") from None
 
 
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() and len(text) < 9 else 0
+
+
 def _sections(config: Config) -> list[str]:
     from digest.cli import section_names
 
@@ -336,26 +393,58 @@ def _url(config: Config, path: str) -> str:
     return config.web.base_url + path
 
 
-def _signer(config: Config) -> Any:
-    from itsdangerous import URLSafeTimedSerializer
-
+def _reader_url(config: Config, purpose: Purpose, reader: Subscriber) -> str:
+    """The signed link that does *purpose* for *reader*."""
     assert config.web is not None
-    return URLSafeTimedSerializer(config.web.secret or "", salt="digest-confirm")
+    return _url(config, f"/{purpose}/{sign(config.web.secret or '', purpose, reader.token)}")
 
 
 def confirmation_url(config: Config, reader: Subscriber) -> str:
     """The signed, expiring link that confirms *reader*'s sign-up."""
-    return _url(config, "/confirm/" + str(_signer(config).dumps(reader.token)))
+    return _reader_url(config, "confirm", reader)
 
 
-def _unsigned(config: Config, signed: str) -> str | None:
-    from itsdangerous import BadSignature
+def _reader_id(config: Config, purpose: Purpose, signed: str) -> str | None:
+    assert config.web is not None
+    max_age = CONFIRM_DAYS * 86400 if purpose == "confirm" else None
+    return unsign(config.web.secret or "", purpose, signed, max_age)
 
-    try:
-        token = _signer(config).loads(signed, max_age=readers.CONFIRM_DAYS * 86400)
-    except BadSignature:  # expired (SignatureExpired) or forged
-        return None
-    return str(token)
+
+def _limiter() -> Any:
+    from limits.storage import MemoryStorage
+    from limits.strategies import MovingWindowRateLimiter
+
+    return MovingWindowRateLimiter(MemoryStorage())
+
+
+def _allowed(request: web.Request, email: str) -> bool:
+    """True while neither this client address nor this email address has signed up too
+    often (both are counted, so a flood of addresses from one client and one address from
+    many clients are both held back)."""
+    from limits import parse
+
+    limiter = request.app[LIMITER]
+    client = request.remote or "unknown"
+    by_client = limiter.hit(parse(PER_CLIENT), "client", client)
+    by_address = limiter.hit(parse(PER_ADDRESS), "address", email.casefold())
+    return bool(by_client and by_address)
+
+
+def _form_ok(request: web.Request, form: Any) -> bool:
+    """True when the form's CSRF token matches this browser's cookie (double submit)."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = str(form.get("csrf", ""))
+    return bool(cookie) and secrets.compare_digest(cookie, sent)
+
+
+def _expired_form(request: web.Request) -> web.Response:
+    return _message(
+        request,
+        "Form expired",
+        "This form was not sent from this site's page, or your browser blocks its cookie."
+        " Open the page again and send the form from there.",
+        status=403,
+    )
 
 
 def _mail_confirmation(config: Config, reader: Subscriber, now: datetime) -> None:
@@ -377,13 +466,13 @@ def _mail_confirmation(config: Config, reader: Subscriber, now: datetime) -> Non
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(
         f"Someone, probably you, asked to receive {config.title} at this address.\n\n"
-        f"To confirm, open this link within {readers.CONFIRM_DAYS} days:\n{link}\n\n"
+        f"To confirm, open this link within {CONFIRM_DAYS} days:\n{link}\n\n"
         "If it was not you, ignore this message: nothing will be sent.\n"
     )
     try:
         deliver([Outgoing(reader.email, msg.as_bytes())], config.delivery, now)
-    except DigestError as exc:
-        log.warning("confirmation for %s not sent: %s", reader.email, exc)
+    except DigestError as exc:  # the address is not logged: a log tells nobody who signed up
+        log.warning("a confirmation mail was not sent: %s", exc)
 
 
 def _environment(config: Config) -> Any:
@@ -392,19 +481,28 @@ def _environment(config: Config) -> Any:
     return environment(config.folder / "templates", config.zone)
 
 
-def _page(config: Config, name: str, status: int = 200, **values: Any) -> web.Response:
+def _page(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
+    """A page from ``templates/web/``; its forms get this browser's CSRF token."""
+    config = request.app[CONFIG]
+    csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     template = _environment(config).get_template(f"web/{name}")
-    text = template.render(title=config.title, base_url=_url(config, ""), **values)
+    text = template.render(title=config.title, base_url=_url(config, ""), csrf=csrf, **values)
     response = web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = PAGE_POLICY
+    response.headers["Referrer-Policy"] = "no-referrer"  # a reader's link stays theirs
+    if request.cookies.get(CSRF_COOKIE) != csrf:
+        secure = _url(config, "").startswith("https://")
+        response.set_cookie(
+            CSRF_COOKIE, csrf, httponly=True, samesite="Strict", secure=secure, path="/"
+        )
     return response
 
 
 def _message(
-    config: Config,
+    request: web.Request,
     heading: str,
     text: str,
     status: int = 200,
     link: tuple[str, str] | None = None,
 ) -> web.Response:
-    return _page(config, "message.html", status=status, heading=heading, text=text, link=link)
+    return _page(request, "message.html", status=status, heading=heading, text=text, link=link)

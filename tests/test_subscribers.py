@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from digest.store import open_store
 from tests.conftest import FeedServer, SmtpServer, html_part, run_cli, smtp_delivery, text_part
 from tests.conftest import write_config as _write_config
@@ -95,8 +97,14 @@ def test_bad_subscriber_input_is_one_line_and_changes_nothing(tmp_path: Path) ->
 
 
 def test_each_reader_gets_their_sections_and_their_own_links(
-    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+    tmp_path: Path,
+    http_server: FeedServer,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from digest.tokens import sign
+
+    monkeypatch.setenv("DIGEST_SECRET", "the-test-key")
     write_config(
         tmp_path,
         [feed(http_server)],
@@ -130,7 +138,7 @@ def test_each_reader_gets_their_sections_and_their_own_links(
     assert view, "every copy links to the issue in the web archive"
     for address in ("all@example.org", "film@example.org"):
         msg = copies[address]
-        own = f"{BASE}/unsubscribe/{tokens[address]}"
+        own = f"{BASE}/unsubscribe/{sign('the-test-key', 'unsubscribe', tokens[address])}"
         header = " ".join(str(msg["List-Unsubscribe"]).split())  # unfolded
         assert header == f"<mailto:leave@example.org?subject=unsubscribe>, <{own}>"
         assert msg["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -153,4 +161,15 @@ def test_each_reader_gets_their_sections_and_their_own_links(
         assert issue is not None and "Budget passes the council" in issue.html
         assert not any(t in issue.html + issue.text for t in tokens.values())
         assert "View in browser" not in issue.html
-        assert [i.id for i in store.issues()] == [issue.id]
+        assert [i.id for i in store.issues()[0]] == [issue.id]
+
+
+def test_a_send_with_web_needs_the_signing_key_and_sends_nothing_without_it(
+    tmp_path: Path, http_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DIGEST_SECRET", raising=False)
+    write_config(tmp_path, [feed(http_server)])
+    result = run_cli("send", cwd=tmp_path)
+    assert result.code == 2
+    assert result.err.startswith("digest: error: the environment variable DIGEST_SECRET")
+    assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").iterdir())

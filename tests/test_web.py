@@ -19,6 +19,7 @@ import pytest
 
 from digest.config import Config, load_config
 from digest.store import open_store
+from digest.tokens import Purpose, sign
 from tests.conftest import (
     FeedServer,
     free_port,
@@ -35,24 +36,44 @@ SECRET = "a-long-random-test-key-that-signs-links"
 
 @dataclass
 class Site:
+    """The running app, seen by one browser-like client that keeps its cookies."""
+
     folder: Path
     config: Config
     base: str
+
+    def __post_init__(self) -> None:
+        import http.cookiejar
+
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+        )
 
     def get(self, path: str) -> tuple[int, str, dict[str, str]]:
         return self._open(urllib.request.Request(self.base + path))
 
     def post(
-        self, path: str, data: dict[str, str | list[str]] | str
+        self, path: str, data: dict[str, str | list[str]] | str, csrf: bool = True
     ) -> tuple[int, str, dict[str, str]]:
-        body = data if isinstance(data, str) else urllib.parse.urlencode(data, doseq=True)
+        """POST a form as the page at *path* (or the front page, for /subscribe) has it:
+        with that page's CSRF token unless *csrf* is False; a str is sent as it is."""
+        if isinstance(data, str):
+            body = data
+        else:
+            fields = dict(data)
+            if csrf:
+                page = self.get("/" if path == "/subscribe" else path)[1]
+                found = re.search(r'name="csrf" value="([^"]+)"', page)
+                assert found, page
+                fields["csrf"] = found.group(1)
+            body = urllib.parse.urlencode(fields, doseq=True)
         request = urllib.request.Request(self.base + path, data=body.encode(), method="POST")
         request.add_header("Content-Type", "application/x-www-form-urlencoded")
         return self._open(request)
 
     def _open(self, request: urllib.request.Request) -> tuple[int, str, dict[str, str]]:
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with self.opener.open(request, timeout=10) as response:
                 return response.status, response.read().decode(), dict(response.headers)
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(), dict(exc.headers)
@@ -65,6 +86,10 @@ class Site:
             found = store.subscriber(email=email)
             assert found is not None, email
             return found.status, found.token, found.sections
+
+    def link(self, purpose: Purpose, email: str) -> str:
+        """The path of *email*'s own signed link for *purpose*."""
+        return f"/{purpose}/{sign(SECRET, purpose, self.reader(email)[1])}"
 
 
 def feed(server: FeedServer) -> str:
@@ -122,9 +147,9 @@ def test_sign_up_confirms_by_mail_and_answers_alike_for_known_addresses(site: Si
 
     status, page, _ = site.get(confirmation_link(mail, site.base))
     assert status == 200 and "Subscribed" in page
-    state, token, sections = site.reader("new@example.org")
+    state, _token, sections = site.reader("new@example.org")
     assert (state, sections) == ("active", ("Culture",))
-    assert f"/manage/{token}" in page
+    assert site.link("manage", "new@example.org") in page
 
     # the same answer for an address already reading, and no mail to it
     again, page_again, _ = site.post("/subscribe", {"email": "NEW@example.org"})
@@ -152,33 +177,62 @@ def test_a_forged_or_expired_confirmation_link_confirms_nothing(site: Site) -> N
     link = confirmation_link(site.mails()[0], site.base)
     forged = link[:-3] + ("aaa" if not link.endswith("aaa") else "bbb")
     assert site.get(forged)[0] == 410
-    from itsdangerous import URLSafeTimedSerializer
-
-    other_key = URLSafeTimedSerializer("another key", salt="digest-confirm")
     token = site.reader("new@example.org")[1]
-    assert site.get("/confirm/" + str(other_key.dumps(token)))[0] == 410
+    assert site.get("/confirm/" + sign("another key", "confirm", token))[0] == 410
+    assert site.get("/confirm/" + sign(SECRET, "manage", token))[0] == 410  # another purpose
+    assert site.get("/confirm/" + token)[0] == 410  # the bare id is no link
     assert site.reader("new@example.org")[0] == "pending"
 
 
 def test_a_reader_changes_sections_and_unsubscribes_with_one_click(site: Site) -> None:
     assert run_cli("subscribers", "add", "r@example.org", cwd=site.folder).code == 0
-    token = site.reader("r@example.org")[1]
-    status, page, _ = site.get(f"/manage/{token}")
+    manage, leave = site.link("manage", "r@example.org"), site.link("unsubscribe", "r@example.org")
+    status, page, headers = site.get(manage)
     assert status == 200 and "r@example.org" in page and 'value="News"' in page
-    status, page, _ = site.post(f"/manage/{token}", {"edition": "daily", "sections": ["News"]})
+    assert headers["Referrer-Policy"] == "no-referrer"
+    status, page, _ = site.post(manage, {"edition": "daily", "sections": ["News"]})
     assert status == 200 and "Saved." in page
     assert site.reader("r@example.org")[2] == ("News",)
     assert re.search(r'value="News" checked', page)
+    assert leave in page  # the page links to the reader's own unsubscribe page
 
-    status, page, _ = site.get(f"/unsubscribe/{token}")
+    status, page, _ = site.get(leave)
     assert status == 200 and "<button" in page
     assert site.reader("r@example.org")[0] == "active"  # a GET (a link scanner) changes nothing
-    status, page, _ = site.post(f"/unsubscribe/{token}", "List-Unsubscribe=One-Click")
+    status, page, _ = site.post(leave, "List-Unsubscribe=One-Click")  # no cookie, no token
     assert status == 200 and "Unsubscribed" in page
     assert site.reader("r@example.org")[0] == "unsubscribed"
-    assert site.get("/unsubscribe/no-such-token")[0] == 404
-    assert site.post("/unsubscribe/no-such-token", "List-Unsubscribe=One-Click")[0] == 404
-    assert site.get("/manage/no-such-token")[0] == 404
+
+
+def test_links_forms_and_sign_ups_resist_forgery_and_floods(site: Site) -> None:
+    assert run_cli("subscribers", "add", "r@example.org", cwd=site.folder).code == 0
+    token = site.reader("r@example.org")[1]
+    manage = site.link("manage", "r@example.org")
+    # a link signed for managing does not unsubscribe; a bare or forged one does nothing
+    for path in [
+        "/unsubscribe/" + sign(SECRET, "manage", token),
+        "/unsubscribe/" + token,
+        "/unsubscribe/" + sign("another key", "unsubscribe", token),
+        "/manage/" + sign(SECRET, "unsubscribe", token),
+    ]:
+        assert site.get(path)[0] == 404, path
+        assert site.post(path, "List-Unsubscribe=One-Click")[0] == 404, path
+    assert site.reader("r@example.org")[0] == "active"
+    # a form posted without this site's CSRF token (another site's form) changes nothing
+    assert site.post(manage, {"sections": ["News"]}, csrf=False)[0] == 403
+    leave = site.link("unsubscribe", "r@example.org")
+    assert site.post(leave, {"x": "y"}, csrf=False)[0] == 403
+    assert site.post("/subscribe", {"email": "csrf@example.org"}, csrf=False)[0] == 403
+    assert site.reader("r@example.org")[0:3:2] == ("active", ())
+    # a header injected in the address is no address
+    injected = {"email": "a@example.org\r\nBcc: victim@example.org"}
+    assert site.post("/subscribe", injected)[0] == 400
+    # floods: one address many times, then many addresses from one client
+    codes = [site.post("/subscribe", {"email": "same@example.org"})[0] for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    codes = [site.post("/subscribe", {"email": f"n{i}@example.org"})[0] for i in range(8)]
+    assert codes[-1] == 429 and codes.count(200) == 10 - 4
+    assert len(site.mails()) == 1 + 6  # one mail for "same", one per new address let through
 
 
 def test_the_archive_the_issue_page_and_the_atom_feed_show_what_was_sent(site: Site) -> None:
@@ -194,12 +248,13 @@ def test_the_archive_the_issue_page_and_the_atom_feed_show_what_was_sent(site: S
     assert status == 200 and "Festival premiere review" in page
     assert "script-src" not in headers["Content-Security-Policy"]  # nothing runs
     token = site.reader("r@example.org")[1]
-    assert token not in page  # no reader's link on a public page
+    assert token not in page and "r@example.org" not in page  # no reader on a public page
 
     status, front, _ = site.get("/")
     assert status == 200 and view.group(1) in front and copy["Subject"] in front
 
     status, body, headers = site.get("/feed.atom")
+    assert "r@example.org" not in body
     assert status == 200 and headers["Content-Type"].startswith("application/atom+xml")
     parsed = feedparser.parse(body)
     assert not parsed.bozo, parsed.get("bozo_exception")
@@ -305,3 +360,26 @@ def test_a_reader_signs_up_chooses_sections_and_leaves_in_a_real_browser(site: S
             assert site.reader("phone@example.org")[0] == "unsubscribed"
         finally:
             browser.close()
+
+
+def test_the_archive_of_a_thousand_issues_comes_in_pages(site: Site) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2024, 1, 1, 7, tzinfo=UTC)
+    with open_store(site.folder / "digest.sqlite3") as store:
+        for n in range(1000):
+            when = start + timedelta(days=n)
+            number = store.begin_digest(f"Issue {n + 1}", f"<{n}@example.org>", [], when)
+            store.archive_issue(number, f"<p>issue {n + 1}</p>", f"issue {n + 1}")
+            store.finish_digest(number, [], [], when)
+    status, first, _ = site.get("/")
+    assert status == 200 and ">Issue 1000<" in first and ">Issue 951<" in first
+    assert ">Issue 950<" not in first and "page 1 of 20" in first
+    assert 'href="' + site.base + '/?page=2" rel="next"' in first
+    status, last, _ = site.get("/?page=20")
+    assert (
+        status == 200 and ">Issue 1<" in last and 'rel="prev"' in last and 'rel="next"' not in last
+    )
+    assert site.get("/?page=21")[0] == 404
+    assert site.get("/?page=x")[0] == 200  # not a number: the first page
+    assert len(feedparser.parse(site.get("/feed.atom")[1]).entries) == 50
