@@ -327,6 +327,7 @@ def _report_fetch(report: Any, out: TextIO | None = None) -> None:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
+    from digest.copies import said
     from digest.pipeline import send_digest
     from digest.scheduler import note_failures
 
@@ -370,7 +371,7 @@ def cmd_send(args: argparse.Namespace) -> int:
     where = f" (written to {config.delivery.outbox})" if config.delivery.method == "outbox" else ""
     print(
         f'Sent "{result.subject}" with {count(len(result.digest.stories), "story", "stories")} to '
-        f"{', '.join(result.report.delivered)}{where}."
+        f"{said(result.report.delivered, config)}{where}."
     )
     if left_out:
         print(f"{left_out[0].upper()}{left_out[1:]}.")

@@ -97,3 +97,16 @@ def personal(text: str, config: Config, reader: Reader, digest_id: int) -> str:
     if leave:
         text = text.replace(LEAVE_MARK, leave)
     return text
+
+
+def said(delivered: Sequence[str], config: Config) -> str:
+    """Who received a digest, as a line of output or log says it: the addresses of
+    delivery.to by name, subscribers only counted (no log tells who subscribes)."""
+    configured = {address.casefold() for address in config.delivery.to}
+    named = [a for a in delivered if a.casefold() in configured]
+    others = len(delivered) - len(named)
+    if others:
+        named.append(f"{others:,} subscriber{'s' if others != 1 else ''}")
+    if len(named) > 1:
+        return ", ".join(named[:-1]) + " and " + named[-1]
+    return named[0] if named else "nobody"

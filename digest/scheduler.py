@@ -27,6 +27,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from digest.config import Config, load_config
+from digest.copies import said
 from digest.errors import DigestError, LockedError
 from digest.locks import daemon_lock, daemon_running, sending_now
 from digest.store import Store, from_iso, iso, open_store
@@ -212,7 +213,7 @@ class Daemon:
                 log.info(
                     "send: %sdigest sent to %s with %s%s",
                     feeds,
-                    ", ".join(result.report.delivered),
+                    said(result.report.delivered, config),
                     _count(len(result.digest.stories), "story", "stories"),
                     f" ({_count(earlier, 'item')} fetched earlier)" if earlier else "",
                 )
@@ -383,7 +384,7 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
         when = (last.sent_at or last.created).astimezone(zone)
         lines.append(
             f"Last digest: {_when(when)}, {_told(last.story_count, last.item_count)}, to "
-            f"{', '.join(last.recipients) or 'nobody'}: {last.subject}"
+            f"{said(last.recipients, config)}: {last.subject}"
         )
     else:
         lines.append("Last digest: none sent yet")

@@ -130,6 +130,7 @@ def test_each_reader_gets_their_sections_and_their_own_links(
 
     sent = run_cli("send", cwd=tmp_path)
     assert sent.code == 0, sent.err
+    assert "to editor@example.org and 2 subscribers." in sent.out  # counted, never named
     smtp_server.mailbox.wait_for(3)
     copies = {rcpt[0]: msg for _sender, rcpt, msg in smtp_server.mailbox.messages}
     assert sorted(copies) == ["all@example.org", "editor@example.org", "film@example.org"]
