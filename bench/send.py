@@ -24,7 +24,6 @@ import argparse
 import json
 import os
 import random
-import resource
 import smtplib
 import socket
 import subprocess
@@ -125,18 +124,29 @@ def add_subscribers(folder: Path, count: int) -> int:
     return len(set(choices))
 
 
+# Runs a command and reports its own resource use alone (RUSAGE_CHILDREN of this wrapper
+# holds only that command, not the bench's earlier children).
+MEASURE = """
+import resource, subprocess, sys, time
+started = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - started
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, use.ru_utime + use.ru_stime, use.ru_maxrss / 1024, file=sys.stderr)
+sys.exit(code)
+"""
+
+
 def run(cmd: list[str], folder: Path) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds and peak RSS (MB) of *cmd* (a child of this process)."""
+    """Wall seconds, CPU seconds and peak RSS (MB) of *cmd* and what it starts."""
     env = {**os.environ, "DIGEST_SECRET": "bench-signing-key", "PYTHONDONTWRITEBYTECODE": "1"}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    started = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, *cmd], cwd=folder, env=env, capture_output=True, text=True
+    )
     if proc.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 1024
+    wall, cpu, rss = (float(v) for v in proc.stderr.strip().splitlines()[-1].split())
+    return wall, cpu, rss
 
 
 def floor(port: int, count: int, size: int) -> float:
@@ -178,8 +188,10 @@ def main() -> None:
             )
             if args.floor:
                 rate = floor(port, args.subscribers, 30_000)
-                print(f"| bare smtplib, 30 KB | {args.subscribers:,} | 1 | "
-                      f"{args.subscribers / rate:.1f} | | | {rate:.0f} |")
+                print(
+                    f"| bare smtplib, 30 KB | {args.subscribers:,} | 1 | "
+                    f"{args.subscribers / rate:.1f} | | | {rate:.0f} |"
+                )
     finally:
         if sink.stdin:
             sink.stdin.close()

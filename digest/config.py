@@ -355,6 +355,8 @@ class WebConfig(Strict):
     def _base(cls, value: str) -> str:
         if not re.fullmatch(r"https?://[^\s<>\"',/]+(?:/[^\s<>\"',]*)?", value):
             raise ValueError(f"base_url must be an http(s) URL: {value!r}")
+        if not value.isascii():  # it goes into List-Unsubscribe headers as it is
+            raise ValueError(f"base_url must be ASCII (a domain as xn--…): {value!r}")
         return value.rstrip("/")
 
     @field_validator("listen")

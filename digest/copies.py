@@ -12,11 +12,15 @@ with ``web:`` configured their own unsubscribe link, RFC 8058 one-click included
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import partial
 
 from digest.config import Config
-from digest.models import Digest, Subscriber
+from digest.deliver import Outgoing
+from digest.message import CopyMaker, unsubscribe_link
+from digest.models import Digest, RenderedMessage, Subscriber
 from digest.tokens import sign
 
 # Marks rendered in place of a reader's own links; never mailed (see personal()).
@@ -110,3 +114,56 @@ def said(delivered: Sequence[str], config: Config) -> str:
     if len(named) > 1:
         return ", ".join(named[:-1]) + " and " + named[-1]
     return named[0] if named else "nobody"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """The digest being sent: what each copy is made from."""
+
+    config: Config
+    digest: Digest
+    rendered: RenderedMessage  # for delivery.to, without web: links
+    token: str  # the Message-ID token of this attempt
+    digest_id: int
+    now: datetime
+
+
+Render = Callable[[Digest, Links], RenderedMessage]
+
+
+def outgoing(issue: Issue, readers: Sequence[Reader], render: Render) -> list[Outgoing]:
+    """A copy for each reader whose sections have a story, rendered once per kind of
+    reader. Each copy's bytes are made when it is sent, not before: ten thousand copies
+    are never in memory at once."""
+    config = issue.config
+    configured = unsubscribe_link(config.delivery)
+    kinds: dict[tuple[tuple[str, ...], bool], tuple[RenderedMessage, CopyMaker] | None] = {}
+    if config.web is None:  # as rendered for delivery.to: nothing personal in it
+        maker = CopyMaker(
+            issue.rendered, config.delivery, issue.token, issue.digest.title, issue.now
+        )
+        kinds[(), False] = (issue.rendered, maker)
+    out = []
+    for reader in readers:
+        if reader.kind not in kinds:
+            part = for_sections(issue.digest, reader.sections)
+            if part is None:  # none of the reader's sections has a story this time
+                kinds[reader.kind] = None
+            else:
+                copy = render(part, links_for(config, reader, configured))
+                maker = CopyMaker(copy, config.delivery, issue.token, part.title, issue.now)
+                kinds[reader.kind] = (copy, maker)
+        kind = kinds[reader.kind]
+        if kind is not None:
+            out.append(Outgoing(reader.address, partial(_make, issue, reader, *kind)))
+    return out
+
+
+def _make(issue: Issue, reader: Reader, copy: RenderedMessage, maker: CopyMaker) -> bytes:
+    config = issue.config
+    return maker.make(
+        reader.address,
+        personal(copy.html, config, reader, issue.digest_id),
+        personal(copy.text, config, reader, issue.digest_id),
+        unsubscribe_url(config, reader),
+    )

@@ -25,10 +25,15 @@ from digest.errors import ConfigError, DeliveryError
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One recipient's copy of a message."""
+    """One recipient's copy of a message: its bytes, or what makes them when it is sent
+    (so that the copies of a large list are never all in memory)."""
 
     recipient: str
-    data: bytes
+    source: bytes | Callable[[], bytes]
+
+    @property
+    def data(self) -> bytes:
+        return self.source if isinstance(self.source, bytes) else self.source()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import re
 import secrets
 import unicodedata
 from datetime import datetime
+from email import quoprimime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
@@ -70,6 +71,90 @@ def list_id(title: str, delivery: DeliveryConfig) -> str:
     return f"{phrase} <{slug}.{sender_domain(delivery.from_)}>"
 
 
+# Stand-ins a copy's skeleton carries where each reader's own values go (CopyMaker).
+_TO = "to@copy.invalid"
+_ID = "<id@copy.invalid>"
+_TEXT = "@@DIGEST-TEXT-PART@@"
+_HTML = "@@DIGEST-HTML-PART@@"
+
+
+class CopyMaker:
+    """Many readers' copies of one rendering, each as :func:`build_message` would make it.
+
+    The email package builds the message once, with stand-ins for what differs between
+    readers (To, Message-ID, List-Unsubscribe and the two bodies, which hold the reader's
+    own links); each copy then only has its own headers folded by the same policy and its
+    bodies quoted-printable encoded by the same function the email package uses. Ten
+    thousand copies take a fifth of the time (bench/send.py). An address that is not
+    ASCII (SMTPUTF8) takes :func:`build_message` itself; tests check that both ways give
+    the same message.
+    """
+
+    def __init__(
+        self,
+        rendered: RenderedMessage,
+        delivery: DeliveryConfig,
+        token: str,
+        title: str,
+        when: datetime,
+    ) -> None:
+        self.rendered, self.delivery = rendered, delivery
+        self.token, self.title, self.when = token, title, when
+        self.domain = sender_domain(delivery.from_)
+        stand_in = RenderedMessage(subject=rendered.subject, html=_HTML, text=_TEXT)
+        skeleton = _message(stand_in, delivery, _TO, _ID, title, when, None, unsubscribe=False)
+        head, body = skeleton.split(b"\r\n\r\n", 1)
+        lines = head.split(b"\r\n")
+        at = next(i for i, line in enumerate(lines) if line.startswith(b"Auto-Submitted:"))
+        self.head = lines[:at], lines[at:]  # List-Unsubscribe goes between, per reader
+        self.body = body
+
+    def make(self, recipient: str, html: str, text: str, own_unsubscribe: str | None) -> bytes:
+        """*recipient*'s copy, with these bodies and their own unsubscribe URL."""
+        if not recipient.isascii():
+            own = RenderedMessage(self.rendered.subject, html, text)
+            return build_message(
+                own, self.delivery, recipient, self.token, self.title, self.when, own_unsubscribe
+            )
+        before, after = self.head
+        leave = _unsubscribe_headers(self.delivery, own_unsubscribe)
+        head = b"\r\n".join([*before, *leave, *after])
+        head = head.replace(b"To: " + _TO.encode(), b"To: " + recipient.encode(), 1)
+        own_id = message_id(self.token, recipient, self.domain)
+        head = head.replace(_ID.encode(), own_id.encode(), 1)
+        body = self.body.replace(_TEXT.encode() + b"\r\n", _quoted(text), 1)
+        body = body.replace(_HTML.encode() + b"\r\n", _quoted(html), 1)
+        data = head + b"\r\n\r\n" + body
+        return _sign(data, self.delivery) if self.delivery.dkim else data
+
+
+def _quoted(text: str) -> bytes:
+    """*text* as EmailMessage.set_content(text, charset="utf-8", cte="quoted-printable")
+    writes it under the SMTP policy: CRLF lines, each line ending in a line break."""
+    lines = text.encode("utf-8").splitlines()
+    joined = (b"\n".join(lines) + b"\n").decode("latin-1")  # as email.contentmanager does
+    encoded = quoprimime.body_encode(joined, SMTP.max_line_length or 78)
+    return encoded.replace("\n", "\r\n").encode("ascii")
+
+
+def _unsubscribe_headers(delivery: DeliveryConfig, own: str | None) -> list[bytes]:
+    """The List-Unsubscribe header (RFC 2369) and List-Unsubscribe-Post (RFC 8058) as raw
+    lines. Written here, not by the email package: a URL longer than a line would be
+    turned into an RFC 2047 encoded word there, which no mail program reads as a URL.
+    The targets are folded between them; a long URL stays whole on its line (under
+    RFC 5322's 998 characters: the URLs are checked ASCII without spaces)."""
+    targets = _unsubscribe_targets(delivery, own)
+    if not targets:
+        return []
+    value = ", ".join(targets)
+    if len("List-Unsubscribe: " + value) > (SMTP.max_line_length or 78):
+        value = ",\r\n ".join(targets)
+    lines = [f"List-Unsubscribe: {value}".encode("ascii")]
+    if _one_click(delivery, own):
+        lines.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click")
+    return lines
+
+
 def build_message(
     rendered: RenderedMessage,
     delivery: DeliveryConfig,
@@ -83,33 +168,57 @@ def build_message(
 
     *own_unsubscribe* is the recipient's own one-click unsubscribe URL (a subscriber's):
     it takes the place of ``delivery.unsubscribe.url`` in List-Unsubscribe."""
-    domain = sender_domain(delivery.from_)
+    own_id = message_id(token, recipient, sender_domain(delivery.from_))
+    data = _message(rendered, delivery, recipient, own_id, title, when, own_unsubscribe)
+    if delivery.dkim:
+        data = _sign(data, delivery)
+    return data
+
+
+def _message(
+    rendered: RenderedMessage,
+    delivery: DeliveryConfig,
+    recipient: str,
+    own_id: str,
+    title: str,
+    when: datetime,
+    own_unsubscribe: str | None,
+    unsubscribe: bool = True,
+) -> bytes:
     msg = EmailMessage(policy=SMTP)
     msg["From"] = delivery.from_
     msg["To"] = recipient
     msg["Subject"] = rendered.subject
     msg["Date"] = format_datetime(when)
-    msg["Message-ID"] = message_id(token, recipient, domain)
+    msg["Message-ID"] = own_id
     msg["List-Id"] = list_id(title, delivery)
-    unsubscribe = delivery.unsubscribe
-    mailto = unsubscribe.mailto if unsubscribe else None
-    url = own_unsubscribe or (unsubscribe.url if unsubscribe else None)
-    if mailto or url:
-        targets = []
-        if mailto:
-            targets.append(f"<mailto:{mailto}?subject=unsubscribe>")  # a bare address
-        if url:
-            targets.append(f"<{without_userinfo(url)}>")
-        msg["List-Unsubscribe"] = ", ".join(targets)
-        if url:
-            msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(rendered.text, subtype="plain", charset="utf-8", cte="quoted-printable")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8", cte="quoted-printable")
     data = msg.as_bytes(policy=SMTP)
-    if delivery.dkim:
-        data = _sign(data, delivery)
-    return data
+    leave = _unsubscribe_headers(delivery, own_unsubscribe) if unsubscribe else []
+    if not leave:
+        return data
+    at = data.index(b"\r\nAuto-Submitted:") + 2
+    return data[:at] + b"\r\n".join(leave) + b"\r\n" + data[at:]
+
+
+def _unsubscribe_targets(delivery: DeliveryConfig, own: str | None) -> list[str]:
+    """List-Unsubscribe's targets: the configured mailto, and the reader's own URL or the
+    configured one."""
+    unsubscribe = delivery.unsubscribe
+    mailto = unsubscribe.mailto if unsubscribe else None
+    url = own or (unsubscribe.url if unsubscribe else None)
+    targets = []
+    if mailto:
+        targets.append(f"<mailto:{mailto}?subject=unsubscribe>")  # a bare address
+    if url:
+        targets.append(f"<{without_userinfo(url)}>")
+    return targets
+
+
+def _one_click(delivery: DeliveryConfig, own: str | None) -> bool:
+    return bool(own or (delivery.unsubscribe and delivery.unsubscribe.url))
 
 
 def unsubscribe_link(delivery: DeliveryConfig) -> str | None:

@@ -390,8 +390,8 @@ def deliver_digest(
     The attempt is recorded before sending; a retry of an interrupted attempt
     with the same items reuses its Message-IDs, so receivers can drop the repeat.
     """
-    from digest.deliver import Outgoing, deliver
-    from digest.message import build_message, new_token, unsubscribe_link
+    from digest.deliver import deliver
+    from digest.message import new_token
 
     shown = [i for story in digest.stories for i in story.item_ids]
     token = store.unfinished_message_id(shown)
@@ -401,36 +401,16 @@ def deliver_digest(
     if config.web:  # the issue as the archive shows it: no reader's links in it
         page = render_digest(config, digest, Links())[1]
         store.archive_issue(digest_id, page.html, page.text)
-    configured = unsubscribe_link(config.delivery)
-    kinds: dict[tuple[tuple[str, ...], bool], RenderedMessage | None] = {}
-    if config.web is None:
-        kinds[(), False] = rendered  # as rendered for delivery.to: nothing personal in it
-    messages = []
-    for reader in copies.readers(config, store.subscribers("active")):
-        if reader.address in already:  # accepted before an interruption: never sent twice
-            continue
-        if reader.kind not in kinds:
-            part = copies.for_sections(digest, reader.sections)
-            links = copies.links_for(config, reader, configured)
-            kinds[reader.kind] = render_digest(config, part, links)[1] if part else None
-        copy = kinds[reader.kind]
-        if copy is None:  # none of the reader's sections has a story this time
-            continue
-        own = replace(
-            copy,
-            html=copies.personal(copy.html, config, reader, digest_id),
-            text=copies.personal(copy.text, config, reader, digest_id),
-        )
-        message = build_message(
-            own,
-            config.delivery,
-            reader.address,
-            token,
-            digest.title,
-            now,
-            copies.unsubscribe_url(config, reader),
-        )
-        messages.append(Outgoing(reader.address, message))
+    readers = [
+        r
+        for r in copies.readers(config, store.subscribers("active"))
+        if r.address not in already  # accepted before an interruption: never sent twice
+    ]
+    messages = copies.outgoing(
+        copies.Issue(config, digest, rendered, token, digest_id, now),
+        readers,
+        lambda part, links: render_digest(config, part, links)[1],
+    )
     told: set[str] = set()
 
     def record(recipient: str, status: str, detail: str | None) -> None:
@@ -450,7 +430,8 @@ def deliver_digest(
         raise DeliveryError(f"digest not delivered, {pending} pending: {reasons}")
     for recipient, why in untold:
         store.record_delivery(digest_id, recipient, "failed", why, now)
-    data = {m.recipient: m.data for m in messages}
+    waiting = {r for r, _why in untold}
+    data = {m.recipient: m.data for m in messages if m.recipient in waiting}  # made again
     kept = [RefusedCopy(r, data[r], why) for r, why in untold if r in data]
     store.queue_resends(digest_id, kept, now)
     store.finish_digest(digest_id, shown, digest.skipped_ids, now)

@@ -203,3 +203,54 @@ def test_missing_dkim_key_is_a_delivery_error(tmp_path: Path) -> None:
     )
     with pytest.raises(DeliveryError, match=r"delivery\.dkim\.key_file"):
         build(config)
+
+
+def _boundless(data: bytes) -> bytes:
+    return re.sub(rb"={15}\d+==", b"BOUNDARY", data)
+
+
+LONG = "https://digest.example.org/unsubscribe/" + "Ab1-_." * 20  # a signed link, 159 chars
+
+
+@pytest.mark.parametrize(
+    ("unsubscribe", "own"),
+    [
+        (None, None),
+        ({"mailto": "leave@news.example.org"}, None),
+        ({"mailto": "leave@news.example.org", "url": "https://news.example.org/u"}, None),
+        ({"mailto": "leave@news.example.org"}, LONG),
+        (None, LONG),
+    ],
+)
+def test_a_copy_made_from_the_skeleton_is_the_message_build_message_makes(
+    unsubscribe: dict[str, str] | None, own: str | None
+) -> None:
+    from digest.message import CopyMaker
+
+    config = delivery(**({"unsubscribe": unsubscribe} if unsubscribe else {}))
+    rendered = RenderedMessage(
+        subject="Harbour Digest: the ferry ‘kept’ all winter, and many more stories " * 2,
+        html="<p>" + "Fähre fährt, a long line of a story that wraps. " * 60 + "</p>\n",
+        text="Ferry ‘kept’\n" + "A line of the text part.\n" * 40,
+    )
+    maker = CopyMaker(rendered, config, "0123abcd", "Harbour Digest", WHEN)
+    for recipient in ("reader@example.org", "Ünï@example.org"):
+        made = maker.make(recipient, rendered.html, rendered.text, own)
+        built = build_message(rendered, config, recipient, "0123abcd", "Harbour Digest", WHEN, own)
+        assert _boundless(made) == _boundless(built), recipient
+
+
+def test_a_long_unsubscribe_link_is_written_whole_not_as_an_encoded_word() -> None:
+    data = build_message(
+        RENDERED,
+        delivery(unsubscribe={"mailto": "leave@news.example.org"}),
+        "r@example.org",
+        "0123abcd",
+        "Harbour Digest",
+        WHEN,
+        LONG,
+    )
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert f"\r\n <{LONG}>\r\n".encode() in head and b"=?" not in head.split(b"List-Id")[1]
+    assert all(len(line) <= 998 for line in head.split(b"\r\n"))
+    assert str(parse(data)["List-Unsubscribe"]).endswith(f"<{LONG}>")
