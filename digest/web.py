@@ -406,8 +406,7 @@ def confirmation_url(config: Config, reader: Subscriber) -> str:
 
 def _reader_id(config: Config, purpose: Purpose, signed: str) -> str | None:
     assert config.web is not None
-    max_age = CONFIRM_DAYS * 86400 if purpose == "confirm" else None
-    return unsign(config.web.secret or "", purpose, signed, max_age)
+    return unsign(config.web.secret or "", purpose, signed)
 
 
 def _limiter() -> Any:

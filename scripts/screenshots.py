@@ -12,13 +12,16 @@ here touches the network: every remote image is answered with a placeholder
 picture of the same shape, so the layout looks as it will in an inbox.
 
 Usage: python scripts/screenshots.py [--out docs] [--height 1500] [--dark]
-Writes OUT/digest-600.png and OUT/digest-375.png (and -dark variants with --dark).
+Writes OUT/digest-600.png and OUT/digest-375.png (and -dark variants with --dark), and
+OUT/web-archive.png: the web archive's front page with its sign-up form, after one send
+of the example digest to the outbox (``digest serve`` on 127.0.0.1, nothing else).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -49,7 +52,63 @@ def main() -> int:
         schemes = ("light", "dark") if args.dark else ("light",)
         for path in photograph(html, args.out, schemes, args.height):
             print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
+    with tempfile.TemporaryDirectory() as work:
+        path = web_archive(Path(work), args.out)
+        print(f"wrote {path} ({path.stat().st_size // 1024} KB)")
     return 0
+
+
+def web_archive(work: Path, out: Path) -> Path:
+    """The web archive's front page after one send of the example digest, as a PNG."""
+    import json
+    import socket
+
+    from playwright.sync_api import sync_playwright
+
+    shutil.copy(ROOT / "config.yaml", work / "config.yaml")
+    shutil.copytree(ROOT / "examples", work / "examples")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    config = work / "config.yaml"
+    web = json.dumps({"base_url": base, "listen": f"127.0.0.1:{port}"})  # JSON is YAML
+    text = re.sub(r"^web: null.*$", f"web: {web}", config.read_text(encoding="utf-8"), flags=re.M)
+    config.write_text(text, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DIGEST_SECRET": "screenshot-key"}
+    env.pop("DIGEST_CONFIG", None)
+    subprocess.run(
+        [sys.executable, "-m", "digest", "send"],
+        cwd=work,
+        env=env,
+        check=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "digest", "serve"],
+        cwd=work,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+    )
+    path = out / "web-archive.png"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 600, "height": 700})
+            for _ in range(100):  # until the server listens
+                try:
+                    page.goto(base + "/")
+                    break
+                except Exception:  # connection refused while it starts
+                    page.wait_for_timeout(100)
+            page.screenshot(path=str(path), full_page=True)
+            browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    return path
 
 
 def example_html(work: Path) -> Path:

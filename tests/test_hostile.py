@@ -693,7 +693,7 @@ def test_refused_recipient_does_not_stop_the_others(
     result = run_cli("send", cwd=tmp_path)
     assert result.code == 0, result.err
     assert "not delivered to bad@example.org: refused: 550 5.1.1 no such user" in result.err
-    assert "ann@example.org, cy@example.org" in result.out
+    assert "ann@example.org and cy@example.org" in result.out
     smtp_server.mailbox.wait_for(2)
     received = {tuple(rcpts): msg for _, rcpts, msg in smtp_server.mailbox.messages}
     assert set(received) == {("ann@example.org",), ("cy@example.org",)}
@@ -709,7 +709,7 @@ def test_refused_recipient_does_not_stop_the_others(
     ]
     assert rows(tmp_path, "SELECT DISTINCT outcome, digest_id FROM items") == [("sent", digest_id)]
     status_lines = run_cli("status", cwd=tmp_path).out
-    assert "to ann@example.org, cy@example.org" in status_lines
+    assert "to ann@example.org and cy@example.org" in status_lines
     assert "Nothing new" in run_cli("send", cwd=tmp_path).out
 
 
