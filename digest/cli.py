@@ -117,11 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
     blurbs.add_argument(
         "feed", metavar="FEED", help="a feed's URL, a feed file, or its name from digest feeds"
     )
-    command(
+    status = command(
         "status",
         "next runs, the last digest and failing feeds",
         "Show when the daemon fetches and sends next, whether it is running, the last digest"
-        " sent and the last failed attempt, and the feeds that are failing (and since when).",
+        " sent and the last failed attempt, and the feeds that are failing (and since when)."
+        " With --check, for a monitoring system: one line per problem and exit 1 (the last"
+        " send failed, a scheduled send is monitor.send_overdue late, a feed has failed for"
+        " monitor.feed_failing), else 'OK' and exit 0.",
+    )
+    status.add_argument(
+        "--check", action="store_true", help="exit 1 and say why when something needs care"
     )
     command(
         "prune",
@@ -613,10 +619,17 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from digest.scheduler import status_lines
+    from digest.scheduler import problems, status_lines
 
     config = _config(args)
     with open_store(config.database, readonly=True) as store:
+        if args.check:
+            found = problems(config, store, _now())
+            for line in found:
+                print(f"digest: {_safe(line, 500)}")
+            if not found:
+                print("OK")
+            return 1 if found else 0
         for line in status_lines(config, store, _now()):
             # made safe piece by piece: the runs of spaces that align the lines stay
             print("".join(_safe(p) if p.strip() else p for p in re.split(r"( {2,})", line)))

@@ -333,6 +333,15 @@ class ScheduleConfig(Strict):
         return value
 
 
+class MonitorConfig(Strict):
+    feed_failing: Seconds = Field(
+        2 * 86400, description="`digest status --check` fails when a feed has failed this long"
+    )
+    send_overdue: Seconds = Field(
+        3600, description="… or when a scheduled send is this late and has not happened"
+    )
+
+
 class StoreConfig(Strict):
     keep_days: float = Field(
         90,
@@ -399,6 +408,9 @@ class Config(Strict):
     fetch: FetchConfig = Field(default_factory=FetchConfig, description="fetch limits")
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig, description="digest run")
     store: StoreConfig = Field(default_factory=StoreConfig, description="retention")
+    monitor: MonitorConfig = Field(
+        default_factory=MonitorConfig, description="what `digest status --check` calls a problem"
+    )
     web: WebConfig | None = Field(None, description="the web archive and sign-up (digest serve)")
     subscribers: SubscribersConfig = Field(
         default_factory=SubscribersConfig, description="readers who sign up themselves"

@@ -36,7 +36,7 @@ from digest.models import (
     RenderedMessage,
 )
 from digest.plan import Document, FeedPlan, Waiting, decide, new_items, plan_feed
-from digest.store import Refused, RefusedCopy, Store
+from digest.store import Refused, RefusedCopy, Store, iso
 from digest.workers import ParsePool, ParseTask
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
@@ -98,6 +98,9 @@ class SendResult:
     def sent(self) -> bool:
         """True when someone received a digest."""
         return bool(self.report and self.report.delivered)
+
+
+SEND_RAN = "send.last_run"  # when a send last finished (sent, or nothing new): status --check
 
 
 def fetch_limits(config: Config) -> FetchLimits:
@@ -376,9 +379,11 @@ def send_digest(
         if digest.is_empty and not config.digest.send_empty:
             if digest.skipped_ids:
                 store.skip_items(digest.skipped_ids)
+            store.set_state(SEND_RAN, iso(now))  # nothing new is a send that happened
             return SendResult(digest, report, None, resent=resent)
         digest, rendered = render_digest(config, digest)
         delivery = deliver_digest(config, store, digest, rendered, now)
+        store.set_state(SEND_RAN, iso(now))
         return SendResult(digest, report, delivery, rendered.subject, resent)
 
 

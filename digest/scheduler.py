@@ -356,6 +356,42 @@ def failing_since(store: Store) -> dict[str, datetime]:
     return {url: when for url, when in since.items() if when is not None}
 
 
+def problems(config: Config, store: Store, now: datetime) -> list[str]:
+    """What ``digest status --check`` reports, one line each ([] when all is well): the
+    latest send attempt failed, a scheduled send is overdue, a feed has failed too long."""
+    from digest.links import shown_url
+    from digest.pipeline import feed_name
+
+    zone = config.zone
+    found = []
+    last = store.last_digest()
+    sent_at = last.sent_at if last else None
+    failure = store.last_failure()
+    if failure and (sent_at is None or failure.at > sent_at):
+        found.append(
+            f"the last send failed at {_when(failure.at.astimezone(zone))}: {failure.reason}"
+        )
+    overdue = timedelta(seconds=config.monitor.send_overdue)
+    slot = latest_slot(config.schedule.send, zone, now - overdue, timedelta(days=32))
+    from digest.pipeline import SEND_RAN
+
+    ran = [from_iso(store.get_state(SEND_SLOT)), from_iso(store.get_state(SEND_RAN)), sent_at]
+    handled = max((t for t in ran if t is not None), default=None)
+    if slot is not None and handled is not None and handled < slot:
+        found.append(f"the send scheduled for {_when(slot.astimezone(zone))} has not happened")
+    long = timedelta(seconds=config.monitor.feed_failing)
+    states = store.feed_states()
+    for feed in config.feeds:
+        began = failing_since(store).get(feed.url)
+        state = states.get(feed.url)
+        if began and state and state.last_error and now - began >= long:
+            found.append(
+                f"feed {feed_name(feed, state)} ({shown_url(feed.url)}) has failed since"
+                f" {_when(began.astimezone(zone))}: {state.last_error}"
+            )
+    return found
+
+
 def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     """What ``digest status`` prints: schedule, last digest, failing feeds."""
     from digest.links import shown_url

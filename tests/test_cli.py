@@ -11,11 +11,13 @@ from pathlib import Path
 from tests.conftest import (
     FIXTURE_FEEDS,
     FeedServer,
+    SmtpServer,
     html_part,
     needs_shared,
     outbox_messages,
     run_cli,
     run_cli_process,
+    smtp_delivery,
     text_part,
     write_config,
 )
@@ -579,3 +581,57 @@ def test_every_command_help_says_what_the_command_does(tmp_path: Path) -> None:
     assert "still in its feed is kept" in prune
     blurbs = " ".join(run_cli("blurbs", "--help", cwd=tmp_path).out.split())
     assert "without storing anything" in blurbs
+
+
+def test_status_check_tells_a_monitor_what_needs_care(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    """`status --check`: 'OK' and 0 while all is well; one line per problem and 1 when the
+    last send failed, a scheduled send is late, or a feed has failed too long."""
+    from datetime import UTC, datetime, timedelta
+
+    from digest.pipeline import SEND_RAN
+    from digest.scheduler import FAILING
+
+    url = setup(tmp_path, http_server)
+    broken = http_server.url("/broken.xml")
+    feeds = [{"url": url}, {"url": broken, "name": "Broken Feed"}]
+    write_config(tmp_path, feeds, delivery=smtp_delivery(smtp_server))
+    fresh = run_cli("status", "--check", cwd=tmp_path)
+    assert (fresh.code, fresh.out) == (0, "OK\n")  # nothing has run yet: nothing is late
+    assert run_cli("send", cwd=tmp_path).code == 0
+    assert smtp_server.mailbox.messages
+    ok = run_cli("status", "--check", cwd=tmp_path)
+    assert (ok.code, ok.out) == (0, "OK\n")  # a feed failing for a moment is no problem yet
+    # the feed's failures began three days ago; the last send ran two days ago
+    db = sqlite3.connect(tmp_path / "digest.sqlite3")
+    days_ago = lambda n: (datetime.now(UTC) - timedelta(days=n)).isoformat()  # noqa: E731
+    with db:
+        db.execute(
+            "UPDATE state SET value = ? WHERE key = ?", (json.dumps({broken: days_ago(3)}), FAILING)
+        )
+        db.execute("UPDATE state SET value = ? WHERE key = ?", (days_ago(2), SEND_RAN))
+        db.execute("UPDATE digests SET sent_at = ?", (days_ago(2),))
+    db.close()
+    late = run_cli("status", "--check", cwd=tmp_path)
+    assert late.code == 1, late.out
+    lines = late.out.splitlines()
+    assert any(
+        re.match(r"digest: feed Broken Feed \(.*\) has failed since .*: HTTP 404", ln)
+        for ln in lines
+    ), lines
+    assert any(
+        re.match(r"digest: the send scheduled for .* has not happened$", ln) for ln in lines
+    ), lines
+    # the server goes away and a send fails: said first
+    smtp_server.stop()
+    fresh_story = FakeItem("Harbour bridge reopens", "https://news.example.org/bridge")
+    http_server.serve("/new.xml", rss(fresh_story, title="New"))
+    write_config(
+        tmp_path,
+        [*feeds, {"url": http_server.url("/new.xml")}],
+        delivery=smtp_delivery(smtp_server, retries=0),
+    )
+    assert run_cli("send", cwd=tmp_path).code == 1
+    failed = run_cli("status", "--check", cwd=tmp_path)
+    assert failed.code == 1 and failed.out.startswith("digest: the last send failed at ")
