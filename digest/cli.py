@@ -79,9 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
         "Fetch every feed, build the digest of what is new and deliver it (SMTP or the outbox"
         " folder). Items it sends are marked sent; if delivery fails, everything stays pending"
         " for the next send. Says how many items were left out and why. Exits 1 when delivery"
-        " failed or every feed failed and nothing was sent.",
+        " failed or every feed failed and nothing was sent. With --to ADDRESS, sends a test"
+        " copy of that digest to one address and marks nothing sent.",
     )
     send.add_argument("--no-fetch", action="store_true", help="use stored items only")
+    send.add_argument(
+        "--to",
+        metavar="ADDRESS",
+        default=None,
+        help="send a test copy to this address only, marking nothing sent",
+    )
     preview = command(
         "preview",
         "write the digest to a file, mark nothing",
@@ -338,6 +345,8 @@ def cmd_send(args: argparse.Namespace) -> int:
     from digest.scheduler import note_failures
 
     config = _config(args)
+    if args.to:
+        return _send_test(config, args)
     on_result, done = _progress(len(config.feeds))
     now = _now()
 
@@ -411,6 +420,41 @@ def left_out_text(digest: Digest) -> str:
     else:
         reasons = ", ".join(f"{n} {reason}" for reason, n in dropped)
     return f"{count(total, 'pending item')} left out: {reasons}"
+
+
+def _send_test(config: Config, args: argparse.Namespace) -> int:
+    """``digest send --to ADDRESS``."""
+    from digest.pipeline import send_test_copy
+    from digest.scheduler import note_failures
+    from digest.subscribers import normal_address
+
+    address = normal_address(args.to)
+    on_result, done = _progress(len(config.feeds))
+    now = _now()
+    try:
+        with open_store(config.database) as store:
+
+            def fetched(report: Any) -> None:
+                done()
+                note_failures(store, report, now)
+                _report_fetch(report)
+
+            result = send_test_copy(
+                config,
+                store,
+                now,
+                address,
+                fetch=not args.no_fetch,
+                on_result=on_result,
+                on_fetched=fetched,
+            )
+    finally:
+        done()
+    stories = count(len(result.digest.stories), "story", "stories")
+    where = f" (written to {config.delivery.outbox})" if config.delivery.method == "outbox" else ""
+    print(f'Sent a test copy of "{result.subject}" with {stories} to {address}{where};')
+    print("nothing was marked sent: the next digest still carries every story.")
+    return 0
 
 
 def cmd_preview(args: argparse.Namespace) -> int:

@@ -387,6 +387,36 @@ def send_digest(
         return SendResult(digest, report, delivery, rendered.subject, resent)
 
 
+def send_test_copy(
+    config: Config,
+    store: Store,
+    now: datetime,
+    address: str,
+    *,
+    fetch: bool = True,
+    on_result: Callable[[FetchResult], None] | None = None,
+    on_fetched: Callable[[FetchReport], None] | None = None,
+) -> SendResult:
+    """The digest ``send`` would deliver now, to *address* only, marking nothing sent
+    (``digest send --to``): a test of the template, the server and the address. Fetched
+    items are stored, as ``preview`` stores them. Raises DeliveryError when it is refused."""
+    from digest.deliver import Outgoing, deliver
+    from digest.message import build_message, new_token
+
+    report = fetch_feeds(config, store, now, on_result=on_result) if fetch else None
+    if report and on_fetched:
+        on_fetched(report)
+    digest = build_digest(config, store, now, report.failed if report else ())
+    digest, rendered = render_digest(config, digest)
+    message = build_message(rendered, config.delivery, address, new_token(), digest.title, now)
+    delivery = deliver([Outgoing(address, message)], config.delivery, now)
+    if not delivery.delivered:
+        raise DeliveryError(
+            f"test copy not delivered: {'; '.join(w for _a, w in delivery.refused)}"
+        )
+    return SendResult(digest, report, delivery, rendered.subject)
+
+
 def deliver_digest(
     config: Config, store: Store, digest: Digest, rendered: RenderedMessage, now: datetime
 ) -> DeliveryReport:

@@ -635,3 +635,24 @@ def test_status_check_tells_a_monitor_what_needs_care(
     assert run_cli("send", cwd=tmp_path).code == 1
     failed = run_cli("status", "--check", cwd=tmp_path)
     assert failed.code == 1 and failed.out.startswith("digest: the last send failed at ")
+
+
+def test_send_to_one_address_is_a_test_copy_that_marks_nothing(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    setup(tmp_path, http_server, delivery=smtp_delivery(smtp_server, ["list@example.org"]))
+    test = run_cli("send", "--to", "Me@Example.org", cwd=tmp_path)
+    assert test.code == 0, test.err
+    assert 'Sent a test copy of "' in test.out and "with 3 stories to Me@example.org;" in test.out
+    [(_sender, rcpts, msg)] = smtp_server.mailbox.messages
+    assert rcpts == ["Me@example.org"] and msg["To"] == "Me@example.org"
+    assert all(item.title in text_part(msg) for item in ITEMS)  # the digest itself
+    # nothing was marked: the real send carries every story, to the list only
+    real = run_cli("send", cwd=tmp_path)
+    assert real.code == 0 and "with 3 stories to list@example.org." in real.out
+    assert [m[1] for m in smtp_server.mailbox.messages] == [
+        ["Me@example.org"],
+        ["list@example.org"],
+    ]
+    bad = run_cli("send", "--to", "not an address", cwd=tmp_path)
+    assert bad.code == 2 and "not an email address" in bad.err
