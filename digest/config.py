@@ -95,6 +95,20 @@ def _header_text(value: str) -> str:
 HeaderText = Annotated[str, AfterValidator(_header_text)]
 
 
+def secret_value(env: str | None, file: Path | None) -> str | None:
+    """A secret from an environment variable or a file (its first line, so the newline an
+    editor or ``echo`` adds is not part of it); None when unset, empty or unreadable (the
+    error that follows names the variable or the file)."""
+    if file is not None:
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
+        value = text.splitlines()[0] if text.strip() else ""
+        return value or None
+    return (os.environ.get(env) or None) if env else None
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -198,13 +212,22 @@ class SmtpConfig(Strict):
     )
     username: str | None = Field(None, description="login name, if the server needs one")
     password_env: str | None = Field(None, description="environment variable with the password")
+    password_file: Path | None = Field(
+        None, description="file holding the password (a container secret, a systemd credential)"
+    )
     timeout: Timeout = Field(30, description="seconds to wait for the server")
     retries: int = Field(3, ge=0, le=100, description="retries of a temporary failure within a run")
 
+    @model_validator(mode="after")
+    def _one_password(self) -> SmtpConfig:
+        if self.password_env and self.password_file:
+            raise ValueError("give password_env or password_file, not both")
+        return self
+
     @property
     def password(self) -> str | None:
-        """The password from the environment, never from the file."""
-        return os.environ.get(self.password_env) if self.password_env else None
+        """The password from the environment or its file, never from config.yaml."""
+        return secret_value(self.password_env, self.password_file)
 
 
 class UnsubscribeConfig(Strict):
@@ -358,6 +381,9 @@ class WebConfig(Strict):
     secret_env: str = Field(
         "DIGEST_SECRET", description="environment variable holding the key that signs links"
     )
+    secret_file: Path | None = Field(
+        None, description="file holding that key instead (read when set; secret_env is ignored)"
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -386,8 +412,10 @@ class WebConfig(Strict):
 
     @property
     def secret(self) -> str | None:
-        """The signing key from the environment, never from the file."""
-        return os.environ.get(self.secret_env) or None
+        """The signing key from its file or the environment, never from config.yaml."""
+        if self.secret_file:
+            return secret_value(None, self.secret_file)
+        return secret_value(self.secret_env, None)
 
 
 class SubscribersConfig(Strict):
@@ -633,6 +661,8 @@ def _resolved(config: Config) -> Config:
     feeds = tuple(
         f.model_copy(update={"url": feed_location(f.url.strip(), folder)}) for f in config.feeds
     )
+    smtp = config.delivery.smtp
+    password_file = smtp.password_file
     delivery = config.delivery.model_copy(
         update={
             "outbox": folder / config.delivery.outbox.expanduser(),
@@ -641,12 +671,19 @@ def _resolved(config: Config) -> Config:
             )
             if config.delivery.dkim
             else None,
+            "smtp": smtp.model_copy(update={"password_file": folder / password_file.expanduser()})
+            if password_file
+            else smtp,
         }
     )
+    web = config.web
+    if web and web.secret_file:
+        web = web.model_copy(update={"secret_file": folder / web.secret_file.expanduser()})
     return config.model_copy(
         update={
             "feeds": feeds,
             "delivery": delivery,
+            "web": web,
             "database": folder / config.database.expanduser(),
         }
     )

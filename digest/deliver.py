@@ -148,11 +148,17 @@ def _safe(recipient: str) -> str:
 
 
 def missing_password(settings: SmtpConfig) -> ConfigError:
-    """The error for an SMTP login whose password variable is not set."""
+    """The error for an SMTP login whose password variable or file is not set."""
+    if settings.password_file:
+        return ConfigError(
+            f"SMTP password not set: cannot read it from {settings.password_file}",
+            hint="check delivery.smtp.password_file (a file whose first line is the password)",
+        )
     if not settings.password_env:
         return ConfigError(
-            "delivery.smtp.username is set but no password: set delivery.smtp.password_env",
-            hint="name the environment variable that holds the SMTP password",
+            "delivery.smtp.username is set but no password: set delivery.smtp.password_env"
+            " or delivery.smtp.password_file",
+            hint="name the environment variable or the file that holds the SMTP password",
         )
     return ConfigError(
         f"SMTP password not set: the environment variable {settings.password_env} is empty",

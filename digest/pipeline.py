@@ -362,8 +362,10 @@ def send_digest(
 
         raise missing_password(smtp)
     if config.web and not config.web.secret:
+        from digest.web import missing_secret
+
         raise ConfigError(
-            f"the environment variable {config.web.secret_env} (web.secret_env) is not set",
+            missing_secret(config),
             hint="the readers' own links are signed with it; set it as digest serve has it",
         )
     with send_lock(config.database):

@@ -58,10 +58,7 @@ def application(config: Config) -> web.Application:
     if config.web is None:
         raise ConfigError("digest serve needs a web: section", hint="see web.base_url")
     if not config.web.secret:
-        raise ConfigError(
-            f"the environment variable {config.web.secret_env} (web.secret_env) is not set",
-            hint="set it to a long random string: it signs the links mailed to readers",
-        )
+        raise ConfigError(missing_secret(config), hint=SECRET_HINT)
     app = web.Application(client_max_size=64 * 1024)
     app[CONFIG] = config
     app[LIMITER] = _limiter()
@@ -80,6 +77,17 @@ def application(config: Config) -> web.Application:
         ]
     )
     return app
+
+
+SECRET_HINT = "set it to a long random string: it signs the links mailed to readers"
+
+
+def missing_secret(config: Config) -> str:
+    """What is said when the signing key cannot be had."""
+    assert config.web is not None
+    if config.web.secret_file:
+        return f"cannot read the signing key from {config.web.secret_file} (web.secret_file)"
+    return f"the environment variable {config.web.secret_env} (web.secret_env) is not set"
 
 
 def serve(config: Config) -> None:

@@ -895,3 +895,34 @@ def test_an_item_of_deeply_nested_lists_is_fetched_with_its_text(
     send = run_cli("send", "--no-fetch", cwd=tmp_path)
     assert send.code == 0, send.err
     assert "Nested story" in html_part(only_message(tmp_path))
+
+
+def test_an_smtp_password_from_a_file_is_used_and_never_shown(
+    tmp_path: Path, http_server: FeedServer, smtp_refusing_login: Any
+) -> None:
+    """delivery.smtp.password_file (a container secret, a systemd credential): its first
+    line is the password, relative to config.yaml; a missing file is a one-line error."""
+    server = smtp_refusing_login
+    smtp = {
+        "host": "127.0.0.1",
+        "port": server.port,
+        "security": "none",
+        "timeout": 5,
+        "retries": 0,
+        "username": "digest",
+        "password_file": "secrets/smtp",
+    }
+    write_config(
+        tmp_path,
+        [two_item_feed(http_server)],
+        delivery={"method": "smtp", "smtp": smtp, "to": ["ann@example.org"]},
+    )
+    missing = run_cli("send", cwd=tmp_path)
+    assert missing.code == 2 and missing.err.count("\n") == 1
+    assert "cannot read it from" in missing.err and "secrets/smtp" in missing.err
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "smtp").write_text(PASSWORD + "\n", encoding="utf-8")
+    sent = run_cli("send", cwd=tmp_path)
+    assert sent.code == 1 and "535" in sent.err  # this server refuses every login
+    assert any(getattr(data, "password", b"") == PASSWORD.encode() for _, data in server.attempts)
+    assert PASSWORD not in sent.out + sent.err

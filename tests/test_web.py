@@ -383,3 +383,26 @@ def test_the_archive_of_a_thousand_issues_comes_in_pages(site: Site) -> None:
     assert site.get("/?page=21")[0] == 404
     assert site.get("/?page=x")[0] == 200  # not a number: the first page
     assert len(feedparser.parse(site.get("/feed.atom")[1]).entries) == 50
+
+
+def test_the_signing_key_may_come_from_a_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.web import start_in_thread
+
+    monkeypatch.delenv("DIGEST_SECRET", raising=False)
+    port = free_port()
+    web = {"base_url": f"http://127.0.0.1:{port}", "listen": f"127.0.0.1:{port}"}
+    path = write_config(
+        tmp_path, ["https://news.example.org/feed.xml"], web={**web, "secret_file": "key"}
+    )
+    missing = run_cli("serve", cwd=tmp_path)
+    assert missing.code == 2 and "cannot read the signing key from" in missing.err
+    (tmp_path / "key").write_text(SECRET + "\n", encoding="utf-8")
+    stop = start_in_thread(load_config(path))
+    try:
+        site = Site(tmp_path, load_config(path), web["base_url"])
+        assert run_cli("subscribers", "add", "r@example.org", cwd=tmp_path).code == 0
+        assert site.get(site.link("manage", "r@example.org"))[0] == 200  # signed with it
+    finally:
+        stop()
