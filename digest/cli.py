@@ -73,6 +73,21 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common], help=help, description=description)
 
     commands.required = True
+    init = command(
+        "init",
+        "write a commented starter config.yaml",
+        "Write a starter config (title, time zone, two sections, three example feeds to"
+        " replace, delivery to an outbox folder) to PATH, and say what to do next. An"
+        " existing file is never overwritten.",
+    )
+    init.add_argument(
+        "path",
+        metavar="PATH",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="where to write it (default: --config, else ./config.yaml)",
+    )
     send = command(
         "send",
         "fetch, build and deliver the digest",
@@ -699,6 +714,30 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(config_path(args.config), _config(args))
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from importlib.resources import files
+
+    path: Path = args.path or args.config or Path("config.yaml")
+    if path.is_dir():
+        path = path / "config.yaml"
+    starter = files("digest").joinpath("starter.yaml").read_text(encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as out:  # never over an existing file
+            out.write(starter)
+    except FileExistsError:
+        raise UsageError(f"{path} exists: digest init never overwrites a config") from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    load_config(path)  # what it wrote is a valid config
+    config = f" --config {path}" if path.resolve() != Path("config.yaml").resolve() else ""
+    print(f"Wrote {path}. Next:")
+    print(f"  1. replace its three example feeds with yours (or: digest{config} import FILE.opml)")
+    print(f"  2. digest{config} preview    # the digest as an HTML file, nothing sent")
+    print(f"  3. digest{config} send       # written to the outbox folder; set delivery to mail it")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from digest.web import serve
 
@@ -806,6 +845,7 @@ def section_names(config: Config) -> list[str]:
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "init": cmd_init,
     "send": cmd_send,
     "preview": cmd_preview,
     "fetch": cmd_fetch,

@@ -656,3 +656,23 @@ def test_send_to_one_address_is_a_test_copy_that_marks_nothing(
     ]
     bad = run_cli("send", "--to", "not an address", cwd=tmp_path)
     assert bad.code == 2 and "not an email address" in bad.err
+
+
+def test_init_writes_a_starter_config_that_loads_and_never_overwrites(tmp_path: Path) -> None:
+    from digest.config import load_config
+
+    first = run_cli("init", cwd=tmp_path)
+    assert first.code == 0, first.err
+    assert "Wrote config.yaml. Next:" in first.out and "digest preview" in first.out
+    config = load_config(tmp_path / "config.yaml")
+    assert len(config.feeds) == 3 and [s.name for s in config.sections] == ["Culture", "News"]
+    assert config.delivery.method == "outbox"
+    text = (tmp_path / "config.yaml").read_text(encoding="utf-8")
+    assert text.count("# replace") >= 2  # the user is told which lines are theirs to change
+    (tmp_path / "config.yaml").write_text(text + "# mine\n", encoding="utf-8")
+    again = run_cli("init", cwd=tmp_path)
+    assert again.code == 2 and "exists: digest init never overwrites" in again.err
+    assert (tmp_path / "config.yaml").read_text(encoding="utf-8").endswith("# mine\n")
+    other = run_cli("init", "site/digest.yaml", cwd=tmp_path)
+    assert other.code == 0 and "digest --config site/digest.yaml preview" in other.out
+    assert load_config(tmp_path / "site" / "digest.yaml").title == "My Digest"
