@@ -43,7 +43,8 @@ def _common(parser: argparse.ArgumentParser, *, top: bool) -> None:
         "--config",
         type=Path,
         default=default(None),
-        help="config file (default: $DIGEST_CONFIG, then ./config.yaml)",
+        help="config file (default: $DIGEST_CONFIG, then ./config.yaml, then"
+        " $XDG_CONFIG_HOME/digest/config.yaml)",
     )
     parser.add_argument(
         "--log-level",
@@ -229,11 +230,11 @@ def count(n: int, noun: str, plural: str = "") -> str:
 
 
 def config_path(given: Path | None) -> Path:
-    """--config, else $DIGEST_CONFIG, else ./config.yaml."""
-    if given:
-        return given
-    env = os.environ.get("DIGEST_CONFIG")
-    return Path(env) if env else Path("config.yaml")
+    """--config, else $DIGEST_CONFIG, else ./config.yaml, else the user's config folder's
+    (``config.find_config``)."""
+    from digest.config import find_config
+
+    return find_config(given)
 
 
 def run() -> NoReturn:

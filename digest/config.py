@@ -465,6 +465,35 @@ class Config(Strict):
         return value
 
 
+def user_config() -> Path:
+    """``$XDG_CONFIG_HOME/digest/config.yaml`` (``~/.config/digest/config.yaml``)."""
+    home = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(home) / "digest" / "config.yaml"
+
+
+def user_data() -> Path:
+    """``$XDG_DATA_HOME/digest`` (``~/.local/share/digest``): the database and outbox of
+    a config found in the user's config folder, unless it names its own."""
+    home = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(home) / "digest"
+
+
+def find_config(given: Path | None) -> Path:
+    """The config to use: *given* (--config), else $DIGEST_CONFIG, else ./config.yaml,
+    else the user's (:func:`user_config`) when it exists; ./config.yaml when none does
+    (the error then names both places)."""
+    if given:
+        return given
+    env = os.environ.get("DIGEST_CONFIG")
+    if env:
+        return Path(env)
+    here = Path("config.yaml")
+    if here.exists():
+        return here
+    mine = user_config()
+    return mine if mine.is_file() else here
+
+
 def load_config(path: Path) -> Config:
     """Read and validate *path*.
 
@@ -475,7 +504,9 @@ def load_config(path: Path) -> Config:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            f"config file not found: {path}", hint="pass --config or set DIGEST_CONFIG"
+            f"config file not found: {path}",
+            hint=f"digest init writes one; or pass --config, set DIGEST_CONFIG, or put it in"
+            f" {user_config()}",
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
@@ -658,6 +689,16 @@ def _check_feed(index: int, url: str, folder: Path) -> str:
 
 def _resolved(config: Config) -> Config:
     folder = config.folder
+    # A config in the user's config folder keeps its database and outbox (unless it names
+    # them) in the user's data folder, as XDG asks; elsewhere, next to config.yaml.
+    data = user_data() if config.path == user_config().resolve() else folder
+    if "database" not in config.model_fields_set:
+        config = config.model_copy(update={"database": data / config.database})
+    if "outbox" not in config.delivery.model_fields_set:
+        outbox = data / config.delivery.outbox
+        config = config.model_copy(
+            update={"delivery": config.delivery.model_copy(update={"outbox": outbox})}
+        )
     feeds = tuple(
         f.model_copy(update={"url": feed_location(f.url.strip(), folder)}) for f in config.feeds
     )

@@ -676,3 +676,35 @@ def test_init_writes_a_starter_config_that_loads_and_never_overwrites(tmp_path: 
     other = run_cli("init", "site/digest.yaml", cwd=tmp_path)
     assert other.code == 0 and "digest --config site/digest.yaml preview" in other.out
     assert load_config(tmp_path / "site" / "digest.yaml").title == "My Digest"
+
+
+def test_a_config_in_the_users_config_folder_keeps_its_data_in_the_users_data_folder(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    """No --config, no $DIGEST_CONFIG, no ./config.yaml: $XDG_CONFIG_HOME/digest/config.yaml,
+    with its database and outbox in $XDG_DATA_HOME/digest/ unless it names its own."""
+    home, work = tmp_path / "config-home", tmp_path / "work"
+    data = tmp_path / "data-home"
+    (home / "digest").mkdir(parents=True)
+    work.mkdir()
+    url = http_server.serve("/feed.xml", rss(*ITEMS, title="Example Feed"))
+    written = write_config(home / "digest", [url])
+    text = written.read_text(encoding="utf-8")
+    text = "\n".join(
+        line for line in text.splitlines() if not line.lstrip().startswith(("database:", "outbox:"))
+    )
+    written.write_text(text + "\n", encoding="utf-8")
+    env = {"XDG_CONFIG_HOME": str(home), "XDG_DATA_HOME": str(data), "DIGEST_CONFIG": ""}
+    sent = run_cli("send", cwd=work, env=env)
+    assert sent.code == 0, sent.err
+    assert (data / "digest" / "digest.sqlite3").is_file()
+    assert len(list((data / "digest" / "outbox").glob("*.eml"))) == 1
+    assert not list(work.iterdir()) and not (home / "digest" / "digest.sqlite3").exists()
+    # a ./config.yaml comes first, and nothing at all is an error that says where to look
+    (work / "config.yaml").write_text("feeds: []\n", encoding="utf-8")
+    assert "feeds" in run_cli("status", cwd=work, env=env).err
+    (work / "config.yaml").unlink()
+    empty = {**env, "XDG_CONFIG_HOME": str(tmp_path / "nowhere")}
+    missing = run_cli("status", cwd=work, env=empty)
+    assert missing.code == 2 and "config file not found: config.yaml" in missing.err
+    assert "digest init writes one" in missing.err
