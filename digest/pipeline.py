@@ -12,6 +12,7 @@ The fetch half is stages over frozen values, its decisions in ``plan.py``:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
@@ -101,6 +102,7 @@ class SendResult:
 
 
 SEND_RAN = "send.last_run"  # when a send last finished (sent, or nothing new): status --check
+SEND_SECONDS = "send.last_seconds"  # how long it took, fetch included: /metrics
 
 
 def fetch_limits(config: Config) -> FetchLimits:
@@ -368,6 +370,12 @@ def send_digest(
             missing_secret(config),
             hint="the readers' own links are signed with it; set it as digest serve has it",
         )
+    started = time.monotonic()
+
+    def ran() -> None:
+        store.set_state(SEND_RAN, iso(now))  # nothing new is a send that happened too
+        store.set_state(SEND_SECONDS, f"{time.monotonic() - started:.3f}")
+
     with send_lock(config.database):
         resent = resend_refused(config, store, now)
         report = (
@@ -381,11 +389,11 @@ def send_digest(
         if digest.is_empty and not config.digest.send_empty:
             if digest.skipped_ids:
                 store.skip_items(digest.skipped_ids)
-            store.set_state(SEND_RAN, iso(now))  # nothing new is a send that happened
+            ran()
             return SendResult(digest, report, None, resent=resent)
         digest, rendered = render_digest(config, digest)
         delivery = deliver_digest(config, store, digest, rendered, now)
-        store.set_state(SEND_RAN, iso(now))
+        ran()
         return SendResult(digest, report, delivery, rendered.subject, resent)
 
 

@@ -92,6 +92,16 @@ class DigestRecord:
     story_count: int | None = None  # several items can tell one story; None: not recorded
 
 
+class Counts(NamedTuple):
+    """What monitoring counts (``/metrics``): items waiting for a digest, copies waiting to
+    be sent again, digests sent, subscribers by status."""
+
+    pending: int
+    resends: int
+    sent: int
+    subscribers: dict[str, int]
+
+
 class Store(Protocol):
     """What the pipeline asks of storage; a PostgreSQL store would implement the same."""
 
@@ -142,6 +152,7 @@ class Store(Protocol):
     def archive_issue(self, digest_id: int, html: str, text: str) -> None: ...
     def issues(self, limit: int = 50, offset: int = 0) -> tuple[list[Issue], int]: ...
     def issue(self, digest_id: int) -> Issue | None: ...
+    def counts(self) -> Counts: ...
 
 
 MIGRATIONS: tuple[str, ...] = (
@@ -891,6 +902,20 @@ class SQLiteStore:
         row = rows[0]
         sent = from_iso(row["sent_at"]) or datetime.now(UTC)
         return Issue(row["id"], row["subject"], sent, row["html"], row["text"])
+
+    def counts(self) -> Counts:
+        """Counts for monitoring, each one query on an index or a small table."""
+
+        def one(sql: str) -> int:
+            return int(self._query(sql)[0][0])
+
+        statuses = self._query("SELECT status, count(*) FROM subscribers GROUP BY status")
+        return Counts(
+            pending=one("SELECT count(*) FROM items WHERE outcome IS NULL"),
+            resends=one("SELECT count(*) FROM resends"),
+            sent=one("SELECT count(*) FROM digests WHERE status = 'sent'"),
+            subscribers={str(row[0]): int(row[1]) for row in statuses},
+        )
 
     def close(self) -> None:
         """Close the connection."""

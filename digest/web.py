@@ -74,6 +74,7 @@ def application(config: Config) -> web.Application:
             web.get("/unsubscribe/{signed}", unsubscribe),
             web.post("/unsubscribe/{signed}", unsubscribe),
             web.get("/healthz", health),
+            web.get("/metrics", metrics),
         ]
     )
     return app
@@ -367,6 +368,15 @@ async def health(request: web.Request) -> web.Response:
     return web.json_response(
         data, status=200 if data["status"] == "ok" else 503, dumps=lambda d: json.dumps(d)
     )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics, read from the store (``metrics.py``)."""
+    from digest.metrics import exposition
+
+    config = request.app[CONFIG]
+    body = await _with_store(config, lambda store: exposition(config, store), readonly=True)
+    return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
 # --- helpers -------------------------------------------------------------------------------

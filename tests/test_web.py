@@ -406,3 +406,33 @@ def test_the_signing_key_may_come_from_a_file(
         assert site.get(site.link("manage", "r@example.org"))[0] == 200  # signed with it
     finally:
         stop()
+
+
+def test_metrics_say_what_a_monitor_needs_in_the_prometheus_format(site: Site) -> None:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    def values() -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+        status, body, headers = site.get("/metrics")
+        assert status == 200 and headers["Content-Type"].startswith("text/plain")
+        return {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(body)
+            for sample in family.samples
+        }
+
+    before = values()
+    assert before[("digest_feeds", (("state", "never_fetched"),))] == 1
+    assert before[("digest_sends_total", ())] == 0
+    assert before[("digest_last_send_timestamp_seconds", ())] == 0
+    assert run_cli("subscribers", "add", "r@example.org", cwd=site.folder).code == 0
+    assert run_cli("send", cwd=site.folder).code == 0
+    after = values()
+    assert after[("digest_feeds", (("state", "ok"),))] == 1
+    assert after[("digest_sends_total", ())] == 1
+    assert after[("digest_items_pending", ())] == 0
+    assert after[("digest_last_send_failed", ())] == 0
+    assert after[("digest_last_send_timestamp_seconds", ())] > 1.7e9
+    assert 0 < after[("digest_last_send_duration_seconds", ())] < 60
+    assert after[("digest_last_fetch_timestamp_seconds", ())] > 1.7e9
+    assert after[("digest_subscribers", (("status", "active"),))] == 1
+    assert "r@example.org" not in site.get("/metrics")[1]
