@@ -31,6 +31,7 @@ from digest.copies import said
 from digest.errors import DigestError, LockedError
 from digest.locks import daemon_lock, daemon_running, sending_now
 from digest.store import Store, from_iso, iso, open_store
+from digest.systemd import notify, watchdog_interval
 
 if TYPE_CHECKING:
     from digest.pipeline import FetchReport
@@ -305,8 +306,14 @@ def _run(config_path: Path, config: Config) -> int:
         scheduler.add_job(
             daemon.send_job, kwargs={"slot": missed}, id="catch-up", name="missed send"
         )
-    while not stop.wait(1.0):
-        pass
+    notify("READY=1", f"STATUS=next send {_when(scheduler.get_job('send').next_run_time)}")
+    every = watchdog_interval()
+    pinged = time.monotonic()
+    while not stop.wait(min(1.0, every or 1.0)):
+        if every and time.monotonic() - pinged >= every:
+            notify("WATCHDOG=1")
+            pinged = time.monotonic()
+    notify("STOPPING=1")
     scheduler.shutdown(wait=False)
     if stop_web:
         stop_web()

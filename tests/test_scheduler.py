@@ -304,3 +304,43 @@ def test_the_daemon_serves_the_web_app_beside_the_schedule(
     finally:
         if daemon.poll() is None:
             daemon.kill()
+
+
+def test_the_daemon_tells_systemd_it_is_ready_and_pings_the_watchdog(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    """Under a Type=notify unit: READY=1 once the schedule runs, WATCHDOG=1 at half of
+    WatchdogSec, STOPPING=1 on SIGTERM, to the datagram socket in $NOTIFY_SOCKET."""
+    import socket as sockets
+
+    url = http_server.serve("/f.xml", rss(FakeItem("Opera night", "https://a.example/o")))
+    write_config(tmp_path, [url], schedule={"fetch": "0 0 1 1 *", "send": "0 0 1 1 *"})
+    path = str(tmp_path / "notify.sock")
+    listener = sockets.socket(sockets.AF_UNIX, sockets.SOCK_DGRAM)
+    listener.bind(path)
+    listener.settimeout(20)
+    env = {k: v for k, v in os.environ.items() if k != "DIGEST_CONFIG"}
+    env.update(PYTHONPATH=str(ROOT), NOTIFY_SOCKET=path, WATCHDOG_USEC="1000000")
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "digest", "run"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = listener.recv(4096).decode()
+        assert ready.startswith("READY=1\nSTATUS=next send "), ready
+        assert listener.recv(4096) == b"WATCHDOG=1"  # within 0.5-1 s
+        assert listener.recv(4096) == b"WATCHDOG=1"
+        daemon.send_signal(signal.SIGTERM)
+        said = b""
+        while said != b"STOPPING=1":  # a last WATCHDOG=1 may come first; times out if never
+            said = listener.recv(4096)
+        _out, err = daemon.communicate(timeout=15)
+        assert daemon.returncode == 0, err
+    finally:
+        listener.close()
+        if daemon.poll() is None:
+            daemon.kill()
