@@ -74,6 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, parents=[common], help=help, description=description)
 
     commands.required = True
+    command(
+        "check",
+        "try everything a send needs, sending and storing nothing",
+        "Check that this config is ready: it loads; every feed is fetched and parsed once"
+        " (nothing stored); the SMTP server takes a connection, TLS and the login (nothing"
+        " sent); the DKIM key loads and its names are DNS names; with web:, the signing key"
+        " is there. One line per problem and exit 1, else a summary and exit 0.",
+    )
     init = command(
         "init",
         "write a commented starter config.yaml",
@@ -715,6 +723,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(config_path(args.config), _config(args))
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from digest.check import problems
+
+    config = _config(args)  # a config that does not load is the first problem (exit 2)
+    found = problems(config)
+    for line in found:
+        print(f"digest: {_safe(line, 500)}")
+    if found:
+        return 1
+    tried = [count(len(config.feeds), "feed") + " read"]
+    if config.delivery.method == "smtp":
+        smtp = config.delivery.smtp
+        tried.append(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}) takes a connection")
+    if config.delivery.dkim:
+        tried.append("the DKIM key loads")
+    print(f"OK: {config.path.name} loads, " + ", ".join(tried) + ".")
+    return 0
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     from importlib.resources import files
 
@@ -847,6 +874,7 @@ def section_names(config: Config) -> list[str]:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
+    "check": cmd_check,
     "send": cmd_send,
     "preview": cmd_preview,
     "fetch": cmd_fetch,

@@ -284,6 +284,18 @@ class _Session:
             self.client.close()
 
 
+def check_smtp(settings: SmtpConfig) -> str | None:
+    """Connect, EHLO, STARTTLS or TLS and log in as a send would, then quit without
+    sending (``digest check``); the problem in words, or None when all of it works."""
+    if settings.username and settings.password is None:
+        return missing_password(settings).message
+    try:
+        with _connect(settings):
+            return None
+    except (DeliveryError, _Temporary) as exc:
+        return f"SMTP: {exc}"
+
+
 def _connect(settings: SmtpConfig) -> _Session:
     where = f"{settings.host}:{settings.port}"
     try:

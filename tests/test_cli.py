@@ -708,3 +708,32 @@ def test_a_config_in_the_users_config_folder_keeps_its_data_in_the_users_data_fo
     missing = run_cli("status", cwd=work, env=empty)
     assert missing.code == 2 and "config file not found: config.yaml" in missing.err
     assert "digest init writes one" in missing.err
+
+
+def test_check_tries_feeds_smtp_and_dkim_without_storing_or_sending(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    url = http_server.serve("/feed.xml", rss(*ITEMS, title="Example Feed"))
+    write_config(tmp_path, [url], delivery=smtp_delivery(smtp_server, retries=0))
+    good = run_cli("check", cwd=tmp_path)
+    assert good.code == 0, good.out + good.err
+    assert good.out.startswith("OK: config.yaml loads, 1 feed read, SMTP 127.0.0.1:")
+    assert smtp_server.mailbox.messages == []  # connected, said EHLO, sent nothing
+    assert not (tmp_path / "digest.sqlite3").exists()  # nothing stored
+    # a feed that is gone, a server that is down, a DKIM key that is no key
+    smtp_server.stop()
+    (tmp_path / "dkim.pem").write_text("not a key\n", encoding="utf-8")
+    dkim = {"selector": "bad_selector!", "domain": "example.org", "key_file": "dkim.pem"}
+    write_config(
+        tmp_path,
+        [url, http_server.url("/gone.xml")],
+        delivery={**smtp_delivery(smtp_server, retries=0, timeout=2), "dkim": dkim},
+    )
+    bad = run_cli("check", cwd=tmp_path)
+    assert bad.code == 1
+    lines = bad.out.splitlines()
+    assert len(lines) == 4, lines
+    assert re.match(r"digest: feed .*gone\.xml\): HTTP 404", lines[0])
+    assert lines[1].startswith("digest: SMTP: SMTP server 127.0.0.1:") and "refused" in lines[1]
+    assert lines[2] == "digest: delivery.dkim.selector 'bad_selector!' is not a DNS name"
+    assert lines[3].startswith("digest: the DKIM key ") and "is not a PEM private key" in lines[3]
