@@ -34,7 +34,9 @@ def _feeds(config: Config) -> Iterator[str]:
     from digest.parse import parse_feed
     from digest.pipeline import feed_name, fetch_limits
 
-    requests = [FetchRequest(f.url, configured=True) for f in config.feeds]
+    requests = [
+        FetchRequest(f.url, configured=True, credentials=f.credentials) for f in config.feeds
+    ]
     for feed, result in zip(config.feeds, fetch_all(requests, fetch_limits(config))):
         name = f"feed {feed_name(feed, None)} ({shown_url(feed.url)})"
         if result.status != "ok":

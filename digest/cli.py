@@ -661,7 +661,9 @@ def cmd_blurbs(args: argparse.Namespace) -> int:
         shown = ", ".join(repr(name) for name in dict.fromkeys(n for n, _u in names))[:200]
         hint = f" (or the name of a configured feed: {shown})" if shown else ""
         raise UsageError(f"no such feed file: {args.feed}{hint}")
-    result = fetch_all([FetchRequest(url, configured=True)], limits)[0]
+    own = next((f for f in config.feeds if f.url == url), None) if config else None
+    request = FetchRequest(url, configured=True, credentials=own.credentials if own else None)
+    result = fetch_all([request], limits)[0]
     if result.status != "ok":
         raise DigestError(f"cannot fetch {shown_url(args.feed)}: {result.error}")
     entries = parse_feed(result.body, url, result.content_type).entries

@@ -115,11 +115,33 @@ class Strict(BaseModel):
 
 class FeedConfig(Strict):
     url: str = Field(description="http(s) URL of the feed, or a local file (file: URL or path)")
+    username: str | None = Field(None, description="user name for a feed behind HTTP Basic auth")
+    password_env: str | None = Field(
+        None, description="environment variable with that feed's password (not in the URL)"
+    )
+    password_file: Path | None = Field(None, description="… or a file holding it")
     name: str | None = Field(None, description="shown as the source; defaults to the feed's title")
     section: str | None = Field(None, description="puts every item of this feed in this section")
     full_text: bool = Field(
         False, description="fetch each article page and write the blurb from its main text"
     )
+
+    @model_validator(mode="after")
+    def _feed_password(self) -> FeedConfig:
+        if self.password_env and self.password_file:
+            raise ValueError("give password_env or password_file, not both")
+        if (self.password_env or self.password_file) and not self.username:
+            raise ValueError("a password needs a username")
+        return self
+
+    @property
+    def credentials(self) -> tuple[str, str] | None:
+        """(user, password) for HTTP Basic auth, the password from the environment or its
+        file; None when the feed needs none. A password that cannot be had is sent empty:
+        the server then answers 401, which the feed's error says."""
+        if not self.username:
+            return None
+        return self.username, secret_value(self.password_env, self.password_file) or ""
 
 
 class SectionConfig(Strict):
@@ -700,7 +722,13 @@ def _resolved(config: Config) -> Config:
             update={"delivery": config.delivery.model_copy(update={"outbox": outbox})}
         )
     feeds = tuple(
-        f.model_copy(update={"url": feed_location(f.url.strip(), folder)}) for f in config.feeds
+        f.model_copy(
+            update={
+                "url": feed_location(f.url.strip(), folder),
+                "password_file": folder / f.password_file.expanduser() if f.password_file else None,
+            }
+        )
+        for f in config.feeds
     )
     smtp = config.delivery.smtp
     password_file = smtp.password_file

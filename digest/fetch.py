@@ -93,6 +93,9 @@ class FetchRequest:
     # may be a private address. Anything else (an article link, a redirect to another
     # origin, a remembered move elsewhere) is refused on one: see digest.addresses.
     configured: bool = False
+    # (user, password) for HTTP Basic authentication, sent to the URL's own origin only
+    # (feeds[].username with password_env or password_file): a password kept out of the URL.
+    credentials: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -284,11 +287,13 @@ async def get(
     *,
     configured: bool = False,
     decode: bool = True,
+    credentials: tuple[str, str] | None = None,
 ) -> _Answer:
     """GET *url*, following redirects, and read the body of a 200 within the cap.
 
     A *configured* URL's origin may be a private address, and so may a redirect that
-    stays on that origin (the same server); any other is refused on one.
+    stays on that origin (the same server); any other is refused on one. *credentials*
+    (or a user and password in the URL) go to that first origin only.
     Raises _TooManyRedirects, TooLarge, BadEncoding, PrivateAddress, ProtocolError,
     aiohttp.ClientError, OSError.
     """
@@ -299,6 +304,9 @@ async def get(
         target = _target(url)
         if first_origin is None:
             first_origin, authorization = target.origin, target.authorization
+            if credentials and not authorization:
+                pair = f"{credentials[0]}:{credentials[1]}".encode()
+                authorization = "Basic " + base64.b64encode(pair).decode("ascii")
         sent = dict(headers, Host=target.host_header)
         auth = target.authorization or (authorization if target.origin == first_origin else None)
         if auth:
@@ -419,7 +427,13 @@ async def fetch_one(
     try:
         async with asyncio.timeout(limits.timeout):
             answer = await get(
-                client, request.url, headers, limits, configured=request.configured, decode=decode
+                client,
+                request.url,
+                headers,
+                limits,
+                configured=request.configured,
+                decode=decode,
+                credentials=request.credentials,
             )
     except TimeoutError:
         return _error(request.url, f"timed out after {limits.timeout:g} s")

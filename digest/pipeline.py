@@ -153,9 +153,16 @@ def fetch_feeds(
         else:
             plans.append((feed, step))
     requests = [
-        # a move stays trusted on the configured server only; refused, it is forgotten
-        FetchRequest(p.url, p.etag, p.last_modified, configured=same_origin(p.url, p.feed_url))
-        for _, p in plans
+        # a move stays trusted on the configured server only; refused, it is forgotten.
+        # A feed's password goes to its configured server only, not to where it moved.
+        FetchRequest(
+            p.url,
+            p.etag,
+            p.last_modified,
+            configured=same_origin(p.url, p.feed_url),
+            credentials=f.credentials if same_origin(p.url, p.feed_url) else None,
+        )
+        for f, p in plans
     ]
     later: list[tuple[FeedConfig, FetchResult, FeedRead]] = []
     limits = fetch_limits(config)

@@ -1154,3 +1154,56 @@ def test_a_feed_on_an_international_host_name_is_fetched() -> None:
     [(_, head)] = server.heads
     assert f"Host: xn--bcher-kva.example:{server.port}".encode() in head.split(b"\r\n")
     server.close()
+
+
+def test_configured_credentials_go_to_the_feeds_origin_only() -> None:
+    """feeds[].username with a password from the environment or a file: Basic auth to the
+    feed's own server, on its same-origin redirects, never to another origin."""
+    from dataclasses import replace
+
+    other = Scripted([ok(b"elsewhere")])
+    server = Scripted(
+        [
+            b"HTTP/1.1 302 Found\r\nLocation: /next.xml\r\nContent-Length: 0\r\n\r\n",
+            f"HTTP/1.1 301 Moved\r\nLocation: {other.url()}\r\nContent-Length: 0\r\n\r\n".encode(),
+        ]
+    )
+    request = replace(feed_request(server.url()), credentials=("me", "p@ss:word"))
+    limits = FetchLimits(allow_private=("127.0.0.0/8",))  # type: ignore[arg-type]
+    result = fetch_all([request], limits)[0]
+    assert result.status == "ok" and result.body == b"elsewhere"
+    token = base64.b64encode(b"me:p@ss:word")
+    assert [head.count(b"Authorization: Basic " + token) for _, head in server.heads] == [1, 1]
+    assert b"Authorization" not in other.heads[0][1]
+    assert "p@ss" not in (result.url + (result.new_url or ""))
+    server.close()
+    other.close()
+
+
+def test_a_feed_password_from_the_environment_or_a_file_reads_a_private_feed(
+    tmp_path: Path, http_server: FeedServer
+) -> None:
+    from tests.conftest import run_cli, write_config
+
+    url = http_server.serve("/private.xml", rss(FakeItem("Members' news", "https://p.example/1")))
+    feeds = [{"url": url, "username": "reader", "password_env": "DIGEST_TEST_FEED_PW"}]
+    write_config(tmp_path, feeds)
+    result = run_cli("fetch", cwd=tmp_path, env={"DIGEST_TEST_FEED_PW": "s3cret"})
+    assert result.code == 0 and "1 new item" in result.out, result.err
+    [request] = http_server.hits("/private.xml")
+    assert (
+        request.headers["Authorization"] == "Basic " + base64.b64encode(b"reader:s3cret").decode()
+    )
+    (tmp_path / "feed-password").write_text("fr0m-a-file\n", encoding="utf-8")
+    feeds = [{"url": url, "username": "reader", "password_file": "feed-password"}]
+    write_config(tmp_path, feeds, database="other.sqlite3")
+    assert run_cli("fetch", cwd=tmp_path).code == 0
+    latest = http_server.hits("/private.xml")[-1]
+    assert (
+        latest.headers["Authorization"]
+        == "Basic " + base64.b64encode(b"reader:fr0m-a-file").decode()
+    )
+    both = [{"url": url, "password_env": "X"}]
+    write_config(tmp_path, both)
+    bad = run_cli("fetch", cwd=tmp_path)
+    assert bad.code == 2 and "a password needs a username" in bad.err
