@@ -869,8 +869,11 @@ def section_names(config: Config) -> list[str]:
     """Every section a story can be in: the configured ones, the feeds' own, the fallback."""
     names = [s.name for s in config.sections]
     names += [f.section for f in config.feeds if f.section]
-    if config.digest.fallback:
-        names.append(config.digest.fallback)
+    from digest.lang import fallback_section
+
+    fallback = fallback_section(config)
+    if fallback:
+        names.append(fallback)
     return list(dict.fromkeys(names))
 
 

@@ -215,7 +215,8 @@ class DigestConfig(Strict):
     lang: str = Field(
         "en",
         pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        description="language of the digest (BCP 47) for the HTML lang attribute",
+        description="language of the digest (BCP 47): its own words and dates (en, de, fr, es,"
+        " pt, ko, zh; others read English) and the HTML lang attribute",
     )
     cluster_hours: float = Field(
         48,

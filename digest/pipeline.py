@@ -326,7 +326,7 @@ def render_digest(
     from digest.message import unsubscribe_link
     from digest.render import environment, render_message, unsafe_markup
 
-    env = environment(config.folder / "templates", config.zone)
+    env = environment(config.folder / "templates", config.zone, config.digest.lang)
     links = links or Links(unsubscribe_link(config.delivery))
 
     def render(candidate: Digest) -> RenderedMessage:

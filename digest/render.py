@@ -23,6 +23,7 @@ import jinja2.sandbox
 from premailer import Premailer
 
 from digest.errors import ConfigError
+from digest.lang import long_date, short_date, translations
 from digest.links import shown_url
 from digest.models import Digest, FailedFeed, Image, RenderedMessage, Section
 from digest.pictures import is_shown_image
@@ -50,12 +51,13 @@ def packaged_templates() -> Path:
     return inside if inside.is_dir() else Path(__file__).parent.parent / "templates"
 
 
-def environment(user_folder: Path | None, zone: ZoneInfo) -> jinja2.Environment:
+def environment(user_folder: Path | None, zone: ZoneInfo, lang: str = "en") -> jinja2.Environment:
     """The Jinja2 environment: user templates first, then the packaged ones.
 
     Templates run in Jinja2's immutable sandbox: a template (a user's override, the
     subject in config.yaml) reads the variables it gets, and cannot reach Python's
-    internals (``''.__class__``) or change what it is given."""
+    internals (``''.__class__``) or change what it is given. ``_()`` and ``ngettext()``
+    give the digest's own words in *lang* (``digest.lang``), and ``localdate`` its dates."""
     folders = [str(f) for f in (user_folder, packaged_templates()) if f and f.is_dir()]
     env = jinja2.sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(folders),
@@ -63,8 +65,12 @@ def environment(user_folder: Path | None, zone: ZoneInfo) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         finalize=clean_value,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters["localdate"] = lambda moment, date_only=False: local_date(moment, zone, date_only)
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["localdate"] = lambda moment, date_only=False: short_date(
+        moment, zone, date_only, lang
+    )
     env.filters["thumb_height"] = thumb_height
     env.filters["picture_width"] = picture_width
     env.filters["wrap"] = wrap
@@ -243,32 +249,41 @@ def context(
     if not digest.chrome:  # left out to fit (fit.without_chrome)
         digest = replace(digest, failed_feeds=(), sections=_without_also(digest.sections))
     stories = digest.stories
-    local = digest.created.astimezone(ZoneInfo(digest.timezone))
+    zone = ZoneInfo(digest.timezone)
+    local = digest.created.astimezone(zone)
     headlines = " · ".join(s.title for s in stories[:4])
     failed_count = len(digest.failed_feeds) + unnamed
+    words = translations(lang)
+    _ = words.gettext
     return {
         "digest": digest,
         "title": digest.title,
-        "date_label": f"{local:%A} {local.day} {local:%B %Y}",
+        "date_label": long_date(local, lang),
         "sections": digest.sections,
         "item_count": len(stories),
         "top_headline": clip(stories[0].title, SUBJECT_HEADLINE_CHARS)
         if stories
-        else "nothing new today",
-        "preheader": clip(headlines, PREHEADER_CHARS) if stories else "Nothing new today.",
+        else _("nothing new today"),
+        "preheader": clip(headlines, PREHEADER_CHARS) if stories else _("Nothing new today."),
         "failed_feeds": digest.failed_feeds,
         "failed_summary": "; ".join(
-            f"{f.name} ({f.error}{_failing_since(f, ZoneInfo(digest.timezone))})"
-            for f in digest.failed_feeds
+            f"{f.name} ({f.error}{_failing_since(f, zone, lang)})" for f in digest.failed_feeds
         )
         + ".",
         # the failed feeds the footer counts without naming them (their list did not fit)
         "unnamed_failures": unnamed,
         "failed_count_note": (
-            f"{count_feeds(failed_count)} not updated this time." if failed_count else ""
+            words.ngettext(
+                "%(num)s feed was not updated this time.",
+                "%(num)s feeds were not updated this time.",
+                failed_count,
+            )
+            % {"num": f"{failed_count:,}"}
+            if failed_count
+            else ""
         ),
         "left_out": digest.left_out,
-        "left_out_note": left_out_note(digest.left_out),
+        "left_out_note": left_out_note(digest.left_out, lang),
         # a no-break space: the text part's wrapping never parts a section from its count
         "toc_summary": " · ".join(
             f"{s.name}\u00a0({len(s.items)})" for s in digest.sections if s.items
@@ -287,22 +302,25 @@ def _without_also(sections: tuple[Section, ...]) -> tuple[Section, ...]:
     )
 
 
-def _failing_since(feed: FailedFeed, zone: ZoneInfo) -> str:
+def _failing_since(feed: FailedFeed, zone: ZoneInfo, lang: str = "en") -> str:
     """ "; failing since Sat 28 Nov 2026" for a feed whose every fetch has failed for a week."""
-    return f"; failing since {local_date(feed.since, zone, True)}" if feed.since else ""
+    if not feed.since:
+        return ""
+    _ = translations(lang).gettext
+    day = short_date(feed.since, zone, True, lang)
+    return "; " + _("failing since %(day)s") % {"day": day}
 
 
-def count_feeds(count: int) -> str:
-    """ "1 feed was", "3 feeds were"."""
-    return "1 feed was" if count == 1 else f"{count:,} feeds were"
-
-
-def left_out_note(count: int) -> str:
+def left_out_note(count: int, lang: str = "en") -> str:
     """The sentence telling the reader how many stories did not fit ("" for none)."""
     if not count:
         return ""
-    told = "1 more story was" if count == 1 else f"{count:,} more stories were"
-    return f"{told} left out to keep this email small enough for every inbox."
+    note = translations(lang).ngettext(
+        "%(num)s more story was left out to keep this email small enough for every inbox.",
+        "%(num)s more stories were left out to keep this email small enough for every inbox.",
+        count,
+    )
+    return note % {"num": f"{count:,}"}
 
 
 def render_message(

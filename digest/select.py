@@ -31,6 +31,7 @@ from digest.chrome import drop_furniture, is_chrome, strip_trailing_junk
 from digest.cluster import cluster_items, same_story
 from digest.cluster import headline as title_terms
 from digest.config import Config
+from digest.lang import fallback_section
 from digest.links import is_story_key, shown_link, without_userinfo
 from digest.models import Digest, DigestItem, FailedFeed, Image, Item, Section, Sent, Source
 from digest.pictures import is_ad_link
@@ -93,7 +94,8 @@ def make_digest(
             dropped[reason] += 1
         else:
             fresh.append(item)
-    rules = Rules(config.sections, settings.fallback, config.filters.exclude)
+    fallback = fallback_section(config)  # in the digest's language when not written
+    rules = Rules(config.sections, fallback, config.filters.exclude)
     names = {url: server_text(name, NAME_CHARS) or "a feed" for url, name in feeds.names.items()}
     standing = {feed.url: n for n, feed in enumerate(config.feeds)}
     by_section: dict[str, list[DigestItem]] = defaultdict(list)
@@ -131,8 +133,8 @@ def make_digest(
         leads[id(story)] = lead
         by_section[name].append(story)
     order = [s.name for s in config.sections]
-    if settings.fallback and settings.fallback not in order:
-        order.append(settings.fallback)
+    if fallback and fallback not in order:
+        order.append(fallback)
     order += sorted(set(by_section) - set(order))
     sections = []
     sort_by = {s.name: s.sort for s in config.sections}
