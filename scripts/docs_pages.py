@@ -14,21 +14,20 @@ import mkdocs_gen_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digest.cli import build_parser  # noqa: E402
-from digest.config import Config  # noqa: E402
+from digest.cli import build_parser
+from digest.config import Config
 
 
 def rows(model: Any, prefix: str = "") -> list[tuple[str, str, str]]:
     """(key, default, description) for every key of *model*, nested keys after theirs."""
     from pydantic import BaseModel
-    from pydantic_core import PydanticUndefined
 
     out = []
     for name, field in model.model_fields.items():
         if name == "path":
             continue
         key = prefix + (field.alias or name)
-        if field.default is PydanticUndefined and field.default_factory is None:
+        if field.is_required():
             default = "required"
         elif field.default_factory is not None:
             default = ""
