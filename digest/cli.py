@@ -108,6 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     send.add_argument("--no-fetch", action="store_true", help="use stored items only")
     send.add_argument(
+        "--edition",
+        default="",
+        help="send this edition's issue (default: the first, delivery.to's)",
+    )
+    send.add_argument(
         "--to",
         metavar="ADDRESS",
         default=None,
@@ -209,7 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
         "add", help="add a reader (or change one)", description="Add a reader, active at once."
     )
     add.add_argument("email", help="the reader's address")
-    add.add_argument("--edition", default="daily", help="edition (default: daily)")
+    add.add_argument("--edition", default="", help="edition (default: the first configured)")
     add.add_argument(
         "--sections", default="", help="sections to read, comma-separated (default: all)"
     )
@@ -371,6 +376,12 @@ def cmd_send(args: argparse.Namespace) -> int:
     config = _config(args)
     if args.to:
         return _send_test(config, args)
+    if args.edition:
+        from digest.subscribers import edition_name
+
+        edition = edition_name(args.edition, [e.name for e in config.all_editions])
+        if edition != config.default_edition:
+            return _send_edition(config, args, edition)
     on_result, done = _progress(len(config.feeds))
     now = _now()
 
@@ -444,6 +455,34 @@ def left_out_text(digest: Digest) -> str:
     else:
         reasons = ", ".join(f"{n} {reason}" for reason, n in dropped)
     return f"{count(total, 'pending item')} left out: {reasons}"
+
+
+def _send_edition(config: Config, args: argparse.Namespace, edition: str) -> int:
+    """``digest send --edition NAME`` for an edition other than the first."""
+    from digest.copies import said
+    from digest.pipeline import fetch_feeds, send_edition
+    from digest.scheduler import note_failures
+
+    now = _now()
+    with open_store(config.database) as store:
+        if not args.no_fetch:
+            on_result, done = _progress(len(config.feeds))
+            try:
+                report = fetch_feeds(config, store, now, on_result=on_result)
+            finally:
+                done()
+            note_failures(store, report, now)
+            _report_fetch(report)
+        result = send_edition(config, store, now, edition)
+    if result.report is None:
+        print(f"Nothing new for the {edition} edition: no issue sent.")
+        return 0
+    stories = count(len(result.digest.stories), "story", "stories")
+    print(
+        f'Sent the {edition} edition, "{result.subject}", with {stories} to'
+        f" {said(result.report.delivered, config)}."
+    )
+    return 0
 
 
 def _send_test(config: Config, args: argparse.Namespace) -> int:
@@ -807,6 +846,7 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
 
     config = _config(args)
     known = section_names(config)
+    editions = [e.name for e in config.all_editions]
     now = _now()
     if args.action == "list":
         with open_store(config.database, readonly=True) as store:
@@ -832,7 +872,7 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
     with open_store(config.database) as store:
         if args.action == "add":
             email = readers.normal_address(args.email)
-            edition = readers.edition_name(args.edition)
+            edition = readers.edition_name(args.edition, editions)
             sections = readers.chosen_sections(args.sections, known)
             before = store.subscriber(email=email)
             reader = (
@@ -853,7 +893,7 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
                 text = args.csv.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read {args.csv}: {exc}") from None
-            rows, done = readers.read_csv(text, known, store.subscribers(), now)
+            rows, done = readers.read_csv(text, known, store.subscribers(), now, editions)
             for reader in rows:
                 store.save_subscriber(reader, now)
             for reason in done.skipped:

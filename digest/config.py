@@ -362,6 +362,24 @@ class FetchConfig(Strict):
         return values
 
 
+class EditionConfig(Strict):
+    name: str = Field(
+        pattern=r"^[a-z0-9][a-z0-9-]{0,31}$", description="the edition's name (daily, weekly…)"
+    )
+    schedule: str = Field(description="cron expression for sending it, in `timezone`")
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(value)
+        except ValueError as exc:
+            raise ValueError(f"bad cron expression {value!r}: {exc}") from None
+        return value
+
+
 class ScheduleConfig(Strict):
     fetch: str = Field("*/30 * * * *", description="cron expression for fetching")
     send: str = Field("0 7 * * *", description="cron expression for sending the digest")
@@ -462,11 +480,34 @@ class Config(Strict):
     monitor: MonitorConfig = Field(
         default_factory=MonitorConfig, description="what `digest status --check` calls a problem"
     )
+    editions: tuple[EditionConfig, ...] = Field(
+        (),
+        description="editions readers choose from, each on its own schedule; the first is"
+        " delivery.to's (default: one, daily, at schedule.send)",
+    )
     web: WebConfig | None = Field(None, description="the web archive and sign-up (digest serve)")
     subscribers: SubscribersConfig = Field(
         default_factory=SubscribersConfig, description="readers who sign up themselves"
     )
     path: Path = Field(Path("config.yaml"), exclude=True, description="(set by the loader)")
+
+    @property
+    def all_editions(self) -> tuple[EditionConfig, ...]:
+        """The editions, the first the default one (delivery.to's, and `digest send`'s)."""
+        return self.editions or (EditionConfig(name="daily", schedule=self.schedule.send),)
+
+    @property
+    def default_edition(self) -> str:
+        return self.all_editions[0].name
+
+    @field_validator("editions")
+    @classmethod
+    def _unique_editions(cls, value: tuple[EditionConfig, ...]) -> tuple[EditionConfig, ...]:
+        names = [e.name for e in value]
+        doubled = sorted({n for n in names if names.count(n) > 1})
+        if doubled:
+            raise ValueError(f"edition names must differ: {', '.join(doubled)} twice")
+        return value
 
     @property
     def folder(self) -> Path:

@@ -30,17 +30,20 @@ LEAVE_MARK = "https://leave.digest.invalid/reader"
 
 @dataclass(frozen=True)
 class Reader:
-    """One address a digest goes to: the sections it reads (none: all) and, for a
-    subscriber, the token in its own links ("" for an address of delivery.to)."""
+    """One address a digest goes to: the sections it reads (none: all), for a subscriber
+    the token in its own links ("" for an address of delivery.to), and *start*: None for a
+    reader who gets the issue's own stories, or the cursor of a reader who came from
+    another edition (they get what came after it: nothing twice, nothing missed)."""
 
     address: str
     sections: tuple[str, ...] = ()
     token: str = ""
+    start: int | None = None
 
     @property
-    def kind(self) -> tuple[tuple[str, ...], bool]:
+    def kind(self) -> tuple[tuple[str, ...], bool, int | None]:
         """Readers of one kind get one rendering of the digest."""
-        return self.sections, bool(self.token)
+        return self.sections, bool(self.token), self.start
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,25 @@ class Links:
     view: str | None = None
 
 
-def readers(config: Config, subscribers: Sequence[Subscriber]) -> list[Reader]:
-    """delivery.to, then each active subscriber not among them (any case)."""
-    out = [Reader(address) for address in config.delivery.to]
-    seen = {address.casefold() for address in config.delivery.to}
+def readers(
+    config: Config,
+    subscribers: Sequence[Subscriber],
+    edition: str = "",
+    cursor: int | None = None,
+) -> list[Reader]:
+    """The readers of *edition* ("" or the first: the default one, with delivery.to):
+    delivery.to, then each active subscriber of it not among them (any case). A
+    subscriber whose cursor is not the edition's *cursor* (they came from another
+    edition) starts from their own."""
+    default = not edition or edition == config.default_edition
+    edition = edition or config.default_edition
+    out = [Reader(address) for address in config.delivery.to] if default else []
+    seen = {r.address.casefold() for r in out}
     for s in subscribers:
-        if s.status == "active" and s.email.casefold() not in seen:
+        if s.status == "active" and s.edition == edition and s.email.casefold() not in seen:
             seen.add(s.email.casefold())
-            out.append(Reader(s.email, s.sections, s.token))
+            moved = s.cursor is not None and cursor is not None and s.cursor != cursor
+            out.append(Reader(s.email, s.sections, s.token, s.cursor if moved else None))
     return out
 
 
@@ -129,24 +143,34 @@ class Issue:
 
 
 Render = Callable[[Digest, Links], RenderedMessage]
+Since = Callable[[int], Digest | None]  # the stories after a cursor (a reader who moved)
 
 
-def outgoing(issue: Issue, readers: Sequence[Reader], render: Render) -> list[Outgoing]:
+def outgoing(
+    issue: Issue, readers: Sequence[Reader], render: Render, since: Since | None = None
+) -> list[Outgoing]:
     """A copy for each reader whose sections have a story, rendered once per kind of
     reader. Each copy's bytes are made when it is sent, not before: ten thousand copies
-    are never in memory at once."""
+    are never in memory at once. A reader with a *start* of their own gets ``since(start)``."""
     config = issue.config
     configured = unsubscribe_link(config.delivery)
-    kinds: dict[tuple[tuple[str, ...], bool], tuple[RenderedMessage, CopyMaker] | None] = {}
+    Kind = tuple[tuple[str, ...], bool, int | None]
+    kinds: dict[Kind, tuple[RenderedMessage, CopyMaker] | None] = {}
+    contents: dict[int, Digest | None] = {}
     if config.web is None:  # as rendered for delivery.to: nothing personal in it
         maker = CopyMaker(
             issue.rendered, config.delivery, issue.token, issue.digest.title, issue.now
         )
-        kinds[(), False] = (issue.rendered, maker)
+        kinds[(), False, None] = (issue.rendered, maker)
     out = []
     for reader in readers:
         if reader.kind not in kinds:
-            part = for_sections(issue.digest, reader.sections)
+            content: Digest | None = issue.digest
+            if reader.start is not None and since is not None:
+                if reader.start not in contents:
+                    contents[reader.start] = since(reader.start)
+                content = contents[reader.start]
+            part = for_sections(content, reader.sections) if content else None
             if part is None:  # none of the reader's sections has a story this time
                 kinds[reader.kind] = None
             else:

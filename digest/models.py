@@ -272,6 +272,10 @@ class Subscriber:
     sections: tuple[str, ...] = ()
     created: datetime | None = None
     changed: datetime | None = None
+    # The newest item (by id) the reader's last issue covered: None until they get one.
+    # It stays when they change edition, so the next issue of the new one brings what
+    # they have not had, and nothing they have.
+    cursor: int | None = None
 
 
 @dataclass(frozen=True)

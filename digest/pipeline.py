@@ -441,27 +441,58 @@ def deliver_digest(
 
     The attempt is recorded before sending; a retry of an interrupted attempt
     with the same items reuses its Message-IDs, so receivers can drop the repeat.
+    This is the default edition's digest (delivery.to's): it marks its items sent.
     """
+    shown = [i for story in digest.stories for i in story.item_ids]
+    window = max([store.max_item_id(), *shown])
+    edition = config.default_edition
+    base = edition_cursor(store, edition)
+    if base is None:  # the first issue since editions: it starts where its stories start
+        base = min([*shown, *digest.skipped_ids], default=window + 1) - 1
+    report, digest_id = _deliver(config, store, digest, rendered, now, "", window, base)
+    store.finish_digest(digest_id, shown, digest.skipped_ids, now)
+    _advance(config, store, edition, window)
+    return report
+
+
+def _deliver(
+    config: Config,
+    store: Store,
+    digest: Digest,
+    rendered: RenderedMessage,
+    now: datetime,
+    edition: str,
+    window: int,
+    base: int | None,
+) -> tuple[DeliveryReport, int]:
+    """Record the attempt and deliver a copy to each reader of *edition* ("": the
+    default one); raises DeliveryError when no one received it. Returns the report and
+    the attempt's id, for the caller to finish. *base* is where the issue's own stories
+    start: a reader whose cursor is elsewhere came from another edition."""
     from digest.deliver import deliver
     from digest.message import new_token
 
     shown = [i for story in digest.stories for i in story.item_ids]
-    token = store.unfinished_message_id(shown)
+    token = store.unfinished_message_id(shown, edition)
     already = store.delivered_to(token) if token else set()
     token = token or new_token()
-    digest_id = store.begin_digest(rendered.subject, token, shown, now, len(digest.stories))
+    digest_id = store.begin_digest(
+        rendered.subject, token, shown, now, len(digest.stories), edition
+    )
     if config.web:  # the issue as the archive shows it: no reader's links in it
         page = render_digest(config, digest, Links())[1]
         store.archive_issue(digest_id, page.html, page.text)
+    name = edition or config.default_edition
     readers = [
         r
-        for r in copies.readers(config, store.subscribers("active"))
+        for r in copies.readers(config, store.subscribers("active"), name, base)
         if r.address not in already  # accepted before an interruption: never sent twice
     ]
     messages = copies.outgoing(
         copies.Issue(config, digest, rendered, token, digest_id, now),
         readers,
         lambda part, links: render_digest(config, part, links)[1],
+        lambda start: stories_since(config, store, now, start, window),
     )
     told: set[str] = set()
 
@@ -475,7 +506,7 @@ def deliver_digest(
         store.fail_digest(digest_id, [Refused(m.recipient, str(exc)) for m in messages], now)
         raise
     untold = [(r, why) for r, why in report.refused if r not in told]  # temporary failures
-    if not report.delivered and not already:
+    if not report.delivered and not already and messages:
         store.fail_digest(digest_id, [Refused(r, why) for r, why in untold], now)
         reasons = "; ".join(f"{r}: {why}" for r, why in report.refused)
         pending = f"{len(shown)} items stay" if len(shown) != 1 else "1 item stays"
@@ -486,8 +517,82 @@ def deliver_digest(
     data = {m.recipient: m.data for m in messages if m.recipient in waiting}  # made again
     kept = [RefusedCopy(r, data[r], why) for r, why in untold if r in data]
     store.queue_resends(digest_id, kept, now)
-    store.finish_digest(digest_id, shown, digest.skipped_ids, now)
-    return report
+    return report, digest_id
+
+
+def edition_cursor(store: Store, edition: str) -> int | None:
+    """The newest item the edition's last issue covered (None before its first)."""
+    value = store.get_state(f"edition.{edition}.cursor")
+    return int(value) if value and value.isdigit() else None
+
+
+def _advance(config: Config, store: Store, edition: str, window: int) -> None:
+    """After an issue of *edition* went out: its readers, and the edition, have had
+    everything up to item *window* (a reader whose sections had nothing this time too)."""
+    readers = [s.email for s in store.subscribers("active") if s.edition == edition]
+    store.advance_readers(readers, window)
+    store.set_state(f"edition.{edition}.cursor", str(window))
+
+
+def stories_since(
+    config: Config, store: Store, now: datetime, start: int, window: int
+) -> Digest | None:
+    """The digest of the items after item *start* up to *window*, whatever other
+    editions did with them (None when there is none): an edition's issue, or the copy of
+    a reader who moved here from another edition."""
+    from digest.select import Feeds, make_digest
+
+    states = store.feed_states()
+    feeds = Feeds(
+        names={f.url: feed_name(f, states.get(f.url)) for f in config.feeds},
+        sections={f.url: f.section for f in config.feeds if f.section},
+    )
+    items = [i for i in store.items_between(start, window) if i.feed_url in feeds.names]
+    digest = make_digest(items, config, feeds, now)
+    return None if digest.is_empty else digest
+
+
+def send_edition(config: Config, store: Store, now: datetime, edition: str) -> SendResult:
+    """Send an issue of *edition* (not the default one: ``send_digest`` sends that) to its
+    readers: the stories since its last issue, each reader's sections, nothing marked
+    (other editions still have them). Stored items only: the fetch schedule fetches.
+
+    Its first issue starts from its previous scheduled time, so a new weekly edition's
+    first issue brings the week. Raises DeliveryError when no one received it.
+    """
+    from digest.scheduler import latest_slot
+
+    schedule = next(e.schedule for e in config.all_editions if e.name == edition)
+    if config.web and not config.web.secret:
+        from digest.web import missing_secret
+
+        raise ConfigError(missing_secret(config), hint="the readers' own links are signed with it")
+    with send_lock(config.database):
+        window = store.max_item_id()
+        if not any(s.edition == edition for s in store.subscribers("active")):
+            return SendResult(make_empty(config, now), None, None)  # no one reads it yet
+        start = edition_cursor(store, edition)
+        if start is None:
+            previous = latest_slot(
+                schedule, config.zone, now - timedelta(seconds=1), timedelta(days=400)
+            )
+            start = store.max_item_id(before=previous) if previous else 0
+        digest = stories_since(config, store, now, start, window)
+        if digest is None:
+            _advance(config, store, edition, window)
+            return SendResult(make_empty(config, now), None, None)
+        digest, rendered = render_digest(config, digest)
+        report, digest_id = _deliver(config, store, digest, rendered, now, edition, window, start)
+        store.finish_issue(digest_id, now)
+        _advance(config, store, edition, window)
+        return SendResult(digest, None, report, rendered.subject)
+
+
+def make_empty(config: Config, now: datetime) -> Digest:
+    """A digest with nothing in it (an edition with nothing new)."""
+    from digest.select import Feeds, make_digest
+
+    return make_digest([], config, Feeds(names={}, sections={}), now)
 
 
 @dataclass(frozen=True)

@@ -183,7 +183,9 @@ class Daemon:
 
         config = self._fresh_config()
         now = _now(config)
-        slot = slot or latest_slot(config.schedule.send, config.zone, now, timedelta(days=32))
+        slot = slot or latest_slot(
+            config.all_editions[0].schedule, config.zone, now, timedelta(days=32)
+        )
         self._track(1)
         try:
             with open_store(config.database) as store:
@@ -227,6 +229,37 @@ class Daemon:
         finally:
             self._track(-1)
 
+    def edition_job(self, edition: str) -> None:
+        """Send one issue of a further edition (a weekly one beside the daily); one log line."""
+        from digest.pipeline import send_edition
+
+        if not self.sending.acquire(blocking=False):
+            log.warning("send %s: skipped: a send of this daemon is already running", edition)
+            return
+        self._track(1)
+        try:
+            config = self._fresh_config()
+            if edition not in [e.name for e in config.all_editions]:
+                return  # removed from config.yaml since the schedule was made
+            with open_store(config.database) as store:
+                result = send_edition(config, store, _now(config), edition)
+            if result.report:
+                log.info(
+                    "send %s: sent to %s with %s",
+                    edition,
+                    said(result.report.delivered, config),
+                    _count(len(result.digest.stories), "story", "stories"),
+                )
+            else:
+                log.info("send %s: skipped: nothing new", edition)
+        except LockedError as exc:
+            log.warning("send %s: skipped: %s", edition, exc)
+        except DigestError as exc:
+            log.error("send %s: failed: %s", edition, exc)
+        finally:
+            self._track(-1)
+            self.sending.release()
+
     def prune_job(self) -> None:
         """Drop old items."""
         config = self._fresh_config()
@@ -269,9 +302,20 @@ def _run(config_path: Path, config: Config) -> int:
         daemon.fetch_job, _job_trigger(config.schedule.fetch, zone), id="fetch", name="fetch feeds"
     )
     scheduler.add_job(
-        daemon.send_job, _job_trigger(config.schedule.send, zone), id="send", name="send digest"
+        daemon.send_job,
+        _job_trigger(config.all_editions[0].schedule, zone),
+        id="send",
+        name="send digest",
     )
     scheduler.add_job(daemon.prune_job, trigger(PRUNE_CRON, zone), id="prune", name="prune")
+    for edition in config.all_editions[1:]:  # the first is send_job's (schedule.send's)
+        scheduler.add_job(
+            daemon.edition_job,
+            _job_trigger(edition.schedule, zone),
+            args=[edition.name],
+            id=f"send-{edition.name}",
+            name=f"send {edition.name}",
+        )
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -289,10 +333,14 @@ def _run(config_path: Path, config: Config) -> int:
     with open_store(config.database) as store:
         last = from_iso(store.get_state(SEND_SLOT))
         missed = missed_send(
-            config.schedule.send, zone, last, now, timedelta(seconds=config.schedule.misfire_grace)
+            config.all_editions[0].schedule,
+            zone,
+            last,
+            now,
+            timedelta(seconds=config.schedule.misfire_grace),
         )
         if last is None:
-            first = latest_slot(config.schedule.send, zone, now, timedelta(days=32))
+            first = latest_slot(config.all_editions[0].schedule, zone, now, timedelta(days=32))
             store.set_state(SEND_SLOT, iso(first or now))
         store.set_state(DAEMON, f"{os.getpid()} {iso(now)}")
     scheduler.start()
@@ -379,7 +427,7 @@ def problems(config: Config, store: Store, now: datetime) -> list[str]:
             f"the last send failed at {_when(failure.at.astimezone(zone))}: {failure.reason}"
         )
     overdue = timedelta(seconds=config.monitor.send_overdue)
-    slot = latest_slot(config.schedule.send, zone, now - overdue, timedelta(days=32))
+    slot = latest_slot(config.all_editions[0].schedule, zone, now - overdue, timedelta(days=32))
     from digest.pipeline import SEND_RAN
 
     ran = [from_iso(store.get_state(SEND_SLOT)), from_iso(store.get_state(SEND_RAN)), sent_at]
@@ -409,7 +457,11 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
     scheduled = "" if alive else " (if digest run is running then)"
     lines = [
         f"Next fetch: {_when(next_run(config.schedule.fetch, zone, now))}{scheduled}",
-        f"Next send:  {_when(next_run(config.schedule.send, zone, now))}{scheduled}",
+        f"Next send:  {_when(next_run(config.all_editions[0].schedule, zone, now))}{scheduled}",
+        *(
+            f"Next send ({e.name}): {_when(next_run(e.schedule, zone, now))}{scheduled}"
+            for e in config.all_editions[1:]
+        ),
     ]
     daemon = store.get_state(DAEMON)
     if daemon:

@@ -111,6 +111,8 @@ class Store(Protocol):
     ) -> frozenset[str]: ...
     def apply(self, updates: Sequence[FeedUpdate]) -> list[Added]: ...
     def pending_items(self) -> list[Item]: ...
+    def items_between(self, low: int, high: int) -> list[Item]: ...
+    def max_item_id(self, before: datetime | None = None) -> int: ...
     def delivered_keys(self, keys: Iterable[str]) -> set[str]: ...
     def sent_since(self, since: datetime) -> list[Sent]: ...
     def begin_digest(
@@ -120,8 +122,9 @@ class Store(Protocol):
         item_ids: Sequence[int],
         now: datetime,
         stories: int | None = None,
+        edition: str = "",
     ) -> int: ...
-    def unfinished_message_id(self, item_ids: Sequence[int]) -> str | None: ...
+    def unfinished_message_id(self, item_ids: Sequence[int], edition: str = "") -> str | None: ...
     def record_delivery(
         self, digest_id: int, recipient: str, status: str, detail: str | None, now: datetime
     ) -> None: ...
@@ -129,6 +132,7 @@ class Store(Protocol):
     def finish_digest(
         self, digest_id: int, item_ids: Sequence[int], skipped_ids: Sequence[int], now: datetime
     ) -> None: ...
+    def finish_issue(self, digest_id: int, now: datetime) -> None: ...
     def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None: ...
     def skip_items(self, item_ids: Sequence[int]) -> None: ...
     def queue_resends(
@@ -139,7 +143,7 @@ class Store(Protocol):
         self, digest_id: int, recipient: str, status: str, detail: str | None, now: datetime
     ) -> None: ...
     def retry_resend(self, digest_id: int, recipient: str, reason: str) -> None: ...
-    def last_digest(self) -> DigestRecord | None: ...
+    def last_digest(self, edition: str | None = None) -> DigestRecord | None: ...
     def last_failure(self) -> FailedAttempt | None: ...
     def prune(self, before: datetime, feeds: Iterable[str] | None = None) -> int: ...
     def get_state(self, key: str) -> str | None: ...
@@ -148,6 +152,7 @@ class Store(Protocol):
     def subscribers(self, status: str | None = None) -> list[Subscriber]: ...
     def subscriber(self, *, email: str = "", token: str = "") -> Subscriber | None: ...
     def save_subscriber(self, subscriber: Subscriber, now: datetime) -> None: ...
+    def advance_readers(self, emails: Sequence[str], cursor: int) -> None: ...
     def remove_subscriber(self, email: str) -> bool: ...
     def archive_issue(self, digest_id: int, html: str, text: str) -> None: ...
     def issues(self, limit: int = 50, offset: int = 0) -> tuple[list[Issue], int]: ...
@@ -241,6 +246,10 @@ MIGRATIONS: tuple[str, ...] = (
         text TEXT NOT NULL
     );
     """,  # readers who sign up, and each digest as sent for the web archive
+    """
+    ALTER TABLE subscribers ADD COLUMN cursor INTEGER;
+    ALTER TABLE digests ADD COLUMN edition TEXT NOT NULL DEFAULT '';
+    """,  # each reader's newest item received, and the edition an issue belongs to
 )
 
 
@@ -569,6 +578,20 @@ class SQLiteStore:
         rows = self._query("SELECT * FROM items WHERE outcome IS NULL ORDER BY id")
         return [_item(row) for row in rows]
 
+    def items_between(self, low: int, high: int) -> list[Item]:
+        """The items stored after item *low* up to item *high*, whatever any digest did
+        with them: what a reader whose last issue ended at *low* has not had yet."""
+        rows = self._query("SELECT * FROM items WHERE id > ? AND id <= ? ORDER BY id", (low, high))
+        return [_item(row) for row in rows]
+
+    def max_item_id(self, before: datetime | None = None) -> int:
+        """The newest item's id (first seen before *before*, if given); 0 for none."""
+        if before is None:
+            rows = self._query("SELECT max(id) FROM items")
+        else:
+            rows = self._query("SELECT max(id) FROM items WHERE first_seen < ?", (iso(before),))
+        return int(rows[0][0] or 0)
+
     def delivered_keys(self, keys: Iterable[str]) -> set[str]:
         """Which story keys were already part of a delivered digest."""
         wanted = list(set(keys))
@@ -610,10 +633,12 @@ class SQLiteStore:
         item_ids: Sequence[int],
         now: datetime,
         stories: int | None = None,
+        edition: str = "",
     ) -> int:
         """Record a delivery attempt before anything is sent; returns its id.
 
         An interrupted attempt with the same Message-ID token is superseded by this one.
+        *edition* is "" for the default edition's digest (it marks its items sent).
         """
         with self._tx() as db:
             db.execute(
@@ -623,7 +648,7 @@ class SQLiteStore:
             )
             cursor = db.execute(
                 "INSERT INTO digests (created, subject, message_id, item_ids, status, item_count,"
-                " story_count) VALUES (?,?,?,?, 'sending', ?, ?)",
+                " story_count, edition) VALUES (?,?,?,?, 'sending', ?, ?, ?)",
                 (
                     iso(now),
                     subject,
@@ -631,16 +656,17 @@ class SQLiteStore:
                     json.dumps(sorted(item_ids)),
                     len(item_ids),
                     stories,
+                    edition,
                 ),
             )
             return int(cursor.lastrowid or 0)
 
-    def unfinished_message_id(self, item_ids: Sequence[int]) -> str | None:
+    def unfinished_message_id(self, item_ids: Sequence[int], edition: str = "") -> str | None:
         """The Message-ID of an interrupted attempt at the same digest, to reuse on retry."""
         rows = self._query(
             "SELECT message_id FROM digests WHERE status = 'sending' AND item_ids = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (json.dumps(sorted(item_ids)),),
+            " AND edition = ? ORDER BY id DESC LIMIT 1",
+            (json.dumps(sorted(item_ids)), edition),
         )
         return str(rows[0][0]) if rows else None
 
@@ -682,6 +708,15 @@ class SQLiteStore:
                 "UPDATE items SET outcome = ?, digest_id = ? WHERE id = ? AND outcome IS NULL",
                 [("sent", digest_id, i) for i in item_ids]
                 + [("skipped", digest_id, i) for i in skipped_ids],
+            )
+
+    def finish_issue(self, digest_id: int, now: datetime) -> None:
+        """After an edition's issue reached its readers: it is sent (its items are not
+        marked: each reader's cursor says what they have had)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE digests SET status = 'sent', sent_at = ? WHERE id = ?",
+                (iso(now), digest_id),
             )
 
     def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None:
@@ -743,9 +778,19 @@ class SQLiteStore:
                 (reason, digest_id, recipient),
             )
 
-    def last_digest(self) -> DigestRecord | None:
-        """The most recent digest that reached someone."""
-        rows = self._query("SELECT * FROM digests WHERE status = 'sent' ORDER BY id DESC LIMIT 1")
+    def last_digest(self, edition: str | None = None) -> DigestRecord | None:
+        """The most recent digest that reached someone (of *edition*: "" is the default
+        edition's; None, any)."""
+        if edition is None:
+            rows = self._query(
+                "SELECT * FROM digests WHERE status = 'sent' ORDER BY id DESC LIMIT 1"
+            )
+        else:
+            rows = self._query(
+                "SELECT * FROM digests WHERE status = 'sent' AND edition = ?"
+                " ORDER BY id DESC LIMIT 1",
+                (edition,),
+            )
         if not rows:
             return None
         row = rows[0]
@@ -859,6 +904,16 @@ class SQLiteStore:
                 ),
             )
 
+    def advance_readers(self, emails: Sequence[str], cursor: int) -> None:
+        """The readers *emails* have had every item up to *cursor* (their issue went out)."""
+        with self._tx() as db:
+            for start in range(0, len(emails), 500):
+                chunk = list(emails[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                db.execute(
+                    f"UPDATE subscribers SET cursor = ? WHERE email IN ({marks})", [cursor, *chunk]
+                )
+
     def remove_subscriber(self, email: str) -> bool:
         """Forget a subscriber entirely; False when there was none."""
         with self._tx() as db:
@@ -932,6 +987,7 @@ def _subscriber(row: sqlite3.Row) -> Subscriber:
         sections=tuple(str(s) for s in sections) if isinstance(sections, list) else (),
         created=from_iso(row["created"]),
         changed=from_iso(row["changed"]),
+        cursor=row["cursor"],
     )
 
 

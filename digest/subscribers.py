@@ -21,7 +21,6 @@ from datetime import datetime
 from digest.errors import UsageError
 from digest.models import Subscriber, SubscriberStatus
 
-EDITIONS = ("daily",)  # until editions of their own are configured
 STATUSES: tuple[SubscriberStatus, ...] = ("pending", "active", "unsubscribed")
 CSV_HEADER = ("email", "edition", "sections", "status")
 
@@ -60,11 +59,11 @@ def chosen_sections(value: str | Iterable[str], known: Sequence[str]) -> tuple[s
     return () if set(chosen) == set(known) else tuple(chosen)
 
 
-def edition_name(value: str) -> str:
-    """An edition's name, checked."""
-    name = value.strip().casefold()
-    if name not in EDITIONS:
-        raise UsageError(f"no edition {value!r} (editions: {', '.join(EDITIONS)})")
+def edition_name(value: str, editions: Sequence[str]) -> str:
+    """An edition's name, checked against the configured *editions* ("" is the first)."""
+    name = value.strip().casefold() or editions[0]
+    if name not in editions:
+        raise UsageError(f"no edition {value!r} (editions: {', '.join(editions)})")
     return name
 
 
@@ -92,7 +91,11 @@ class Imported:
 
 
 def read_csv(
-    text: str, known_sections: Sequence[str], existing: Iterable[Subscriber], now: datetime
+    text: str,
+    known_sections: Sequence[str],
+    existing: Iterable[Subscriber],
+    now: datetime,
+    editions: Sequence[str] = ("daily",),
 ) -> tuple[list[Subscriber], Imported]:
     """The subscribers a CSV file describes, merged with *existing* (a known address keeps
     its token); rows that cannot be read are skipped with their line number and reason."""
@@ -108,7 +111,7 @@ def read_csv(
     for line, row in enumerate(reader, start=2):
         try:
             email = normal_address(row.get("email") or "")
-            edition = edition_name(row.get("edition") or "daily")
+            edition = edition_name(row.get("edition") or "", editions)
             sections = chosen_sections(row.get("sections") or "", known_sections)
             status = status_name(row.get("status") or "active")
         except UsageError as exc:

@@ -147,6 +147,7 @@ async def archive(request: web.Request) -> web.Response:
         "archive.html",
         issues=found,
         sections=_sections(config),
+        editions=_editions(config),
         page=page,
         pages=pages,
     )
@@ -193,7 +194,7 @@ async def subscribe(request: web.Request) -> web.Response:
         return _expired_form(request)
     try:
         email = readers.normal_address(str(form.get("email", "")))
-        edition = readers.edition_name(str(form.get("edition", "daily")))
+        edition = readers.edition_name(str(form.get("edition", "")), _editions(config))
         sections = readers.chosen_sections(
             [str(v) for v in form.getall("sections", [])], _sections(config)
         )
@@ -276,7 +277,7 @@ async def manage(request: web.Request) -> web.Response:
         if not _form_ok(request, form):
             return _expired_form(request)
         try:
-            edition = readers.edition_name(str(form.get("edition", "daily")))
+            edition = readers.edition_name(str(form.get("edition", "")), _editions(config))
             sections = readers.chosen_sections(
                 [str(v) for v in form.getall("sections", [])], _sections(config)
             )
@@ -301,7 +302,7 @@ async def manage(request: web.Request) -> web.Response:
         "manage.html",
         reader=reader,
         sections=_sections(config),
-        editions=readers.EDITIONS,
+        editions=_editions(config),
         saved=saved,
         unsubscribe_link=_reader_url(config, "unsubscribe", reader),
     )
@@ -357,10 +358,15 @@ async def health(request: web.Request) -> web.Response:
         failure = store.last_failure()
         sent_at = last.sent_at if last else None
         failing = failure is not None and (sent_at is None or failure.at > sent_at)
+        per_edition = {}
+        for number, edition in enumerate(_editions(config)):
+            record = store.last_digest("" if number == 0 else edition)
+            when = record.sent_at if record else None
+            per_edition[edition] = when.isoformat() if when else None
         return {
             "status": "failing" if failing else "ok",
             "last_fetch": max(fetched).isoformat() if fetched else None,
-            "last_send": {"daily": sent_at.isoformat() if sent_at else None},
+            "last_send": per_edition,
             "last_failure": failure.reason if failing and failure else None,
         }
 
@@ -394,6 +400,10 @@ async def _with_store(config: Config, work: Callable[[Store], T], readonly: bool
     except DigestError as exc:
         log.error("web: %s", exc)
         raise web.HTTPServiceUnavailable(text="The digest's database cannot be read.") from None
+
+
+def _editions(config: Config) -> list[str]:
+    return [e.name for e in config.all_editions]
 
 
 def _number(text: str) -> int:
