@@ -583,8 +583,7 @@ def send_edition(config: Config, store: Store, now: datetime, edition: str) -> S
             return SendResult(make_empty(config, now), None, None)
         digest, rendered = render_digest(config, digest)
         report, digest_id = _deliver(config, store, digest, rendered, now, edition, window, start)
-        store.finish_issue(digest_id, now)
-        _advance(config, store, edition, window)
+        store.finish_issue(digest_id, now, edition, window)
         return SendResult(digest, None, report, rendered.subject)
 
 

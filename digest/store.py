@@ -132,7 +132,7 @@ class Store(Protocol):
     def finish_digest(
         self, digest_id: int, item_ids: Sequence[int], skipped_ids: Sequence[int], now: datetime
     ) -> None: ...
-    def finish_issue(self, digest_id: int, now: datetime) -> None: ...
+    def finish_issue(self, digest_id: int, now: datetime, edition: str, cursor: int) -> None: ...
     def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None: ...
     def skip_items(self, item_ids: Sequence[int]) -> None: ...
     def queue_resends(
@@ -710,13 +710,23 @@ class SQLiteStore:
                 + [("skipped", digest_id, i) for i in skipped_ids],
             )
 
-    def finish_issue(self, digest_id: int, now: datetime) -> None:
-        """After an edition's issue reached its readers: it is sent (its items are not
-        marked: each reader's cursor says what they have had)."""
+    def finish_issue(self, digest_id: int, now: datetime, edition: str, cursor: int) -> None:
+        """After an edition's issue reached its readers, in one transaction: it is sent,
+        and the edition and its readers have had every item up to *cursor* (its items are
+        not marked: other editions still have them to send). A crash before this leaves
+        the issue to be sent again under the same Message-ID, to those who lack it."""
         with self._tx() as db:
             db.execute(
                 "UPDATE digests SET status = 'sent', sent_at = ? WHERE id = ?",
                 (iso(now), digest_id),
+            )
+            db.execute(
+                "UPDATE subscribers SET cursor = ? WHERE edition = ? AND status = 'active'",
+                (cursor, edition),
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
+                (f"edition.{edition}.cursor", str(cursor)),
             )
 
     def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None:

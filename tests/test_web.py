@@ -22,10 +22,13 @@ from digest.store import open_store
 from digest.tokens import Purpose, sign
 from tests.conftest import (
     FeedServer,
+    SmtpServer,
     free_port,
     html_part,
     outbox_messages,
     run_cli,
+    run_cli_process,
+    smtp_delivery,
     text_part,
     write_config,
 )
@@ -436,3 +439,93 @@ def test_metrics_say_what_a_monitor_needs_in_the_prometheus_format(site: Site) -
     assert after[("digest_last_fetch_timestamp_seconds", ())] > 1.7e9
     assert after[("digest_subscribers", (("status", "active"),))] == 1
     assert "r@example.org" not in site.get("/metrics")[1]
+
+
+def test_a_reader_subscribes_reads_and_leaves_as_a_reader_does(
+    tmp_path: Path,
+    http_server: FeedServer,
+    smtp_server: SmtpServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole way in Chromium and a real SMTP server: sign up for the weekly edition and
+    the News section, confirm by the mailed link, get the next weekly issue with News only,
+    open it in the browser, leave by the one-click POST the mail program sends, get
+    nothing more."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed (Debian package chromium; .ci/email-tools.sh)")
+    from digest.web import start_in_thread
+
+    monkeypatch.setenv("DIGEST_SECRET", SECRET)
+    stories = [
+        FakeItem("Festival premiere review", "https://n.example.org/1", categories=["film"]),
+        FakeItem("Council passes the budget", "https://n.example.org/2", categories=["news"]),
+    ]
+    url = http_server.serve("/feed.xml", rss(*stories))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    path = write_config(
+        tmp_path,
+        [url],
+        delivery=smtp_delivery(smtp_server, ["editor@example.org"]),
+        editions=[
+            {"name": "daily", "schedule": "0 7 * * *"},
+            {"name": "weekly", "schedule": "0 8 * * mon"},
+        ],
+        web={"base_url": base, "listen": f"127.0.0.1:{port}"},
+    )
+    mailbox = smtp_server.mailbox
+
+    def mails_to(address: str) -> list[EmailMessage]:
+        return [m for _s, rcpts, m in mailbox.messages if rcpts == [address]]
+
+    stop = start_in_thread(load_config(path))
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+            page = browser.new_page()
+            page.goto(base + "/")
+            page.get_by_label("Your email address").fill("reader@example.net")
+            page.get_by_label("weekly").check()
+            page.get_by_label("News").check()
+            page.get_by_role("button", name="Subscribe").click()
+            page.wait_for_selector("text=Check your inbox")
+            mailbox.wait_for(1)
+            [confirmation] = mails_to("reader@example.net")
+            page.goto(base + confirmation_link(confirmation, base))
+            page.wait_for_selector("h1:has-text('Subscribed')")
+
+            # a process of its own: Playwright's loop runs in this thread
+            sent = run_cli_process("send", "--edition", "weekly", cwd=tmp_path)
+            assert sent.code == 0, sent.err
+            mailbox.wait_for(2)
+            [_, issue] = mails_to("reader@example.net")
+            assert "Council passes the budget" in text_part(issue)
+            assert "Festival premiere review" not in text_part(issue)  # not their section
+            view = re.search(rf'href="({re.escape(base)}/issues/\d+)"', html_part(issue))
+            assert view, "View in browser"
+            page.goto(view.group(1))
+            assert "Council passes the budget" in page.content()
+            browser.close()
+        # the mail program's one-click unsubscribe: a POST to the List-Unsubscribe URL
+        leave = re.search(r"<(https?://[^>]+/unsubscribe/[^>]+)>", str(issue["List-Unsubscribe"]))
+        assert leave and issue["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        request = urllib.request.Request(
+            leave.group(1), data=b"List-Unsubscribe=One-Click", method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+        http_server.serve(
+            "/feed.xml",
+            rss(
+                *stories,
+                FakeItem("Tram line opens", "https://n.example.org/3", categories=["news"]),
+            ),
+        )
+        assert run_cli("send", "--edition", "weekly", cwd=tmp_path).code == 0
+        assert len(mails_to("reader@example.net")) == 2  # nothing more
+    finally:
+        stop()
