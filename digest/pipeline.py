@@ -571,12 +571,17 @@ def send_edition(config: Config, store: Store, now: datetime, edition: str) -> S
         window = store.max_item_id()
         if not any(s.edition == edition for s in store.subscribers("active")):
             return SendResult(make_empty(config, now), None, None)  # no one reads it yet
+        previous = latest_slot(
+            schedule, config.zone, now - timedelta(seconds=1), timedelta(days=400)
+        )
         start = edition_cursor(store, edition)
         if start is None:
-            previous = latest_slot(
-                schedule, config.zone, now - timedelta(seconds=1), timedelta(days=400)
-            )
             start = store.max_item_id(before=previous) if previous else 0
+        if previous and config.digest.max_age_days:
+            # "too old" counts from the edition's last issue: a weekly one keeps its week
+            age = config.digest.max_age_days + (now - previous).total_seconds() / 86400
+            digest_settings = config.digest.model_copy(update={"max_age_days": age})
+            config = config.model_copy(update={"digest": digest_settings})
         digest = stories_since(config, store, now, start, window)
         if digest is None:
             _advance(config, store, edition, window)

@@ -118,3 +118,36 @@ def test_editions_are_checked_and_shown(town: Town) -> None:
     doubled = [*EDITIONS, {"name": "daily", "schedule": "0 9 * * *"}]
     write_config(town.folder, [town.server.url("/feed.xml")], editions=doubled)
     assert "edition names must differ: daily twice" in run_cli("status", cwd=town.folder).err
+
+
+def test_a_weekly_issue_keeps_its_week_when_max_age_is_shorter(
+    tmp_path: Path, http_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """digest.max_age_days counts from an edition's previous issue: a story older than the
+    daily's two-day limit, but newer than that limit before the weekly's previous issue,
+    is left out of the daily and kept in the weekly."""
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from digest.scheduler import latest_slot
+
+    monkeypatch.setenv("DIGEST_SECRET", "editions-test-key")
+    now = datetime.now(UTC)
+    previous = latest_slot("0 8 * * mon", ZoneInfo("Asia/Seoul"), now, timedelta(days=8))
+    assert previous is not None
+    published = now - timedelta(days=2) - (now - previous) / 2
+    story = FakeItem("Harbour ferry", "https://news.example.org/0", published=published)
+    http_server.serve("/feed.xml", rss(story, title="Town"))
+    write_config(
+        tmp_path,
+        [http_server.url("/feed.xml")],
+        editions=EDITIONS,
+        digest={"max_age_days": 2, "max_items_per_feed": 0},
+        web={"base_url": "https://news.example.org/digest"},
+    )
+    add = run_cli("subscribers", "add", "week@example.org", "--edition", "weekly", cwd=tmp_path)
+    assert add.code == 0
+    daily = run_cli("send", cwd=tmp_path)
+    assert "Nothing new" in daily.out and "too old" in daily.out
+    weekly = run_cli("send", "--edition", "weekly", "--no-fetch", cwd=tmp_path)
+    assert weekly.code == 0 and "with 1 story to 1 subscriber" in weekly.out, weekly.out
