@@ -842,18 +842,25 @@ class SQLiteStore:
         find it "new" and mail it again: items seen in the feed's latest full
         document (``carried_at``; a 304 changes nothing) stay while the feed is
         one of *feeds* (the configured ones; None: every feed). A feed removed
-        from the config keeps nothing old: it is not fetched any more.
+        from the config keeps nothing old: it is not fetched any more. Items newer than
+        an active subscriber's cursor stay: their edition has yet to send them.
         """
         configured = json.dumps(sorted(feeds)) if feeds is not None else None
         with self._tx() as db:
+            # An item a reader of another edition has not had yet stays too: nothing above
+            # the lowest cursor of an active subscriber goes.
+            floor = db.execute(
+                "SELECT min(cursor) FROM subscribers WHERE status = 'active'"
+            ).fetchone()[0]
             cursor = db.execute(
                 "DELETE FROM items WHERE id IN (SELECT i.id FROM items i"
                 " LEFT JOIN feeds f ON f.url = i.feed_url"
-                " WHERE i.outcome IS NOT NULL AND i.last_seen < :before AND ("
+                " WHERE i.outcome IS NOT NULL AND i.last_seen < :before"
+                " AND (:floor IS NULL OR i.id <= :floor) AND ("
                 "  f.carried_at IS NULL OR i.last_seen < f.carried_at"
                 "  OR (:feeds IS NOT NULL"
                 "      AND i.feed_url NOT IN (SELECT value FROM json_each(:feeds)))))",
-                {"before": iso(before), "feeds": configured},
+                {"before": iso(before), "feeds": configured, "floor": floor},
             )
             removed = cursor.rowcount
         if removed:

@@ -194,6 +194,24 @@ def test_prune_drops_old_items_of_feeds_no_longer_configured(tmp_path: Path) -> 
     store.close()
 
 
+def test_prune_keeps_what_a_reader_of_another_edition_has_not_had(tmp_path: Path) -> None:
+    from digest.models import Subscriber
+
+    store = SQLiteStore(tmp_path / "d.sqlite3")
+    long_ago = NOW - timedelta(days=200)
+    fetched(store, "gone", [entry("g-1"), entry("g-2")], long_ago, carried_at=long_ago)
+    first, second = (i.id for i in store.pending_items())
+    store.skip_items([first, second])  # the daily handled both
+    weekly = Subscriber("w@example.org", "token", "active", "weekly", (), NOW, NOW, first)
+    store.save_subscriber(weekly, NOW)
+    store.advance_readers(["w@example.org"], first)  # the weekly reader has had g-1 only
+    assert store.prune(NOW - timedelta(days=90), []) == 1
+    assert store.known_guids("gone", ["g-1", "g-2"]) == {"g-2"}
+    store.advance_readers(["w@example.org"], second)
+    assert store.prune(NOW - timedelta(days=90), []) == 1
+    store.close()
+
+
 def test_a_correction_before_the_digest_goes_out_reaches_it_and_none_after(
     tmp_path: Path,
 ) -> None:
