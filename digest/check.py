@@ -6,7 +6,8 @@ without storing or sending anything.
 - the SMTP server: connect, EHLO, STARTTLS or TLS, AUTH, then quit without sending
   (method smtp);
 - the DKIM key loads as a private key, and the selector and domain are DNS names;
-- with ``web:``, the signing key can be had.
+- with ``web:``, the signing key can be had;
+- no subscriber is on an edition config.yaml no longer has.
 
 Each problem is one line; :func:`problems` returns them ([] when all is well).
 """
@@ -24,7 +25,7 @@ _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 def problems(config: Config) -> list[str]:
     """Every problem found, one line each."""
-    return [*_feeds(config), *_smtp(config), *_dkim(config), *_web(config)]
+    return [*_feeds(config), *_smtp(config), *_dkim(config), *_web(config), *_editions(config)]
 
 
 def _feeds(config: Config) -> Iterator[str]:
@@ -89,3 +90,19 @@ def _web(config: Config) -> Iterator[str]:
         from digest.web import missing_secret
 
         yield missing_secret(config)
+
+
+def _editions(config: Config) -> Iterator[str]:
+    from collections import Counter
+
+    from digest.store import open_store
+
+    known = {e.name for e in config.all_editions}
+    with open_store(config.database, readonly=True) as store:
+        lost = Counter(s.edition for s in store.subscribers("active") if s.edition not in known)
+    for edition, readers in sorted(lost.items()):
+        yield (
+            f"{readers} subscriber{'s are' if readers != 1 else ' is'} on the edition"
+            f" {edition!r}, which config.yaml does not have: they get"
+            f" {config.default_edition!r} until it is back or they are moved"
+        )

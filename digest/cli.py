@@ -211,27 +211,39 @@ def build_parser() -> argparse.ArgumentParser:
     actions = readers.add_subparsers(dest="action", metavar="ACTION", parser_class=Parser)
     actions.required = True
     add = actions.add_parser(
-        "add", help="add a reader (or change one)", description="Add a reader, active at once."
+        "add",
+        parents=[common],
+        help="add a reader (or change one)",
+        description="Add a reader, active at once.",
     )
     add.add_argument("email", help="the reader's address")
     add.add_argument("--edition", default="", help="edition (default: the first configured)")
     add.add_argument(
         "--sections", default="", help="sections to read, comma-separated (default: all)"
     )
-    actions.add_parser("list", help="list the readers", description="List every reader.")
+    actions.add_parser(
+        "list", parents=[common], help="list the readers", description="List every reader."
+    )
     remove = actions.add_parser(
-        "remove", help="forget a reader", description="Forget a reader and their links."
+        "remove",
+        parents=[common],
+        help="forget a reader",
+        description="Forget a reader and their links.",
     )
     remove.add_argument("email", help="the reader's address")
     load = actions.add_parser(
         "import",
+        parents=[common],
         help="add or change readers from a CSV file",
         description="Add or change readers from a CSV file with a header line"
         " (email,edition,sections,status); a known address is changed, not added twice.",
     )
     load.add_argument("csv", type=Path, help="CSV file")
     dump = actions.add_parser(
-        "export", help="write the readers as CSV", description="Write every reader as CSV."
+        "export",
+        parents=[common],
+        help="write the readers as CSV",
+        description="Write every reader as CSV.",
     )
     dump.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
     return parser
@@ -419,10 +431,12 @@ def cmd_send(args: argparse.Namespace) -> int:
         _say_failed(fetch)
         return 0
     where = f" (written to {config.delivery.outbox})" if config.delivery.method == "outbox" else ""
-    print(
-        f'Sent "{result.subject}" with {count(len(result.digest.stories), "story", "stories")} to '
-        f"{said(result.report.delivered, config)}{where}."
-    )
+    stories = count(len(result.digest.stories), "story", "stories")
+    if result.report.delivered:
+        readers = said(result.report.delivered, config)
+        print(f'Sent "{result.subject}" with {stories} to {readers}{where}.')
+    else:  # a retry after an interruption that had already delivered every copy
+        print(f'Finished "{result.subject}" with {stories}: every copy had gone out before.')
     if left_out:
         print(f"{left_out[0].upper()}{left_out[1:]}.")
     for recipient, reason in result.report.refused:
@@ -779,7 +793,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         tried.append(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}) takes a connection")
     if config.delivery.dkim:
         tried.append("the DKIM key loads")
-    print(f"OK: {config.path.name} loads, " + ", ".join(tried) + ".")
+    print(f"OK: {config.path} loads, " + ", ".join(tried) + ".")
     return 0
 
 
@@ -902,6 +916,8 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
                 f"Imported {args.csv}: {count(done.added, 'subscriber')} added,"
                 f" {done.changed} changed, {len(done.skipped)} skipped."
             )
+            if done.skipped:
+                return 1  # the rest is in; a script must still tell a partial import
     return 0
 
 

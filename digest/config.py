@@ -363,10 +363,18 @@ class FetchConfig(Strict):
 
 
 class EditionConfig(Strict):
-    name: str = Field(
-        pattern=r"^[a-z0-9][a-z0-9-]{0,31}$", description="the edition's name (daily, weekly…)"
-    )
+    name: str = Field(description="the edition's name (daily, weekly…)")
     schedule: str = Field(description="cron expression for sending it, in `timezone`")
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,31}", value):
+            raise ValueError(
+                f"an edition's name is lower-case ASCII letters, digits and hyphens (it is"
+                f" part of links and the CSV): {value!r}"
+            )
+        return value
 
     @field_validator("schedule")
     @classmethod

@@ -60,16 +60,20 @@ def readers(
     edition: str = "",
     cursor: int | None = None,
 ) -> list[Reader]:
-    """The readers of *edition* ("" or the first: the default one, with delivery.to):
-    delivery.to, then each active subscriber of it not among them (any case). A
+    """The readers of *edition* ("" or the first: the default one, with delivery.to, and
+    the readers of editions config.yaml no longer has): delivery.to, then each active
+    subscriber of it not among them (any case). A
     subscriber whose cursor is not the edition's *cursor* (they came from another
     edition) starts from their own."""
     default = not edition or edition == config.default_edition
     edition = edition or config.default_edition
+    known = {e.name for e in config.all_editions}
     out = [Reader(address) for address in config.delivery.to] if default else []
     seen = {r.address.casefold() for r in out}
     for s in subscribers:
-        if s.status == "active" and s.edition == edition and s.email.casefold() not in seen:
+        # a reader of an edition config.yaml no longer has reads the default one
+        reads = s.edition if s.edition in known else config.default_edition
+        if s.status == "active" and reads == edition and s.email.casefold() not in seen:
             seen.add(s.email.casefold())
             moved = s.cursor is not None and cursor is not None and s.cursor != cursor
             out.append(Reader(s.email, s.sections, s.token, s.cursor if moved else None))

@@ -227,6 +227,8 @@ def _send_one(
     session, _Silent when the server stops answering."""
     try:
         client.sendmail(sender, [message.recipient], message.data)
+    except UnicodeEncodeError:  # an address that is not ASCII: no SMTPUTF8 here
+        return True, "refused: the address is not ASCII (SMTPUTF8 is not supported)"
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = next(iter(exc.recipients.values()))
         return code >= 500, f"refused: {code} {_text(text)}"

@@ -288,3 +288,4 @@ class Issue:
     sent_at: datetime
     html: str = ""
     text: str = ""
+    edition: str = ""  # "" for the first (default) edition's

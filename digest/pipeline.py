@@ -479,9 +479,10 @@ def _deliver(
     digest_id = store.begin_digest(
         rendered.subject, token, shown, now, len(digest.stories), edition
     )
-    if config.web:  # the issue as the archive shows it: no reader's links in it
-        page = render_digest(config, digest, Links())[1]
-        store.archive_issue(digest_id, page.html, page.text)
+    # the issue as the web archive shows it (kept with or without web:, so that turning the
+    # web app on later shows what went out before): no reader's links in it
+    page = render_digest(config, digest, Links())[1]
+    store.archive_issue(digest_id, page.html, page.text)
     name = edition or config.default_edition
     readers = [
         r
@@ -529,7 +530,7 @@ def edition_cursor(store: Store, edition: str) -> int | None:
 def _advance(config: Config, store: Store, edition: str, window: int) -> None:
     """After an issue of *edition* went out: its readers, and the edition, have had
     everything up to item *window* (a reader whose sections had nothing this time too)."""
-    readers = [s.email for s in store.subscribers("active") if s.edition == edition]
+    readers = [r.address for r in copies.readers(config, store.subscribers("active"), edition)]
     store.advance_readers(readers, window)
     store.set_state(f"edition.{edition}.cursor", str(window))
 

@@ -949,12 +949,18 @@ class SQLiteStore:
         and how many there are in all."""
         sent = "FROM digests g JOIN issues i ON i.digest_id = g.id WHERE g.status = 'sent'"
         rows = self._query(
-            f"SELECT g.id, g.subject, g.sent_at {sent} ORDER BY g.id DESC LIMIT ? OFFSET ?",
+            f"SELECT g.id, g.subject, g.sent_at, g.edition {sent}"
+            " ORDER BY g.id DESC LIMIT ? OFFSET ?",
             (limit, offset),
         )
         total = int(self._query(f"SELECT count(*) {sent}")[0][0])
         page = [
-            Issue(row["id"], row["subject"], from_iso(row["sent_at"]) or datetime.now(UTC))
+            Issue(
+                row["id"],
+                row["subject"],
+                from_iso(row["sent_at"]) or datetime.now(UTC),
+                edition=row["edition"],
+            )
             for row in rows
         ]
         return page, total

@@ -6,7 +6,9 @@ signed for one purpose each (``tokens.py``).
 
 The CSV that ``digest subscribers import`` reads and ``export`` writes has a header
 line: ``email,edition,sections,status``; sections are separated by commas inside their
-field (empty: all sections).
+field. On import, an empty cell (or a missing column) keeps what is stored for a known
+address (a new one gets the first edition, all sections, active); "all" in sections
+means every section.
 """
 
 from __future__ import annotations
@@ -31,14 +33,17 @@ def new_token() -> str:
 
 
 def normal_address(address: str) -> str:
-    """*address* checked and written as mail systems write it (the domain in lower case,
-    an internationalised domain as such); UsageError with the reason when it is none."""
+    """*address* checked and written as every mail server takes it: the domain in lower
+    case, an internationalised domain in its ASCII form (xn--…). A name before the @ that
+    is not ASCII needs SMTPUTF8, which digest does not send: UsageError says so, as it
+    gives the reason for anything that is no address."""
     from email_validator import EmailNotValidError, validate_email
 
     try:
-        return str(validate_email(address.strip(), check_deliverability=False).normalized)
+        checked = validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise UsageError(f"not an email address: {address.strip()[:200]!r} ({exc})") from None
+    return str(checked.ascii_email or checked.normalized)
 
 
 def chosen_sections(value: str | Iterable[str], known: Sequence[str]) -> tuple[str, ...]:
@@ -111,21 +116,39 @@ def read_csv(
     for line, row in enumerate(reader, start=2):
         try:
             email = normal_address(row.get("email") or "")
-            edition = edition_name(row.get("edition") or "", editions)
-            sections = chosen_sections(row.get("sections") or "", known_sections)
-            status = status_name(row.get("status") or "active")
+            before = out.get(email.casefold()) or by_address.get(email.casefold())
+            # an empty cell (or a missing column) keeps what is stored; "all" means all
+            edition_cell = (row.get("edition") or "").strip()
+            sections_cell = (row.get("sections") or "").strip()
+            status_cell = (row.get("status") or "").strip()
+            edition = (
+                edition_name(edition_cell, editions)
+                if edition_cell or before is None
+                else before.edition
+            )
+            if sections_cell.casefold() == "all":
+                sections: tuple[str, ...] = ()
+            elif sections_cell or before is None:
+                sections = chosen_sections(sections_cell, known_sections)
+            else:
+                sections = before.sections
+            status = (
+                status_name(status_cell or "active")
+                if status_cell or before is None
+                else before.status
+            )
         except UsageError as exc:
             skipped.append(f"line {line}: {exc}")
             continue
-        before = out.get(email.casefold()) or by_address.get(email.casefold())
-        fresh = Subscriber(email, new_token(), status, edition, sections, now, now)
         if before is None:
             added += 1
-            out[email.casefold()] = fresh
+            out[email.casefold()] = Subscriber(
+                email, new_token(), status, edition, sections, now, now
+            )
         else:
             changed += email.casefold() not in out
             out[email.casefold()] = replace(
-                before, status=fresh.status, edition=edition, sections=sections
+                before, status=status, edition=edition, sections=sections
             )
     return list(out.values()), Imported(added, changed, tuple(skipped))
 

@@ -65,10 +65,11 @@ def application(config: Config) -> web.Application:
     app.add_routes(
         [
             web.get("/", archive),
-            web.get("/issues/{id:\\d+}", issue),
+            web.get("/issues/{id:\\d{1,18}}", issue),
             web.get("/feed.atom", atom),
             web.post("/subscribe", subscribe),
             web.get("/confirm/{signed}", confirm),
+            web.post("/confirm/{signed}", confirm),
             web.get("/manage/{signed}", manage),
             web.post("/manage/{signed}", manage),
             web.get("/unsubscribe/{signed}", unsubscribe),
@@ -95,8 +96,11 @@ def serve(config: Config) -> None:
     """Run the web app until interrupted (``digest serve``)."""
     app = application(config)
     assert config.web is not None
-    print(f"Serving {config.web.base_url} on http://{config.web.listen}/ (Ctrl-C stops).")
-    web.run_app(app, host=config.web.host, port=config.web.port, print=None)
+    print(f"Serving on http://{config.web.listen}/ as {config.web.base_url} (Ctrl-C stops).")
+    try:
+        web.run_app(app, host=config.web.host, port=config.web.port, print=None)
+    except OSError as exc:
+        raise DigestError(f"cannot listen on {config.web.listen}: {exc.strerror}") from None
 
 
 def start_in_thread(config: Config) -> Callable[[], None]:
@@ -189,7 +193,7 @@ async def atom(request: web.Request) -> web.Response:
 
 async def subscribe(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
-    form = await request.post()
+    form = await _form(request)
     if not _form_ok(request, form):
         return _expired_form(request)
     try:
@@ -211,22 +215,26 @@ async def subscribe(request: web.Request) -> web.Response:
     confirm_by_mail = config.subscribers.double_opt_in
 
     def sign_up(store: Store) -> Subscriber | None:
-        """The reader to mail a confirmation to (None: nothing to mail)."""
+        """The reader to mail (a confirmation, or an active reader's own link); None:
+        nothing to mail."""
         before = store.subscriber(email=email)
-        if before and before.status == "active":
-            return None  # already reading: the same answer, and no mail to anyone
         recent = before and before.changed and now - before.changed < RESEND_AFTER
-        if before and before.status == "pending" and recent:
-            return None  # one confirmation mail at a time: no mailbomb by form
+        if before and before.status in ("active", "pending") and recent:
+            return None  # one mail at a time: no mailbomb by form
+        if before and before.status == "active":
+            store.save_subscriber(before, now)  # counts as the last change: see above
+            return before  # already reading: the same answer; their own link, to them
         status: SubscriberStatus = "pending" if confirm_by_mail else "active"
         token = before.token if before else readers.new_token()
         reader = Subscriber(email, token, status, edition, sections, now)
         store.save_subscriber(reader, now)
         return reader if confirm_by_mail else None
 
-    pending = await _with_store(config, sign_up)
-    if pending is not None:
-        await asyncio.to_thread(_mail_confirmation, config, pending, now)
+    reader = await _with_store(config, sign_up)
+    if reader is not None and reader.status == "active":
+        await asyncio.to_thread(_mail_manage_link, config, reader, now)
+    elif reader is not None:
+        await asyncio.to_thread(_mail_confirmation, config, reader, now)
     if confirm_by_mail:
         return _message(
             request,
@@ -238,15 +246,22 @@ async def subscribe(request: web.Request) -> web.Response:
 
 
 async def confirm(request: web.Request) -> web.Response:
+    """GET: a page with a button; POST (that button): the sign-up is confirmed. A link
+    scanner that opens every link in a mail confirms nothing."""
     config = request.app[CONFIG]
     token = _reader_id(config, "confirm", request.match_info["signed"])
     if token is None:
         return _message(
             request,
-            "Link expired",
-            "This confirmation link is not valid any more. Sign up again to get a new one.",
+            "Link not valid",
+            "This confirmation link has expired or is not one we sent. Sign up again to get"
+            " a new one.",
             status=410,
         )
+    if request.method != "POST":
+        return _page(request, "confirm.html")
+    if not _form_ok(request, await _form(request)):
+        return _expired_form(request)
 
     def activate(store: Store) -> Subscriber | None:
         reader = store.subscriber(token=token)
@@ -273,7 +288,7 @@ async def manage(request: web.Request) -> web.Response:
     if token is None:
         reader = None
     elif request.method == "POST":
-        form = await request.post()
+        form = await _form(request)
         if not _form_ok(request, form):
             return _expired_form(request)
         try:
@@ -314,7 +329,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
     the signed URL is the proof, and the program has no cookie)."""
     config = request.app[CONFIG]
     token = _reader_id(config, "unsubscribe", request.match_info["signed"])
-    if request.method == "GET":
+    if request.method != "POST":
         reader = None
         if token is not None:
             reader = await _with_store(
@@ -329,8 +344,9 @@ async def unsubscribe(request: web.Request) -> web.Response:
             done=False,
             manage_link=_reader_url(config, "manage", reader),
         )
-    body = (await request.read()).decode("utf-8", "replace").strip()
-    if body != ONE_CLICK and not _form_ok(request, await request.post()):
+    form = await _form(request)  # a mail program may send it urlencoded or multipart
+    one_click = str(form.get("List-Unsubscribe", "")).strip() == "One-Click"
+    if not one_click and not _form_ok(request, form):
         return _expired_form(request)
     if token is None:
         return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
@@ -457,6 +473,14 @@ def _allowed(request: web.Request, email: str) -> bool:
     return bool(by_client and by_address)
 
 
+async def _form(request: web.Request) -> Any:
+    """The posted form (urlencoded or multipart); empty when the body is none of them."""
+    try:
+        return await request.post()
+    except ValueError:  # a multipart body without its boundary, or other garbage
+        return {}
+
+
 def _form_ok(request: web.Request, form: Any) -> bool:
     """True when the form's CSRF token matches this browser's cookie (double submit)."""
     cookie = request.cookies.get(CSRF_COOKIE, "")
@@ -476,6 +500,32 @@ def _expired_form(request: web.Request) -> web.Response:
 
 def _mail_confirmation(config: Config, reader: Subscriber, now: datetime) -> None:
     """Mail *reader* the link that confirms their sign-up (through delivery, as digests)."""
+    link = confirmation_url(config, reader)
+    _mail(
+        config,
+        reader,
+        now,
+        f"Confirm your subscription to {config.title}",
+        f"Someone, probably you, asked to receive {config.title} at this address.\n\n"
+        f"To confirm, open this link within {CONFIRM_DAYS} days:\n{link}\n\n"
+        "If it was not you, ignore this message: nothing will be sent.\n",
+    )
+
+
+def _mail_manage_link(config: Config, reader: Subscriber, now: datetime) -> None:
+    """Mail a reader who signed up again (already reading) their own page's link."""
+    link = _reader_url(config, "manage", reader)
+    _mail(
+        config,
+        reader,
+        now,
+        f"Your subscription to {config.title}",
+        f"Someone, probably you, asked to receive {config.title} at this address: it already"
+        f" does.\n\nTo choose your edition and sections, or to leave, open your page:\n{link}\n",
+    )
+
+
+def _mail(config: Config, reader: Subscriber, now: datetime, subject: str, text: str) -> None:
     from email.message import EmailMessage
     from email.policy import SMTP
     from email.utils import format_datetime, make_msgid
@@ -483,19 +533,14 @@ def _mail_confirmation(config: Config, reader: Subscriber, now: datetime) -> Non
     from digest.deliver import Outgoing, deliver
     from digest.message import sender_domain
 
-    link = confirmation_url(config, reader)
     msg = EmailMessage(policy=SMTP)
     msg["From"] = config.delivery.from_
     msg["To"] = reader.email
-    msg["Subject"] = f"Confirm your subscription to {config.title}"
+    msg["Subject"] = subject
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = make_msgid(domain=sender_domain(config.delivery.from_))
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(
-        f"Someone, probably you, asked to receive {config.title} at this address.\n\n"
-        f"To confirm, open this link within {CONFIRM_DAYS} days:\n{link}\n\n"
-        "If it was not you, ignore this message: nothing will be sent.\n"
-    )
+    msg.set_content(text)
     try:
         deliver([Outgoing(reader.email, msg.as_bytes())], config.delivery, now)
     except DigestError as exc:  # the address is not logged: a log tells nobody who signed up

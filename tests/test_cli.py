@@ -717,7 +717,9 @@ def test_check_tries_feeds_smtp_and_dkim_without_storing_or_sending(
     write_config(tmp_path, [url], delivery=smtp_delivery(smtp_server, retries=0))
     good = run_cli("check", cwd=tmp_path)
     assert good.code == 0, good.out + good.err
-    assert good.out.startswith("OK: config.yaml loads, 1 feed read, SMTP 127.0.0.1:")
+    assert good.out.startswith(
+        f"OK: {tmp_path / 'config.yaml'} loads, 1 feed read, SMTP 127.0.0.1:"
+    )
     assert smtp_server.mailbox.messages == []  # connected, said EHLO, sent nothing
     assert not (tmp_path / "digest.sqlite3").exists()  # nothing stored
     # a feed that is gone, a server that is down, a DKIM key that is no key

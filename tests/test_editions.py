@@ -151,3 +151,17 @@ def test_a_weekly_issue_keeps_its_week_when_max_age_is_shorter(
     assert "Nothing new" in daily.out and "too old" in daily.out
     weekly = run_cli("send", "--edition", "weekly", "--no-fetch", cwd=tmp_path)
     assert weekly.code == 0 and "with 1 story to 1 subscriber" in weekly.out, weekly.out
+
+
+def test_readers_of_a_removed_edition_get_the_first_and_check_says_so(town: Town) -> None:
+    write_config(
+        town.folder,
+        [town.server.url("/feed.xml")],
+        editions=EDITIONS[:1],  # the weekly is gone from config.yaml
+        web={"base_url": "https://news.example.org/digest"},
+    )
+    check = run_cli("check", cwd=town.folder)
+    assert check.code == 1
+    assert "1 subscriber is on the edition 'weekly', which config.yaml does not have" in check.out
+    got = town.send()
+    assert got["week@example.org"] == got["day@example.org"] == {"Harbour ferry", "Bridge reopens"}

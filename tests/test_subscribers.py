@@ -65,13 +65,25 @@ def test_subscribers_are_added_listed_exported_imported_and_removed(tmp_path: Pa
         encoding="utf-8",
     )
     imported = run_cli("subscribers", "import", "more.csv", cwd=tmp_path)
-    assert imported.code == 0, imported.err
+    assert imported.code == 1, imported.err  # the rest is in, but a line was skipped
     assert "1 subscriber added, 1 changed, 1 skipped" in imported.out
     assert "skipped line 3: not an email address: 'not-an-address'" in imported.err
     listed = run_cli("subscribers", "list", cwd=tmp_path).out
     assert "Ann@example.org\tunsubscribed\tdaily\tNews" in listed
     assert "carol@example.org\tactive\tdaily\tNews, Culture" in listed
     assert listed.count("\n") == 3
+
+    # empty cells keep what is stored: a list of addresses does not undo anyone's choices
+    (tmp_path / "names.csv").write_text("email\nann@example.org\ndan@example.org\n", "utf-8")
+    assert run_cli("subscribers", "import", "names.csv", cwd=tmp_path).code == 0
+    listed = run_cli("subscribers", "list", cwd=tmp_path).out
+    assert "Ann@example.org\tunsubscribed\tdaily\tNews" in listed
+    assert "dan@example.org\tactive\tdaily\tall sections" in listed
+    # an address that is not ASCII before the @ is refused; an IDN domain is kept as xn--
+    idn = run_cli("subscribers", "add", "reader@exämple.org", cwd=tmp_path)
+    assert idn.code == 0 and "Added reader@xn--exmple-cua.org" in idn.out
+    bad = run_cli("subscribers", "add", "ünï@example.org", cwd=tmp_path)
+    assert bad.code == 2 and "Internationalized characters before the @-sign" in bad.err
 
     removed = run_cli("subscribers", "remove", "bob@example.org", cwd=tmp_path)
     assert removed.code == 0 and "Removed bob@example.org." in removed.out
@@ -174,3 +186,20 @@ def test_a_send_with_web_needs_the_signing_key_and_sends_nothing_without_it(
     assert result.code == 2
     assert result.err.startswith("digest: error: the environment variable DIGEST_SECRET")
     assert not (tmp_path / "outbox").exists() or not list((tmp_path / "outbox").iterdir())
+
+
+def test_an_address_that_is_not_ascii_is_refused_and_stops_no_one_else(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer
+) -> None:
+    """SMTPUTF8 is not sent: such an address in delivery.to is refused for itself, the
+    others get their copies, and the items are marked sent (no one gets them twice)."""
+    _write_config(
+        tmp_path,
+        [feed(http_server)],
+        delivery=smtp_delivery(smtp_server, ["ann@example.org", "ünï@example.org"], retries=0),
+    )
+    sent = run_cli("send", cwd=tmp_path)
+    assert sent.code == 0, sent.err
+    assert "not delivered to ünï@example.org: refused: the address is not ASCII" in sent.err
+    assert [rcpts for _s, rcpts, _m in smtp_server.mailbox.messages] == [["ann@example.org"]]
+    assert "Nothing new" in run_cli("send", cwd=tmp_path).out

@@ -148,17 +148,40 @@ def test_sign_up_confirms_by_mail_and_answers_alike_for_known_addresses(site: Si
     assert "Check your inbox" in site.post("/subscribe", {"email": "new@example.org"})[1]
     assert len(site.mails()) == 1
 
-    status, page, _ = site.get(confirmation_link(mail, site.base))
+    link = confirmation_link(mail, site.base)
+    status, page, _ = site.get(link)  # a link scanner opening it confirms nothing
+    assert status == 200 and "<button" in page and "Confirm" in page
+    assert site.reader("new@example.org")[0] == "pending"
+    with site.opener.open(urllib.request.Request(site.base + link, method="HEAD")) as head:
+        assert head.status == 200
+    assert site.reader("new@example.org")[0] == "pending"
+    status, page, _ = site.post(link, {})  # the button
     assert status == 200 and "Subscribed" in page
     state, _token, sections = site.reader("new@example.org")
     assert (state, sections) == ("active", ("Culture",))
     assert site.link("manage", "new@example.org") in page
 
-    # the same answer for an address already reading, and no mail to it
+    # the same answer for an address already reading, and no mail to it so soon
     again, page_again, _ = site.post("/subscribe", {"email": "NEW@example.org"})
     assert again == 200 and "Check your inbox" in page_again
     assert len(site.mails()) == 1
     assert site.reader("new@example.org")[0] == "active"
+
+
+def test_a_reader_who_signs_up_again_later_is_mailed_their_own_page(site: Site) -> None:
+    import sqlite3
+
+    assert run_cli("subscribers", "add", "lost@example.org", cwd=site.folder).code == 0
+    db = sqlite3.connect(site.folder / "digest.sqlite3")
+    with db:  # they subscribed long ago, and lost the link to their page
+        db.execute("UPDATE subscribers SET changed = '2026-01-01T00:00:00+00:00'")
+    db.close()
+    status, page, _ = site.post("/subscribe", {"email": "lost@example.org"})
+    assert status == 200 and "Check your inbox" in page  # as for anyone
+    [reminder] = site.mails()
+    assert reminder["Subject"].startswith("Your subscription to")
+    assert site.link("manage", "lost@example.org") in text_part(reminder)
+    assert site.reader("lost@example.org")[0] == "active"
 
 
 @pytest.mark.parametrize(
@@ -205,6 +228,24 @@ def test_a_reader_changes_sections_and_unsubscribes_with_one_click(site: Site) -
     status, page, _ = site.post(leave, "List-Unsubscribe=One-Click")  # no cookie, no token
     assert status == 200 and "Unsubscribed" in page
     assert site.reader("r@example.org")[0] == "unsubscribed"
+    # RFC 8058 asks mail programs for multipart/form-data: that one-click works too
+    assert run_cli("subscribers", "add", "r@example.org", cwd=site.folder).code == 0
+    boundary = "digestboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="List-Unsubscribe"\r\n\r\n'
+        f"One-Click\r\n--{boundary}--\r\n"
+    ).encode()
+    request = urllib.request.Request(site.base + leave, data=body, method="POST")
+    request.add_header("Content-Type", f"multipart/form-data; boundary={boundary}")
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.status == 200
+    assert site.reader("r@example.org")[0] == "unsubscribed"
+    broken = urllib.request.Request(site.base + leave, data=b"x", method="POST")
+    broken.add_header("Content-Type", "multipart/form-data")  # no boundary: refused, no 500
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(broken, timeout=10)
+    assert refused.value.code == 403
+    assert site.get("/issues/999999999999999999999999")[0] == 404
 
 
 def test_links_forms_and_sign_ups_resist_forgery_and_floods(site: Site) -> None:
@@ -349,6 +390,7 @@ def test_a_reader_signs_up_chooses_sections_and_leaves_in_a_real_browser(site: S
             assert site.reader("phone@example.org")[0] == "pending"
 
             page.goto(site.base + confirmation_link(site.mails()[0], site.base))
+            page.get_by_role("button", name="Confirm").click()
             page.wait_for_selector("h1:has-text('Subscribed')")
             page.get_by_role("link", name="Choose your edition and sections").click()
             assert page.get_by_label("News").is_checked()
@@ -496,6 +538,7 @@ def test_a_reader_subscribes_reads_and_leaves_as_a_reader_does(
             mailbox.wait_for(1)
             [confirmation] = mails_to("reader@example.net")
             page.goto(base + confirmation_link(confirmation, base))
+            page.get_by_role("button", name="Confirm").click()
             page.wait_for_selector("h1:has-text('Subscribed')")
 
             # a process of its own: Playwright's loop runs in this thread
