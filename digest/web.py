@@ -32,6 +32,7 @@ from aiohttp import web
 from digest import subscribers as readers
 from digest.config import Config
 from digest.errors import ConfigError, DigestError, UsageError
+from digest.lang import translations
 from digest.models import Subscriber, SubscriberStatus
 from digest.store import Store, open_store
 from digest.tokens import CONFIRM_DAYS, Purpose, sign, unsign
@@ -145,7 +146,8 @@ async def archive(request: web.Request) -> web.Response:
     )
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages:
-        return _message(request, "No such page", "The archive has no such page.", status=404)
+        _ = _words(config)
+        return _message(request, _("No such page"), _("The archive has no such page."), 404)
     return _page(
         request,
         "archive.html",
@@ -162,7 +164,8 @@ async def issue(request: web.Request) -> web.Response:
     number = int(request.match_info["id"])
     found = await _with_store(config, lambda store: store.issue(number), readonly=True)
     if found is None:
-        return _message(request, "No such issue", "This issue does not exist.", status=404)
+        _ = _words(config)
+        return _message(request, _("No such issue"), _("This issue does not exist."), 404)
     response = web.Response(text=found.html, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = ISSUE_POLICY
     return response
@@ -193,6 +196,7 @@ async def atom(request: web.Request) -> web.Response:
 
 async def subscribe(request: web.Request) -> web.Response:
     config = request.app[CONFIG]
+    _ = _words(config)
     form = await _form(request)
     if not _form_ok(request, form):
         return _expired_form(request)
@@ -203,12 +207,12 @@ async def subscribe(request: web.Request) -> web.Response:
             [str(v) for v in form.getall("sections", [])], _sections(config)
         )
     except UsageError as exc:
-        return _message(request, "Not subscribed", str(exc), status=400)
+        return _message(request, _("Not subscribed"), str(exc), status=400)
     if not _allowed(request, email):
         return _message(
             request,
-            "Too many sign-ups",
-            "Too many sign-ups came from here or for this address. Try again in an hour.",
+            _("Too many sign-ups"),
+            _("Too many sign-ups came from here or for this address. Try again in an hour."),
             status=429,
         )
     now = datetime.now(UTC)
@@ -236,26 +240,31 @@ async def subscribe(request: web.Request) -> web.Response:
     elif reader is not None:
         await asyncio.to_thread(_mail_confirmation, config, reader, now)
     if confirm_by_mail:
-        return _message(
-            request,
-            "Check your inbox",
-            f"If {email} can receive mail, a message with a confirmation link is on its way."
-            f" Your first {config.title} comes after you follow that link.",
+        said = _(
+            "If %(email)s can receive mail, a message with a confirmation link is on its way."
+            " Your first %(title)s comes after you follow that link."
         )
-    return _message(request, "Subscribed", f"{email} will receive {config.title}.")
+        return _message(
+            request, _("Check your inbox"), said % {"email": email, "title": config.title}
+        )
+    done = _("%(email)s will receive %(title)s.") % {"email": email, "title": config.title}
+    return _message(request, _("Subscribed"), done)
 
 
 async def confirm(request: web.Request) -> web.Response:
     """GET: a page with a button; POST (that button): the sign-up is confirmed. A link
     scanner that opens every link in a mail confirms nothing."""
     config = request.app[CONFIG]
+    _ = _words(config)
     token = _reader_id(config, "confirm", request.match_info["signed"])
     if token is None:
         return _message(
             request,
-            "Link not valid",
-            "This confirmation link has expired or is not one we sent. Sign up again to get"
-            " a new one.",
+            _("Link not valid"),
+            _(
+                "This confirmation link has expired or is not one we sent. Sign up again to"
+                " get a new one."
+            ),
             status=410,
         )
     if request.method != "POST":
@@ -272,12 +281,12 @@ async def confirm(request: web.Request) -> web.Response:
 
     reader = await _with_store(config, activate)
     if reader is None or reader.status != "active":
-        return _message(request, "Link expired", "This sign-up was withdrawn.", status=410)
+        return _message(request, _("Link not valid"), _("This sign-up was withdrawn."), 410)
     return _message(
         request,
-        "Subscribed",
-        f"{reader.email} will receive {config.title}.",
-        link=(_reader_url(config, "manage", reader), "Choose your edition and sections"),
+        _("Subscribed"),
+        _("%(email)s will receive %(title)s.") % {"email": reader.email, "title": config.title},
+        link=(_reader_url(config, "manage", reader), _("Choose your edition and sections")),
     )
 
 
@@ -297,7 +306,8 @@ async def manage(request: web.Request) -> web.Response:
                 [str(v) for v in form.getall("sections", [])], _sections(config)
             )
         except UsageError as exc:
-            return _message(request, "Not changed", str(exc), status=400)
+            _ = _words(config)
+            return _message(request, _("Not changed"), str(exc), status=400)
 
         def change(store: Store) -> Subscriber | None:
             reader = store.subscriber(token=token)
@@ -311,7 +321,7 @@ async def manage(request: web.Request) -> web.Response:
     else:
         reader = await _with_store(config, lambda store: store.subscriber(token=token))
     if reader is None:
-        return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
+        return _unknown_link(request)
     return _page(
         request,
         "manage.html",
@@ -336,7 +346,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
                 config, lambda store: store.subscriber(token=token), readonly=True
             )
         if reader is None:
-            return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
+            return _unknown_link(request)
         return _page(
             request,
             "unsubscribe.html",
@@ -349,7 +359,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
     if not one_click and not _form_ok(request, form):
         return _expired_form(request)
     if token is None:
-        return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
+        return _unknown_link(request)
 
     def leave(store: Store) -> Subscriber | None:
         reader = store.subscriber(token=token)
@@ -360,7 +370,7 @@ async def unsubscribe(request: web.Request) -> web.Response:
 
     reader = await _with_store(config, leave)
     if reader is None:
-        return _message(request, "Unknown link", "This link belongs to no reader.", status=404)
+        return _unknown_link(request)
     return _page(request, "unsubscribe.html", reader=reader, done=True, manage_link="")
 
 
@@ -488,41 +498,52 @@ def _form_ok(request: web.Request, form: Any) -> bool:
     return bool(cookie) and secrets.compare_digest(cookie, sent)
 
 
+def _words(config: Config) -> Callable[[str], str]:
+    """gettext in the digest's language (``digest.lang``), for the pages' own words."""
+    return translations(config.digest.lang).gettext
+
+
+def _unknown_link(request: web.Request) -> web.Response:
+    _ = _words(request.app[CONFIG])
+    return _message(request, _("Unknown link"), _("This link belongs to no reader."), 404)
+
+
 def _expired_form(request: web.Request) -> web.Response:
+    _ = _words(request.app[CONFIG])
     return _message(
         request,
-        "Form expired",
-        "This form was not sent from this site's page, or your browser blocks its cookie."
-        " Open the page again and send the form from there.",
+        _("Form expired"),
+        _(
+            "This form was not sent from this site's page, or your browser blocks its cookie."
+            " Open the page again and send the form from there."
+        ),
         status=403,
     )
 
 
 def _mail_confirmation(config: Config, reader: Subscriber, now: datetime) -> None:
     """Mail *reader* the link that confirms their sign-up (through delivery, as digests)."""
-    link = confirmation_url(config, reader)
-    _mail(
-        config,
-        reader,
-        now,
-        f"Confirm your subscription to {config.title}",
-        f"Someone, probably you, asked to receive {config.title} at this address.\n\n"
-        f"To confirm, open this link within {CONFIRM_DAYS} days:\n{link}\n\n"
-        "If it was not you, ignore this message: nothing will be sent.\n",
+    _ = _words(config)
+    values = {"title": config.title, "days": CONFIRM_DAYS, "link": confirmation_url(config, reader)}
+    text = _(
+        "Someone, probably you, asked to receive %(title)s at this address.\n\n"
+        "To confirm, open this link within %(days)s days:\n%(link)s\n\n"
+        "If it was not you, ignore this message: nothing will be sent.\n"
     )
+    subject = _("Confirm your subscription to %(title)s") % values
+    _mail(config, reader, now, subject, text % values)
 
 
 def _mail_manage_link(config: Config, reader: Subscriber, now: datetime) -> None:
     """Mail a reader who signed up again (already reading) their own page's link."""
-    link = _reader_url(config, "manage", reader)
-    _mail(
-        config,
-        reader,
-        now,
-        f"Your subscription to {config.title}",
-        f"Someone, probably you, asked to receive {config.title} at this address: it already"
-        f" does.\n\nTo choose your edition and sections, or to leave, open your page:\n{link}\n",
+    _ = _words(config)
+    values = {"title": config.title, "link": _reader_url(config, "manage", reader)}
+    text = _(
+        "Someone, probably you, asked to receive %(title)s at this address: it already"
+        " does.\n\nTo choose your edition and sections, or to leave, open your page:\n"
+        "%(link)s\n"
     )
+    _mail(config, reader, now, _("Your subscription to %(title)s") % values, text % values)
 
 
 def _mail(config: Config, reader: Subscriber, now: datetime, subject: str, text: str) -> None:
@@ -550,7 +571,7 @@ def _mail(config: Config, reader: Subscriber, now: datetime, subject: str, text:
 def _environment(config: Config) -> Any:
     from digest.render import environment
 
-    return environment(config.folder / "templates", config.zone)
+    return environment(config.folder / "templates", config.zone, config.digest.lang)
 
 
 def _page(request: web.Request, name: str, status: int = 200, **values: Any) -> web.Response:
@@ -558,7 +579,9 @@ def _page(request: web.Request, name: str, status: int = 200, **values: Any) -> 
     config = request.app[CONFIG]
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     template = _environment(config).get_template(f"web/{name}")
-    text = template.render(title=config.title, base_url=_url(config, ""), csrf=csrf, **values)
+    text = template.render(
+        title=config.title, base_url=_url(config, ""), csrf=csrf, lang=config.digest.lang, **values
+    )
     response = web.Response(text=text, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["Referrer-Policy"] = "no-referrer"  # a reader's link stays theirs

@@ -572,3 +572,33 @@ def test_a_reader_subscribes_reads_and_leaves_as_a_reader_does(
         assert len(mails_to("reader@example.net")) == 2  # nothing more
     finally:
         stop()
+
+
+def test_the_pages_and_their_mails_speak_the_digests_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest.web import start_in_thread
+
+    monkeypatch.setenv("DIGEST_SECRET", SECRET)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    path = write_config(
+        tmp_path,
+        ["https://news.example.org/feed.xml"],
+        digest={"lang": "de"},
+        web={"base_url": base, "listen": f"127.0.0.1:{port}"},
+    )
+    stop = start_in_thread(load_config(path))
+    try:
+        site = Site(tmp_path, load_config(path), base)
+        status, page, _ = site.get("/")
+        assert status == 200 and '<html lang="de">' in page
+        assert "Abonnieren" in page and "Ihre E-Mail-Adresse" in page and "Subscribe" not in page
+        status, page, _ = site.post("/subscribe", {"email": "leser@example.org"})
+        assert status == 200 and "Sehen Sie in Ihr Postfach" in page
+        [mail] = site.mails()
+        assert mail["Subject"] == "Bestätigen Sie Ihr Abonnement von Test Digest"
+        assert "Zur Bestätigung öffnen Sie innerhalb von 7 Tagen diesen Link" in text_part(mail)
+        assert site.get("/unsubscribe/no-such-token")[1].count("Unbekannter Link") >= 1
+    finally:
+        stop()
