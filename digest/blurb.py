@@ -271,6 +271,9 @@ _ASIDES = re.compile(
 )
 # An abbreviation spelled out once, "the National Broadband Network (NBN)": in a blurb that
 # never uses it again, the brackets are noise.
+# An aside of whole sentences in brackets inside a sentence ("… the whole band (Yes, Georg
+# too. Gustav even spoke!).") : an editor leaves it out, and the sentence around it stands.
+_SENTENCES_ASIDE = re.compile(r"\s\((?=[^()]{0,300}[.!?]\s)[^()]{1,300}[.!?]\)(?=[.,;:!?]|\s|$)")
 _NOT_BRACKETS = re.compile(r"^\s*(?:\d{1,2}|[a-z])\)|[:;=%]-?[()]")  # "1) …", ":)", ";-(", "=)"
 _ABBREVIATION = re.compile(r"\s\(([A-ZÄÖÜ]{2,6}s?)\)(?=[\s.,;:!?…]|$)")
 
@@ -385,7 +388,7 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
 def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False) -> list[Sentence]:
     """Sentences that could stand in a blurb: no chrome, no title, no captions (a
     publisher's *summary* heading the story is none)."""
-    split = [story_sentences(p) for p in paragraphs]
+    split = [story_sentences(_SENTENCES_ASIDE.sub("", p)) for p in paragraphs]
     prose = any(len(s) >= 2 or _count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
     last = max((i for i, s in enumerate(split) if s), default=-1)
     found: list[Sentence] = []

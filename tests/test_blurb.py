@@ -1105,6 +1105,17 @@ def test_an_abbreviation_the_blurb_never_uses_again_loses_its_brackets() -> None
     assert "(HFA)" in extract_blurb(f"<p>{used}</p>", "Ferry")
 
 
+def test_an_aside_of_whole_sentences_leaves_the_sentence_around_it_standing() -> None:
+    markup = (
+        "<p>The harbour ferry turns fifty this year. The two hosts talk about its last"
+        " crossing with the whole crew (Yes, the cook was there too. She even sang!). Tickets"
+        " for the anniversary trip cost the same as a bus fare.</p>"
+    )
+    blurb = extract_blurb(markup, "Ferry at fifty")
+    assert "talk about its last crossing with the whole crew." in blurb, blurb
+    assert "cook" not in blurb and "(" not in blurb
+
+
 def test_half_an_aside_never_stands_alone() -> None:
     markup = (
         "<p>The ferry's new timetable starts on Monday with six crossings a day. (The old one "
