@@ -583,6 +583,14 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def _write_out(path: Path, text: str) -> None:
+    """``--out FILE``: written, or a one-line error."""
+    try:
+        _write(path, text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+
+
 def digest_json(digest: Digest, subject: str = "") -> dict[str, Any]:
     """The digest as data for scripts and tests."""
     return {
@@ -842,10 +850,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     text = export_opml(_config(args))
     if args.out:
-        try:
-            _write(args.out, text)
-        except OSError as exc:
-            raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+        _write_out(args.out, text)
         print(f"Wrote {args.out}.")
     else:
         sys.stdout.write(text)
@@ -859,7 +864,7 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
     from digest.models import Subscriber
 
     config = _config(args)
-    known = section_names(config)
+    known = readers.section_names(config)
     editions = [e.name for e in config.all_editions]
     now = _now()
     if args.action == "list":
@@ -875,10 +880,7 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
         with open_store(config.database, readonly=True) as store:
             text = readers.write_csv(store.subscribers())
         if args.out:
-            try:
-                _write(args.out, text)
-            except OSError as exc:
-                raise UsageError(f"cannot write {args.out}: {exc.strerror}") from None
+            _write_out(args.out, text)
             print(f"Wrote {count(text.count(chr(10)) - 1, 'subscriber')} to {args.out}.")
         else:
             sys.stdout.write(text)
@@ -919,18 +921,6 @@ def cmd_subscribers(args: argparse.Namespace) -> int:
             if done.skipped:
                 return 1  # the rest is in; a script must still tell a partial import
     return 0
-
-
-def section_names(config: Config) -> list[str]:
-    """Every section a story can be in: the configured ones, the feeds' own, the fallback."""
-    names = [s.name for s in config.sections]
-    names += [f.section for f in config.feeds if f.section]
-    from digest.lang import fallback_section
-
-    fallback = fallback_section(config)
-    if fallback:
-        names.append(fallback)
-    return list(dict.fromkeys(names))
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -362,6 +362,17 @@ class FetchConfig(Strict):
         return values
 
 
+def cron_expression(value: str) -> str:
+    """*value* when APScheduler reads it as a crontab line; else a ValueError saying why."""
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f"bad cron expression {value!r}: {exc}") from None
+    return value
+
+
 class EditionConfig(Strict):
     name: str = Field(description="the edition's name (daily, weekly…)")
     schedule: str = Field(description="cron expression for sending it, in `timezone`")
@@ -379,13 +390,7 @@ class EditionConfig(Strict):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
-            raise ValueError(f"bad cron expression {value!r}: {exc}") from None
-        return value
+        return cron_expression(value)
 
 
 class ScheduleConfig(Strict):
@@ -396,13 +401,7 @@ class ScheduleConfig(Strict):
     @field_validator("fetch", "send")
     @classmethod
     def _cron(cls, value: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger
-
-        try:
-            CronTrigger.from_crontab(value)
-        except ValueError as exc:
-            raise ValueError(f"bad cron expression {value!r}: {exc}") from None
-        return value
+        return cron_expression(value)
 
 
 class MonitorConfig(Strict):

@@ -37,7 +37,7 @@ from digest.models import (
     RenderedMessage,
 )
 from digest.plan import Document, FeedPlan, Waiting, decide, new_items, plan_feed
-from digest.store import Refused, RefusedCopy, Store, iso
+from digest.store import Refused, RefusedCopy, Store, edition_cursor_key, iso
 from digest.workers import ParsePool, ParseTask
 
 if TYPE_CHECKING:  # imported where used: `digest fetch` needs no rendering or delivery
@@ -523,7 +523,7 @@ def _deliver(
 
 def edition_cursor(store: Store, edition: str) -> int | None:
     """The newest item the edition's last issue covered (None before its first)."""
-    value = store.get_state(f"edition.{edition}.cursor")
+    value = store.get_state(edition_cursor_key(edition))
     return int(value) if value and value.isdigit() else None
 
 
@@ -532,7 +532,7 @@ def _advance(config: Config, store: Store, edition: str, window: int) -> None:
     everything up to item *window* (a reader whose sections had nothing this time too)."""
     readers = [r.address for r in copies.readers(config, store.subscribers("active"), edition)]
     store.advance_readers(readers, window)
-    store.set_state(f"edition.{edition}.cursor", str(window))
+    store.set_state(edition_cursor_key(edition), str(window))
 
 
 def stories_since(

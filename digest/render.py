@@ -90,10 +90,7 @@ def clean_value(value: Any) -> Any:
 def local_date(moment: datetime, zone: ZoneInfo, date_only: bool = False) -> str:
     """A date as readers expect it in the digest's time zone: "Thu 19 Jan 2023, 17:00";
     a day the feed gave without a time is that day, without one: "Thu 19 Jan 2023"."""
-    if date_only:
-        return f"{moment:%a} {moment.day} {moment:%b %Y}"
-    local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y, %H:%M}"
+    return short_date(moment, zone, date_only, "en")
 
 
 def thumb_height(image: Image, width: int) -> int:

@@ -726,7 +726,7 @@ class SQLiteStore:
             )
             db.execute(
                 "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
-                (f"edition.{edition}.cursor", str(cursor)),
+                (edition_cursor_key(edition), str(cursor)),
             )
 
     def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None:
@@ -998,6 +998,11 @@ class SQLiteStore:
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
+
+
+def edition_cursor_key(edition: str) -> str:
+    """The state key holding the newest item an edition's last issue covered."""
+    return f"edition.{edition}.cursor"
 
 
 def _subscriber(row: sqlite3.Row) -> Subscriber:

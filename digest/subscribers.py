@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from digest.config import Config
 from digest.errors import UsageError
 from digest.models import Subscriber, SubscriberStatus
 
@@ -161,3 +162,15 @@ def write_csv(subscribers: Iterable[Subscriber]) -> str:
     for s in subscribers:
         writer.writerow((s.email, s.edition, ",".join(s.sections), s.status))
     return out.getvalue()
+
+
+def section_names(config: Config) -> list[str]:
+    """Every section a story can be in: the configured ones, the feeds' own, the fallback."""
+    names = [s.name for s in config.sections]
+    names += [f.section for f in config.feeds if f.section]
+    from digest.lang import fallback_section
+
+    fallback = fallback_section(config)
+    if fallback:
+        names.append(fallback)
+    return list(dict.fromkeys(names))

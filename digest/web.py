@@ -437,9 +437,7 @@ def _number(text: str) -> int:
 
 
 def _sections(config: Config) -> list[str]:
-    from digest.cli import section_names
-
-    return section_names(config)
+    return readers.section_names(config)
 
 
 def _url(config: Config, path: str) -> str:
