@@ -475,7 +475,11 @@ class SubscribersConfig(Strict):
 class Config(Strict):
     title: HeaderText = Field("Digest", description="the digest's title")
     timezone: str = Field("UTC", description="IANA time zone for dates and the schedule")
-    database: Path = Field(Path("digest.sqlite3"), description="SQLite file")
+    database: Path | str = Field(
+        Path("digest.sqlite3"),
+        description="SQLite file, or postgresql://user@host:port/dbname (password from"
+        " PGPASSWORD or ~/.pgpass, never in the URL)",
+    )
     feeds: tuple[FeedConfig, ...] = Field(min_length=1, description="the feeds to read")
     sections: tuple[SectionConfig, ...] = Field((), description="sections, in display order")
     filters: FiltersConfig = Field(default_factory=FiltersConfig, description="global filters")
@@ -506,6 +510,27 @@ class Config(Strict):
     @property
     def default_edition(self) -> str:
         return self.all_editions[0].name
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        if not value.startswith(("postgresql://", "postgres://")):
+            if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+                raise ValueError(
+                    f"must be an SQLite file or a postgresql:// URL, not {value.split('://')[0]}://"
+                )
+            return Path(value)
+        parts = urlsplit(value)
+        if parts.password is not None:
+            raise ValueError(
+                "the URL holds a password: leave it out and set PGPASSWORD"
+                " (or use ~/.pgpass) where digest runs"
+            )
+        if not parts.path.strip("/"):
+            raise ValueError("the URL names no database: postgresql://user@host:port/dbname")
+        return value
 
     @field_validator("editions")
     @classmethod
@@ -763,7 +788,7 @@ def _resolved(config: Config) -> Config:
     # A config in the user's config folder keeps its database and outbox (unless it names
     # them) in the user's data folder, as XDG asks; elsewhere, next to config.yaml.
     data = user_data() if config.path == user_config().resolve() else folder
-    if "database" not in config.model_fields_set:
+    if "database" not in config.model_fields_set and isinstance(config.database, Path):
         config = config.model_copy(update={"database": data / config.database})
     if "outbox" not in config.delivery.model_fields_set:
         outbox = data / config.delivery.outbox
@@ -802,7 +827,9 @@ def _resolved(config: Config) -> Config:
             "feeds": feeds,
             "delivery": delivery,
             "web": web,
-            "database": folder / config.database.expanduser(),
+            "database": folder / config.database.expanduser()
+            if isinstance(config.database, Path)
+            else config.database,
         }
     )
 

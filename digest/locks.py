@@ -1,7 +1,10 @@
 """Locks between processes on one database: one send at a time, one daemon.
 
-POSIX record locks (``lockf``) on files beside the database: the kernel releases
-them when the holder dies, so a crash never leaves one stuck.
+For an SQLite file, POSIX record locks (``lockf``) on files beside the database: the
+kernel releases them when the holder dies, so a crash never leaves one stuck. For a
+PostgreSQL database, which processes on several machines share, the server's
+advisory locks (:func:`digest.postgres.advisory_lock`), which it releases when the
+holder's connection ends.
 """
 
 from __future__ import annotations
@@ -13,41 +16,59 @@ from pathlib import Path
 
 from digest.errors import LockedError
 
+SENDING = "another digest is being sent from this database right now"
+SCHEDULING = "another digest daemon is already running on this database"
+
 
 @contextmanager
-def send_lock(database: Path, *, wait: bool = False) -> Iterator[None]:
+def send_lock(database: Path | str, *, wait: bool = False) -> Iterator[None]:
     """Hold the one-digest-at-a-time lock for *database*, across processes.
 
     Raises LockedError if it is held and *wait* is false. (It does not exclude
     threads of one process: the daemon serialises its own send jobs.)
     """
-    with _exclusive(
-        database.with_name(database.name + ".lock"),
-        "another digest is being sent from this database right now",
-        wait,
-    ):
+    with _lock(database, "send", SENDING, wait):
         yield
 
 
 @contextmanager
-def daemon_lock(database: Path) -> Iterator[None]:
-    """Held by ``digest run`` for its whole life: one daemon per database."""
-    with _exclusive(
-        database.with_name(database.name + ".daemon.lock"),
-        "another digest daemon is already running on this database",
-        False,
-    ):
+def daemon_lock(database: Path | str, *, wait: bool = False) -> Iterator[None]:
+    """Held by ``digest run`` while it schedules: one scheduler per database."""
+    with _lock(database, "daemon", SCHEDULING, wait):
         yield
 
 
-def daemon_running(database: Path) -> bool:
+def daemon_running(database: Path | str) -> bool:
     """True while a ``digest run`` holds the daemon lock of *database*."""
-    return _held(database.with_name(database.name + ".daemon.lock"))
+    return _is_held(database, "daemon")
 
 
-def sending_now(database: Path) -> bool:
+def sending_now(database: Path | str) -> bool:
     """True while a send (``digest send`` or the daemon's) holds the send lock of *database*."""
-    return _held(database.with_name(database.name + ".lock"))
+    return _is_held(database, "send")
+
+
+_SUFFIXES = {"send": ".lock", "daemon": ".daemon.lock"}
+
+
+@contextmanager
+def _lock(database: Path | str, name: str, message: str, wait: bool) -> Iterator[None]:
+    if isinstance(database, str):
+        from digest.postgres import advisory_lock
+
+        with advisory_lock(database, name, message, wait=wait):
+            yield
+    else:
+        with _exclusive(database.with_name(database.name + _SUFFIXES[name]), message, wait):
+            yield
+
+
+def _is_held(database: Path | str, name: str) -> bool:
+    if isinstance(database, str):
+        from digest.postgres import lock_held
+
+        return lock_held(database, name)
+    return _held(database.with_name(database.name + _SUFFIXES[name]))
 
 
 def _held(lock_path: Path) -> bool:

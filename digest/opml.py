@@ -298,13 +298,13 @@ def _save(yaml: YAML, data: Any, config_path: Path) -> None:
         raise ConfigError(f"cannot write {config_path}: {exc.strerror or exc}") from None
 
 
-def _stored_titles(database: Path) -> dict[str, str]:
+def _stored_titles(database: Path | str) -> dict[str, str]:
     """Each feed's own title as the database remembers it; none when there is no database.
 
     The titles only label the export, so a database that cannot be read is a
     warning, not an error.
     """
-    if not database.is_file():  # do not create one just to export
+    if isinstance(database, Path) and not database.is_file():  # not created just to export
         return {}
     try:
         with open_store(database, readonly=True) as store:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -160,7 +160,10 @@ class Store(Protocol):
     def counts(self) -> Counts: ...
 
 
-MIGRATIONS: tuple[str, ...] = (
+# The schema's history, written once for both databases: {id} is an item or digest id
+# given by the database, {blob} bytes, {nocase} an address compared in any case, and
+# {row_id} the column that orders deliveries as written (SQLite has its rowid).
+SCHEMA: tuple[str, ...] = (
     """
     CREATE TABLE feeds (
         url TEXT PRIMARY KEY,
@@ -176,7 +179,7 @@ MIGRATIONS: tuple[str, ...] = (
         carried_at TEXT
     );
     CREATE TABLE items (
-        id INTEGER PRIMARY KEY,
+        id {id},
         feed_url TEXT NOT NULL,
         guid TEXT NOT NULL,
         key TEXT NOT NULL,
@@ -198,7 +201,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX items_key ON items (key);
     CREATE INDEX items_published ON items (published);
     CREATE TABLE digests (
-        id INTEGER PRIMARY KEY,
+        id {id},
         created TEXT NOT NULL,
         subject TEXT NOT NULL,
         message_id TEXT NOT NULL,
@@ -207,7 +210,7 @@ MIGRATIONS: tuple[str, ...] = (
         item_count INTEGER NOT NULL DEFAULT 0,
         sent_at TEXT
     );
-    CREATE TABLE deliveries (
+    CREATE TABLE deliveries ({row_id}
         digest_id INTEGER NOT NULL REFERENCES digests (id),
         recipient TEXT NOT NULL,
         status TEXT NOT NULL,
@@ -222,7 +225,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE resends (
         digest_id INTEGER NOT NULL REFERENCES digests (id),
         recipient TEXT NOT NULL,
-        message BLOB NOT NULL,
+        message {blob} NOT NULL,
         first_failed TEXT NOT NULL,
         reason TEXT NOT NULL,
         PRIMARY KEY (digest_id, recipient)
@@ -232,7 +235,7 @@ MIGRATIONS: tuple[str, ...] = (
     "ALTER TABLE items ADD COLUMN lang TEXT NOT NULL DEFAULT ''",  # xml:lang, the feed's
     """
     CREATE TABLE subscribers (
-        email TEXT PRIMARY KEY COLLATE NOCASE,
+        email TEXT {nocase} PRIMARY KEY,
         token TEXT NOT NULL UNIQUE,
         status TEXT NOT NULL,
         edition TEXT NOT NULL DEFAULT 'daily',
@@ -250,6 +253,16 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscribers ADD COLUMN cursor INTEGER;
     ALTER TABLE digests ADD COLUMN edition TEXT NOT NULL DEFAULT '';
     """,  # each reader's newest item received, and the edition an issue belongs to
+)
+
+
+def migrations(types: dict[str, str]) -> tuple[str, ...]:
+    """SCHEMA in one database's words (*types* fills its placeholders)."""
+    return tuple(script.format(**types) for script in SCHEMA)
+
+
+MIGRATIONS = migrations(
+    {"id": "INTEGER PRIMARY KEY", "blob": "BLOB", "nocase": "COLLATE NOCASE", "row_id": ""}
 )
 
 
@@ -277,6 +290,11 @@ _SAVE_FEED = (
     " last_error=excluded.last_error, error_count=excluded.error_count,"
     " next_fetch=excluded.next_fetch, gone=excluded.gone, moved_to=excluded.moved_to,"
     " carried_at=excluded.carried_at"
+)
+
+_SET_STATE = (
+    "INSERT INTO state (key, value) VALUES (?, ?)"
+    " ON CONFLICT (key) DO UPDATE SET value = excluded.value"
 )
 
 # A feed that re-issues its stories under new ids stores at most this many items a fetch.
@@ -345,84 +363,56 @@ def from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-class SQLiteStore:
-    """The default ``Store``: one SQLite file, opened per run.
+class Cursor(Protocol):
+    """What a query gives back, in either database's driver."""
 
-    With *readonly* (the commands that only read) nothing is ever written, not even
-    a pragma: the file is opened read-only, a missing one reads as empty (and is not
-    created), and one that needs a migration is refused with a hint to run
-    ``digest fetch``, which upgrades it.
+    @property
+    def rowcount(self) -> int: ...
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """A connection as :class:`SQLStore` uses it: sqlite3's, or ``digest.postgres``'s
+    adapter of psycopg's (which takes the same ``?``, ``?1`` and ``:name`` marks)."""
+
+    def execute(self, sql: str, parameters: Any = ..., /) -> Cursor: ...
+    def executemany(self, sql: str, parameters: Iterable[Any], /) -> Cursor: ...
+
+
+class Row(Protocol):
+    """A row read by index or by column name."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+
+class SQLStore:
+    """The ``Store`` in SQL both databases speak: every query is here, once.
+
+    A subclass opens the connection and brings the schema up to date; it gives
+    :meth:`_tx` (a write transaction, joined by a write inside another) and
+    :meth:`_query` (a read), both raising StorageError for the driver's errors, and
+    the few words its database says otherwise.
     """
 
-    def __init__(self, path: Path, *, readonly: bool = False) -> None:
-        self.path = path
-        self.readonly = readonly
-        try:
-            if readonly:
-                self.db = _connect_readonly(path)
-            else:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self._prepare()
-        except (FileExistsError, NotADirectoryError):
-            raise StorageError(
-                f"cannot open database {path}: a part of its folder is a file, not a folder"
-            ) from None
-        except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"cannot open database {path}: {exc}") from None
+    db: Connection
+    where = "database"  # names the database in messages
+    readonly = False
+    # prune's configured feeds, given as a JSON array in :feeds
+    _json_values = "SELECT value FROM json_each(:feeds)"
+    _delivery_order = "rowid"  # the deliveries in the order they were written
 
-    def _prepare(self) -> None:
-        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(MIGRATIONS):
-            raise StorageError(
-                f"database {self.path} was written by a newer digest (schema {version})"
-            )
-        if self.readonly:
-            if version < len(MIGRATIONS):
-                raise StorageError(
-                    f"database {self.path} is from an older digest (schema {version} of"
-                    f" {len(MIGRATIONS)}): run digest fetch once to upgrade the database"
-                )
-            return
-        # Only a new database takes these: they need the write lock, which a fetch or a
-        # send may hold for a while, and they persist in the file. An existing database
-        # keeps its page size, and its journal mode unless that is not WAL yet.
-        if version == 0:
-            # Item rows hold kilobytes of HTML: 16 KB pages store them in a quarter of the
-            # page writes.
-            self.db.execute("PRAGMA page_size=16384")
-            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # prune can shrink the file
-        if version == 0 or self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # these two hold for this connection
-        self.db.execute("PRAGMA foreign_keys=ON")
-        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
-            self.db.executescript(
-                f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;"
-            )
+    def _tx(self) -> AbstractContextManager[Connection]:
+        raise NotImplementedError
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        if self.db.in_transaction:  # a write inside another's transaction is part of it
-            yield self.db
-            return
-        try:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self.db
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StorageError(f"database error in {self.path}: {exc}") from None
+    def _query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        raise NotImplementedError
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        try:
-            return self.db.execute(sql, params).fetchall()
-        except sqlite3.Error as exc:
-            raise StorageError(f"database error in {self.path}: {exc}") from None
+    def _after_prune(self) -> None:
+        """After prune removed items (SQLite gives the file's pages back)."""
+
+    def close(self) -> None:
+        raise NotImplementedError
 
     # feeds -------------------------------------------------------------
 
@@ -491,7 +481,7 @@ class SQLiteStore:
         rows = self._query(
             "SELECT guid FROM items WHERE feed_url = ?1"
             " AND last_seen >= COALESCE((SELECT carried_at FROM feeds WHERE url = ?1), '')"
-            " AND NOT (?2 IS NOT NULL AND outcome IS NULL AND first_seen >= ?2)",
+            " AND NOT (CAST(?2 AS TEXT) IS NOT NULL AND outcome IS NULL AND first_seen >= ?2)",
             (feed_url, iso(fresh_since) if fresh_since else None),
         )
         return frozenset(row[0] for row in rows)
@@ -509,7 +499,7 @@ class SQLiteStore:
             known.update(row[0] for row in rows)
         return known
 
-    def _add_items(self, db: sqlite3.Connection, update: FeedUpdate) -> Added:
+    def _add_items(self, db: Connection, update: FeedUpdate) -> Added:
         """Inside :meth:`apply`'s transaction: one feed's items, capped for a feed that
         rotates its item ids.
 
@@ -543,7 +533,7 @@ class SQLiteStore:
         )
         return Added(len(new), self._insert(db, kept, []), rotating=True)
 
-    def _insert(self, db: sqlite3.Connection, rows: Sequence[_Row], stored: Sequence[_Row]) -> int:
+    def _insert(self, db: Connection, rows: Sequence[_Row], stored: Sequence[_Row]) -> int:
         """Insert *rows*, of which *stored* are stored already; returns how many were new."""
         db.executemany(_INSERT_ITEM, rows)
         if stored:
@@ -646,9 +636,9 @@ class SQLiteStore:
                 " AND status = 'sending'",
                 (message_id,),
             )
-            cursor = db.execute(
+            row = db.execute(
                 "INSERT INTO digests (created, subject, message_id, item_ids, status, item_count,"
-                " story_count, edition) VALUES (?,?,?,?, 'sending', ?, ?, ?)",
+                " story_count, edition) VALUES (?,?,?,?, 'sending', ?, ?, ?) RETURNING id",
                 (
                     iso(now),
                     subject,
@@ -658,8 +648,8 @@ class SQLiteStore:
                     stories,
                     edition,
                 ),
-            )
-            return int(cursor.lastrowid or 0)
+            ).fetchone()
+            return int(row[0])
 
     def unfinished_message_id(self, item_ids: Sequence[int], edition: str = "") -> str | None:
         """The Message-ID of an interrupted attempt at the same digest, to reuse on retry."""
@@ -724,10 +714,7 @@ class SQLiteStore:
                 "UPDATE subscribers SET cursor = ? WHERE edition = ? AND status = 'active'",
                 (cursor, edition),
             )
-            db.execute(
-                "INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)",
-                (edition_cursor_key(edition), str(cursor)),
-            )
+            db.execute(_SET_STATE, (edition_cursor_key(edition), str(cursor)))
 
     def fail_digest(self, digest_id: int, refused: Sequence[Refused], now: datetime) -> None:
         """Record a digest no one received; its items stay pending."""
@@ -743,8 +730,10 @@ class SQLiteStore:
         """Keep copies refused for a while, to send again."""
         with self._tx() as db:
             db.executemany(
-                "INSERT OR REPLACE INTO resends (digest_id, recipient, message, first_failed,"
-                " reason) VALUES (?,?,?,?,?)",
+                "INSERT INTO resends (digest_id, recipient, message, first_failed, reason)"
+                " VALUES (?,?,?,?,?) ON CONFLICT (digest_id, recipient) DO UPDATE SET"
+                " message = excluded.message, first_failed = excluded.first_failed,"
+                " reason = excluded.reason",
                 [(digest_id, c.recipient, c.message, iso(now), c.reason) for c in copies],
             )
 
@@ -825,9 +814,9 @@ class SQLiteStore:
         """When and why the latest attempt failed, if it came after the last digest sent."""
         rows = self._query(
             "SELECT g.created, (SELECT detail FROM deliveries d WHERE d.digest_id = g.id"
-            " AND d.status != 'sent' ORDER BY rowid DESC LIMIT 1) FROM digests g"
-            " WHERE g.status = 'failed' AND g.id > coalesce((SELECT max(id) FROM digests"
-            " WHERE status = 'sent'), 0) ORDER BY g.id DESC LIMIT 1"
+            f" AND d.status != 'sent' ORDER BY d.{self._delivery_order} DESC LIMIT 1)"
+            " FROM digests g WHERE g.status = 'failed' AND g.id > coalesce((SELECT max(id)"
+            " FROM digests WHERE status = 'sent'), 0) ORDER BY g.id DESC LIMIT 1"
         )
         if not rows:
             return None
@@ -856,15 +845,15 @@ class SQLiteStore:
                 "DELETE FROM items WHERE id IN (SELECT i.id FROM items i"
                 " LEFT JOIN feeds f ON f.url = i.feed_url"
                 " WHERE i.outcome IS NOT NULL AND i.last_seen < :before"
-                " AND (:floor IS NULL OR i.id <= :floor) AND ("
+                " AND (CAST(:floor AS INTEGER) IS NULL OR i.id <= :floor) AND ("
                 "  f.carried_at IS NULL OR i.last_seen < f.carried_at"
-                "  OR (:feeds IS NOT NULL"
-                "      AND i.feed_url NOT IN (SELECT value FROM json_each(:feeds)))))",
+                "  OR (CAST(:feeds AS TEXT) IS NOT NULL"
+                f"      AND i.feed_url NOT IN ({self._json_values}))))",
                 {"before": iso(before), "feeds": configured, "floor": floor},
             )
             removed = cursor.rowcount
         if removed:
-            self.db.execute("PRAGMA incremental_vacuum")  # a new database gives the pages back
+            self._after_prune()
         return removed
 
     def get_state(self, key: str) -> str | None:
@@ -875,7 +864,7 @@ class SQLiteStore:
     def set_state(self, key: str, value: str) -> None:
         """Set a small named value."""
         with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO state (key, value) VALUES (?, ?)", (key, value))
+            db.execute(_SET_STATE, (key, value))
 
     # subscribers and the archive ----------------------------------------
 
@@ -940,7 +929,8 @@ class SQLiteStore:
         """Keep a digest's HTML and text as sent, for the web archive."""
         with self._tx() as db:
             db.execute(
-                "INSERT OR REPLACE INTO issues (digest_id, html, text) VALUES (?, ?, ?)",
+                "INSERT INTO issues (digest_id, html, text) VALUES (?, ?, ?) ON CONFLICT"
+                " (digest_id) DO UPDATE SET html = excluded.html, text = excluded.text",
                 (digest_id, html, text),
             )
 
@@ -995,17 +985,13 @@ class SQLiteStore:
             subscribers={str(row[0]): int(row[1]) for row in statuses},
         )
 
-    def close(self) -> None:
-        """Close the connection."""
-        self.db.close()
-
 
 def edition_cursor_key(edition: str) -> str:
     """The state key holding the newest item an edition's last issue covered."""
     return f"edition.{edition}.cursor"
 
 
-def _subscriber(row: sqlite3.Row) -> Subscriber:
+def _subscriber(row: Row) -> Subscriber:
     sections = json.loads(row["sections"] or "[]")
     return Subscriber(
         email=row["email"],
@@ -1043,7 +1029,7 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _item(row: sqlite3.Row) -> Item:
+def _item(row: Row) -> Item:
     image = json.loads(row["image"]) if row["image"] else None
     return Item(
         id=row["id"],
@@ -1064,14 +1050,111 @@ def _item(row: sqlite3.Row) -> Item:
     )
 
 
+class SQLiteStore(SQLStore):
+    """The default ``Store``: one SQLite file, opened per run.
+
+    With *readonly* (the commands that only read) nothing is ever written, not even
+    a pragma: the file is opened read-only, a missing one reads as empty (and is not
+    created), and one that needs a migration is refused with a hint to run
+    ``digest fetch``, which upgrades it.
+    """
+
+    db: sqlite3.Connection
+
+    def __init__(self, path: Path, *, readonly: bool = False) -> None:
+        self.path = path
+        self.where = f"database {path}"
+        self.readonly = readonly
+        try:
+            if readonly:
+                self.db = _connect_readonly(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self._prepare()
+        except (FileExistsError, NotADirectoryError):
+            raise StorageError(
+                f"cannot open database {path}: a part of its folder is a file, not a folder"
+            ) from None
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError(f"cannot open database {path}: {exc}") from None
+
+    def _prepare(self) -> None:
+        version = int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise StorageError(
+                f"database {self.path} was written by a newer digest (schema {version})"
+            )
+        if self.readonly:
+            if version < len(MIGRATIONS):
+                raise StorageError(
+                    f"database {self.path} is from an older digest (schema {version} of"
+                    f" {len(MIGRATIONS)}): run digest fetch once to upgrade the database"
+                )
+            return
+        # Only a new database takes these: they need the write lock, which a fetch or a
+        # send may hold for a while, and they persist in the file. An existing database
+        # keeps its page size, and its journal mode unless that is not WAL yet.
+        if version == 0:
+            # Item rows hold kilobytes of HTML: 16 KB pages store them in a quarter of the
+            # page writes.
+            self.db.execute("PRAGMA page_size=16384")
+            self.db.execute("PRAGMA auto_vacuum=INCREMENTAL")  # prune can shrink the file
+        if version == 0 or self.db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # these two hold for this connection
+        self.db.execute("PRAGMA foreign_keys=ON")
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            self.db.executescript(
+                f"BEGIN IMMEDIATE; {script}; PRAGMA user_version={number}; COMMIT;"
+            )
+
+    @contextmanager
+    def _tx(self) -> Iterator[Connection]:
+        if self.db.in_transaction:  # a write inside another's transaction is part of it
+            yield self.db
+            return
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StorageError(f"database error in {self.path}: {exc}") from None
+
+    def _query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
+        try:
+            return self.db.execute(sql, params).fetchall()
+        except sqlite3.Error as exc:
+            raise StorageError(f"database error in {self.path}: {exc}") from None
+
+    def _after_prune(self) -> None:
+        self.db.execute("PRAGMA incremental_vacuum")  # a new database gives the pages back
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+
 @contextmanager
-def open_store(path: Path, *, readonly: bool = False) -> Iterator[Store]:
+def open_store(database: Path | str, *, readonly: bool = False) -> Iterator[Store]:
     """The one way to open the store: yields it, and closes it however the block ends.
 
-    *readonly* opens it for the commands that only read (see :class:`SQLiteStore`).
-    Raises StorageError when the database cannot be opened.
+    *database* is config's ``database``: an SQLite file, or a ``postgresql://`` URL
+    (:mod:`digest.postgres`). *readonly* opens it for the commands that only read (see
+    :class:`SQLiteStore`). Raises StorageError when the database cannot be opened.
     """
-    store = SQLiteStore(path, readonly=readonly)
+    store: SQLStore
+    if isinstance(database, str):
+        from digest.postgres import PostgresStore
+
+        store = PostgresStore(database, readonly=readonly)
+    else:
+        store = SQLiteStore(database, readonly=readonly)
     try:
         yield store
     finally:

@@ -249,6 +249,37 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL server for the session (tests/pg.py), or a skip saying why."""
+    from tests import pg
+
+    reason = pg.unavailable()
+    if reason:
+        pytest.skip(reason)
+    with pg.server() as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> str:
+    """A ``postgresql://`` URL whose search path is a new, empty schema."""
+    from tests import pg
+
+    return pg.fresh_url(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Path | str:
+    """config's ``database`` for each store: an SQLite file, and a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return tmp_path / "d.sqlite3"
+    return str(request.getfixturevalue("pg_url"))
+
+
 # --- config and CLI -------------------------------------------------------------------------
 
 

@@ -1,9 +1,10 @@
-"""A database written by every earlier digest upgrades and keeps its data.
+"""A database written by every earlier digest upgrades and keeps its data, on both
+stores (an SQLite file, a PostgreSQL database).
 
 A database at schema version N is built as that digest built it: the first N scripts
-of MIGRATIONS, then rows for the tables that version had (a feed, items pending and
-sent, a digest sent with its deliveries, a copy waiting to be sent again, scheduler
-state). Opening it for writing upgrades it; opening it read-only says to run
+of the migrations, then rows for the tables that version had (a feed, items pending
+and sent, a digest sent with its deliveries, a copy waiting to be sent again,
+scheduler state). Opening it for writing upgrades it; opening it read-only says to run
 ``digest fetch``.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,12 +26,53 @@ SENT_AT = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 EARLIER = range(1, len(MIGRATIONS))  # every schema version before the current one
 
 
-def old_database(path: Path, version: int) -> None:
+class Old:
+    """A connection to an old database, taking the store's ``?`` marks."""
+
+    def __init__(self, database: Path | str) -> None:
+        self.database = database
+        if isinstance(database, Path):
+            self.db: Any = sqlite3.connect(database, isolation_level=None)
+        else:
+            from digest.postgres import _Adapter, connect
+
+            self.conn = connect(database)
+            self.db = _Adapter(self.conn)
+
+    def migrate(self, version: int) -> None:
+        if isinstance(self.database, Path):
+            self.db.execute("PRAGMA journal_mode=WAL")
+            for number, script in enumerate(MIGRATIONS[:version], start=1):
+                self.db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+            return
+        from digest import postgres
+
+        self.conn.execute(postgres._NOCASE)
+        for script in postgres.MIGRATIONS[:version]:
+            self.conn.execute(script)
+        self.conn.execute("CREATE TABLE digest_schema (version INTEGER)")
+        self.conn.execute("INSERT INTO digest_schema VALUES (%s)", (version,))
+
+    def version(self) -> int:
+        if isinstance(self.database, Path):
+            return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+        return int(self.conn.execute("SELECT max(version) FROM digest_schema").fetchone()[0])
+
+    def close(self) -> None:
+        if not isinstance(self.database, Path):  # the ids given above: the next one after
+            for table in ("items", "digests"):
+                self.conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT max(id) FROM {table}))"
+                )
+        (self.db if isinstance(self.database, Path) else self.conn).close()
+
+
+def old_database(database: Path | str, version: int) -> None:
     """A database as the digest of schema *version* left it after a send."""
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    for number, script in enumerate(MIGRATIONS[:version], start=1):
-        db.executescript(f"BEGIN; {script}; PRAGMA user_version={number}; COMMIT;")
+    old = Old(database)
+    old.migrate(version)
+    db = old.db
     db.execute(
         "INSERT INTO feeds (url, title, etag, last_modified, last_fetch, last_error,"
         " error_count, next_fetch, gone, moved_to, carried_at)"
@@ -66,12 +109,12 @@ def old_database(path: Path, version: int) -> None:
             (b"Subject: x\r\n\r\nx\r\n", SENT_AT.isoformat()),
         )
     db.execute("INSERT INTO state (key, value) VALUES ('next_send', '2026-11-21T07:00:00+00:00')")
-    db.close()
+    old.close()
 
 
 @pytest.mark.parametrize("version", EARLIER)
-def test_an_older_database_upgrades_and_keeps_its_data(tmp_path: Path, version: int) -> None:
-    path = tmp_path / "digest.sqlite3"
+def test_an_older_database_upgrades_and_keeps_its_data(database: Path | str, version: int) -> None:
+    path = database
     old_database(path, version)
     with open_store(path) as store:
         [feed] = store.feed_states().values()
@@ -105,26 +148,32 @@ def test_an_older_database_upgrades_and_keeps_its_data(tmp_path: Path, version: 
             ["grey@example.org"] if version >= 3 else []
         )
         assert store.get_state("next_send") == "2026-11-21T07:00:00+00:00"
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    db.close()
+    old = Old(path)
+    assert old.version() == len(MIGRATIONS)
+    if isinstance(path, Path):
+        assert old.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    old.close()
     with open_store(path, readonly=True) as store:  # upgraded: the readers read it
         assert [i.guid for i in store.pending_items()] == ["g2"]
+    with open_store(path) as store:  # and new ids follow the old ones
+        fresh = store.begin_digest("Tuesday", "tok2", [2], SENT_AT)
+        assert fresh == 2
 
 
 @pytest.mark.parametrize("version", EARLIER)
-def test_reading_an_older_database_says_to_run_digest_fetch(tmp_path: Path, version: int) -> None:
-    path = tmp_path / "digest.sqlite3"
+def test_reading_an_older_database_says_to_run_digest_fetch(
+    database: Path | str, version: int
+) -> None:
+    path = database
     old_database(path, version)
     with (
         pytest.raises(StorageError, match="run digest fetch once to upgrade"),
         open_store(path, readonly=True),
     ):
         pass
-    db = sqlite3.connect(path)
-    assert db.execute("PRAGMA user_version").fetchone()[0] == version  # left as it was
-    db.close()
+    old = Old(path)
+    assert old.version() == version  # left as it was
+    old.close()
 
 
 def test_status_on_an_older_database_says_to_run_digest_fetch(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ import pytest
 from digest.errors import StorageError
 from digest.models import Added, Entry, FeedState, FeedUpdate, Image
 from digest.plan import new_items
-from digest.store import MIGRATIONS, ROTATING_KEEP, Refused, SQLiteStore
+from digest.store import MIGRATIONS, ROTATING_KEEP, Refused, SQLiteStore, SQLStore
 from tests.conftest import FeedServer, run_cli, write_config
 from tests.feeds import FakeItem, rss
 
@@ -32,8 +32,17 @@ def entry(guid: str, link: str = "", **kw: object) -> Entry:
     return Entry(**values)  # type: ignore[arg-type]
 
 
+def opened(database: Path | str) -> SQLStore:
+    """The store on *database* (an SQLite file or a PostgreSQL URL)."""
+    if isinstance(database, Path):
+        return SQLiteStore(database)
+    from digest.postgres import PostgresStore
+
+    return PostgresStore(database)
+
+
 def fetched(
-    store: SQLiteStore,
+    store: SQLStore,
     feed: str,
     entries: list[Entry],
     at: datetime,
@@ -72,8 +81,8 @@ def test_unusable_database_path_is_a_storage_error(tmp_path: Path) -> None:
         SQLiteStore(tmp_path / "file" / "d.sqlite3")
 
 
-def test_items_are_stored_once_and_pending_until_sent(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+def test_items_are_stored_once_and_pending_until_sent(database: Path | str) -> None:
+    store = opened(database)
     image = Image("https://a.example/i.jpg", 640, 480, "alt")
     assert fetched(store, "f1", [entry("1", image=image), entry("2")], NOW).kept == 2
     assert fetched(store, "f1", [entry("1", image=image), entry("3")], NOW).kept == 1
@@ -96,8 +105,8 @@ def test_items_are_stored_once_and_pending_until_sent(tmp_path: Path) -> None:
     store.close()
 
 
-def test_failed_digest_leaves_items_pending(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+def test_failed_digest_leaves_items_pending(database: Path | str) -> None:
+    store = opened(database)
     fetched(store, "f1", [entry("1")], NOW)
     [item] = store.pending_items()
     digest_id = store.begin_digest("Subject", "tok", [item.id], NOW)
@@ -107,8 +116,10 @@ def test_failed_digest_leaves_items_pending(tmp_path: Path) -> None:
     store.close()
 
 
-def test_dates_in_the_future_are_clamped_and_missing_dates_use_first_seen(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+def test_dates_in_the_future_are_clamped_and_missing_dates_use_first_seen(
+    database: Path | str,
+) -> None:
+    store = opened(database)
     fetched(
         store,
         "f1",
@@ -128,8 +139,8 @@ def test_dates_in_the_future_are_clamped_and_missing_dates_use_first_seen(tmp_pa
     store.close()
 
 
-def test_tracking_parameters_do_not_change_the_story_key(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+def test_tracking_parameters_do_not_change_the_story_key(database: Path | str) -> None:
+    store = opened(database)
     fetched(store, "f1", [entry("1", link="https://a.example/s?utm_source=rss&id=4")], NOW)
     fetched(store, "f2", [entry("9", link="https://WWW.a.example/s/?id=4")], NOW)
     first, second = store.pending_items()
@@ -137,8 +148,8 @@ def test_tracking_parameters_do_not_change_the_story_key(tmp_path: Path) -> None
     store.close()
 
 
-def test_prune_keeps_what_the_feed_still_carries_even_through_304s(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+def test_prune_keeps_what_the_feed_still_carries_even_through_304s(database: Path | str) -> None:
+    store = opened(database)
     long_ago = NOW - timedelta(days=400)
     # then only 304s for a year
     fetched(store, "f1", [entry("kept"), entry("gone")], long_ago, carried_at=long_ago)
@@ -152,11 +163,11 @@ def test_prune_keeps_what_the_feed_still_carries_even_through_304s(tmp_path: Pat
 
 
 def test_the_parser_is_told_what_the_latest_document_carried_not_every_stored_guid(
-    tmp_path: Path,
+    database: Path | str,
 ) -> None:
     """A year of stored items must not be loaded on every fetch; an old item that comes
     back is parsed again but stored once, pending no more, and kept by prune."""
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+    store = opened(database)
     assert store.stored_guids("f1") == frozenset()
     fetched(store, "f1", [entry("old"), entry("a")], NOW - timedelta(days=200))
     assert store.stored_guids("f1") == {"old", "a"}  # no carried_at yet: everything
@@ -175,8 +186,8 @@ def test_the_parser_is_told_what_the_latest_document_carried_not_every_stored_gu
     store.close()
 
 
-def test_prune_drops_old_items_of_feeds_no_longer_configured(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+def test_prune_drops_old_items_of_feeds_no_longer_configured(database: Path | str) -> None:
+    store = opened(database)
     long_ago = NOW - timedelta(days=200)
     for feed in ("kept", "removed", "quiet"):
         fetched(store, feed, [entry(f"{feed}-1")], long_ago, carried_at=long_ago)
@@ -185,19 +196,20 @@ def test_prune_drops_old_items_of_feeds_no_longer_configured(tmp_path: Path) -> 
     day = NOW - timedelta(days=1)
     fetched(store, "kept", [], day, carried=("kept-1",), carried_at=day)
     # "quiet" has answered 304 since: its item is still in it, and stays
-    size = (tmp_path / "d.sqlite3").stat().st_size
+    size = database.stat().st_size if isinstance(database, Path) else 0
     assert store.prune(NOW - timedelta(days=90), ["kept", "quiet"]) == 1
     assert store.known_guids("kept", ["kept-1"]) == {"kept-1"}
     assert store.known_guids("quiet", ["quiet-1"]) == {"quiet-1"}
     assert store.known_guids("removed", ["removed-1"]) == set()
-    assert (tmp_path / "d.sqlite3").stat().st_size <= size
+    if isinstance(database, Path):  # SQLite gives the pages back
+        assert database.stat().st_size <= size
     store.close()
 
 
-def test_prune_keeps_what_a_reader_of_another_edition_has_not_had(tmp_path: Path) -> None:
+def test_prune_keeps_what_a_reader_of_another_edition_has_not_had(database: Path | str) -> None:
     from digest.models import Subscriber
 
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+    store = opened(database)
     long_ago = NOW - timedelta(days=200)
     fetched(store, "gone", [entry("g-1"), entry("g-2")], long_ago, carried_at=long_ago)
     first, second = (i.id for i in store.pending_items())
@@ -213,9 +225,9 @@ def test_prune_keeps_what_a_reader_of_another_edition_has_not_had(tmp_path: Path
 
 
 def test_a_correction_before_the_digest_goes_out_reaches_it_and_none_after(
-    tmp_path: Path,
+    database: Path | str,
 ) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+    store = opened(database)
     draft = entry("a5", title="Orchestra names new conductr", html="<p>Draft text.</p>")
     fetched(store, "f1", [draft], NOW - timedelta(hours=2))
     # pending and new: parsed again at the next fetches; an older pending item is not
@@ -281,8 +293,8 @@ def test_a_feed_that_rotates_its_item_ids_adds_only_its_new_stories(
     assert stored_items(tmp_path) == 115
 
 
-def test_a_rotating_feed_keeps_at_most_the_cap_of_new_stories(tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "d.sqlite3")
+def test_a_rotating_feed_keeps_at_most_the_cap_of_new_stories(database: Path | str) -> None:
+    store = opened(database)
     first = [entry(f"a{n}", link=f"https://a.example/{n}") for n in range(60)]
     assert fetched(store, "f1", first, NOW).kept == 60
     # 35 re-issued under new ids, 25 new stories
@@ -326,7 +338,7 @@ def test_a_feed_of_future_dated_items_does_not_push_other_feeds_out(
 
 
 def test_an_interrupted_attempts_issue_page_is_the_attempt_that_finished_it(
-    tmp_path: Path,
+    database: Path | str,
 ) -> None:
     """Copies accepted before a crash link to the first attempt's page; the retry that
     finishes the digest (same Message-ID) is what that page shows."""
@@ -335,7 +347,7 @@ def test_an_interrupted_attempts_issue_page_is_the_attempt_that_finished_it(
     from digest.store import open_store
 
     now = datetime(2026, 12, 5, 7, tzinfo=UTC)
-    with open_store(tmp_path / "d.sqlite3") as store:
+    with open_store(database) as store:
         first = store.begin_digest("Monday", "<m@example.org>", [], now)
         store.archive_issue(first, "<p>first try</p>", "first try")
         assert store.issue(first) is None  # not sent yet: not in the archive
