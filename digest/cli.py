@@ -188,6 +188,15 @@ def build_parser() -> argparse.ArgumentParser:
         " (cron expressions in the configured timezone), reading config.yaml again before each"
         " job. Stops on SIGTERM or Ctrl-C; a job cut short leaves its items pending.",
     )
+    command(
+        "worker",
+        "take fetch and send tasks from the queue (workers: in config.yaml)",
+        "Run a worker in the foreground: take the fetch and send tasks that `digest run`"
+        " hands out through the task queue in the PostgreSQL database (workers: in"
+        " config.yaml), one at a time, until SIGTERM or Ctrl-C (the task in hand is finished"
+        " first). Run as many as you like, on as many machines; a worker that dies has its"
+        " task done again by another after workers.stalled_after.",
+    )
     imp = command(
         "import",
         "add the feeds of an OPML file to config.yaml",
@@ -786,6 +795,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(config_path(args.config), _config(args))
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from digest.tasks import run_worker
+
+    return run_worker(config_path(args.config), _config(args))
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from digest.check import problems
 
@@ -935,6 +950,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "prune": cmd_prune,
     "run": cmd_run,
     "serve": cmd_serve,
+    "worker": cmd_worker,
     "import": cmd_import,
     "export": cmd_export,
     "subscribers": cmd_subscribers,

@@ -413,6 +413,14 @@ class MonitorConfig(Strict):
     )
 
 
+class WorkersConfig(Strict):
+    stalled_after: Seconds = Field(
+        30,
+        ge=3,
+        description="a worker silent this long is taken for dead: its task goes to another",
+    )
+
+
 class StoreConfig(Strict):
     keep_days: float = Field(
         90,
@@ -497,6 +505,11 @@ class Config(Strict):
         " delivery.to's (default: one, daily, at schedule.send)",
     )
     web: WebConfig | None = Field(None, description="the web archive and sign-up (digest serve)")
+    workers: WorkersConfig | None = Field(
+        None,
+        description="digest run hands fetch and send tasks to `digest worker` processes"
+        " (a queue in the PostgreSQL database); none: it does them itself",
+    )
     subscribers: SubscribersConfig = Field(
         default_factory=SubscribersConfig, description="readers who sign up themselves"
     )
@@ -531,6 +544,15 @@ class Config(Strict):
         if not parts.path.strip("/"):
             raise ValueError("the URL names no database: postgresql://user@host:port/dbname")
         return value
+
+    @model_validator(mode="after")
+    def _workers_need_postgresql(self) -> Config:
+        if self.workers is not None and not isinstance(self.database, str):
+            raise ValueError(
+                "workers: needs a PostgreSQL database (database: postgresql://…): the"
+                " task queue lives there"
+            )
+        return self
 
     @field_validator("editions")
     @classmethod

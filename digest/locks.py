@@ -10,7 +10,7 @@ holder's connection ends.
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,10 +32,11 @@ def send_lock(database: Path | str, *, wait: bool = False) -> Iterator[None]:
 
 
 @contextmanager
-def daemon_lock(database: Path | str, *, wait: bool = False) -> Iterator[None]:
-    """Held by ``digest run`` while it schedules: one scheduler per database."""
-    with _lock(database, "daemon", SCHEDULING, wait):
-        yield
+def daemon_lock(database: Path | str, *, wait: bool = False) -> Iterator[Callable[[], bool]]:
+    """Held by ``digest run`` while it schedules: one scheduler per database. Yields a
+    check that it is still held (a PostgreSQL lock goes with its connection)."""
+    with _lock(database, "daemon", SCHEDULING, wait) as held:
+        yield held
 
 
 def daemon_running(database: Path | str) -> bool:
@@ -52,15 +53,17 @@ _SUFFIXES = {"send": ".lock", "daemon": ".daemon.lock"}
 
 
 @contextmanager
-def _lock(database: Path | str, name: str, message: str, wait: bool) -> Iterator[None]:
+def _lock(
+    database: Path | str, name: str, message: str, wait: bool
+) -> Iterator[Callable[[], bool]]:
     if isinstance(database, str):
         from digest.postgres import advisory_lock
 
-        with advisory_lock(database, name, message, wait=wait):
-            yield
+        with advisory_lock(database, name, message, wait=wait) as held:
+            yield held
     else:
         with _exclusive(database.with_name(database.name + _SUFFIXES[name]), message, wait):
-            yield
+            yield lambda: True  # a file lock goes only with this process
 
 
 def _is_held(database: Path | str, name: str) -> bool:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -112,7 +112,7 @@ class PostgresStore(SQLStore):
         latest = len(MIGRATIONS)
         with self.conn.transaction():
             # One process upgrades at a time; the others wait, then find it done.
-            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (_key("schema"),))
+            self.conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("schema"),))
             self.conn.execute("CREATE TABLE IF NOT EXISTS digest_schema (version INTEGER)")
             row = self.conn.execute("SELECT max(version) FROM digest_schema").fetchone()
             version = int(row[0] or 0) if row else 0
@@ -222,7 +222,7 @@ def _marks(sql: str) -> tuple[str, bool]:
     return query.replace("?", "%s"), False
 
 
-def _key(name: str) -> int:
+def lock_key(name: str) -> int:
     """A signed 64-bit advisory lock key for *name*."""
     value = zlib.crc32(f"digest:{name}".encode())
     return value - (1 << 32) if value >= 1 << 31 else value
@@ -233,8 +233,11 @@ def _first_line(exc: BaseException) -> str:
 
 
 @contextmanager
-def advisory_lock(url: str, name: str, message: str, *, wait: bool = False) -> Iterator[None]:
-    """Hold the advisory lock *name* on the database at *url*, on a connection of its own.
+def advisory_lock(
+    url: str, name: str, message: str, *, wait: bool = False
+) -> Iterator[Callable[[], bool]]:
+    """Hold the advisory lock *name* on the database at *url*, on a connection of its own;
+    yields a check that the lock is still held (its connection still up).
 
     The server releases it when the connection ends, so a holder that dies (its
     process killed, its machine gone) never leaves it held. Raises LockedError with
@@ -250,7 +253,15 @@ def advisory_lock(url: str, name: str, message: str, *, wait: bool = False) -> I
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
             if not (row and row[0]):
                 raise LockedError(message, hint=f"lock {name!r} held on {describe(url)}")
-        yield
+
+        def held() -> bool:
+            try:
+                conn.execute("SELECT 1")
+            except Exception:
+                return False
+            return True
+
+        yield held
     finally:
         conn.close()
 
@@ -268,4 +279,4 @@ def lock_held(url: str, name: str) -> bool:
 
 def _scoped_key(conn: psycopg.Connection[Any], name: str) -> int:
     row = conn.execute("SELECT current_schema()").fetchone()
-    return _key(f"{row[0] if row else ''}:{name}")
+    return lock_key(f"{row[0] if row else ''}:{name}")

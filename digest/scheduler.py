@@ -16,7 +16,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Collection, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
@@ -35,6 +35,7 @@ from digest.systemd import notify, watchdog_interval
 
 if TYPE_CHECKING:
     from digest.pipeline import FetchReport
+    from digest.tasks import TaskQueue
 
 log = logging.getLogger("digest")
 SEND_SLOT = "scheduler.send_slot"
@@ -119,9 +120,10 @@ def missed_send(
 class Daemon:
     """The scheduler jobs; each opens its own store, so nothing is shared between runs."""
 
-    def __init__(self, config_path: Path, config: Config) -> None:
+    def __init__(self, config_path: Path, config: Config, queue: TaskQueue | None = None) -> None:
         self.config_path = config_path
         self.config = config
+        self.queue = queue  # with workers: the jobs hand their work to them
         self.running = 0
         self.lock = threading.Lock()
         # The send lock excludes other processes; this excludes the scheduled send and a
@@ -140,125 +142,64 @@ class Daemon:
             self.running += delta
 
     def fetch_job(self) -> None:
-        """Fetch every due feed; one log line."""
-        from digest.pipeline import fetch_feeds
-
+        """Fetch every due feed (or hand the feeds to the workers); one log line."""
         config = self._fresh_config()
+        if self.queue:
+            self._defer(lambda queue: queue.defer_fetch(config.feeds), "fetch")
+            return
         self._track(1)
         try:
-            with open_store(config.database) as store:
-                report = fetch_feeds(config, store, _now(config), respect_backoff=True)
-                note_failures(store, report, _now(config))
-            now_failed = [o for o in report.failed if not o.deferred]
-            failed = "; ".join(f"{o.name}: {o.error}" for o in now_failed)
-            log.info(
-                "fetch: %s, %d ok, %d failed, %d left alone after earlier failures, %s%s",
-                _count(len(report.outcomes), "feed"),
-                len(report.outcomes) - len(report.failed),
-                len(now_failed),
-                len(report.waiting),
-                _count(report.new_items, "new item"),
-                f" ({failed})" if failed else "",
-            )
-            for outcome in report.outcomes:
-                if outcome.note:
-                    log.warning("fetch: %s: %s", outcome.name, outcome.note)
-        except DigestError as exc:
-            log.error("fetch: failed: %s", exc)
+            run_fetch(config)
         finally:
             self._track(-1)
 
     def send_job(self, slot: datetime | None = None) -> None:
-        """Fetch, build and deliver one digest; one log line."""
+        """Fetch, build and deliver one digest (or hand it to a worker); one log line."""
+        config = self._fresh_config()
+        if self.queue:
+            self._defer(lambda queue: queue.defer_send("", slot), "send")
+            return
         if not self.sending.acquire(blocking=False):
             log.warning("send: skipped: a send of this daemon is already running")
             return
-        try:
-            self._send(slot)
-        finally:
-            self.sending.release()
-
-    def _send(self, slot: datetime | None) -> None:
-        from digest.pipeline import send_digest
-
-        config = self._fresh_config()
-        now = _now(config)
-        slot = slot or latest_slot(
-            config.all_editions[0].schedule, config.zone, now, timedelta(days=32)
-        )
         self._track(1)
         try:
-            with open_store(config.database) as store:
-                # What was waiting before this send's fetch: its log line tells the items
-                # fetched earlier (by fetch_job) from the ones this fetch brought.
-                waiting = {item.id for item in store.pending_items()}
-                result = send_digest(
-                    config,
-                    store,
-                    now,
-                    respect_backoff=True,
-                    on_fetched=lambda report: note_failures(store, report, now),
-                )
-                if slot:
-                    store.set_state(SEND_SLOT, iso(slot))
-            for resent in result.resent:
-                (log.info if resent.outcome == "sent" else log.warning)("send: %s", resent)
-            feeds = ""
-            if result.fetch:
-                ok = len(result.fetch.outcomes) - len(result.fetch.failed)
-                feeds = (
-                    f"{_count(ok, 'feed')} ok, {len(result.fetch.failed)} failed,"
-                    f" {_count(result.fetch.new_items, 'new item')}; "
-                )
-            if result.report:
-                shown = [i for story in result.digest.stories for i in story.item_ids]
-                earlier = sum(1 for i in shown if i in waiting)
-                log.info(
-                    "send: %sdigest sent to %s with %s%s",
-                    feeds,
-                    said(result.report.delivered, config),
-                    _count(len(result.digest.stories), "story", "stories"),
-                    f" ({_count(earlier, 'item')} fetched earlier)" if earlier else "",
-                )
-            else:
-                log.info("send: %sdigest skipped: nothing new", feeds)
-        except LockedError as exc:
-            log.warning("send: skipped: %s", exc)
-        except DigestError as exc:
-            log.error("send: failed: %s", exc)
+            run_send(config, slot)
         finally:
             self._track(-1)
+            self.sending.release()
 
     def edition_job(self, edition: str) -> None:
         """Send one issue of a further edition (a weekly one beside the daily); one log line."""
-        from digest.pipeline import send_edition
-
+        config = self._fresh_config()
+        if edition not in [e.name for e in config.all_editions]:
+            return  # removed from config.yaml since the schedule was made
+        if self.queue:
+            self._defer(lambda queue: queue.defer_send(edition, None), f"send {edition}")
+            return
         if not self.sending.acquire(blocking=False):
             log.warning("send %s: skipped: a send of this daemon is already running", edition)
             return
         self._track(1)
         try:
-            config = self._fresh_config()
-            if edition not in [e.name for e in config.all_editions]:
-                return  # removed from config.yaml since the schedule was made
-            with open_store(config.database) as store:
-                result = send_edition(config, store, _now(config), edition)
-            if result.report:
-                log.info(
-                    "send %s: sent to %s with %s",
-                    edition,
-                    said(result.report.delivered, config),
-                    _count(len(result.digest.stories), "story", "stories"),
-                )
-            else:
-                log.info("send %s: skipped: nothing new", edition)
-        except LockedError as exc:
-            log.warning("send %s: skipped: %s", edition, exc)
-        except DigestError as exc:
-            log.error("send %s: failed: %s", edition, exc)
+            run_edition(config, edition)
         finally:
             self._track(-1)
             self.sending.release()
+
+    def stalled_job(self) -> None:
+        """Give the tasks of workers that stopped answering to the others."""
+        if self.queue:
+            self._defer(lambda queue: queue.retry_stalled(), "stalled tasks")
+
+    def _defer(self, action: Callable[[TaskQueue], str], what: str) -> None:
+        assert self.queue is not None
+        try:
+            said = action(self.queue)
+            if said:
+                log.info("%s: %s", what, said)
+        except DigestError as exc:
+            log.error("%s: not handed to the workers: %s", what, exc)
 
     def prune_job(self) -> None:
         """Drop old items."""
@@ -274,6 +215,120 @@ class Daemon:
             log.error("prune: failed: %s", exc)
 
 
+def run_fetch(config: Config, feeds: Collection[str] | None = None) -> bool:
+    """Fetch every due feed (of *feeds*, if given: a worker's share) and log one line;
+    False when nothing could be stored. The daemon's fetch job and a worker's fetch task."""
+    from digest.pipeline import fetch_feeds
+
+    now = _now(config)
+    share = config
+    if feeds is not None:
+        wanted = set(feeds)
+        share = config.model_copy(
+            update={"feeds": tuple(f for f in config.feeds if f.url in wanted)}
+        )
+    try:
+        with open_store(config.database) as store:
+            report = fetch_feeds(share, store, now, respect_backoff=True)
+            note_failures(store, report, now, {f.url for f in config.feeds})
+    except DigestError as exc:
+        log.error("fetch: failed: %s", exc)
+        return False
+    now_failed = [o for o in report.failed if not o.deferred]
+    failed = "; ".join(f"{o.name}: {o.error}" for o in now_failed)
+    log.info(
+        "fetch: %s, %d ok, %d failed, %d left alone after earlier failures, %s%s",
+        _count(len(report.outcomes), "feed"),
+        len(report.outcomes) - len(report.failed),
+        len(now_failed),
+        len(report.waiting),
+        _count(report.new_items, "new item"),
+        f" ({failed})" if failed else "",
+    )
+    for outcome in report.outcomes:
+        if outcome.note:
+            log.warning("fetch: %s: %s", outcome.name, outcome.note)
+    return True
+
+
+def run_send(config: Config, slot: datetime | None = None) -> bool:
+    """Fetch, build and deliver the first edition's digest and log one line; False when
+    it failed (its items stay pending). The daemon's send job and a worker's send task."""
+    from digest.pipeline import send_digest
+
+    now = _now(config)
+    slot = slot or latest_slot(
+        config.all_editions[0].schedule, config.zone, now, timedelta(days=32)
+    )
+    try:
+        with open_store(config.database) as store:
+            # What was waiting before this send's fetch: its log line tells the items
+            # fetched earlier (by fetch_job) from the ones this fetch brought.
+            waiting = {item.id for item in store.pending_items()}
+            result = send_digest(
+                config,
+                store,
+                now,
+                respect_backoff=True,
+                on_fetched=lambda report: note_failures(store, report, now),
+            )
+            if slot:
+                store.set_state(SEND_SLOT, iso(slot))
+    except LockedError as exc:
+        log.warning("send: skipped: %s", exc)
+        return True
+    except DigestError as exc:
+        log.error("send: failed: %s", exc)
+        return False
+    for resent in result.resent:
+        (log.info if resent.outcome == "sent" else log.warning)("send: %s", resent)
+    feeds = ""
+    if result.fetch:
+        ok = len(result.fetch.outcomes) - len(result.fetch.failed)
+        feeds = (
+            f"{_count(ok, 'feed')} ok, {len(result.fetch.failed)} failed,"
+            f" {_count(result.fetch.new_items, 'new item')}; "
+        )
+    if result.report:
+        shown = [i for story in result.digest.stories for i in story.item_ids]
+        earlier = sum(1 for i in shown if i in waiting)
+        log.info(
+            "send: %sdigest sent to %s with %s%s",
+            feeds,
+            said(result.report.delivered, config),
+            _count(len(result.digest.stories), "story", "stories"),
+            f" ({_count(earlier, 'item')} fetched earlier)" if earlier else "",
+        )
+    else:
+        log.info("send: %sdigest skipped: nothing new", feeds)
+    return True
+
+
+def run_edition(config: Config, edition: str) -> bool:
+    """Send one issue of a further edition and log one line; False when it failed."""
+    from digest.pipeline import send_edition
+
+    try:
+        with open_store(config.database) as store:
+            result = send_edition(config, store, _now(config), edition)
+    except LockedError as exc:
+        log.warning("send %s: skipped: %s", edition, exc)
+        return True
+    except DigestError as exc:
+        log.error("send %s: failed: %s", edition, exc)
+        return False
+    if result.report:
+        log.info(
+            "send %s: sent to %s with %s",
+            edition,
+            said(result.report.delivered, config),
+            _count(len(result.digest.stories), "story", "stories"),
+        )
+    else:
+        log.info("send %s: skipped: nothing new", edition)
+    return True
+
+
 def _now(config: Config) -> datetime:
     return datetime.now(config.zone)
 
@@ -281,23 +336,65 @@ def _now(config: Config) -> datetime:
 def run_daemon(config_path: Path, config: Config) -> int:
     """Run until SIGTERM or SIGINT; returns the exit code.
 
-    Raises LockedError when another daemon already runs on the same database.
+    On an SQLite file, raises LockedError when another daemon already runs on it. On a
+    PostgreSQL database, which several machines share, a second ``digest run`` stands
+    by instead, and takes over the schedule when the first stops or dies (the lock is
+    the server's, and goes with its holder's connection).
     """
     from digest.logs import use_zone
 
     use_zone(config.zone)  # log stamps in the zone the messages speak of
-    with daemon_lock(config.database):
-        return _run(config_path, config)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("stopping on %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if not isinstance(config.database, str):
+        with daemon_lock(config.database) as held:
+            return _run(config_path, config, stop, held)
+    standing_by = False
+    while not stop.is_set():
+        try:
+            with daemon_lock(config.database) as held:
+                if standing_by:
+                    log.info("digest run: the other scheduler stopped: this one takes over")
+                return _run(config_path, load_config(config_path), stop, held)
+        except LockedError:
+            if not standing_by:
+                log.info(
+                    "digest run: standing by: another digest run schedules on this database;"
+                    " this one takes over if it stops"
+                )
+                notify("READY=1", "STATUS=standing by")
+                standing_by = True
+            stop.wait(1.0)
+    return 0
 
 
-def _run(config_path: Path, config: Config) -> int:
-    daemon = Daemon(config_path, config)
+def _run(config_path: Path, config: Config, stop: threading.Event, held: Callable[[], bool]) -> int:
+    queue = None
+    if config.workers is not None:
+        from digest.tasks import TaskQueue
+
+        queue = TaskQueue(config)
+    daemon = Daemon(config_path, config, queue)
     zone = config.zone
     grace = int(config.schedule.misfire_grace) or 1
     scheduler = BackgroundScheduler(
         timezone=zone,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": grace},
     )
+    if config.workers is not None:
+        scheduler.add_job(
+            daemon.stalled_job,
+            "interval",
+            seconds=max(1.0, config.workers.stalled_after / 2),
+            id="stalled",
+            name="give back stalled tasks",
+        )
     scheduler.add_job(
         daemon.fetch_job, _job_trigger(config.schedule.fetch, zone), id="fetch", name="fetch feeds"
     )
@@ -316,14 +413,6 @@ def _run(config_path: Path, config: Config) -> int:
             id=f"send-{edition.name}",
             name=f"send {edition.name}",
         )
-    stop = threading.Event()
-
-    def on_signal(signum: int, _frame: FrameType | None) -> None:
-        log.info("stopping on %s", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
     stop_web = None
     if config.web:  # the archive and sign-up, in this same process
         from digest.web import start_in_thread
@@ -345,9 +434,10 @@ def _run(config_path: Path, config: Config) -> int:
         store.set_state(DAEMON, f"{os.getpid()} {iso(now)}")
     scheduler.start()
     log.info(
-        "digest run: started; next fetch %s, next send %s",
+        "digest run: started; next fetch %s, next send %s%s",
         _when(scheduler.get_job("fetch").next_run_time),
         _when(scheduler.get_job("send").next_run_time),
+        "; the workers do the tasks" if queue else "",
     )
     if missed:
         log.info("send: making up the digest missed at %s", _when(missed))
@@ -357,10 +447,18 @@ def _run(config_path: Path, config: Config) -> int:
     notify("READY=1", f"STATUS=next send {_when(scheduler.get_job('send').next_run_time)}")
     every = watchdog_interval()
     pinged = time.monotonic()
+    code = 0
     while not stop.wait(min(1.0, every or 1.0)):
         if every and time.monotonic() - pinged >= every:
             notify("WATCHDOG=1")
             pinged = time.monotonic()
+        if not held():
+            log.error(
+                "digest run: lost the database connection that holds the scheduler's lock:"
+                " stopping, so that only one digest run schedules"
+            )
+            code = 1
+            break
     notify("STOPPING=1")
     scheduler.shutdown(wait=False)
     if stop_web:
@@ -371,21 +469,24 @@ def _run(config_path: Path, config: Config) -> int:
     if daemon.running:
         log.warning("stopped with a job in flight; its items stay pending for the next send")
         logging.shutdown()
-        os._exit(0)
+        os._exit(code)
     log.info("digest run: stopped")
-    return 0
+    return code
 
 
 def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M %Z") if moment else "never"
 
 
-def note_failures(store: Store, report: FetchReport, now: datetime) -> None:
+def note_failures(
+    store: Store, report: FetchReport, now: datetime, configured: Collection[str] | None = None
+) -> None:
     """Remember since when each feed has failed every fetch, for ``digest status``.
 
     A feed that failed this run keeps the start of its run of failures (or starts one
     now); a feed read this run (or answering 304) is forgotten; a feed left alone
-    (backing off, gone) keeps its start. Feeds no longer configured are dropped.
+    (backing off, gone) keeps its start. Feeds no longer *configured* (default: the
+    feeds of *report*; a worker fetched a share of them) are dropped.
     """
     since = failing_since(store)
     for outcome in report.outcomes:
@@ -393,7 +494,8 @@ def note_failures(store: Store, report: FetchReport, now: datetime) -> None:
             since.setdefault(outcome.url, now)
         elif not outcome.deferred:
             since.pop(outcome.url, None)
-    configured = {outcome.url for outcome in report.outcomes}
+    if configured is None:
+        configured = {outcome.url for outcome in report.outcomes}
     data = {url: iso(when) for url, when in since.items() if url in configured}
     if data or store.get_state(FAILING):
         store.set_state(FAILING, json.dumps(data, sort_keys=True))
@@ -474,6 +576,9 @@ def status_lines(config: Config, store: Store, now: datetime) -> list[str]:
         lines.append("Daemon:     not running (never started on this database)")
     if sending_now(config.database):
         lines.append("Sending:    a digest is being sent right now")
+    from digest.tasks import queue_lines
+
+    lines += queue_lines(config)
     last = store.last_digest()
     if last:
         when = (last.sent_at or last.created).astimezone(zone)

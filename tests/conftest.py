@@ -4,6 +4,7 @@ process (``run_cli``), or as a process of its own (``run_cli_process``)."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import io
@@ -165,6 +166,7 @@ class Mailbox:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
         self.reject: dict[str, str] = {}  # recipient -> SMTP reply, e.g. "550 no such user"
         self.temporary_failures = 0  # answer this many DATA commands with 451 first
+        self.delay = 0.0  # seconds each DATA takes (a slow server: a kill lands mid-send)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
@@ -178,6 +180,8 @@ class Mailbox:
         if self.temporary_failures > 0:
             self.temporary_failures -= 1
             return "451 try again later"
+        if self.delay:
+            await asyncio.sleep(self.delay)
         msg = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))

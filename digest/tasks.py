@@ -1,0 +1,294 @@
+"""Work spread over machines: ``digest run`` hands fetch and send tasks to
+``digest worker`` processes through Procrastinate, a task queue kept in the same
+PostgreSQL database as the store (``workers:`` in config.yaml).
+
+A worker does each task with the functions ``digest run`` calls when it works alone
+(:func:`digest.scheduler.run_fetch`, :func:`~digest.scheduler.run_send`,
+:func:`~digest.scheduler.run_edition`): the queue changes who does the work, not how.
+
+* **Fetch.** The due feeds are dealt into SHARES shares by their host, one task a
+  share. A task holds its share's lock, so a host is fetched by one worker at a time
+  (the per-host limit holds across workers, as the fetch keeps it inside one) and a
+  feed is never fetched by two at once; a share whose task still waits is not queued
+  again (its queueing lock).
+* **Send.** One task per edition's issue, all under one lock: one send at a time,
+  which the send lock in the database makes so anyway.
+* **Done means stored.** A task is finished when its function returns, after its
+  work is written. A worker killed mid-task leaves it "doing" and stops its heartbeat;
+  the scheduler gives the task of a worker silent for ``workers.stalled_after`` back
+  to the queue (:meth:`TaskQueue.retry_stalled`), and another worker does it again:
+  a fetch stores each item once however often its feed is read (items are keyed by
+  feed and guid), and a send skips the copies already accepted under its Message-ID,
+  so at most the copy in flight is sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import zlib
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
+
+from digest.config import Config, FeedConfig, load_config
+from digest.errors import DigestError, StorageError
+from digest.store import from_iso, iso
+
+if TYPE_CHECKING:
+    import procrastinate
+
+log = logging.getLogger("digest")
+QUEUE = "digest"
+FETCH = "digest.fetch"
+SEND = "digest.send"
+SHARES = 32  # fetch shares: enough that three or four workers stay busy to the end
+T = TypeVar("T")
+
+
+def share_of(url: str) -> int:
+    """The fetch share of the feed at *url*: the same for every feed of one host."""
+    host = (urlsplit(url).hostname or url).lower()
+    return zlib.crc32(host.encode()) % SHARES
+
+
+def shares(feeds: Sequence[FeedConfig]) -> dict[int, list[str]]:
+    """*feeds*' URLs by share, each in config order."""
+    dealt: dict[int, list[str]] = {}
+    for feed in feeds:
+        dealt.setdefault(share_of(feed.url), []).append(feed.url)
+    return dealt
+
+
+def _url(config: Config) -> str:
+    if not isinstance(config.database, str):
+        raise DigestError("workers: needs a PostgreSQL database (database: postgresql://…)")
+    return config.database
+
+
+def _app(config: Config) -> procrastinate.App:
+    try:
+        import procrastinate
+    except ImportError:
+        raise DigestError(
+            "workers: needs the task queue, which is not installed:"
+            " pip install 'digest-newsletter[postgres]'"
+        ) from None
+    # Its own lines (a job deferred, started, ended) repeat what digest's say.
+    logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    connector = procrastinate.PsycopgConnector(conninfo=_url(config), min_size=1, max_size=4)
+    return procrastinate.App(connector=connector)
+
+
+def ensure_schema(config: Config) -> None:
+    """Create the queue's tables in the database, once (the first to come does it)."""
+    from procrastinate.schema import SchemaManager
+
+    from digest.postgres import connect, lock_key
+
+    conn = connect(_url(config))
+    try:
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("queue schema"),))
+            row = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+            if row is None or row[0] is None:
+                conn.execute(SchemaManager.get_schema())
+    except Exception as exc:
+        if isinstance(exc, DigestError):
+            raise
+        raise StorageError(f"cannot make the task queue's tables: {exc}") from None
+    finally:
+        conn.close()
+
+
+class TaskQueue:
+    """The scheduler's side: defer tasks, and give stalled ones back to the queue."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        ensure_schema(config)
+
+    def _run(self, work: Callable[[procrastinate.App], Awaitable[T]]) -> T:
+        async def opened() -> T:
+            app = _app(self.config)
+            async with app.open_async():
+                return await work(app)
+
+        try:
+            return asyncio.run(opened())
+        except DigestError:
+            raise
+        except Exception as exc:  # the driver's and the queue's errors
+            raise StorageError(f"task queue: {str(exc).strip() or type(exc).__name__}") from None
+
+    def defer_fetch(self, feeds: Sequence[FeedConfig]) -> str:
+        """One fetch task per share of *feeds*; says what it queued."""
+        from procrastinate.exceptions import AlreadyEnqueued
+
+        dealt = shares(feeds)
+
+        async def defer(app: procrastinate.App) -> int:
+            queued = 0
+            for share, urls in sorted(dealt.items()):
+                lock = f"fetch:{share}"
+                task = app.configure_task(FETCH, queue=QUEUE, lock=lock, queueing_lock=lock)
+                listed: Any = urls  # JSON
+                try:
+                    await task.defer_async(feeds=listed)
+                    queued += 1
+                except AlreadyEnqueued:
+                    pass  # the share's last task has not been taken yet: it will do
+            return queued
+
+        queued = self._run(defer)
+        waiting = len(dealt) - queued
+        still = f" ({waiting} from the last round still waiting)" if waiting else ""
+        return f"{len(feeds)} feeds handed to the workers in {queued} tasks{still}"
+
+    def defer_send(self, edition: str, slot: datetime | None) -> str:
+        """A send task for *edition* ("" is the first edition's, at *slot*)."""
+        from procrastinate.exceptions import AlreadyEnqueued
+
+        async def defer(app: procrastinate.App) -> bool:
+            task = app.configure_task(
+                SEND, queue=QUEUE, lock="send", queueing_lock=f"send:{edition}"
+            )
+            try:
+                await task.defer_async(edition=edition, slot=iso(slot) if slot else None)
+            except AlreadyEnqueued:
+                return False
+            return True
+
+        if self._run(defer):
+            return "handed to a worker"
+        return "one is waiting for a worker already"
+
+    def retry_stalled(self) -> str:
+        """Give the tasks of workers silent for ``workers.stalled_after`` to the others."""
+        assert self.config.workers is not None
+        silent = self.config.workers.stalled_after
+
+        async def retry(app: procrastinate.App) -> int:
+            stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=silent))
+            for job in stalled:
+                await app.job_manager.retry_job(job)
+            return len(stalled)
+
+        given = self._run(retry)
+        return f"{given} tasks of silent workers given back to the queue" if given else ""
+
+
+def run_worker(config_path: Path, config: Config) -> int:
+    """``digest worker``: take tasks until SIGTERM or SIGINT (the task in hand is finished)."""
+    from digest.scheduler import run_edition, run_fetch, run_send
+
+    if config.workers is None:
+        raise DigestError(
+            "no workers: section in config.yaml: digest run does every task itself",
+        )
+    ensure_schema(config)
+    app = _app(config)
+
+    def fresh() -> Config:
+        try:
+            return load_config(config_path)
+        except DigestError as exc:
+            log.warning("config not reloaded, keeping the last good one: %s", exc)
+            return config
+
+    @app.task(name=FETCH, queue=QUEUE)
+    def fetch(feeds: list[str]) -> None:
+        if not run_fetch(fresh(), feeds):
+            raise TaskFailed("fetch: nothing could be stored")
+
+    @app.task(name=SEND, queue=QUEUE)
+    def send(edition: str, slot: str | None) -> None:
+        now = fresh()
+        if edition and edition != now.default_edition:
+            done = run_edition(now, edition)
+        else:
+            done = run_send(now, from_iso(slot))
+        if not done:
+            raise TaskFailed(f"send {edition or now.default_edition}: failed; items stay pending")
+
+    silent = config.workers.stalled_after
+    name = f"{socket.gethostname()}:{os.getpid()}"
+    log.info("digest worker %s: taking tasks", name)
+    options: dict[str, Any] = {
+        "queues": [QUEUE],
+        "name": name,
+        "concurrency": 1,
+        "delete_jobs": "successful",  # a failed task stays, for digest status
+        "update_heartbeat_interval": max(1.0, silent / 3),
+        "stalled_worker_timeout": silent,
+    }
+    app.run_worker(**options)
+    log.info("digest worker %s: stopped", name)
+    return 0
+
+
+class TaskFailed(Exception):
+    """A task did not do its work (logged as it happened); the queue marks it failed."""
+
+
+def queue_lines(config: Config) -> list[str]:
+    """What ``digest status`` says of the workers and the queue."""
+    if config.workers is None:
+        return ["Workers:    none (digest run does every task itself)"]
+    from digest.postgres import connect
+
+    silent = config.workers.stalled_after
+    conn = connect(_url(config))
+    try:
+        if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone() in (None, (None,)):
+            return ["Workers:    none has started yet (digest worker)"]
+        alive = conn.execute(
+            "SELECT count(*) FROM procrastinate_workers"
+            " WHERE last_heartbeat > now() - make_interval(secs => %s)",
+            (silent,),
+        ).fetchone()
+        by_status = dict(
+            conn.execute(
+                "SELECT status::text, count(*) FROM procrastinate_jobs"
+                " WHERE queue_name = %s GROUP BY status",
+                (QUEUE,),
+            ).fetchall()
+        )
+        failed = conn.execute(
+            "SELECT j.task_name, j.args, max(e.at) FROM procrastinate_jobs j"
+            " LEFT JOIN procrastinate_events e ON e.job_id = j.id"
+            " WHERE j.queue_name = %s AND j.status = 'failed'"
+            " GROUP BY j.id ORDER BY j.id DESC LIMIT 5",
+            (QUEUE,),
+        ).fetchall()
+    except Exception as exc:
+        raise StorageError(f"task queue: {str(exc).strip() or type(exc).__name__}") from None
+    finally:
+        conn.close()
+    lines = [
+        f"Workers:    {alive[0] if alive else 0} taking tasks",
+        f"Queue:      {by_status.get('todo', 0)} waiting, {by_status.get('doing', 0)} in hand",
+    ]
+    total = by_status.get("failed", 0)
+    if total:
+        lines.append(f"Failed tasks ({total}, the latest first):")
+        for task, args, at in failed:
+            when = at.astimezone(config.zone).strftime("%Y-%m-%d %H:%M %Z") if at else "?"
+            lines.append(f"  {when}: {_described(task, args)}")
+    else:
+        lines.append("Failed tasks: none")
+    return lines
+
+
+def _described(task: str, args: Any) -> str:
+    args = args if isinstance(args, dict) else {}
+    if task == FETCH:
+        feeds = args.get("feeds") or []
+        return f"fetch of {len(feeds)} feeds ({', '.join(map(str, feeds[:2]))}…)"
+    if task == SEND:
+        return f"send {args.get('edition') or 'of the first edition'}"
+    return task
