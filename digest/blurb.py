@@ -5,7 +5,8 @@
 2. ``candidate_sentences``: the sentences that could stand in a blurb; each is
    *complete* when it ends with its own punctuation, was not cut by the feed and is
    not part of a quotation that runs over several sentences. An opening paragraph
-   without its full stop (a standfirst) gets one.
+   without its full stop (a standfirst) gets one; a standfirst that tells a side of the
+   story, where the first sentence states the headline's event, goes after that sentence.
 3. ``rank_sentences``: TextRank-style centrality (content-word overlap between
    sentences) weighted by a prior for the opening and for words of the title.
 4. ``compose``: at most three complete sentences within ``limit`` characters, in the
@@ -22,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -65,6 +66,8 @@ SUMMARY_WORDS = 8  # a standfirst with this many content words may be the editor
 SUMMARY_NEW = 0.6  # ... when this share of them is not in the story's first sentence
 PROSE_SHARE = 0.75  # ... and this share of the paragraphs under it end as sentences do
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
+NEWS_LEAD = 0.5  # a first sentence with this share of the title's words states its event
+SIDELIGHT = 1 / 3  # a standfirst naming less than this share of those words is a sidelight
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
 _QUOTE_MARK = re.compile(r'[„“”«»"]')
@@ -312,13 +315,44 @@ def summarize(
     description beside its content): a short one is not taken for a caption.
     Returns "" when there is no sentence to pick.
     """
-    candidates = candidate_sentences(paragraphs, title, summary)
+    candidates = _sidelight_after_lead(candidate_sentences(paragraphs, title, summary), title)
     if not candidates:
         return ""
     kind = story_kind(title, categories, paragraphs)
     scores = rank_sentences(candidates, title, kind)
     point = point_sentence(candidates, scores, title, kind)
     return _without_unused_abbreviations(compose(candidates, scores, limit, title, point))
+
+
+def _sidelight_after_lead(sentences: list[Sentence], title: str) -> list[Sentence]:
+    """*sentences* with a standfirst that is a sidelight moved after the story's lead.
+
+    A news lead states the headline's event ("Gene Sharp … has died at the age of 90"
+    under "Gene Sharp … dies at 90"): it names most of the title's words. A standfirst
+    that names few of the words the lead shares with the title tells a side of the story
+    ("Professor spread philosophy of non-violent resistance …"), not its event; it comes
+    after the lead, where it can add what it knows. One that restates the event in its
+    own words ("… agency raises concerns about …" under "FBI has 'grave concerns' …")
+    is the editor's summary and stays first."""
+    first = sentences[0] if sentences else None
+    if first is None or not first.standfirst or not _summarises(first, sentences):
+        return sentences  # a teaser the lead repeats stays where it never opens the blurb
+    after = [s for s in sentences if s.paragraph > first.paragraph]
+    if not after or not after[0].complete or _midway(after[0]) or _leans(after[0]):
+        return sentences
+    title_terms = _terms(title)
+    event = title_terms & _terms(after[0].text)
+    if len(event) < 2 or len(event) < NEWS_LEAD * len(title_terms):
+        return sentences  # a feature's opening, not a news lead: the standfirst says more
+    if len(event & _terms(first.text)) >= SIDELIGHT * len(event):
+        return sentences
+    lead = [s for s in after if s.paragraph == after[0].paragraph]
+    rest = [s for s in after if s.paragraph != after[0].paragraph]
+    moved = [
+        replace(s, paragraph=paragraph)
+        for s, paragraph in [(s, first.paragraph) for s in lead] + [(first, after[0].paragraph)]
+    ]
+    return [replace(s, position=i) for i, s in enumerate([*moved, *rest])]
 
 
 def _without_asides(text: str) -> str:

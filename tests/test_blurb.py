@@ -1321,3 +1321,32 @@ def test_a_blurb_never_opens_on_a_stray_comma() -> None:
     )
     blurb = extract_blurb(markup, "", 300)
     assert blurb.startswith("The parliament approved")
+
+
+def test_a_standfirst_that_is_a_sidelight_gives_way_to_the_news_lead() -> None:
+    """The first sentence states the headline's event (the captain died); a standfirst that
+    tells a side of the story without it comes after the lead, not before it."""
+    markup = (
+        "<p>Ferry skipper spent forty winters taking islanders from Ness to Kirkwall through "
+        "storms and fog, and was honoured for it in 1988</p>"
+        "<p>Jon Berg, the island ferry captain whose night crossings in the great storm of 1987 "
+        "saved a dozen lives, has died at his home on Ness at the age of 71, his family said on "
+        "Tuesday.</p>"
+        "<p>Berg took over the ferry from his father in 1974. He retired in 2015.</p>"
+    )
+    blurb = extract_blurb(markup, "Island ferry captain Jon Berg dies at 71", 300)
+    assert blurb.startswith("Jon Berg, the island ferry captain")
+    assert "has died" in blurb
+
+
+def test_a_sidelight_standfirst_follows_the_lead_when_both_fit() -> None:
+    markup = (
+        "<p>Two crew members and three passengers were treated in hospital in Kirkwall for minor "
+        "injuries after the grounding</p>"
+        "<p>The night ferry to Ness ran aground on a sandbank on Tuesday with 80 passengers on "
+        "board, the harbour board said.</p>"
+        "<p>The passengers were taken off by lifeboat. The ferry was towed free at high tide.</p>"
+    )
+    blurb = extract_blurb(markup, "Night ferry to Ness runs aground on sandbank", 300)
+    assert blurb.startswith("The night ferry to Ness ran aground")
+    assert "Two crew members and three passengers were treated in hospital" in blurb
