@@ -51,6 +51,7 @@ FOLLOWS = 1.2  # a sentence read right after the one before it is worth a little
 VERDICT = 0.6  # a review's verdict near its end weighs about as much as its second sentence
 CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
 RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate", "no action")
+TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
 STANCE = 0.3  # a writer's stance in the closing part of an essay ("I think", "ich finde")
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
 FIRST_PERSON = 5  # a text that says "I" or "my" this often, and once in 4 sentences, is
@@ -129,6 +130,24 @@ _POINTS_BACK = re.compile(
         |он|она|они|его|её|ее|их|ему|ей|им)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A pronoun as the subject of a sentence (lower case: German "Sie" is the polite "you").
+_SUBJECT_PRONOUN = re.compile(
+    r"\b(?:he|she|they|er|sie|il|elle|ils|elles|ele|ela|eles|elas|él|ella|ellos|ellas|он|она"
+    r"|они)\b"
+)
+SUBJECT_WORDS = 8  # ... among the first words of a sentence
+# Where a long sentence can end early: before its last "and" that joins a clause.
+# (not a noun: "… der Dienstgüte und Netzneutralität", "… and the …").
+_CLAUSE_AND = re.compile(
+    r"\s(?:and|und|e|et|y|и)\s(?!(?:the|an?|der|die|das|den|dem|des|ein\w*|les?|la|une?|os?|as"
+    r"|el|los|las)\s)(?-i:(?=[a-zß-ÿа-яё]))",
+    re.IGNORECASE,
+)
+_PAIRED = re.compile(
+    r"\b(?:between|both|either|zwischen|sowohl|entre|tanto|между)\b", re.IGNORECASE
+)
+TRIMMED_WORDS = 12  # ... leaving at least this many words
+LIST_CHARS = 40  # ... and no comma this close before it (a list: "A, B and C")
 _NEEDS_WHAT_FOLLOWS = frozenset(
     "following follows include includes including below these here example examples steps"
     " like such namely folgt folgende folgenden sind seguinte seguintes são следующее".split()
@@ -229,6 +248,16 @@ _ACTS = re.compile(
         |must|required?|security|vulnerab\w*|cve-\d+|fix(?:es|ed)?|harden\w*|now\s+available
         |available\s+(?:in|on|from)|support(?:s|ed)?\s+for|improv\w*|added|adds|new\s+features?
         |veraltet|entfernt|aktualisier\w*|obsolet\w*|removid\w*|atualiz\w*)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# Who talks with whom: the line of a podcast's or a talk's description that says it ("Im
+# Gespräch mit Tim Pritlove berichtet …", "Miller joins us for …", "in conversation with").
+_CONVERSATION = re.compile(
+    r"""\b(?:im\s+gespräch\s+mit|unterhält\s+sich\s+mit|spricht\s+mit|in\s+conversation\s+with
+        |(?:talks?|chats?|speaks?)\s+(?:with|to)|sits?\s+down\s+with|em\s+conversa\s+com
+        |conversa\s+com|en\s+conversation\s+avec|s'entretient\s+avec|беседует\s+с)
+        \s+(?:(?:the|der|die|dem|o|a|le|la)\s+[\w-]+\s+)?(?-i:[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+\s+[A-ZÀ-ÖØ-ÞА-ЯЁ])
+        |(?-i:\b[A-ZÀ-ÖØ-Þ][\w'’-]+)\s+joins\s+(?:us|me|the\s+show|the\s+podcast)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # The writer speaking of themselves: a post or an essay in the first person.
@@ -392,12 +421,14 @@ def point_sentence(
 
 
 def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
-    """ "review", "release" or "story", told from what the item carries.
+    """ "review", "release", "talk", "essay" or "story", told from what the item carries.
 
     A review by its title or tags ("Book review: …", "im Test"), a title that judges ("A
     Beautifully Told Thriller"), a reviewer's credit ("Eine Rezension von …") or a rating
     ("4/5", "★★★★☆"); a release by a version number or release words in its title or tags
-    ("mat2 0.13.4", "Announcing v201605", "will require Java 7", a "release" tag).
+    ("mat2 0.13.4", "Announcing v201605", "will require Java 7", a "release" tag); a
+    podcast or a talk by a line of who talks with whom ("Im Gespräch mit Tim Pritlove …");
+    an essay by the writer's "I", often.
     """
     labels = [title, *(c.replace("_", " ") for c in categories)]  # "book_reviews"
     if any(_REVIEW.search(t) for t in labels) or _JUDGES.search(title):
@@ -409,6 +440,8 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
         return "review"  # a critic's words, many of them
     if any(_RELEASE.search(t) for t in labels):
         return "release"
+    if _CONVERSATION.search(text):
+        return "talk"
     sentences = len(_SENTENCE_END.findall(text))  # about: splitting them costs more
     mine = len(_FIRST_PERSON.findall(text))
     if mine >= FIRST_PERSON and mine >= FIRST_PERSON_SHARE * sentences:
@@ -675,6 +708,8 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
         return weight * (1.0 if closing else 0.4)
     if kind == "release" and _ACTS.search(text):
         return RELEASE
+    if kind == "talk" and _CONVERSATION.search(text):
+        return TALK
     if _STANCE.search(text) and (closing or kind == "essay"):
         return STANCE if closing else STANCE / 2
     return CONCLUSION if concludes else 0.0
@@ -748,8 +783,31 @@ def compose(
         return shorten(_dropped_connective(first.text), limit)
     chosen = _fill(_with_kickers(sentences, opener, limit), pool, scores, limit)
     if point is not None and point not in chosen:
+        point = _trimmed(point, limit)
         chosen = _around(point, pool, sentences, scores, limit) or chosen
     return join_sentences(_texts(chosen))
+
+
+def _trimmed(sentence: Sentence, limit: int) -> Sentence:
+    """*sentence*, when it is too long for a blurb, ended before its last coordinated clause
+    that leaves it within *limit*: "… berichtet im Gespräch mit Tim Pritlove von der
+    Funktionsweise des Gehörsystems vom Außenohr bis zum Hörnerv und mit welchen …" ends
+    at "Hörnerv.". Not inside a list ("A, B and C") nor a pair ("between A and B")."""
+    if len(sentence.text) <= limit:
+        return sentence
+    head = None
+    for match in _CLAUSE_AND.finditer(sentence.text):
+        before = sentence.text[: match.start()].rstrip()
+        if len(before) >= limit:
+            break
+        words = before.split()
+        if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS:
+            continue
+        if "," in before[-LIST_CHARS:] or _PAIRED.search(" ".join(words[-4:])):
+            continue
+        if _balanced(before) and not _QUOTE_MARK.search(before):
+            head = before
+    return replace(sentence, text=head + ".") if head else sentence
 
 
 def _around(
@@ -771,12 +829,21 @@ def _around(
         and _may_join(point, [s], pool)
         and _length(_texts([s, point])) <= limit
     ]
+    if _subject_from_before(point):  # "… he tells …" comes after the one that names him
+        openers = [s for s in openers if s.position == point.position - 1]
     if openers:
         opener = max(openers, key=lambda s: scores[s.position])
         return _fill([opener, point], pool, scores, limit)
-    if _can_open(point, sentences):
+    if _can_open(point, sentences) and not _subject_from_before(point):
         return _fill([point], pool, scores, limit)
     return None
+
+
+def _subject_from_before(sentence: Sentence) -> bool:
+    """True for a sentence, not the story's first, whose subject is a pronoun for someone
+    named before it: "Im Gespräch mit Tim Pritlove erzählt er die Geschichte …"."""
+    head = " ".join(sentence.text.split()[:SUBJECT_WORDS])
+    return sentence.position > 0 and bool(_SUBJECT_PRONOUN.search(head))
 
 
 def _opener(

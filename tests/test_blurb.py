@@ -1350,3 +1350,54 @@ def test_a_sidelight_standfirst_follows_the_lead_when_both_fit() -> None:
     blurb = extract_blurb(markup, "Night ferry to Ness runs aground on sandbank", 300)
     assert blurb.startswith("The night ferry to Ness ran aground")
     assert "Two crew members and three passengers were treated in hospital" in blurb
+
+
+# --- a podcast's or a talk's who and what ------------------------------------------------------
+
+BEES = (
+    "<p>Bees have lived in cities for as long as there have been cities, in church towers and "
+    "hollow trees. Urban beekeeping has grown fast in the last ten years, on roofs, balconies "
+    "and the edges of parks. The city now counts more hives than the farmland around it, and "
+    "more kinds of flowers.</p>"
+    "<p>{who}</p>"
+)
+
+
+def test_a_podcasts_line_of_who_talks_with_whom_makes_the_blurb() -> None:
+    """The introduction alone would fill the blurb; the line that says who talks about what
+    is the point of an episode's description."""
+    who = (
+        "In conversation with Anna Berg, beekeeper Jon Lind explains how a hive survives the "
+        "winter on a Berlin roof."
+    )
+    blurb = extract_blurb(BEES.format(who=who), "Episode 12: City bees", 300)
+    assert blurb.startswith("Bees have lived in cities")
+    assert blurb.endswith(who)
+
+
+def test_a_line_of_who_talks_that_says_he_comes_after_the_one_naming_him() -> None:
+    """ "… he tells …" names its guest in the sentence before: without it, it says not who."""
+    markup = (
+        "<p>Planetariums were the cathedrals of science a century ago, and crowds came to see "
+        "the sky that the smoke of their cities hid. Max Weber has run the planetarium in Bochum "
+        "for twenty years and built its new projector himself.</p>"
+        "<p>In conversation with Anna Berg he tells the history of the projectors and what a "
+        "modern show under the dome can do.</p>"
+    )
+    blurb = extract_blurb(markup, "Episode 13: Planetariums", 300)
+    assert blurb.startswith("Max Weber has run the planetarium")
+    assert blurb.endswith("what a modern show under the dome can do.")
+
+
+def test_a_long_line_of_who_talks_ends_before_its_last_clause() -> None:
+    """Too long for a blurb, the line of who talks about what ends before the clause it
+    adds last, at a whole clause, rather than giving way to the story's introduction."""
+    who = (
+        "Beekeeper and biologist Jon Lind keeps forty hives on the roofs of Kreuzberg and talks "
+        "with Anna Berg about how a colony survives the winter on a roof, what city bees find "
+        "to eat between the parks and the railway lines and why their honey tastes of lime "
+        "trees and explains how anyone with a balcony can start with a single hive next spring."
+    )
+    blurb = extract_blurb(BEES.format(who=who), "Episode 14: More city bees", 300)
+    assert blurb.startswith("Beekeeper and biologist Jon Lind keeps forty hives")
+    assert blurb.endswith("honey tastes of lime trees.")
