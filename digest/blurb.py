@@ -349,8 +349,11 @@ def summarize(
         return ""
     kind = story_kind(title, categories, paragraphs)
     scores = rank_sentences(candidates, title, kind)
-    point = point_sentence(candidates, scores, title, kind)
-    return _without_unused_abbreviations(compose(candidates, scores, limit, title, point))
+    points = point_sentences(candidates, scores, title, kind)
+    # a writer's stance is one whichever sentence says it; a verdict or a change is not
+    alike = points if kind == "essay" else []
+    blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike)
+    return _without_unused_abbreviations(blurb)
 
 
 def _sidelight_after_lead(sentences: list[Sentence], title: str) -> list[Sentence]:
@@ -405,8 +408,17 @@ def point_sentence(
 ) -> Sentence | None:
     """The sentence that carries the point of its kind of story, when one does and it is
     worth a place: a review's verdict, a release's call to act, an essay's thesis."""
+    points = point_sentences(sentences, scores, title, kind)
+    return points[0] if points else None
+
+
+def point_sentences(
+    sentences: list[Sentence], scores: list[float], title: str, kind: str
+) -> list[Sentence]:
+    """The sentences that make the point of their kind of story as strongly as any does,
+    the best scored first (see ``point_sentence``)."""
     if kind == "story":
-        return None
+        return []
     title_terms = _terms(title)
     count = len(sentences)
     best = max(scores, default=0.0)
@@ -416,8 +428,11 @@ def point_sentence(
         if s.complete and scores[s.position] >= POINT_SHARE * best
     ]
     # the strongest point (a verdict in the close beside the work's name), then the best
-    points = [(weight, scores[s.position], s) for weight, s in weighed if weight > 0]
-    return max(points, key=lambda p: p[:2])[2] if points else None
+    strongest = max((weight for weight, _ in weighed), default=0.0)
+    if strongest <= 0:
+        return []
+    alike = [s for weight, s in weighed if weight == strongest]
+    return sorted(alike, key=lambda s: -scores[s.position])
 
 
 def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
@@ -760,6 +775,7 @@ def compose(
     limit: int,
     title: str = "",
     point: Sentence | None = None,
+    alike: Sequence[Sentence] = (),
 ) -> str:
     """Join complete sentences (article order) within *limit* characters: an opener, then
     the sentences worth most that add something the blurb does not say yet.
@@ -782,7 +798,8 @@ def compose(
         first = next((s for s in pool if _can_open(s, sentences)), pool[0])
         return shorten(_dropped_connective(first.text), limit)
     chosen = _fill(_with_kickers(sentences, opener, limit), pool, scores, limit)
-    if point is not None and point not in chosen:
+    held = {s.position for s in chosen}
+    if point is not None and not held & {s.position for s in [point, *alike]}:
         point = _trimmed(point, limit)
         chosen = _around(point, pool, sentences, scores, limit) or chosen
     return join_sentences(_texts(chosen))

@@ -1401,3 +1401,23 @@ def test_a_long_line_of_who_talks_ends_before_its_last_clause() -> None:
     blurb = extract_blurb(BEES.format(who=who), "Episode 14: More city bees", 300)
     assert blurb.startswith("Beekeeper and biologist Jon Lind keeps forty hives")
     assert blurb.endswith("honey tastes of lime trees.")
+
+
+def test_an_essay_whose_opening_states_the_writers_position_keeps_it() -> None:
+    """The opening names whom the essay answers and states its position ("I'll state my
+    position, namely …"); a later "I believe" is no reason to trade it for that one."""
+    markup = (
+        "<p>I see that Councillor Jane Roe is once again dismissing the harbour cycle lane "
+        "without backing her position. I’ll state my position, namely that the harbour road "
+        "needs a cycle lane, and why I believe that to be the case.</p>"
+        "<p>The short version is that I have ridden the harbour road to the ferry every day "
+        "since 2017, and I believe a cycle lane on the harbour road would have prevented the 14 "
+        "crashes I have seen there.</p>"
+        "<p>I have counted the lorries. I have counted the near misses. My neighbours have "
+        "stopped riding altogether.</p>"
+        "<p>The council says a lane would slow the traffic. The port says its lorries need the "
+        "width.</p><p>Both may be true, but neither is a reason to leave the road as it is.</p>"
+    )
+    blurb = extract_blurb(markup, "In defence of the harbour cycle lane", 300)
+    assert blurb.startswith("I see that Councillor Jane Roe")
+    assert "I’ll state my position" in blurb
