@@ -5,7 +5,8 @@
 2. ``candidate_sentences``: the sentences that could stand in a blurb; each is
    *complete* when it ends with its own punctuation, was not cut by the feed and is
    not part of a quotation that runs over several sentences. An opening paragraph
-   without its full stop (a standfirst) gets one.
+   without its full stop (a standfirst) gets one; a standfirst that tells a side of the
+   story, where the first sentence states the headline's event, goes after that sentence.
 3. ``rank_sentences``: TextRank-style centrality (content-word overlap between
    sentences) weighted by a prior for the opening and for words of the title.
 4. ``compose``: at most three complete sentences within ``limit`` characters, in the
@@ -22,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -50,6 +51,7 @@ FOLLOWS = 1.2  # a sentence read right after the one before it is worth a little
 VERDICT = 0.6  # a review's verdict near its end weighs about as much as its second sentence
 CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
 RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate", "no action")
+TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
 STANCE = 0.3  # a writer's stance in the closing part of an essay ("I think", "ich finde")
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
 FIRST_PERSON = 5  # a text that says "I" or "my" this often, and once in 4 sentences, is
@@ -65,6 +67,8 @@ SUMMARY_WORDS = 8  # a standfirst with this many content words may be the editor
 SUMMARY_NEW = 0.6  # ... when this share of them is not in the story's first sentence
 PROSE_SHARE = 0.75  # ... and this share of the paragraphs under it end as sentences do
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
+NEWS_LEAD = 0.5  # a first sentence with this share of the title's words states its event
+SIDELIGHT = 1 / 3  # a standfirst naming less than this share of those words is a sidelight
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
 _QUOTE_MARK = re.compile(r'[„“”«»"]')
@@ -126,6 +130,24 @@ _POINTS_BACK = re.compile(
         |он|она|они|его|её|ее|их|ему|ей|им)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A pronoun as the subject of a sentence (lower case: German "Sie" is the polite "you").
+_SUBJECT_PRONOUN = re.compile(
+    r"\b(?:he|she|they|er|sie|il|elle|ils|elles|ele|ela|eles|elas|él|ella|ellos|ellas|он|она"
+    r"|они)\b"
+)
+SUBJECT_WORDS = 8  # ... among the first words of a sentence
+# Where a long sentence can end early: before its last "and" that joins a clause.
+# (not a noun: "… der Dienstgüte und Netzneutralität", "… and the …").
+_CLAUSE_AND = re.compile(
+    r"\s(?:and|und|e|et|y|и)\s(?!(?:the|an?|der|die|das|den|dem|des|ein\w*|les?|la|une?|os?|as"
+    r"|el|los|las)\s)(?-i:(?=[a-zß-ÿа-яё]))",
+    re.IGNORECASE,
+)
+_PAIRED = re.compile(
+    r"\b(?:between|both|either|zwischen|sowohl|entre|tanto|между)\b", re.IGNORECASE
+)
+TRIMMED_WORDS = 12  # ... leaving at least this many words
+LIST_CHARS = 40  # ... and no comma this close before it (a list: "A, B and C")
 _NEEDS_WHAT_FOLLOWS = frozenset(
     "following follows include includes including below these here example examples steps"
     " like such namely folgt folgende folgenden sind seguinte seguintes são следующее".split()
@@ -228,6 +250,16 @@ _ACTS = re.compile(
         |veraltet|entfernt|aktualisier\w*|obsolet\w*|removid\w*|atualiz\w*)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# Who talks with whom: the line of a podcast's or a talk's description that says it ("Im
+# Gespräch mit Tim Pritlove berichtet …", "Miller joins us for …", "in conversation with").
+_CONVERSATION = re.compile(
+    r"""\b(?:im\s+gespräch\s+mit|unterhält\s+sich\s+mit|spricht\s+mit|in\s+conversation\s+with
+        |(?:talks?|chats?|speaks?)\s+(?:with|to)|sits?\s+down\s+with|em\s+conversa\s+com
+        |conversa\s+com|en\s+conversation\s+avec|s'entretient\s+avec|беседует\s+с)
+        \s+(?:(?:the|der|die|dem|o|a|le|la)\s+[\w-]+\s+)?(?-i:[A-ZÀ-ÖØ-ÞА-ЯЁ][\w'’-]+\s+[A-ZÀ-ÖØ-ÞА-ЯЁ])
+        |(?-i:\b[A-ZÀ-ÖØ-Þ][\w'’-]+)\s+joins\s+(?:us|me|the\s+show|the\s+podcast)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # The writer speaking of themselves: a post or an essay in the first person.
 _FIRST_PERSON = re.compile(
     r"""\b(?:I|I[’']m|I[’']ve|I[’']d|I[’']ll|my|me|mine|ich|mein\w*|mich|mir|eu|meu|minha|je|j[’']
@@ -312,13 +344,47 @@ def summarize(
     description beside its content): a short one is not taken for a caption.
     Returns "" when there is no sentence to pick.
     """
-    candidates = candidate_sentences(paragraphs, title, summary)
+    candidates = _sidelight_after_lead(candidate_sentences(paragraphs, title, summary), title)
     if not candidates:
         return ""
     kind = story_kind(title, categories, paragraphs)
     scores = rank_sentences(candidates, title, kind)
-    point = point_sentence(candidates, scores, title, kind)
-    return _without_unused_abbreviations(compose(candidates, scores, limit, title, point))
+    points = point_sentences(candidates, scores, title, kind)
+    # a writer's stance is one whichever sentence says it; a verdict or a change is not
+    alike = points if kind == "essay" else []
+    blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike)
+    return _without_unused_abbreviations(blurb)
+
+
+def _sidelight_after_lead(sentences: list[Sentence], title: str) -> list[Sentence]:
+    """*sentences* with a standfirst that is a sidelight moved after the story's lead.
+
+    A news lead states the headline's event ("Gene Sharp … has died at the age of 90"
+    under "Gene Sharp … dies at 90"): it names most of the title's words. A standfirst
+    that names few of the words the lead shares with the title tells a side of the story
+    ("Professor spread philosophy of non-violent resistance …"), not its event; it comes
+    after the lead, where it can add what it knows. One that restates the event in its
+    own words ("… agency raises concerns about …" under "FBI has 'grave concerns' …")
+    is the editor's summary and stays first."""
+    first = sentences[0] if sentences else None
+    if first is None or not first.standfirst or not _summarises(first, sentences):
+        return sentences  # a teaser the lead repeats stays where it never opens the blurb
+    after = [s for s in sentences if s.paragraph > first.paragraph]
+    if not after or not after[0].complete or _midway(after[0]) or _leans(after[0]):
+        return sentences
+    title_terms = _terms(title)
+    event = title_terms & _terms(after[0].text)
+    if len(event) < 2 or len(event) < NEWS_LEAD * len(title_terms):
+        return sentences  # a feature's opening, not a news lead: the standfirst says more
+    if len(event & _terms(first.text)) >= SIDELIGHT * len(event):
+        return sentences
+    lead = [s for s in after if s.paragraph == after[0].paragraph]
+    rest = [s for s in after if s.paragraph != after[0].paragraph]
+    moved = [
+        replace(s, paragraph=paragraph)
+        for s, paragraph in [(s, first.paragraph) for s in lead] + [(first, after[0].paragraph)]
+    ]
+    return [replace(s, position=i) for i, s in enumerate([*moved, *rest])]
 
 
 def _without_asides(text: str) -> str:
@@ -342,8 +408,17 @@ def point_sentence(
 ) -> Sentence | None:
     """The sentence that carries the point of its kind of story, when one does and it is
     worth a place: a review's verdict, a release's call to act, an essay's thesis."""
+    points = point_sentences(sentences, scores, title, kind)
+    return points[0] if points else None
+
+
+def point_sentences(
+    sentences: list[Sentence], scores: list[float], title: str, kind: str
+) -> list[Sentence]:
+    """The sentences that make the point of their kind of story as strongly as any does,
+    the best scored first (see ``point_sentence``)."""
     if kind == "story":
-        return None
+        return []
     title_terms = _terms(title)
     count = len(sentences)
     best = max(scores, default=0.0)
@@ -353,17 +428,22 @@ def point_sentence(
         if s.complete and scores[s.position] >= POINT_SHARE * best
     ]
     # the strongest point (a verdict in the close beside the work's name), then the best
-    points = [(weight, scores[s.position], s) for weight, s in weighed if weight > 0]
-    return max(points, key=lambda p: p[:2])[2] if points else None
+    strongest = max((weight for weight, _ in weighed), default=0.0)
+    if strongest <= 0:
+        return []
+    alike = [s for weight, s in weighed if weight == strongest]
+    return sorted(alike, key=lambda s: -scores[s.position])
 
 
 def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
-    """ "review", "release" or "story", told from what the item carries.
+    """ "review", "release", "talk", "essay" or "story", told from what the item carries.
 
     A review by its title or tags ("Book review: …", "im Test"), a title that judges ("A
     Beautifully Told Thriller"), a reviewer's credit ("Eine Rezension von …") or a rating
     ("4/5", "★★★★☆"); a release by a version number or release words in its title or tags
-    ("mat2 0.13.4", "Announcing v201605", "will require Java 7", a "release" tag).
+    ("mat2 0.13.4", "Announcing v201605", "will require Java 7", a "release" tag); a
+    podcast or a talk by a line of who talks with whom ("Im Gespräch mit Tim Pritlove …");
+    an essay by the writer's "I", often.
     """
     labels = [title, *(c.replace("_", " ") for c in categories)]  # "book_reviews"
     if any(_REVIEW.search(t) for t in labels) or _JUDGES.search(title):
@@ -375,6 +455,8 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
         return "review"  # a critic's words, many of them
     if any(_RELEASE.search(t) for t in labels):
         return "release"
+    if _CONVERSATION.search(text):
+        return "talk"
     sentences = len(_SENTENCE_END.findall(text))  # about: splitting them costs more
     mine = len(_FIRST_PERSON.findall(text))
     if mine >= FIRST_PERSON and mine >= FIRST_PERSON_SHARE * sentences:
@@ -641,6 +723,8 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
         return weight * (1.0 if closing else 0.4)
     if kind == "release" and _ACTS.search(text):
         return RELEASE
+    if kind == "talk" and _CONVERSATION.search(text):
+        return TALK
     if _STANCE.search(text) and (closing or kind == "essay"):
         return STANCE if closing else STANCE / 2
     return CONCLUSION if concludes else 0.0
@@ -691,6 +775,7 @@ def compose(
     limit: int,
     title: str = "",
     point: Sentence | None = None,
+    alike: Sequence[Sentence] = (),
 ) -> str:
     """Join complete sentences (article order) within *limit* characters: an opener, then
     the sentences worth most that add something the blurb does not say yet.
@@ -713,9 +798,33 @@ def compose(
         first = next((s for s in pool if _can_open(s, sentences)), pool[0])
         return shorten(_dropped_connective(first.text), limit)
     chosen = _fill(_with_kickers(sentences, opener, limit), pool, scores, limit)
-    if point is not None and point not in chosen:
+    held = {s.position for s in chosen}
+    if point is not None and not held & {s.position for s in [point, *alike]}:
+        point = _trimmed(point, limit)
         chosen = _around(point, pool, sentences, scores, limit) or chosen
     return join_sentences(_texts(chosen))
+
+
+def _trimmed(sentence: Sentence, limit: int) -> Sentence:
+    """*sentence*, when it is too long for a blurb, ended before its last coordinated clause
+    that leaves it within *limit*: "… berichtet im Gespräch mit Tim Pritlove von der
+    Funktionsweise des Gehörsystems vom Außenohr bis zum Hörnerv und mit welchen …" ends
+    at "Hörnerv.". Not inside a list ("A, B and C") nor a pair ("between A and B")."""
+    if len(sentence.text) <= limit:
+        return sentence
+    head = None
+    for match in _CLAUSE_AND.finditer(sentence.text):
+        before = sentence.text[: match.start()].rstrip()
+        if len(before) >= limit:
+            break
+        words = before.split()
+        if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS:
+            continue
+        if "," in before[-LIST_CHARS:] or _PAIRED.search(" ".join(words[-4:])):
+            continue
+        if _balanced(before) and not _QUOTE_MARK.search(before):
+            head = before
+    return replace(sentence, text=head + ".") if head else sentence
 
 
 def _around(
@@ -737,12 +846,21 @@ def _around(
         and _may_join(point, [s], pool)
         and _length(_texts([s, point])) <= limit
     ]
+    if _subject_from_before(point):  # "… he tells …" comes after the one that names him
+        openers = [s for s in openers if s.position == point.position - 1]
     if openers:
         opener = max(openers, key=lambda s: scores[s.position])
         return _fill([opener, point], pool, scores, limit)
-    if _can_open(point, sentences):
+    if _can_open(point, sentences) and not _subject_from_before(point):
         return _fill([point], pool, scores, limit)
     return None
+
+
+def _subject_from_before(sentence: Sentence) -> bool:
+    """True for a sentence, not the story's first, whose subject is a pronoun for someone
+    named before it: "Im Gespräch mit Tim Pritlove erzählt er die Geschichte …"."""
+    head = " ".join(sentence.text.split()[:SUBJECT_WORDS])
+    return sentence.position > 0 and bool(_SUBJECT_PRONOUN.search(head))
 
 
 def _opener(

@@ -1321,3 +1321,103 @@ def test_a_blurb_never_opens_on_a_stray_comma() -> None:
     )
     blurb = extract_blurb(markup, "", 300)
     assert blurb.startswith("The parliament approved")
+
+
+def test_a_standfirst_that_is_a_sidelight_gives_way_to_the_news_lead() -> None:
+    """The first sentence states the headline's event (the captain died); a standfirst that
+    tells a side of the story without it comes after the lead, not before it."""
+    markup = (
+        "<p>Ferry skipper spent forty winters taking islanders from Ness to Kirkwall through "
+        "storms and fog, and was honoured for it in 1988</p>"
+        "<p>Jon Berg, the island ferry captain whose night crossings in the great storm of 1987 "
+        "saved a dozen lives, has died at his home on Ness at the age of 71, his family said on "
+        "Tuesday.</p>"
+        "<p>Berg took over the ferry from his father in 1974. He retired in 2015.</p>"
+    )
+    blurb = extract_blurb(markup, "Island ferry captain Jon Berg dies at 71", 300)
+    assert blurb.startswith("Jon Berg, the island ferry captain")
+    assert "has died" in blurb
+
+
+def test_a_sidelight_standfirst_follows_the_lead_when_both_fit() -> None:
+    markup = (
+        "<p>Two crew members and three passengers were treated in hospital in Kirkwall for minor "
+        "injuries after the grounding</p>"
+        "<p>The night ferry to Ness ran aground on a sandbank on Tuesday with 80 passengers on "
+        "board, the harbour board said.</p>"
+        "<p>The passengers were taken off by lifeboat. The ferry was towed free at high tide.</p>"
+    )
+    blurb = extract_blurb(markup, "Night ferry to Ness runs aground on sandbank", 300)
+    assert blurb.startswith("The night ferry to Ness ran aground")
+    assert "Two crew members and three passengers were treated in hospital" in blurb
+
+
+# --- a podcast's or a talk's who and what ------------------------------------------------------
+
+BEES = (
+    "<p>Bees have lived in cities for as long as there have been cities, in church towers and "
+    "hollow trees. Urban beekeeping has grown fast in the last ten years, on roofs, balconies "
+    "and the edges of parks. The city now counts more hives than the farmland around it, and "
+    "more kinds of flowers.</p>"
+    "<p>{who}</p>"
+)
+
+
+def test_a_podcasts_line_of_who_talks_with_whom_makes_the_blurb() -> None:
+    """The introduction alone would fill the blurb; the line that says who talks about what
+    is the point of an episode's description."""
+    who = (
+        "In conversation with Anna Berg, beekeeper Jon Lind explains how a hive survives the "
+        "winter on a Berlin roof."
+    )
+    blurb = extract_blurb(BEES.format(who=who), "Episode 12: City bees", 300)
+    assert blurb.startswith("Bees have lived in cities")
+    assert blurb.endswith(who)
+
+
+def test_a_line_of_who_talks_that_says_he_comes_after_the_one_naming_him() -> None:
+    """ "… he tells …" names its guest in the sentence before: without it, it says not who."""
+    markup = (
+        "<p>Planetariums were the cathedrals of science a century ago, and crowds came to see "
+        "the sky that the smoke of their cities hid. Max Weber has run the planetarium in Bochum "
+        "for twenty years and built its new projector himself.</p>"
+        "<p>In conversation with Anna Berg he tells the history of the projectors and what a "
+        "modern show under the dome can do.</p>"
+    )
+    blurb = extract_blurb(markup, "Episode 13: Planetariums", 300)
+    assert blurb.startswith("Max Weber has run the planetarium")
+    assert blurb.endswith("what a modern show under the dome can do.")
+
+
+def test_a_long_line_of_who_talks_ends_before_its_last_clause() -> None:
+    """Too long for a blurb, the line of who talks about what ends before the clause it
+    adds last, at a whole clause, rather than giving way to the story's introduction."""
+    who = (
+        "Beekeeper and biologist Jon Lind keeps forty hives on the roofs of Kreuzberg and talks "
+        "with Anna Berg about how a colony survives the winter on a roof, what city bees find "
+        "to eat between the parks and the railway lines and why their honey tastes of lime "
+        "trees and explains how anyone with a balcony can start with a single hive next spring."
+    )
+    blurb = extract_blurb(BEES.format(who=who), "Episode 14: More city bees", 300)
+    assert blurb.startswith("Beekeeper and biologist Jon Lind keeps forty hives")
+    assert blurb.endswith("honey tastes of lime trees.")
+
+
+def test_an_essay_whose_opening_states_the_writers_position_keeps_it() -> None:
+    """The opening names whom the essay answers and states its position ("I'll state my
+    position, namely …"); a later "I believe" is no reason to trade it for that one."""
+    markup = (
+        "<p>I see that Councillor Jane Roe is once again dismissing the harbour cycle lane "
+        "without backing her position. I’ll state my position, namely that the harbour road "
+        "needs a cycle lane, and why I believe that to be the case.</p>"
+        "<p>The short version is that I have ridden the harbour road to the ferry every day "
+        "since 2017, and I believe a cycle lane on the harbour road would have prevented the 14 "
+        "crashes I have seen there.</p>"
+        "<p>I have counted the lorries. I have counted the near misses. My neighbours have "
+        "stopped riding altogether.</p>"
+        "<p>The council says a lane would slow the traffic. The port says its lorries need the "
+        "width.</p><p>Both may be true, but neither is a reason to leave the road as it is.</p>"
+    )
+    blurb = extract_blurb(markup, "In defence of the harbour cycle lane", 300)
+    assert blurb.startswith("I see that Councillor Jane Roe")
+    assert "I’ll state my position" in blurb
