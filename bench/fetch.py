@@ -210,7 +210,7 @@ def _load_docs(folder: Path) -> dict[str, Doc]:
     return docs
 
 
-async def _serve(folder: Path, port_file: Path) -> None:
+async def _serve(folder: Path, port_file: Path, hosts: int = 1) -> None:
     docs = _load_docs(folder)
     stats = {"200": 0, "304": 0, "404": 0, "gzip": 0}
 
@@ -260,11 +260,15 @@ async def _serve(folder: Path, port_file: Path) -> None:
         finally:
             writer.close()
 
-    server = await asyncio.start_server(client, "127.0.0.1", 0, backlog=1024)
-    port = server.sockets[0].getsockname()[1]
-    port_file.write_text(str(port))
-    async with server:
-        await server.serve_forever()
+    # One listener on each of 127.0.0.1, 127.0.0.2, …: as many hosts (the whole of
+    # 127.0.0.0/8 is this machine's loopback on Linux).
+    servers = [
+        await asyncio.start_server(client, f"127.0.0.{n}", 0, backlog=1024)
+        for n in range(1, hosts + 1)
+    ]
+    ports = [server.sockets[0].getsockname()[1] for server in servers]
+    port_file.write_text(" ".join(map(str, ports)))
+    await asyncio.gather(*(server.serve_forever() for server in servers))
 
 
 def _response(status: str, headers: dict[str, str], body: bytes, length: bool = True) -> bytes:
@@ -278,16 +282,25 @@ def _response(status: str, headers: dict[str, str], body: bytes, length: bool = 
 @contextlib.contextmanager
 def feed_server(folder: Path) -> Iterator[str]:
     """Run the server in its own process; yields its base URL."""
+    with feed_servers(folder, 1) as [base]:
+        yield base
+
+
+@contextlib.contextmanager
+def feed_servers(folder: Path, hosts: int) -> Iterator[list[str]]:
+    """Run the server in its own process, on *hosts* loopback addresses; yields their
+    base URLs (its statistics count them all)."""
     port_file = folder / "port"
     port_file.unlink(missing_ok=True)
-    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(folder)])
+    proc = subprocess.Popen([sys.executable, __file__, "--serve", str(folder), str(hosts)])
     try:
         deadline = time.monotonic() + 120
         while not port_file.exists() or not port_file.read_text():
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("bench: the feed server did not start")
             time.sleep(0.05)
-        yield f"http://127.0.0.1:{port_file.read_text()}"
+        ports = port_file.read_text().split()
+        yield [f"http://127.0.0.{n}:{port}" for n, port in enumerate(ports, start=1)]
     finally:
         proc.terminate()
         proc.wait(10)
@@ -601,7 +614,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Parse the options and run the benchmark (or one of its helper roles)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["--serve"]:
-        asyncio.run(_serve(Path(argv[1]), Path(argv[1]) / "port"))
+        hosts = int(argv[2]) if len(argv) > 2 else 1
+        asyncio.run(_serve(Path(argv[1]), Path(argv[1]) / "port", hosts))
         return 0
     if argv[:1] == ["--supervise"]:
         return supervise(argv[3:], Path(argv[1]))
@@ -619,9 +633,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs of each tool; the fastest is shown"
     )
+    parser.add_argument(
+        "--workers",
+        default="",
+        help="comma-separated worker counts: digest fetch alone (SQLite, then PostgreSQL)"
+        " beside digest worker processes on a throwaway PostgreSQL (see bench/scale.py)",
+    )
+    parser.add_argument(
+        "--hosts", type=int, default=64, help="with --workers: loopback hosts the feeds are on"
+    )
     parser.add_argument("--cache", type=Path, default=CACHE, help="where the venv is kept")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args(argv)
+    if args.workers:
+        from scale import run_scale
+
+        counts = [int(w) for w in args.workers.split(",") if w.strip()]
+        return run_scale(args.feeds, args.items, args.hosts, counts, args.repeat, args.keep)
     tools = {t.strip() for t in args.tools.split(",") if t.strip()}
     work = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     try:

@@ -142,7 +142,7 @@ def fetch_feeds(
     With *respect_backoff* (the daemon), feeds that keep failing or asked to be
     left alone (Retry-After) are not fetched again before their time.
     """
-    states = store.feed_states()
+    states = store.feed_states([f.url for f in config.feeds])
     outcomes: dict[str, FeedOutcome] = {}
     plans: list[tuple[FeedConfig, FeedPlan]] = []
     for feed in config.feeds:

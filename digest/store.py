@@ -105,7 +105,7 @@ class Counts(NamedTuple):
 class Store(Protocol):
     """What the pipeline asks of storage; a PostgreSQL store would implement the same."""
 
-    def feed_states(self) -> dict[str, FeedState]: ...
+    def feed_states(self, urls: Sequence[str] | None = None) -> dict[str, FeedState]: ...
     def stored_guids(
         self, feed_url: str, fresh_since: datetime | None = None
     ) -> frozenset[str]: ...
@@ -416,11 +416,20 @@ class SQLStore:
 
     # feeds -------------------------------------------------------------
 
-    def feed_states(self) -> dict[str, FeedState]:
-        """Every feed the store has seen, with its item count."""
-        rows = self._query(
+    def feed_states(self, urls: Sequence[str] | None = None) -> dict[str, FeedState]:
+        """Every feed the store has seen (of *urls*, if given: a worker's share), with its
+        item count."""
+        query = (
             "SELECT f.*, (SELECT count(*) FROM items i WHERE i.feed_url = f.url) AS n FROM feeds f"
         )
+        if urls is None:
+            rows = self._query(query)
+        else:
+            rows = []
+            for start in range(0, len(urls), 500):
+                chunk = list(urls[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                rows += self._query(f"{query} WHERE f.url IN ({marks})", chunk)
         return {
             row["url"]: FeedState(
                 url=row["url"],

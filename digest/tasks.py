@@ -215,13 +215,21 @@ def run_worker(config_path: Path, config: Config) -> int:
         if not done:
             raise TaskFailed(f"send {edition or now.default_edition}: failed; items stay pending")
 
+    # A worker lives long: it imports what a fetch and a send need before its first task.
+    import digest.fetch
+    import digest.parse
+    import digest.pipeline  # noqa: F401
+
     silent = config.workers.stalled_after
     name = f"{socket.gethostname()}:{os.getpid()}"
     log.info("digest worker %s: taking tasks", name)
     options: dict[str, Any] = {
         "queues": [QUEUE],
         "name": name,
-        "concurrency": 1,
+        # Shares in hand at once: a share is a few hosts, and each host is read at most
+        # fetch.per_host at a time, so a worker takes enough shares to keep
+        # fetch.concurrency requests in flight (four, by default).
+        "concurrency": max(1, config.fetch.concurrency // config.fetch.per_host),
         "delete_jobs": "successful",  # a failed task stays, for digest status
         "update_heartbeat_interval": max(1.0, silent / 3),
         "stalled_worker_timeout": silent,

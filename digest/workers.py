@@ -121,9 +121,11 @@ class ParsePool:
 
     @classmethod
     def start(cls, feeds: int, timeout: float | None = None) -> ParsePool:
-        """Start one worker per core (at most one per feed; one for fewer than
-        POOL_MIN_FEEDS *feeds*), now; none for no feed."""
-        size = min(os.cpu_count() or 1, feeds) if feeds >= POOL_MIN_FEEDS else min(feeds, 1)
+        """Start one worker per core this process may run on (at most one per feed; one
+        for fewer than POOL_MIN_FEEDS *feeds*), now; none for no feed. The cores are the
+        ones its CPU affinity allows (a container's cpuset, taskset), not the machine's."""
+        cores = len(os.sched_getaffinity(0)) or 1
+        size = min(cores, feeds) if feeds >= POOL_MIN_FEEDS else min(feeds, 1)
         pool = cls(size, timeout)
         for _ in range(size):
             pool.idle.append(pool._new_worker())
