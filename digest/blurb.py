@@ -69,6 +69,7 @@ PROSE_SHARE = 0.75  # ... and this share of the paragraphs under it end as sente
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
 NEWS_LEAD = 0.5  # a first sentence with this share of the title's words states its event
 SIDELIGHT = 1 / 3  # a standfirst naming less than this share of those words is a sidelight
+FACT_BOX = 3  # this many "Label: value" lines in a row after the story are a fact box
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
 _QUOTE_MARK = re.compile(r'[„“”«»"]')
@@ -95,6 +96,8 @@ _POINTS_AHEAD = re.compile(
         \W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A line of a fact box: "Company: Asana", "Website: asana.com", "Launch Date: November 2, 2011".
+_FACT_LINE = re.compile(r"^[^\W\d][\w .'’/-]{0,24}:\s+\S.{0,60}$")
 # Filler a release note or a post closes with: it says nothing about this item.
 _FILLER = re.compile(
     r"""\b(?:check\s+out\s+the|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
@@ -344,6 +347,7 @@ def summarize(
     description beside its content): a short one is not taken for a caption.
     Returns "" when there is no sentence to pick.
     """
+    paragraphs = _without_appendix(paragraphs)
     candidates = _sidelight_after_lead(candidate_sentences(paragraphs, title, summary), title)
     if not candidates:
         return ""
@@ -354,6 +358,20 @@ def summarize(
     alike = points if kind == "essay" else []
     blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike)
     return _without_unused_abbreviations(blurb)
+
+
+def _without_appendix(paragraphs: list[str]) -> list[str]:
+    """*paragraphs* up to a fact box that follows the story ("Company: Asana", "Website:
+    asana.com", "Funding: $10.2M", then the company's own description): the box and what
+    comes after it are the publisher's appendix, not the story, and the story's close is
+    where the story ends. A box that heads the text, or one with more text after it than
+    before it, is the story's own list."""
+    for start in range(1, len(paragraphs) - FACT_BOX + 1):
+        if all(_FACT_LINE.match(p) for p in paragraphs[start : start + FACT_BOX]):
+            before = sum(map(len, paragraphs[:start]))
+            if before > sum(map(len, paragraphs[start:])):
+                return paragraphs[:start]
+    return paragraphs
 
 
 def _sidelight_after_lead(sentences: list[Sentence], title: str) -> list[Sentence]:

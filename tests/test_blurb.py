@@ -1421,3 +1421,31 @@ def test_an_essay_whose_opening_states_the_writers_position_keeps_it() -> None:
     blurb = extract_blurb(markup, "In defence of the harbour cycle lane", 300)
     assert blurb.startswith("I see that Councillor Jane Roe")
     assert "I’ll state my position" in blurb
+
+
+# --- the story's end: a publisher's fact box and what follows it ------------------------------
+
+
+def test_a_fact_box_after_the_story_and_the_company_blurb_under_it_are_left_out() -> None:
+    """ "Company: …", "Website: …", "Funding: …" and the company's own description close
+    the page, not the story: no blurb fills up with them."""
+    markup = (
+        f"<p>{P1}</p><p>{P3}</p>"
+        "<p>Company: Harbour Ferries</p><p>Website: harbourferries.example</p>"
+        "<p>Funding: $2M</p>"
+        "<p>Harbour Ferries is a leading provider of waterborne transport solutions for cities. "
+        "It was founded in 1998 in Bristol.</p>"
+    )
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 300)
+    assert blurb.startswith(LEAD)
+    assert "Harbour Ferries" not in blurb and "Funding" not in blurb
+
+
+def test_a_fact_box_that_is_the_story_stays() -> None:
+    """A profile that is its box ("Name: …", "Blog: …", "Why you'll love it: …") keeps it."""
+    markup = (
+        "<p>Name: Jane Roe</p><p>Blog: The Quiet Kitchen</p><p>Member since: 2010</p>"
+        "<p>Why you'll love it: Jane Roe cooks one vegetable a week, in every way she knows, and "
+        "writes down what her children will eat.</p>"
+    )
+    assert "Jane Roe cooks one vegetable a week" in extract_blurb(markup, "Featured blog", 300)
