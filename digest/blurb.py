@@ -165,11 +165,11 @@ _LEANS = re.compile(
         and|but|or|nor|so|yet|still|also|however|instead|then|meanwhile|moreover|furthermore
         |secondly|thirdly|finally|lastly|zweitens|drittens|schließlich
         |therefore|thus|hence|besides|nevertheless|nonetheless|otherwise|plus
-        |it|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both
-        |another|others
+        |it(?!\s+(?:seems|appears)\s+(?:to\s+me|that)\b)|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both
+        |another|others|the\s+latter|the\s+former
         |und|oder|aber|doch|denn|sondern|auch|außerdem|zudem|dabei|deshalb|deswegen|daher|darum
         |dann|trotzdem|dennoch|allerdings|jedoch|also|er|sie|es|dies|diese|dieser|dieses|diesen
-        |diesem|dessen|deren
+        |diesem|dessen|deren|letztere[mnrs]?|erstere[mnrs]?
         |et|mais|ou|donc|puis|ensuite|pourtant|cependant|toutefois|aussi|alors|il|elle|ils
         |elles|cela|ça|ceci|ces|c[’']est
         |pero|sino|además|entonces|también|tampoco|sin\s+embargo|por\s+eso|él|ella|ellos|ellas
@@ -355,7 +355,9 @@ def summarize(
     scores = rank_sentences(candidates, title, kind)
     points = point_sentences(candidates, scores, title, kind)
     # a writer's stance is one whichever sentence says it; a verdict or a change is not
-    alike = points if kind == "essay" else []
+    # (in a story that is not an essay, any "I think" the blurb already holds)
+    stances = [s for s in candidates if kind == "story" and _STANCE.search(s.text)]
+    alike = [*points, *stances] if kind in ("essay", "story") else []
     blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike)
     return _without_unused_abbreviations(blurb)
 
@@ -435,15 +437,15 @@ def point_sentences(
 ) -> list[Sentence]:
     """The sentences that make the point of their kind of story as strongly as any does,
     the best scored first (see ``point_sentence``)."""
-    if kind == "story":
-        return []
     title_terms = _terms(title)
     count = len(sentences)
     best = max(scores, default=0.0)
     weighed = [
         (_point(s.text, bool(_terms(s.text) & title_terms), s.position >= CLOSING * count, kind), s)
         for s in sentences
-        if s.complete and scores[s.position] >= POINT_SHARE * best
+        if s.complete
+        and scores[s.position] >= POINT_SHARE * best
+        and (kind != "story" or not _QUOTE_MARK.search(s.text))
     ]
     # the strongest point (a verdict in the close beside the work's name), then the best
     strongest = max((weight for weight, _ in weighed), default=0.0)

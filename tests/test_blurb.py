@@ -13,6 +13,8 @@ from digest.blurb import (
     candidate_sentences,
     compose,
     extract_blurb,
+    point_sentence,
+    rank_sentences,
     story_kind,
     summarize,
 )
@@ -1449,3 +1451,53 @@ def test_a_fact_box_that_is_the_story_stays() -> None:
         "writes down what her children will eat.</p>"
     )
     assert "Jane Roe cooks one vegetable a week" in extract_blurb(markup, "Featured blog", 300)
+
+
+# --- a writer's view in a story that is not told in the first person --------------------------
+
+TRAMS = (
+    "<p>The city has ordered forty new trams for the harbour line, the biggest order in its "
+    "history. Critics call the trams a luxury the city cannot afford. At first glance the "
+    "order does look expensive.</p>"
+    "<p>Each tram costs four million euros, twice as much as a bus. The buses on the harbour "
+    "line are full every morning, and the queue at the ferry stop reaches the road.</p>"
+    "<p>The trams will run every five minutes from 2027. A bus lane would have cost a tenth "
+    "as much.</p>"
+    "<p>{view}</p>"
+)
+
+
+def test_a_writers_view_closing_a_story_makes_the_blurb() -> None:
+    """A column that says "I" once, at its thesis: the thesis is its point, as an
+    essay's is ("It seems to me …" leans on nothing before it)."""
+    view = (
+        "It seems to me that the harbour trams are no luxury but the cheapest way to move the "
+        "crowds from the ferry stop for the next forty years."
+    )
+    blurb = extract_blurb(TRAMS.format(view=view), "Forty trams for the harbour line", 300)
+    assert view in blurb
+
+
+def test_a_quoted_view_closing_a_news_story_is_not_its_point() -> None:
+    """ "I think …", said the mayor: someone else's view, not the writer's."""
+    view = "“I think the harbour trams will pay for themselves,” the mayor said on Monday."
+    title = "Forty trams for the harbour line"
+    paragraphs = story_paragraphs(TRAMS.format(view=view))
+    sentences = candidate_sentences(paragraphs, title)
+    kind = story_kind(title, (), paragraphs)
+    assert kind == "story"
+    assert point_sentence(sentences, rank_sentences(sentences, title, kind), title, kind) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Letzteres ist ein Thema, das die beiden am Ende noch beschäftigt.",
+        "The latter is a topic the hosts come back to at the end.",
+    ],
+)
+def test_a_sentence_on_the_latter_never_opens_a_blurb(sentence: str) -> None:
+    markup = f"<p>{P1} {sentence}</p><p>{P2}</p>"
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 300)
+    assert not blurb.startswith(sentence[:10])
+    assert sentence not in blurb or "The decision ends a decade" in blurb
