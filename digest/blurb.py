@@ -106,6 +106,16 @@ _FILLER = re.compile(
         |please\s+(?:post|contact|reach\s+out|see|visit|share)\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A writer's aside to the reader: a denial of what the reader might think ("No, it isn't
+# anything like Facebook, but …"), a reassurance ("Of course, …", "Don't get me wrong"), an
+# afterthought ("Oh, and …", "PS Here are a couple of articles …"). It answers the reader
+# and tells little of the story.
+_ASIDE_TO_READER = re.compile(
+    r"""^(?:(?:no|nope|yes|sure|of\s+course|oh|again|granted|admittedly|nein|klar|natürlich
+        |não|claro|sim|non|bien\s+sûr|нет|конечно)\s*[,!]
+        |(?:don[’']t|do\s+not)\s+get\s+me\s+wrong|(?-i:P\.?\s?S\.?)[:\s])""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # A one-word answer or negation as a sentence of its own: "Nicht.", "No.", "Não!".
 _ANSWER = re.compile(
     r"^(?:nicht|nein|doch|ja|no|not|nope|yes|não|sim|non|oui|нет|да|не)[.!…]*$", re.IGNORECASE
@@ -179,6 +189,9 @@ _LEANS = re.compile(
         |но|однако|поэтому|также|тоже|он|она|оно|они|это|этот|эта|эти
     )(?=[\s,;:!?]|$)
     |^[“"‘'„«»(]?(?:y|e|и|а)\s+(?=[^\W\d_])(?-i:(?=[a-zß-ÿа-яё]))
+    # a contrast with the sentence before, after the first words: "Santana, however, isn't …"
+    |^(?:[\w’'-]+\s+){0,3}[\w’'-]+,\s+(?:however|though|therefore|instead|in\s+turn|jedoch
+        |allerdings|indes|porém|contudo|todavia|cependant|toutefois|sin\s+embargo|однако)\b
     # counting on from a sentence before: "Second, …", "Third they …" (not "Second quarter …")
     |^(?:second|third|fourth|fifth)
         (?:,|\s+(?:i|we|you|he|she|it|they|there|the\s+\w+\s+(?:is|was|will)))\b
@@ -282,6 +295,7 @@ _BIO = re.compile(
 _STANCE = re.compile(
     r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue)
         |in\s+my\s+(?:view|opinion)|what\s+i\s+want|my\s+(?:point|position)
+        |i(?:[’']m|\s+am)\s+(?:saying|arguing|suggesting)
         |ich\s+(?:finde|glaube|denke|meine)|meiner\s+meinung
         |(?:eu\s+)?(?:acho|prefiro|creio|penso)\s+que|eu\s+prefiro|na\s+minha\s+opinião
         |je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
@@ -297,7 +311,7 @@ _STANCE = re.compile(
 # a web address ("(example.de)"). Names, figures and dates in brackets stay.
 _ASIDES = re.compile(
     r"""\s*\((?:[?!.…\s]+|sic!?|sigh|grin|lol|again|almost|really|yes,\s+really|seriously|ahem
-        |i\s+(?:promise|know|think|guess|hope|swear)[!.]*|[^()!?]{0,40}[^\W\d_][^()!?]{0,40}![!?1]*
+        |i\s+(?:promise|know|think|guess|hope|swear)[!.]*|i[’'](?:ll|m|d)(?:\s+[\w’']+){1,2}[!.]*|[^()!?]{0,40}[^\W\d_][^()!?]{0,40}![!?1]*
         |(?:NYSE|NASDAQ|Nasdaq|NasdaqGS|AMEX|LSE|TSX|TSXV|ASX|OTC\w*|FWB|ETR|XETRA|SIX|HKEX|TYO|TSE
         |Euronext|BMV|B3)\s*:\s*[A-Z0-9.-]{1,8}
         |(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|de|fr|uk|io|co|info|ru|br|pt
@@ -710,7 +724,7 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
         weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
-        if s.position and _FILLER.search(s.text):
+        if s.position and (_FILLER.search(s.text) or _ASIDE_TO_READER.match(s.text)):
             weight *= 0.3  # "For more details, check out …": says nothing of this story
         if s.paragraph in bios:
             weight *= 0.3  # "Jane Roe has been a professor at …": the speaker, not the talk

@@ -1501,3 +1501,48 @@ def test_a_sentence_on_the_latter_never_opens_a_blurb(sentence: str) -> None:
     blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 300)
     assert not blurb.startswith(sentence[:10])
     assert sentence not in blurb or "The decision ends a decade" in blurb
+
+
+# --- filler that answers the reader --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "No, it is nothing like the old ferry, but if you are looking for a new way to cross, it "
+        "may be exactly what you were hoping for.",
+        "Of course, if you wanted to just walk across the old bridge you could still easily do "
+        "that.",
+        "PS Here are a couple of articles about old bridges that you might enjoy reading.",
+    ],
+)
+def test_an_aside_to_the_reader_gives_way_to_a_fact(aside: str) -> None:
+    """Where only one more sentence fits, the fact wins over a denial, a reassurance or a
+    postscript that answers the reader."""
+    markup = f"<p>{P1.split('. ')[0]}. {aside}</p><p>{P2}</p><p>{P3}</p>"
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 230)
+    assert aside not in blurb
+    assert "Engineers told councillors" in blurb
+
+
+def test_a_contrast_after_the_first_words_leans_on_the_sentence_before() -> None:
+    """ "The ferry, however, …" answers a sentence the blurb would leave out."""
+    detour = (
+        "Drivers who cross the bridge every morning told the council that the detour through "
+        "the old town would add half an hour to their way to work and more in the summer."
+    )
+    markup = (
+        f"<p>{P1.split('. ')[0]}. {detour} The ferry, however, will not run on Sundays.</p>"
+        f"<p>{P2}</p>"
+    )
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 200)
+    assert "however" not in blurb
+
+
+def test_a_short_aside_in_the_first_person_is_trimmed() -> None:
+    markup = (
+        f"<p>{P1}</p><p>Drivers may disagree (I'll understand), but the bridge has not been "
+        "safe for lorries since 2019.</p>"
+    )
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 300)
+    assert "Drivers may disagree, but the bridge has not been safe" in blurb
