@@ -116,6 +116,15 @@ _ASIDE_TO_READER = re.compile(
         |(?:don[’']t|do\s+not)\s+get\s+me\s+wrong|(?-i:P\.?\s?S\.?)[:\s])""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A note added to or credited under the story: "Update 2:05 pm: …", "EDIT: …", "Hat tip to
+# …", "Recorded in Berlin.", "Sponsored by …". It fills a blurb with what the story is not.
+_NOTE = re.compile(
+    r"""^(?:(?:update[ds]?|edit(?:ed)?|nachtrag|aktualisierung|atualização|mise\s+à\s+jour)\b
+        [^:.!?]{0,30}:|hat\s+tip\b|h/t\b|recorded\s+(?:live\s+)?(?:in|at|on)\b
+        |aufgenommen\s+(?:in|am)\b|gravado\s+(?:em|no|na)\b|sponsored\s+by\b
+        |gesponsert\s+von\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # A one-word answer or negation as a sentence of its own: "Nicht.", "No.", "Não!".
 _ANSWER = re.compile(
     r"^(?:nicht|nein|doch|ja|no|not|nope|yes|não|sim|non|oui|нет|да|не)[.!…]*$", re.IGNORECASE
@@ -724,7 +733,9 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
         weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
-        if s.position and (_FILLER.search(s.text) or _ASIDE_TO_READER.match(s.text)):
+        if s.position and (
+            _FILLER.search(s.text) or _ASIDE_TO_READER.match(s.text) or _NOTE.match(s.text)
+        ):
             weight *= 0.3  # "For more details, check out …": says nothing of this story
         if s.paragraph in bios:
             weight *= 0.3  # "Jane Roe has been a professor at …": the speaker, not the talk
