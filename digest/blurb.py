@@ -69,6 +69,7 @@ PROSE_SHARE = 0.75  # ... and this share of the paragraphs under it end as sente
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
 NEWS_LEAD = 0.5  # a first sentence with this share of the title's words states its event
 SIDELIGHT = 1 / 3  # a standfirst naming less than this share of those words is a sidelight
+FACT_BOX = 3  # this many "Label: value" lines in a row after the story are a fact box
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
 _QUOTE_MARK = re.compile(r'[„“”«»"]')
@@ -95,12 +96,33 @@ _POINTS_AHEAD = re.compile(
         \W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A line of a fact box: "Company: Asana", "Website: asana.com", "Launch Date: November 2, 2011".
+_FACT_LINE = re.compile(r"^[^\W\d][\w .'’/-]{0,24}:\s+\S.{0,60}$")
 # Filler a release note or a post closes with: it says nothing about this item.
 _FILLER = re.compile(
     r"""\b(?:check\s+out\s+the|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
         questions|feel\s+free\s+to|stay\s+tuned|let\s+us\s+know|as\s+always|as\s+usual
         |(?:carefully\s+)?review\s+(?:all\s+)?(?:the\s+)?(?:changes|release\s+notes)
         |please\s+(?:post|contact|reach\s+out|see|visit|share)\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A writer's aside to the reader: a denial of what the reader might think ("No, it isn't
+# anything like Facebook, but …"), a reassurance ("Of course, …", "Don't get me wrong"), an
+# afterthought ("Oh, and …", "PS Here are a couple of articles …"). It answers the reader
+# and tells little of the story.
+_ASIDE_TO_READER = re.compile(
+    r"""^(?:(?:no|nope|yes|sure|of\s+course|oh|again|granted|admittedly|nein|klar|natürlich
+        |não|claro|sim|non|bien\s+sûr|нет|конечно)\s*[,!]
+        |(?:don[’']t|do\s+not)\s+get\s+me\s+wrong|(?-i:P\.?\s?S\.?)[:\s])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A note added to or credited under the story: "Update 2:05 pm: …", "EDIT: …", "Hat tip to
+# …", "Recorded in Berlin.", "Sponsored by …". It fills a blurb with what the story is not.
+_NOTE = re.compile(
+    r"""^(?:(?:update[ds]?|edit(?:ed)?|nachtrag|aktualisierung|atualização|mise\s+à\s+jour)\b
+        [^:.!?]{0,30}:|hat\s+tip\b|h/t\b|recorded\s+(?:live\s+)?(?:in|at|on)\b
+        |aufgenommen\s+(?:in|am)\b|gravado\s+(?:em|no|na)\b|sponsored\s+by\b
+        |gesponsert\s+von\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A one-word answer or negation as a sentence of its own: "Nicht.", "No.", "Não!".
@@ -162,11 +184,11 @@ _LEANS = re.compile(
         and|but|or|nor|so|yet|still|also|however|instead|then|meanwhile|moreover|furthermore
         |secondly|thirdly|finally|lastly|zweitens|drittens|schließlich
         |therefore|thus|hence|besides|nevertheless|nonetheless|otherwise|plus
-        |it|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both
-        |another|others
+        |it(?!\s+(?:seems|appears)\s+(?:to\s+me|that)\b)|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both
+        |another|others|the\s+latter|the\s+former
         |und|oder|aber|doch|denn|sondern|auch|außerdem|zudem|dabei|deshalb|deswegen|daher|darum
         |dann|trotzdem|dennoch|allerdings|jedoch|also|er|sie|es|dies|diese|dieser|dieses|diesen
-        |diesem|dessen|deren
+        |diesem|dessen|deren|letztere[mnrs]?|erstere[mnrs]?
         |et|mais|ou|donc|puis|ensuite|pourtant|cependant|toutefois|aussi|alors|il|elle|ils
         |elles|cela|ça|ceci|ces|c[’']est
         |pero|sino|además|entonces|también|tampoco|sin\s+embargo|por\s+eso|él|ella|ellos|ellas
@@ -176,6 +198,9 @@ _LEANS = re.compile(
         |но|однако|поэтому|также|тоже|он|она|оно|они|это|этот|эта|эти
     )(?=[\s,;:!?]|$)
     |^[“"‘'„«»(]?(?:y|e|и|а)\s+(?=[^\W\d_])(?-i:(?=[a-zß-ÿа-яё]))
+    # a contrast with the sentence before, after the first words: "Santana, however, isn't …"
+    |^(?:[\w’'-]+\s+){0,3}[\w’'-]+,\s+(?:however|though|therefore|instead|in\s+turn|jedoch
+        |allerdings|indes|porém|contudo|todavia|cependant|toutefois|sin\s+embargo|однако)\b
     # counting on from a sentence before: "Second, …", "Third they …" (not "Second quarter …")
     |^(?:second|third|fourth|fifth)
         (?:,|\s+(?:i|we|you|he|she|it|they|there|the\s+\w+\s+(?:is|was|will)))\b
@@ -279,6 +304,7 @@ _BIO = re.compile(
 _STANCE = re.compile(
     r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue)
         |in\s+my\s+(?:view|opinion)|what\s+i\s+want|my\s+(?:point|position)
+        |i(?:[’']m|\s+am)\s+(?:saying|arguing|suggesting)
         |ich\s+(?:finde|glaube|denke|meine)|meiner\s+meinung
         |(?:eu\s+)?(?:acho|prefiro|creio|penso)\s+que|eu\s+prefiro|na\s+minha\s+opinião
         |je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
@@ -294,7 +320,7 @@ _STANCE = re.compile(
 # a web address ("(example.de)"). Names, figures and dates in brackets stay.
 _ASIDES = re.compile(
     r"""\s*\((?:[?!.…\s]+|sic!?|sigh|grin|lol|again|almost|really|yes,\s+really|seriously|ahem
-        |i\s+(?:promise|know|think|guess|hope|swear)[!.]*|[^()!?]{0,40}[^\W\d_][^()!?]{0,40}![!?1]*
+        |i\s+(?:promise|know|think|guess|hope|swear)[!.]*|i[’'](?:ll|m|d)(?:\s+[\w’']+){1,2}[!.]*|[^()!?]{0,40}[^\W\d_][^()!?]{0,40}![!?1]*
         |(?:NYSE|NASDAQ|Nasdaq|NasdaqGS|AMEX|LSE|TSX|TSXV|ASX|OTC\w*|FWB|ETR|XETRA|SIX|HKEX|TYO|TSE
         |Euronext|BMV|B3)\s*:\s*[A-Z0-9.-]{1,8}
         |(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)*\.(?:com|org|net|de|fr|uk|io|co|info|ru|br|pt
@@ -344,6 +370,7 @@ def summarize(
     description beside its content): a short one is not taken for a caption.
     Returns "" when there is no sentence to pick.
     """
+    paragraphs = _without_appendix(paragraphs)
     candidates = _sidelight_after_lead(candidate_sentences(paragraphs, title, summary), title)
     if not candidates:
         return ""
@@ -351,9 +378,25 @@ def summarize(
     scores = rank_sentences(candidates, title, kind)
     points = point_sentences(candidates, scores, title, kind)
     # a writer's stance is one whichever sentence says it; a verdict or a change is not
-    alike = points if kind == "essay" else []
+    # (in a story that is not an essay, any "I think" the blurb already holds)
+    stances = [s for s in candidates if kind == "story" and _STANCE.search(s.text)]
+    alike = [*points, *stances] if kind in ("essay", "story") else []
     blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike)
     return _without_unused_abbreviations(blurb)
+
+
+def _without_appendix(paragraphs: list[str]) -> list[str]:
+    """*paragraphs* up to a fact box that follows the story ("Company: Asana", "Website:
+    asana.com", "Funding: $10.2M", then the company's own description): the box and what
+    comes after it are the publisher's appendix, not the story, and the story's close is
+    where the story ends. A box that heads the text, or one with more text after it than
+    before it, is the story's own list."""
+    for start in range(1, len(paragraphs) - FACT_BOX + 1):
+        if all(_FACT_LINE.match(p) for p in paragraphs[start : start + FACT_BOX]):
+            before = sum(map(len, paragraphs[:start]))
+            if before > sum(map(len, paragraphs[start:])):
+                return paragraphs[:start]
+    return paragraphs
 
 
 def _sidelight_after_lead(sentences: list[Sentence], title: str) -> list[Sentence]:
@@ -417,15 +460,15 @@ def point_sentences(
 ) -> list[Sentence]:
     """The sentences that make the point of their kind of story as strongly as any does,
     the best scored first (see ``point_sentence``)."""
-    if kind == "story":
-        return []
     title_terms = _terms(title)
     count = len(sentences)
     best = max(scores, default=0.0)
     weighed = [
         (_point(s.text, bool(_terms(s.text) & title_terms), s.position >= CLOSING * count, kind), s)
         for s in sentences
-        if s.complete and scores[s.position] >= POINT_SHARE * best
+        if s.complete
+        and scores[s.position] >= POINT_SHARE * best
+        and (kind != "story" or not _QUOTE_MARK.search(s.text))
     ]
     # the strongest point (a verdict in the close beside the work's name), then the best
     strongest = max((weight for weight, _ in weighed), default=0.0)
@@ -690,7 +733,9 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
         weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
-        if s.position and _FILLER.search(s.text):
+        if s.position and (
+            _FILLER.search(s.text) or _ASIDE_TO_READER.match(s.text) or _NOTE.match(s.text)
+        ):
             weight *= 0.3  # "For more details, check out …": says nothing of this story
         if s.paragraph in bios:
             weight *= 0.3  # "Jane Roe has been a professor at …": the speaker, not the talk

@@ -13,6 +13,8 @@ from digest.blurb import (
     candidate_sentences,
     compose,
     extract_blurb,
+    point_sentence,
+    rank_sentences,
     story_kind,
     summarize,
 )
@@ -1421,3 +1423,142 @@ def test_an_essay_whose_opening_states_the_writers_position_keeps_it() -> None:
     blurb = extract_blurb(markup, "In defence of the harbour cycle lane", 300)
     assert blurb.startswith("I see that Councillor Jane Roe")
     assert "I’ll state my position" in blurb
+
+
+# --- the story's end: a publisher's fact box and what follows it ------------------------------
+
+
+def test_a_fact_box_after_the_story_and_the_company_blurb_under_it_are_left_out() -> None:
+    """ "Company: …", "Website: …", "Funding: …" and the company's own description close
+    the page, not the story: no blurb fills up with them."""
+    markup = (
+        f"<p>{P1}</p><p>{P3}</p>"
+        "<p>Company: Harbour Ferries</p><p>Website: harbourferries.example</p>"
+        "<p>Funding: $2M</p>"
+        "<p>Harbour Ferries is a leading provider of waterborne transport solutions for cities. "
+        "It was founded in 1998 in Bristol.</p>"
+    )
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 300)
+    assert blurb.startswith(LEAD)
+    assert "Harbour Ferries" not in blurb and "Funding" not in blurb
+
+
+def test_a_fact_box_that_is_the_story_stays() -> None:
+    """A profile that is its box ("Name: …", "Blog: …", "Why you'll love it: …") keeps it."""
+    markup = (
+        "<p>Name: Jane Roe</p><p>Blog: The Quiet Kitchen</p><p>Member since: 2010</p>"
+        "<p>Why you'll love it: Jane Roe cooks one vegetable a week, in every way she knows, and "
+        "writes down what her children will eat.</p>"
+    )
+    assert "Jane Roe cooks one vegetable a week" in extract_blurb(markup, "Featured blog", 300)
+
+
+# --- a writer's view in a story that is not told in the first person --------------------------
+
+TRAMS = (
+    "<p>The city has ordered forty new trams for the harbour line, the biggest order in its "
+    "history. Critics call the trams a luxury the city cannot afford. At first glance the "
+    "order does look expensive.</p>"
+    "<p>Each tram costs four million euros, twice as much as a bus. The buses on the harbour "
+    "line are full every morning, and the queue at the ferry stop reaches the road.</p>"
+    "<p>The trams will run every five minutes from 2027. A bus lane would have cost a tenth "
+    "as much.</p>"
+    "<p>{view}</p>"
+)
+
+
+def test_a_writers_view_closing_a_story_makes_the_blurb() -> None:
+    """A column that says "I" once, at its thesis: the thesis is its point, as an
+    essay's is ("It seems to me …" leans on nothing before it)."""
+    view = (
+        "It seems to me that the harbour trams are no luxury but the cheapest way to move the "
+        "crowds from the ferry stop for the next forty years."
+    )
+    blurb = extract_blurb(TRAMS.format(view=view), "Forty trams for the harbour line", 300)
+    assert view in blurb
+
+
+def test_a_quoted_view_closing_a_news_story_is_not_its_point() -> None:
+    """ "I think …", said the mayor: someone else's view, not the writer's."""
+    view = "“I think the harbour trams will pay for themselves,” the mayor said on Monday."
+    title = "Forty trams for the harbour line"
+    paragraphs = story_paragraphs(TRAMS.format(view=view))
+    sentences = candidate_sentences(paragraphs, title)
+    kind = story_kind(title, (), paragraphs)
+    assert kind == "story"
+    assert point_sentence(sentences, rank_sentences(sentences, title, kind), title, kind) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Letzteres ist ein Thema, das die beiden am Ende noch beschäftigt.",
+        "The latter is a topic the hosts come back to at the end.",
+    ],
+)
+def test_a_sentence_on_the_latter_never_opens_a_blurb(sentence: str) -> None:
+    markup = f"<p>{P1} {sentence}</p><p>{P2}</p>"
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 300)
+    assert not blurb.startswith(sentence[:10])
+    assert sentence not in blurb or "The decision ends a decade" in blurb
+
+
+# --- filler that answers the reader --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "aside",
+    [
+        "No, it is nothing like the old ferry, but if you are looking for a new way to cross, it "
+        "may be exactly what you were hoping for.",
+        "Of course, if you wanted to just walk across the old bridge you could still easily do "
+        "that.",
+        "PS Here are a couple of articles about old bridges that you might enjoy reading.",
+    ],
+)
+def test_an_aside_to_the_reader_gives_way_to_a_fact(aside: str) -> None:
+    """Where only one more sentence fits, the fact wins over a denial, a reassurance or a
+    postscript that answers the reader."""
+    markup = f"<p>{P1.split('. ')[0]}. {aside}</p><p>{P2}</p><p>{P3}</p>"
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 230)
+    assert aside not in blurb
+    assert "Engineers told councillors" in blurb
+
+
+def test_a_contrast_after_the_first_words_leans_on_the_sentence_before() -> None:
+    """ "The ferry, however, …" answers a sentence the blurb would leave out."""
+    detour = (
+        "Drivers who cross the bridge every morning told the council that the detour through "
+        "the old town would add half an hour to their way to work and more in the summer."
+    )
+    markup = (
+        f"<p>{P1.split('. ')[0]}. {detour} The ferry, however, will not run on Sundays.</p>"
+        f"<p>{P2}</p>"
+    )
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 200)
+    assert "however" not in blurb
+
+
+def test_a_short_aside_in_the_first_person_is_trimmed() -> None:
+    markup = (
+        f"<p>{P1}</p><p>Drivers may disagree (I'll understand), but the bridge has not been "
+        "safe for lorries since 2019.</p>"
+    )
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 300)
+    assert "Drivers may disagree, but the bridge has not been safe" in blurb
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "Update 2:05 pm: two readers have already written to say the ferry is full at eight.",
+        "Hat tip to the readers of this newsletter who sent in the minutes of the meeting.",
+        "Recorded in Bristol at the harbour office with the council's engineers.",
+    ],
+)
+def test_a_note_under_the_story_gives_way_to_a_fact(note: str) -> None:
+    """An update, a hat tip or a recording credit tells what the story is not."""
+    markup = f"<p>{P1.split('. ')[0]}. {note}</p><p>{P2}</p><p>{P3}</p>"
+    blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 230)
+    assert note not in blurb
+    assert "Engineers told councillors" in blurb
