@@ -188,6 +188,17 @@ def build_parser() -> argparse.ArgumentParser:
         " (cron expressions in the configured timezone), reading config.yaml again before each"
         " job. Stops on SIGTERM or Ctrl-C; a job cut short leaves its items pending.",
     )
+    copy = command(
+        "copy-database",
+        "copy the database into another one (SQLite to PostgreSQL, or back)",
+        "Copy every feed, item, digest, delivery, subscriber and archived issue of this"
+        " config's database into TARGET, an empty database: a postgresql:// URL or an SQLite"
+        " file. What was sent stays sent, so pointing database: at TARGET afterwards sends"
+        " nothing twice. Stop digest run first; the copy holds the send lock.",
+    )
+    copy.add_argument(
+        "target", metavar="TARGET", help="postgresql://user@host:port/dbname or a file"
+    )
     command(
         "worker",
         "take fetch and send tasks from the queue (workers: in config.yaml)",
@@ -795,6 +806,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run_daemon(config_path(args.config), _config(args))
 
 
+def cmd_copy_database(args: argparse.Namespace) -> int:
+    from digest.config import Config
+    from digest.locks import send_lock
+    from digest.store import SQLStore, copy_store
+
+    config = _config(args)
+    try:  # the target as database: would read it (a URL, or a file from here)
+        target = Config.model_validate(
+            {"database": args.target, "feeds": [{"url": "https://example.org/"}]}
+        ).database
+    except ValueError as exc:
+        raise UsageError(f"TARGET: {str(exc).splitlines()[-1].strip()}") from None
+    if target == config.database:
+        raise UsageError("TARGET is this config's own database")
+    with (
+        send_lock(config.database),
+        open_store(config.database) as source,
+        open_store(target) as into,
+    ):
+        assert isinstance(source, SQLStore) and isinstance(into, SQLStore)
+        copied = copy_store(source, into)
+    nouns = {
+        "feeds": ("feed", "feeds"),
+        "items": ("item", "items"),
+        "digests": ("digest", "digests"),
+        "deliveries": ("delivery", "deliveries"),
+        "resends": ("copy to send again", "copies to send again"),
+        "state": ("setting", "settings"),
+        "subscribers": ("subscriber", "subscribers"),
+        "issues": ("archived issue", "archived issues"),
+    }
+    said = ", ".join(count(n, *nouns[table]) for table, n in copied.items() if n)
+    print(f"Copied {said or 'nothing (the database is empty)'}.")
+    print(f"Next: set database: {args.target} in {config.path}")
+    return 0
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
     from digest.tasks import run_worker
 
@@ -951,6 +999,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "serve": cmd_serve,
     "worker": cmd_worker,
+    "copy-database": cmd_copy_database,
     "import": cmd_import,
     "export": cmd_export,
     "subscribers": cmd_subscribers,

@@ -154,6 +154,13 @@ class PostgresStore(SQLStore):
         except self._errors as exc:
             raise StorageError(f"database error in {self.where}: {_first_line(exc)}") from None
 
+    def _after_copy(self, db: Connection) -> None:
+        for table in ("items", "digests"):
+            db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+
     def close(self) -> None:
         """Close the connection."""
         self.conn.close()

@@ -157,6 +157,11 @@ class Daemon:
         """Fetch, build and deliver one digest (or hand it to a worker); one log line."""
         config = self._fresh_config()
         if self.queue:
+            # The fetch that comes first goes to the workers by shares too (a send task
+            # that fetched every feed itself would read feeds a share's task is reading);
+            # once it is done, the send, of what is stored.
+            self._defer(lambda queue: queue.defer_fetch(config.feeds), "send: fetch")
+            self._defer(lambda queue: queue.wait_for_fetch(), "send: fetch")
             self._defer(lambda queue: queue.defer_send("", slot), "send")
             return
         if not self.sending.acquire(blocking=False):
@@ -251,9 +256,10 @@ def run_fetch(config: Config, feeds: Collection[str] | None = None) -> bool:
     return True
 
 
-def run_send(config: Config, slot: datetime | None = None) -> bool:
-    """Fetch, build and deliver the first edition's digest and log one line; False when
-    it failed (its items stay pending). The daemon's send job and a worker's send task."""
+def run_send(config: Config, slot: datetime | None = None, *, fetch: bool = True) -> bool:
+    """Fetch (unless not *fetch*: the workers did), build and deliver the first edition's
+    digest and log one line; False when it failed (its items stay pending). The daemon's
+    send job and a worker's send task."""
     from digest.pipeline import send_digest
 
     now = _now(config)
@@ -269,6 +275,7 @@ def run_send(config: Config, slot: datetime | None = None) -> bool:
                 config,
                 store,
                 now,
+                fetch=fetch,
                 respect_backoff=True,
                 on_fetched=lambda report: note_failures(store, report, now),
             )

@@ -384,6 +384,7 @@ class Row(Protocol):
     """A row read by index or by column name."""
 
     def __getitem__(self, key: int | str, /) -> Any: ...
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 class SQLStore:
@@ -410,6 +411,10 @@ class SQLStore:
 
     def _after_prune(self) -> None:
         """After prune removed items (SQLite gives the file's pages back)."""
+
+    def _after_copy(self, db: Connection) -> None:
+        """After :func:`copy_store` wrote rows with their ids (PostgreSQL moves its
+        sequences past them; SQLite takes the next id from the table)."""
 
     def close(self) -> None:
         raise NotImplementedError
@@ -993,6 +998,74 @@ class SQLStore:
             sent=one("SELECT count(*) FROM digests WHERE status = 'sent'"),
             subscribers={str(row[0]): int(row[1]) for row in statuses},
         )
+
+
+# Every table and its columns, in an order that keeps references whole: what
+# :func:`copy_store` copies, a chunk at a time, ordered by the first column(s).
+TABLES: tuple[tuple[str, str, str], ...] = (
+    (
+        "feeds",
+        "url, title, etag, last_modified, last_fetch, last_error, error_count,"
+        " next_fetch, gone, moved_to, carried_at",
+        "url",
+    ),
+    (
+        "items",
+        "id, feed_url, guid, key, title, link, published, dated, first_seen, last_seen,"
+        " html, categories, author, image, digest_id, outcome, lang",
+        "id",
+    ),
+    (
+        "digests",
+        "id, created, subject, message_id, item_ids, status, item_count, sent_at,"
+        " story_count, edition",
+        "id",
+    ),
+    ("deliveries", "digest_id, recipient, status, detail, at", ""),
+    ("resends", "digest_id, recipient, message, first_failed, reason", "digest_id, recipient"),
+    ("state", "key, value", "key"),
+    (
+        "subscribers",
+        "email, token, status, edition, sections, created, changed, cursor",
+        "created, email",
+    ),
+    ("issues", "digest_id, html, text", "digest_id"),
+)
+COPY_CHUNK = 500
+
+
+def copy_store(source: SQLStore, target: SQLStore) -> dict[str, int]:
+    """Copy every row of *source* into *target*, an empty database at the same schema (to
+    move from SQLite to PostgreSQL, or back); returns the rows copied per table.
+
+    Ids are kept, so what was sent stays sent and every reference holds; the copy is one
+    transaction on *target*: a failure leaves it empty. Raises StorageError.
+    """
+    used = [
+        n for n in ("feeds", "items", "digests") if target._query(f"SELECT count(*) FROM {n}")[0][0]
+    ]
+    if used:
+        raise StorageError(
+            f"{target.where} is not empty (it has {', '.join(used)}): copy into an empty one"
+        )
+    copied: dict[str, int] = {}
+    with target._tx() as db:
+        for table, columns, order in TABLES:
+            marks = ",".join("?" * len(columns.split(",")))
+            insert = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            ordering = order or source._delivery_order
+            copied[table] = 0
+            while True:
+                rows = source._query(
+                    f"SELECT {columns} FROM {table} ORDER BY {ordering} LIMIT ? OFFSET ?",
+                    (COPY_CHUNK, copied[table]),
+                )
+                if not rows:
+                    break
+                db.executemany(insert, [tuple(row) for row in rows])
+                copied[table] += len(rows)
+        target._after_copy(db)
+    return copied
 
 
 def edition_cursor_key(edition: str) -> str:

@@ -11,8 +11,10 @@ A worker does each task with the functions ``digest run`` calls when it works al
   (the per-host limit holds across workers, as the fetch keeps it inside one) and a
   feed is never fetched by two at once; a share whose task still waits is not queued
   again (its queueing lock).
-* **Send.** One task per edition's issue, all under one lock: one send at a time,
-  which the send lock in the database makes so anyway.
+* **Send.** The first edition's send is a fetch handed out as above, then, once no
+  fetch task waits or is in hand, one send task of what is stored; another edition's
+  issue is one send task. All sends are under one lock: one at a time, which the send
+  lock in the database makes so anyway.
 * **Done means stored.** A task is finished when its function returns, after its
   work is written. A worker killed mid-task leaves it "doing" and stops its heartbeat;
   the scheduler gives the task of a worker silent for ``workers.stalled_after`` back
@@ -28,6 +30,7 @@ import asyncio
 import logging
 import os
 import socket
+import time
 import zlib
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -47,6 +50,7 @@ QUEUE = "digest"
 FETCH = "digest.fetch"
 SEND = "digest.send"
 SHARES = 32  # fetch shares: enough that three or four workers stay busy to the end
+FETCH_WAIT = 900.0  # seconds a send waits for the fetch before it to be done
 T = TypeVar("T")
 
 
@@ -167,6 +171,26 @@ class TaskQueue:
             return "handed to a worker"
         return "one is waiting for a worker already"
 
+    def wait_for_fetch(self, timeout: float = FETCH_WAIT) -> str:
+        """Wait until no fetch task waits or is in hand (or *timeout* seconds pass)."""
+        from digest.postgres import connect
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            conn = connect(_url(self.config))
+            try:
+                row = conn.execute(
+                    "SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s"
+                    " AND status IN ('todo', 'doing')",
+                    (FETCH,),
+                ).fetchone()
+            finally:
+                conn.close()
+            if not row or not row[0]:
+                return ""
+            time.sleep(1.0)
+        return f"the fetch took longer than {timeout:.0f} s: sending what is stored"
+
     def retry_stalled(self) -> str:
         """Give the tasks of workers silent for ``workers.stalled_after`` to the others."""
         assert self.config.workers is not None
@@ -210,8 +234,8 @@ def run_worker(config_path: Path, config: Config) -> int:
         now = fresh()
         if edition and edition != now.default_edition:
             done = run_edition(now, edition)
-        else:
-            done = run_send(now, from_iso(slot))
+        else:  # the scheduler had the workers fetch first
+            done = run_send(now, from_iso(slot), fetch=False)
         if not done:
             raise TaskFailed(f"send {edition or now.default_edition}: failed; items stay pending")
 

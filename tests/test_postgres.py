@@ -115,3 +115,40 @@ def test_a_database_of_a_newer_digest_is_refused(pg_url: str) -> None:
         conn.execute("UPDATE digest_schema SET version = %s", (len(MIGRATIONS) + 3,))
     with pytest.raises(StorageError, match="newer digest"), open_store(pg_url):
         pass
+
+
+def test_a_database_copied_to_postgresql_sends_nothing_twice(
+    tmp_path: Path, http_server: FeedServer, smtp_server: SmtpServer, pg_url: str
+) -> None:
+    url = serve_two(http_server)
+    write_config(tmp_path, [url], delivery=smtp_delivery(smtp_server))
+    assert run_cli("subscribers", "add", "weekly@example.org", cwd=tmp_path).code == 0
+    assert run_cli("send", cwd=tmp_path).code == 0
+    smtp_server.mailbox.wait_for(2)
+    copied = run_cli("copy-database", pg_url, cwd=tmp_path)
+    assert copied.code == 0, copied.err
+    assert "Copied 1 feed, 2 items, 1 digest" in copied.out
+    again = run_cli("copy-database", pg_url, cwd=tmp_path)  # never over a used database
+    assert again.code != 0 and "is not empty" in again.err and "Traceback" not in again.err
+
+    write_config(tmp_path, [url], database=pg_url, delivery=smtp_delivery(smtp_server))
+    sent = run_cli("send", cwd=tmp_path)
+    assert sent.code == 0, sent.err
+    assert len(smtp_server.mailbox.messages) == 2  # what was sent stays sent
+    listed = run_cli("subscribers", "list", cwd=tmp_path)
+    assert "weekly@example.org" in listed.out
+    status = run_cli("status", cwd=tmp_path)
+    assert "2 stories, to reader@example.org and 1 subscriber" in status.out, status.out
+    # a new item arrives: the next digest on PostgreSQL carries it alone
+    http_server.serve(
+        "/feed.xml",
+        rss(
+            FakeItem("Festival opens", "https://a.example.org/1", categories=["Culture"]),
+            FakeItem("Council votes", "https://a.example.org/2", categories=["News"]),
+            FakeItem("Library reopens", "https://a.example.org/3", categories=["News"]),
+        ),
+    )
+    assert run_cli("send", cwd=tmp_path).code == 0
+    smtp_server.mailbox.wait_for(4)
+    newest = smtp_server.mailbox.messages[-1][2]
+    assert "Library reopens" in text_part(newest) and "Council votes" not in text_part(newest)

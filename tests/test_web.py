@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
@@ -85,7 +86,7 @@ class Site:
         return outbox_messages(self.folder / "outbox")
 
     def reader(self, email: str) -> tuple[str, str, tuple[str, ...]]:
-        with open_store(self.folder / "digest.sqlite3") as store:
+        with open_store(self.config.database) as store:
             found = store.subscriber(email=email)
             assert found is not None, email
             return found.status, found.token, found.sections
@@ -113,13 +114,30 @@ def feed(server: FeedServer) -> str:
 def site(
     tmp_path: Path, http_server: FeedServer, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Site]:
+    yield from _site(tmp_path, http_server, monkeypatch)
+
+
+@pytest.fixture
+def pg_site(
+    tmp_path: Path, http_server: FeedServer, monkeypatch: pytest.MonkeyPatch, pg_url: str
+) -> Iterator[Site]:
+    """The web app on a PostgreSQL database."""
+    yield from _site(tmp_path, http_server, monkeypatch, database=pg_url)
+
+
+def _site(
+    tmp_path: Path, http_server: FeedServer, monkeypatch: pytest.MonkeyPatch, **settings: Any
+) -> Iterator[Site]:
     from digest.web import start_in_thread
 
     monkeypatch.setenv("DIGEST_SECRET", SECRET)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     path = write_config(
-        tmp_path, [feed(http_server)], web={"base_url": base, "listen": f"127.0.0.1:{port}"}
+        tmp_path,
+        [feed(http_server)],
+        web={"base_url": base, "listen": f"127.0.0.1:{port}"},
+        **settings,
     )
     config = load_config(path)
     stop = start_in_thread(config)
@@ -280,6 +298,17 @@ def test_links_forms_and_sign_ups_resist_forgery_and_floods(site: Site) -> None:
 
 
 def test_the_archive_the_issue_page_and_the_atom_feed_show_what_was_sent(site: Site) -> None:
+    archive_shows_what_was_sent(site)
+
+
+def test_the_web_app_works_on_postgresql_too(pg_site: Site) -> None:
+    archive_shows_what_was_sent(pg_site)
+    status, _, _ = pg_site.post("/subscribe", {"email": "new@example.org"})
+    assert status == 200
+    assert pg_site.reader("new@example.org")[0] == "pending"
+
+
+def archive_shows_what_was_sent(site: Site) -> None:
     assert site.get("/")[0] == 200 and "No issue has been sent yet." in site.get("/")[1]
     assert run_cli("subscribers", "add", "r@example.org", cwd=site.folder).code == 0
     sent = run_cli("send", cwd=site.folder)
