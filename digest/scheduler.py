@@ -522,7 +522,8 @@ def failing_since(store: Store) -> dict[str, datetime]:
 
 def problems(config: Config, store: Store, now: datetime) -> list[str]:
     """What ``digest status --check`` reports, one line each ([] when all is well): the
-    latest send attempt failed, a scheduled send is overdue, a feed has failed too long."""
+    latest send attempt failed, a scheduled send is overdue, a feed has failed too long,
+    and with workers, none is taking tasks."""
     from digest.links import shown_url
     from digest.pipeline import feed_name
 
@@ -553,6 +554,10 @@ def problems(config: Config, store: Store, now: datetime) -> list[str]:
                 f"feed {feed_name(feed, state)} ({shown_url(feed.url)}) has failed since"
                 f" {_when(began.astimezone(zone))}: {state.last_error}"
             )
+    if config.workers is not None:
+        from digest.tasks import queue_problems
+
+        found += queue_problems(config)
     return found
 
 

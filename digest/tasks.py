@@ -316,6 +316,30 @@ def queue_lines(config: Config) -> list[str]:
     return lines
 
 
+def queue_problems(config: Config) -> list[str]:
+    """What ``digest status --check`` says of the workers: none alive to take tasks."""
+    from digest.postgres import connect
+
+    assert config.workers is not None
+    conn = connect(_url(config))
+    try:
+        if conn.execute("SELECT to_regclass('procrastinate_workers')").fetchone() in (
+            None,
+            (None,),
+        ):
+            return ["no digest worker has started (workers: is set)"]
+        row = conn.execute(
+            "SELECT count(*) FROM procrastinate_workers"
+            " WHERE last_heartbeat > now() - make_interval(secs => %s)",
+            (config.workers.stalled_after,),
+        ).fetchone()
+    except Exception as exc:
+        raise StorageError(f"task queue: {str(exc).strip() or type(exc).__name__}") from None
+    finally:
+        conn.close()
+    return [] if row and row[0] else ["no digest worker is taking tasks (workers: is set)"]
+
+
 def _described(task: str, args: Any) -> str:
     args = args if isinstance(args, dict) else {}
     if task == FETCH:

@@ -164,6 +164,9 @@ def test_three_workers_make_the_digest_one_process_makes(
     status = run_cli("status", cwd=spread)
     assert "Queue:      0 waiting, 0 in hand" in status.out, status.out
     assert "Failed tasks: none" in status.out
+    assert "Workers:    0 taking tasks" in status.out  # stopped above
+    check = run_cli("status", "--check", cwd=spread)
+    assert check.code == 1 and "no digest worker is taking tasks" in check.out
 
 
 def test_a_worker_killed_in_the_middle_of_a_fetch_loses_nothing(
