@@ -131,11 +131,9 @@ def scheduler(folder: Path) -> Daemon:
 
 
 def normalised(msg: EmailMessage) -> str:
-    """The message as bytes-equal text, apart from its date and ids."""
-    text = msg.as_string()
-    text = re.sub(r"(?m)^(Date|Message-ID|X-Digest-[\w-]+): .*$", r"\1: -", text)
-    text = re.sub(r"=+_?\d{10,}[\w.=-]*", "BOUNDARY", text)  # MIME boundaries
-    return text.replace("localhost", "127.0.0.1")
+    """The message as text, apart from its date, its id and its MIME boundaries."""
+    text = re.sub(r"(?m)^(Date|Message-ID): .*$", r"\1: -", msg.as_string())
+    return re.sub(r"=+_?\d{10,}[\w.=-]*", "BOUNDARY", text)
 
 
 def test_three_workers_make_the_digest_one_process_makes(
