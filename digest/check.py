@@ -24,8 +24,25 @@ _LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
 
 
 def problems(config: Config) -> list[str]:
-    """Every problem found, one line each."""
-    return [*_feeds(config), *_smtp(config), *_dkim(config), *_web(config), *_editions(config)]
+    """Every problem found, one line each (the database first: it answers at once)."""
+    database = list(_database(config))
+    found = [*database, *_feeds(config), *_smtp(config), *_dkim(config), *_web(config)]
+    return found if database else [*found, *_editions(config)]
+
+
+def _database(config: Config) -> Iterator[str]:
+    from digest.errors import DigestError
+    from digest.store import open_store
+
+    try:
+        with open_store(config.database, readonly=True):
+            pass
+        if config.workers is not None:
+            from digest.tasks import TaskQueue
+
+            TaskQueue(config)  # the queue's tables there, made if missing
+    except DigestError as exc:
+        yield str(exc)
 
 
 def _feeds(config: Config) -> Iterator[str]:

@@ -807,17 +807,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_copy_database(args: argparse.Namespace) -> int:
-    from digest.config import Config
+    from digest.config import database_setting
     from digest.locks import send_lock
     from digest.store import SQLStore, copy_store
 
     config = _config(args)
     try:  # the target as database: would read it (a URL, or a file from here)
-        target = Config.model_validate(
-            {"database": args.target, "feeds": [{"url": "https://example.org/"}]}
-        ).database
+        target = database_setting(args.target)
     except ValueError as exc:
-        raise UsageError(f"TARGET: {str(exc).splitlines()[-1].strip()}") from None
+        raise UsageError(f"TARGET: {exc}") from None
     if target == config.database:
         raise UsageError("TARGET is this config's own database")
     with (
@@ -858,7 +856,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"digest: {_safe(line, 500)}")
     if found:
         return 1
-    tried = [count(len(config.feeds), "feed") + " read"]
+    from digest.postgres import describe
+
+    where = describe(config.database) if isinstance(config.database, str) else config.database
+    tried = [f"the database {where} opens", count(len(config.feeds), "feed") + " read"]
+    if config.workers is not None:
+        tried.insert(1, "the task queue is there")
     if config.delivery.method == "smtp":
         smtp = config.delivery.smtp
         tried.append(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}) takes a connection")

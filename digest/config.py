@@ -527,23 +527,7 @@ class Config(Strict):
     @field_validator("database", mode="before")
     @classmethod
     def _database(cls, value: object) -> object:
-        if not isinstance(value, str):
-            return value
-        if not value.startswith(("postgresql://", "postgres://")):
-            if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
-                raise ValueError(
-                    f"must be an SQLite file or a postgresql:// URL, not {value.split('://')[0]}://"
-                )
-            return Path(value)
-        parts = urlsplit(value)
-        if parts.password is not None:
-            raise ValueError(
-                "the URL holds a password: leave it out and set PGPASSWORD"
-                " (or use ~/.pgpass) where digest runs"
-            )
-        if not parts.path.strip("/"):
-            raise ValueError("the URL names no database: postgresql://user@host:port/dbname")
-        return value
+        return database_setting(value) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _workers_need_postgresql(self) -> Config:
@@ -581,6 +565,26 @@ class Config(Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
         return value
+
+
+def database_setting(value: str) -> Path | str:
+    """config's ``database`` from its text: an SQLite file's path, or a ``postgresql://``
+    URL (checked: it names a database and holds no password). Raises ValueError."""
+    if not value.startswith(("postgresql://", "postgres://")):
+        if re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+            raise ValueError(
+                f"must be an SQLite file or a postgresql:// URL, not {value.split('://')[0]}://"
+            )
+        return Path(value)
+    parts = urlsplit(value)
+    if parts.password is not None:
+        raise ValueError(
+            "the URL holds a password: leave it out and set PGPASSWORD"
+            " (or use ~/.pgpass) where digest runs"
+        )
+    if not parts.path.strip("/"):
+        raise ValueError("the URL names no database: postgresql://user@host:port/dbname")
+    return value
 
 
 def user_config() -> Path:

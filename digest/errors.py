@@ -54,8 +54,10 @@ class FeedError(DigestError):
 class StorageError(DigestError):
     """The database could not be opened, read or written."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message, hint="check the `database` path in config.yaml")
+    def __init__(
+        self, message: str, hint: str | None = "check the `database` path in config.yaml"
+    ) -> None:
+        super().__init__(message, hint=hint)
 
 
 class DeliveryError(DigestError):

@@ -53,12 +53,16 @@ def is_postgres(database: object) -> bool:
     return isinstance(database, str) and database.startswith(("postgresql://", "postgres://"))
 
 
+HINT = "check database: in config.yaml, that the server answers, and PGPASSWORD or ~/.pgpass"
+
+
 def describe(url: str) -> str:
-    """*url* as messages show it: host, port and database (never a password)."""
+    """*url* as messages show it: user, host, port and database (never a password)."""
     parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
     host = parts.hostname or "localhost"
     port = f":{parts.port}" if parts.port else ""
-    return f"postgresql://{host}{port}{parts.path}"
+    return f"postgresql://{user}{host}{port}{parts.path}"
 
 
 def connect(url: str) -> psycopg.Connection[Any]:
@@ -73,7 +77,9 @@ def connect(url: str) -> psycopg.Connection[Any]:
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
-        raise StorageError(f"cannot open database {describe(url)}: {_first_line(exc)}") from None
+        raise StorageError(
+            f"cannot open database {describe(url)}: {_first_line(exc)}", hint=HINT
+        ) from None
 
 
 class PostgresStore(SQLStore):
@@ -103,7 +109,7 @@ class PostgresStore(SQLStore):
                 self.conn.execute("SET default_transaction_read_only = on")
         except psycopg.Error as exc:
             self.conn.close()
-            raise StorageError(f"cannot open {self.where}: {_first_line(exc)}") from None
+            raise StorageError(f"cannot open {self.where}: {_first_line(exc)}", hint=HINT) from None
         except StorageError:
             self.conn.close()
             raise
@@ -117,7 +123,9 @@ class PostgresStore(SQLStore):
             row = self.conn.execute("SELECT max(version) FROM digest_schema").fetchone()
             version = int(row[0] or 0) if row else 0
             if version > latest:
-                raise StorageError(f"{self.where} was written by a newer digest (schema {version})")
+                raise StorageError(
+                    f"{self.where} was written by a newer digest (schema {version})", hint=None
+                )
             if self.readonly and 0 < version < latest:
                 raise StorageError(
                     f"{self.where} is from an older digest (schema {version} of {latest}):"
@@ -146,13 +154,17 @@ class PostgresStore(SQLStore):
             with self.conn.transaction():
                 yield self.db
         except self._errors as exc:
-            raise StorageError(f"database error in {self.where}: {_first_line(exc)}") from None
+            raise StorageError(
+                f"database error in {self.where}: {_first_line(exc)}", hint=HINT
+            ) from None
 
     def _query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
         try:
             return self.db.execute(sql, params).fetchall()
         except self._errors as exc:
-            raise StorageError(f"database error in {self.where}: {_first_line(exc)}") from None
+            raise StorageError(
+                f"database error in {self.where}: {_first_line(exc)}", hint=HINT
+            ) from None
 
     def _after_copy(self, db: Connection) -> None:
         for table in ("items", "digests"):

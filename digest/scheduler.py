@@ -304,7 +304,7 @@ def run_send(config: Config, slot: datetime | None = None, *, fetch: bool = True
             feeds,
             said(result.report.delivered, config),
             _count(len(result.digest.stories), "story", "stories"),
-            f" ({_count(earlier, 'item')} fetched earlier)" if earlier else "",
+            f" ({_count(earlier, 'item')} fetched earlier)" if earlier and fetch else "",
         )
     else:
         log.info("send: %sdigest skipped: nothing new", feeds)
@@ -378,6 +378,7 @@ def run_daemon(config_path: Path, config: Config) -> int:
                 notify("READY=1", "STATUS=standing by")
                 standing_by = True
             stop.wait(1.0)
+    log.info("digest run: stopped")
     return 0
 
 

@@ -1046,7 +1046,8 @@ def copy_store(source: SQLStore, target: SQLStore) -> dict[str, int]:
     ]
     if used:
         raise StorageError(
-            f"{target.where} is not empty (it has {', '.join(used)}): copy into an empty one"
+            f"{target.where} is not empty (it has {', '.join(used)})",
+            hint="copy into an empty database",
         )
     copied: dict[str, int] = {}
     with target._tx() as db:

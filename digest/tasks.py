@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from digest.config import Config, FeedConfig, load_config
-from digest.errors import DigestError, StorageError
+from digest.errors import ConfigError, DigestError, StorageError
 from digest.store import from_iso, iso
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ FETCH = "digest.fetch"
 SEND = "digest.send"
 SHARES = 32  # fetch shares: enough that three or four workers stay busy to the end
 FETCH_WAIT = 900.0  # seconds a send waits for the fetch before it to be done
+LATE = 1800  # seconds a task may wait in the queue before status --check calls it late
 T = TypeVar("T")
 
 
@@ -127,7 +128,7 @@ class TaskQueue:
         except DigestError:
             raise
         except Exception as exc:  # the driver's and the queue's errors
-            raise StorageError(f"task queue: {str(exc).strip() or type(exc).__name__}") from None
+            raise StorageError(f"task queue: {_first_line(exc)}", hint=None) from None
 
     def defer_fetch(self, feeds: Sequence[FeedConfig]) -> str:
         """One fetch task per share of *feeds*; says what it queued."""
@@ -150,8 +151,8 @@ class TaskQueue:
 
         queued = self._run(defer)
         waiting = len(dealt) - queued
-        still = f" ({waiting} from the last round still waiting)" if waiting else ""
-        return f"{len(feeds)} feeds handed to the workers in {queued} tasks{still}"
+        still = f", {_tasks(waiting)} of them already waiting in the queue" if waiting else ""
+        return f"{_count(len(feeds), 'feed')} handed to the workers in {_tasks(len(dealt))}{still}"
 
     def defer_send(self, edition: str, slot: datetime | None) -> str:
         """A send task for *edition* ("" is the first edition's, at *slot*)."""
@@ -196,14 +197,26 @@ class TaskQueue:
         assert self.config.workers is not None
         silent = self.config.workers.stalled_after
 
-        async def retry(app: procrastinate.App) -> int:
+        async def retry(app: procrastinate.App) -> list[str]:
+            from procrastinate.exceptions import UniqueViolation
+            from procrastinate.jobs import Status
+
+            said = []
             stalled = list(await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=silent))
             for job in stalled:
-                await app.job_manager.retry_job(job)
-            return len(stalled)
+                what = _described(job.task_name, job.task_kwargs)
+                try:
+                    await app.job_manager.retry_job(job)
+                    said.append(f"{what}: given back to the queue")
+                except UniqueViolation:
+                    # the same share (or send) is queued again already: that task will do
+                    # it; this one is closed, or neither could ever run
+                    await app.job_manager.finish_job(job, Status.ABORTED, delete_job=True)
+                    said.append(f"{what}: dropped, the same task waits in the queue")
+            return said
 
-        given = self._run(retry)
-        return f"{given} tasks of silent workers given back to the queue" if given else ""
+        said = self._run(retry)
+        return "; ".join(said) and f"a worker stopped answering: {'; '.join(said)}"
 
 
 def run_worker(config_path: Path, config: Config) -> int:
@@ -211,7 +224,7 @@ def run_worker(config_path: Path, config: Config) -> int:
     from digest.scheduler import run_edition, run_fetch, run_send
 
     if config.workers is None:
-        raise DigestError(
+        raise ConfigError(
             "no workers: section in config.yaml: digest run does every task itself",
         )
     ensure_schema(config)
@@ -258,9 +271,23 @@ def run_worker(config_path: Path, config: Config) -> int:
         "update_heartbeat_interval": max(1.0, silent / 3),
         "stalled_worker_timeout": silent,
     }
-    app.run_worker(**options)
+    logging.getLogger("psycopg.pool").setLevel(logging.CRITICAL)  # said once, below
+    try:
+        app.run_worker(**options)
+    except Exception as exc:  # the queue's and the driver's: the database went away
+        raise StorageError(
+            f"digest worker {name}: lost the database ({_first_line(exc)}): stopped; a task"
+            " cut short goes back to the queue after workers.stalled_after",
+            hint="start it again once the database answers (systemd's Restart= does)",
+        ) from None
     log.info("digest worker %s: stopped", name)
     return 0
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = exc.__cause__ or exc.__context__ or exc
+    text = str(cause).strip() or str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 class TaskFailed(Exception):
@@ -298,7 +325,7 @@ def queue_lines(config: Config) -> list[str]:
             (QUEUE,),
         ).fetchall()
     except Exception as exc:
-        raise StorageError(f"task queue: {str(exc).strip() or type(exc).__name__}") from None
+        raise StorageError(f"task queue: {_first_line(exc)}", hint=None) from None
     finally:
         conn.close()
     lines = [
@@ -317,34 +344,58 @@ def queue_lines(config: Config) -> list[str]:
 
 
 def queue_problems(config: Config) -> list[str]:
-    """What ``digest status --check`` says of the workers: none alive to take tasks."""
+    """What ``digest status --check`` says of the queue: no worker alive to take tasks,
+    tasks held by workers that stopped answering, tasks waiting too long."""
     from digest.postgres import connect
 
     assert config.workers is not None
+    silent = config.workers.stalled_after
     conn = connect(_url(config))
     try:
-        if conn.execute("SELECT to_regclass('procrastinate_workers')").fetchone() in (
-            None,
-            (None,),
-        ):
+        made = conn.execute("SELECT to_regclass('procrastinate_workers')").fetchone()
+        if made is None or made[0] is None:
             return ["no digest worker has started (workers: is set)"]
-        row = conn.execute(
-            "SELECT count(*) FROM procrastinate_workers"
-            " WHERE last_heartbeat > now() - make_interval(secs => %s)",
-            (config.workers.stalled_after,),
-        ).fetchone()
+        alive, held, waiting = conn.execute(
+            "SELECT (SELECT count(*) FROM procrastinate_workers"
+            "         WHERE last_heartbeat > now() - make_interval(secs => %(silent)s)),"
+            " (SELECT count(*) FROM procrastinate_jobs j"
+            "   LEFT JOIN procrastinate_workers w ON w.id = j.worker_id"
+            "   WHERE j.queue_name = %(queue)s AND j.status = 'doing' AND (w.id IS NULL"
+            "   OR w.last_heartbeat < now() - make_interval(secs => 2 * %(silent)s))),"
+            " (SELECT count(*) FROM procrastinate_jobs j"
+            "   WHERE j.queue_name = %(queue)s AND j.status = 'todo'"
+            "   AND (SELECT min(e.at) FROM procrastinate_events e WHERE e.job_id = j.id)"
+            "       < now() - make_interval(secs => %(late)s))",
+            {"silent": silent, "queue": QUEUE, "late": LATE},
+        ).fetchone() or (0, 0, 0)
     except Exception as exc:
-        raise StorageError(f"task queue: {str(exc).strip() or type(exc).__name__}") from None
+        raise StorageError(f"task queue: {_first_line(exc)}", hint=None) from None
     finally:
         conn.close()
-    return [] if row and row[0] else ["no digest worker is taking tasks (workers: is set)"]
+    found = []
+    if not alive:
+        found.append("no digest worker is taking tasks (workers: is set)")
+    if held:
+        found.append(f"{_tasks(held)} held by workers that stopped answering, not given back")
+    if waiting:
+        found.append(f"{_tasks(waiting)} waiting in the queue for more than {LATE // 60} minutes")
+    return found
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _tasks(n: int) -> str:
+    return _count(n, "task")
 
 
 def _described(task: str, args: Any) -> str:
     args = args if isinstance(args, dict) else {}
     if task == FETCH:
         feeds = args.get("feeds") or []
-        return f"fetch of {len(feeds)} feeds ({', '.join(map(str, feeds[:2]))}…)"
+        more = "…" if len(feeds) > 2 else ""
+        return f"fetch of {_count(len(feeds), 'feed')} ({', '.join(map(str, feeds[:2]))}{more})"
     if task == SEND:
         return f"send {args.get('edition') or 'of the first edition'}"
     return task

@@ -718,7 +718,8 @@ def test_check_tries_feeds_smtp_and_dkim_without_storing_or_sending(
     good = run_cli("check", cwd=tmp_path)
     assert good.code == 0, good.out + good.err
     assert good.out.startswith(
-        f"OK: {tmp_path / 'config.yaml'} loads, 1 feed read, SMTP 127.0.0.1:"
+        f"OK: {tmp_path / 'config.yaml'} loads, the database {tmp_path / 'digest.sqlite3'}"
+        " opens, 1 feed read, SMTP 127.0.0.1:"
     )
     assert smtp_server.mailbox.messages == []  # connected, said EHLO, sent nothing
     assert not (tmp_path / "digest.sqlite3").exists()  # nothing stored

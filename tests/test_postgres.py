@@ -94,11 +94,14 @@ def test_a_password_in_the_url_is_refused(tmp_path: Path) -> None:
 def test_a_server_that_is_not_there_is_one_line(tmp_path: Path) -> None:
     down = f"postgresql://digest@127.0.0.1:{free_port()}/digest"
     write_config(tmp_path, ["https://a.example/feed.xml"], database=down)
-    for command in ("status", "fetch"):
+    for command in ("status", "fetch", "check"):
         result = run_cli(command, cwd=tmp_path)
         assert result.code != 0 and "Traceback" not in result.err
-        assert result.err.count("\n") <= 2, result.err
-        assert f"cannot open database postgresql://127.0.0.1:{down.split(':')[2]}" in result.err
+        assert (result.err + result.out).count("\n") <= 2, result.err
+        said = result.err + result.out
+        # (the command line shows a URL without its user, as it shows every URL)
+        assert f"cannot open database postgresql://127.0.0.1:{down.split(':')[2]}" in said, said
+        assert "that the server answers" in said or command == "check"
 
 
 def test_a_database_of_a_newer_digest_is_refused(pg_url: str) -> None:
@@ -130,6 +133,8 @@ def test_a_database_copied_to_postgresql_sends_nothing_twice(
     assert "Copied 1 feed, 2 items, 1 digest" in copied.out
     again = run_cli("copy-database", pg_url, cwd=tmp_path)  # never over a used database
     assert again.code != 0 and "is not empty" in again.err and "Traceback" not in again.err
+    secret = run_cli("copy-database", "postgresql://u:secret@127.0.0.1/db", cwd=tmp_path)
+    assert secret.code == 2 and "holds a password" in secret.err and "secret" not in secret.err
 
     write_config(tmp_path, [url], database=pg_url, delivery=smtp_delivery(smtp_server))
     sent = run_cli("send", cwd=tmp_path)

@@ -186,6 +186,7 @@ def test_a_worker_killed_in_the_middle_of_a_fetch_loses_nothing(
         first.kill()  # kill -9: no goodbye, no heartbeat
         first.wait()
     assert jobs(pg_url).get("doing", 0) > 0  # left "in hand" by the dead worker
+    daemon.fetch_job()  # the next round queues the same shares again before it is given back
     _SLOW_DONE.touch()  # the server answers now
     with workers(tmp_path, 2):
         drain(pg_url, daemon)
