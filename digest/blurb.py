@@ -52,7 +52,7 @@ VERDICT = 0.6  # a review's verdict near its end weighs about as much as its sec
 CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
 RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate", "no action")
 TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
-STANCE = 0.3  # a writer's stance in the closing part of an essay ("I think", "ich finde")
+STANCE = 0.3  # a writer's stance in the closing part ("I think", "ich finde"); half before
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
 FIRST_PERSON = 5  # a text that says "I" or "my" this often, and once in 4 sentences, is
 FIRST_PERSON_SHARE = 0.25  # a writer's own post or essay: its point may come late
@@ -285,10 +285,12 @@ _CONVERSATION = re.compile(
         |(?-i:\b[A-ZÀ-ÖØ-Þ][\w'’-]+)\s+joins\s+(?:us|me|the\s+show|the\s+podcast)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-# The writer speaking of themselves: a post or an essay in the first person.
+# The writer speaking of themselves: a post or an essay in the first person ("My", "Ich",
+# "Eu" open sentences too; not "Me", "Ma", "Mi", "Mes", "Mon": states, names, months).
 _FIRST_PERSON = re.compile(
     r"""\b(?:I|I[’']m|I[’']ve|I[’']d|I[’']ll|my|me|mine|ich|mein\w*|mich|mir|eu|meu|minha|je|j[’']
-        |mon|ma|mes|moi|yo|mi|я|мне|мой|моя|меня)\b""",
+        |mon|ma|mes|moi|yo|mi|я|мне|мой|моя|меня
+        |My|Mine|Ich|Mein\w*|Mich|Mir|Eu|Meu|Minha|Je|J[’']|Moi|Yo|Я|Мне|Мой|Моя|Меня)\b""",
     re.VERBOSE,
 )
 # A speaker's or writer's biography closing a description: "Jane Roe has been a professor
@@ -757,8 +759,9 @@ def _details(text: str) -> int:
 def _point(text: str, names: bool, closing: bool, kind: str) -> float:
     """What a sentence gains as the point of its kind of story: a review's judgement or
     rating (more beside the work's name and in its closing part), a release's change or
-    call to act, a writer's stance ("I think", "eu prefiro") or a concluding phrase ("all
-    in all", "Fazit", "в итоге") in the closing part of any story."""
+    call to act, a writer's stance ("I think", "eu prefiro": wherever it stands, since a
+    short column may state its view midway, more in the closing part) or a concluding
+    phrase ("all in all", "Fazit", "в итоге") in the closing part of any story."""
     concludes = closing and bool(_CONCLUDES.search(text))
     if kind == "review":
         judged = bool(_JUDGES.search(text) or _RATING.search(text))
@@ -770,7 +773,7 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
         return RELEASE
     if kind == "talk" and _CONVERSATION.search(text):
         return TALK
-    if _STANCE.search(text) and (closing or kind == "essay"):
+    if _STANCE.search(text) and (closing or kind in ("essay", "story")):
         return STANCE if closing else STANCE / 2
     return CONCLUSION if concludes else 0.0
 

@@ -1562,3 +1562,37 @@ def test_a_note_under_the_story_gives_way_to_a_fact(note: str) -> None:
     blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 230)
     assert note not in blurb
     assert "Engineers told councillors" in blurb
+
+
+# --- a writer's stance and voice, wherever they stand ---------------------------------------------
+
+COLUMN_PT = (
+    "<p>Velocidade, força, disciplina e obediência. Nas últimas temporadas essas virtudes "
+    "viraram a régua com que os clubes medem um jogador de basquete. Não digo que elas não "
+    "contem, sobretudo agora que os times se parecem tanto. Eu prefiro que o meu time tenha "
+    "jogadores criativos, capazes de inventar uma jogada que ninguém esperava e decidir o "
+    "jogo sozinhos. Fico triste quando a torcida aplaude um pivô que só empurra os adversários "
+    "debaixo da cesta. Nos ginásios o aplauso mais alto vai para quem comete a falta mais "
+    "dura.</p>"
+)
+
+
+def test_a_columns_stance_in_its_middle_makes_the_blurb() -> None:
+    """A short column in the first person whose view ("Eu prefiro …") stands in its middle,
+    not its close: the view is its point all the same."""
+    blurb = extract_blurb(COLUMN_PT, "Virtudes de quadra", 300)
+    assert "Eu prefiro que o meu time tenha jogadores criativos" in blurb
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich war gestern am Hafen. Mein Rad stand dort. Ich fand es nicht. Mir fiel ein, wo es "
+        "war. Ich ging hin. Mein Schloss war offen. Ich fuhr heim.",
+        "My bike was at the harbour. My lock was open. Mine was the only one. My neighbour saw "
+        "it. My day was ruined. My evening too. It was late.",
+    ],
+)
+def test_a_writer_who_opens_sentences_on_i_or_my_writes_in_the_first_person(text: str) -> None:
+    """ "Ich …", "Mein …", "My …" at a sentence's start count as the writer's own voice."""
+    assert story_kind("Am Hafen", (), [text]) == "essay"
