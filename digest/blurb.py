@@ -210,6 +210,19 @@ _LEANS = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 
+# A plural demonstrative before a noun among a sentence's first words points back at what
+# the sentence before it named: "Parece que nos últimos tempos essas palavras se tornaram …",
+# "For years these tools have …"; not one a clause after it defines ("one of those
+# adventure seeking souls who …"). (At the very start, ``_LEANS`` has it.)
+_NAMED_BEFORE = re.compile(
+    r"""^(?:[^\s]+\s+){1,5}(?:these|those|diese[nmrs]?|jene[nmrs]?|essas|esses|estas|estes
+        |aquelas|aqueles|ces|esos|esas|эти)\s+
+        (?!(?:\S+\s+){0,3}(?:who|whom|whose|which|that|que|qui|dont|welche|die|der|которые)\b)
+        (?-i:[a-zß-ÿа-яё])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 # --- what kind of story, and where its verdict is ------------------------------------------
 # A review by what it says it is: the title or a category ("Book review:", "im Test",
 # "Rezension", "crítica"), or a rating in the text ("4/5", "★★★★☆", "8 out of 10").
@@ -978,7 +991,7 @@ def _can_open(sentence: Sentence, sentences: list[Sentence]) -> bool:
         return False
     if not _said_before(sentence, sentences):
         return True
-    return not _LEANS.match(_dropped_connective(sentence.text))
+    return not _leans_on_before(_dropped_connective(sentence.text))
 
 
 def _said_before(sentence: Sentence, sentences: list[Sentence]) -> bool:
@@ -987,6 +1000,12 @@ def _said_before(sentence: Sentence, sentences: list[Sentence]) -> bool:
 
 def _leans(sentence: Sentence) -> bool:
     return bool(_LEANS.match(sentence.text))
+
+
+def _leans_on_before(text: str) -> bool:
+    """True for a sentence that points back at the one before it: by its first word ("But
+    …", "Er …") or by a plural demonstrative among its first words ("… essas palavras …")."""
+    return bool(_LEANS.match(text) or _NAMED_BEFORE.match(text))
 
 
 def _dropped_connective(text: str) -> str:
@@ -1049,7 +1068,7 @@ def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) 
         return False  # "A few notes…" hands over to what the blurb leaves out
     if any(c.position == sentence.position - 1 for c in chosen):
         return True
-    if _midway(sentence) or _LEANS.match(_dropped_connective(sentence.text)):
+    if _midway(sentence) or _leans_on_before(_dropped_connective(sentence.text)):
         return False
     first_in_paragraph = sentence.paragraph != _paragraph_before(sentence, pool)
     return first_in_paragraph or not _POINTS_BACK.search(sentence.text)

@@ -1596,3 +1596,30 @@ def test_a_columns_stance_in_its_middle_makes_the_blurb() -> None:
 def test_a_writer_who_opens_sentences_on_i_or_my_writes_in_the_first_person(text: str) -> None:
     """ "Ich …", "Mein …", "My …" at a sentence's start count as the writer's own voice."""
     assert story_kind("Am Hafen", (), [text]) == "essay"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Over the last seasons these virtues have become the yardstick of every club's scouts.",
+        "Nas últimas temporadas essas virtudes viraram a régua com que os clubes medem um jogador.",
+    ],
+)
+def test_a_sentence_on_these_things_does_not_open_a_blurb(sentence: str) -> None:
+    """ "… these virtues …" among the first words points at the sentence that named them."""
+    sentences = [
+        Sentence("Speed, strength, discipline and obedience.", 0, 0, True),
+        Sentence(sentence, 1, 0, True),
+    ]
+    blurb = compose(sentences, [0.1, 1.0], 100)
+    assert not blurb.startswith(sentence[:12])
+
+
+def test_those_a_clause_defines_may_open_a_blurb() -> None:
+    """ "… one of those readers who …": the clause after it says who, nothing before."""
+    sentence = "If you are one of those readers who cross the bridge daily, the detour is long."
+    sentences = [
+        Sentence("Speed, strength, discipline and obedience.", 0, 0, True),
+        Sentence(sentence, 1, 0, True),
+    ]
+    assert compose(sentences, [0.1, 1.0], 100) == sentence
