@@ -347,6 +347,9 @@ _ASIDES = re.compile(
 # An aside of whole sentences in brackets inside a sentence ("… the whole band (Yes, Georg
 # too. Gustav even spoke!).") : an editor leaves it out, and the sentence around it stands.
 _SENTENCES_ASIDE = re.compile(r"\s\((?=[^()]{0,300}[.!?]\s)[^()]{1,300}[.!?]\)(?=[.,;:!?]|\s|$)")
+# A list item's number before a sentence: "9) Not only will Microsoft peak, …". An editor
+# leaves it out of a blurb, where the list is not.
+_LIST_NUMBER = re.compile(r"^\(?\d{1,2}\)\s+(?=[A-ZÀ-ÖØ-ÞА-ЯЁ])")
 _NOT_BRACKETS = re.compile(r"^\s*(?:\d{1,2}|[a-z])\)|[:;=%]-?[()]")  # "1) …", ":)", ";-(", "=)"
 _ABBREVIATION = re.compile(r"\s\(([A-ZÄÖÜ]{2,6}s?)\)(?=[\s.,;:!?…]|$)")
 
@@ -538,7 +541,7 @@ def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False
         for number, raw in enumerate(sentences):
             text = _without_title(raw, title) if not found else raw
             if number == 0:
-                text = without_dateline(text)
+                text = _LIST_NUMBER.sub("", without_dateline(text))
             text = _without_asides(without_photo_credit(text))
             text = _CLOSED_THEN_CUT.sub(r"\1", text)
             if _AND_MORE.search(text):

@@ -1623,3 +1623,15 @@ def test_those_a_clause_defines_may_open_a_blurb() -> None:
         Sentence(sentence, 1, 0, True),
     ]
     assert compose(sentences, [0.1, 1.0], 100) == sentence
+
+
+def test_a_list_items_number_is_left_out() -> None:
+    """ "9) Not only …": the number belongs to the list, which the blurb is not."""
+    markup = (
+        "<p>Here are my predictions for the harbour in the coming year, one by one.</p>"
+        "<p>1) The old bridge will close to cars by spring, whatever the drivers say.</p>"
+        "<p>2) The new trams will run every five minutes from the ferry stop.</p>"
+    )
+    sentences = candidate_sentences(story_paragraphs(markup), "Harbour predictions")
+    assert sentences[1].text.startswith("The old bridge will close")
+    assert sentences[2].text.startswith("The new trams")
