@@ -317,13 +317,14 @@ _BIO = re.compile(
 )
 # A writer's own stance: "It seems to me", "I think", "I prefer", "ich finde", "acho que".
 _STANCE = re.compile(
-    r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue)
+    r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue
+        |feel\s+that|(?:would|[’']d)\s+say)|i\s+can[’']?t\s+help\s+but\s+(?:think|feel)
         |in\s+my\s+(?:view|opinion)|what\s+i\s+want|my\s+(?:point|position)
-        |i(?:[’']m|\s+am)\s+(?:saying|arguing|suggesting)
-        |ich\s+(?:finde|glaube|denke|meine)|meiner\s+meinung
-        |(?:eu\s+)?(?:acho|prefiro|creio|penso)\s+que|eu\s+prefiro|na\s+minha\s+opinião
-        |je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
-        |creo\s+que|pienso\s+que|prefiero|en\s+mi\s+opinión
+        |i(?:[’']m|\s+am)\s+(?:saying|arguing|suggesting|convinced)
+        |ich\s+(?:finde|glaube|denke|meine|bin\s+überzeugt)|meiner\s+meinung|mir\s+scheint
+        |(?:eu\s+)?(?:acho|prefiro|creio|penso|acredito)\s+que|eu\s+prefiro
+        |na\s+minha\s+opinião|je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
+        |creo\s+que|pienso\s+que|considero\s+que|opino\s+que|prefiero|en\s+mi\s+opinión
         |я\s+(?:думаю|считаю)|по-моему|на\s+мой\s+взгляд)\b""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -1635,3 +1635,23 @@ def test_a_list_items_number_is_left_out() -> None:
     sentences = candidate_sentences(story_paragraphs(markup), "Harbour predictions")
     assert sentences[1].text.startswith("The old bridge will close")
     assert sentences[2].text.startswith("The new trams")
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        "I can't help but think that a bridge nobody may cross is doing more harm than good.",
+        "Acredito que uma ponte fechada faz mais mal do que bem à cidade inteira.",
+        "Ich bin überzeugt, dass eine gesperrte Brücke der Stadt mehr schadet als nützt.",
+    ],
+)
+def test_more_ways_of_stating_a_view_count_as_the_writers_stance(view: str) -> None:
+    """ "I can't help but think", "acredito que", "ich bin überzeugt": the writer's view."""
+    facts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour through the old town.",
+        "The ferry runs every twenty minutes.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate([*facts, view])]
+    point = point_sentence(sentences, [1.0, 0.6, 0.5, 0.5], "Bridge closed", "story")
+    assert point is not None and point.text == view
