@@ -168,6 +168,13 @@ _CLAUSE_AND = re.compile(
 _PAIRED = re.compile(
     r"\b(?:between|both|either|zwischen|sowohl|entre|tanto|между)\b", re.IGNORECASE
 )
+# The first half of a contrast: "On the one hand …", "In one way …", "Einerseits …".
+_PAIR_OPENS = re.compile(
+    r"""^(?:on\s+(?:the\s+)?one\s+hand|in\s+one\s+way|for\s+one\s+thing|einerseits|zum\s+einen
+        |auf\s+der\s+einen\s+seite|por\s+um\s+lado|de\s+um\s+lado|por\s+un\s+lado|d[’']un\s+côté
+        |d[’']une\s+part|с\s+одной\s+стороны)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
 TRIMMED_WORDS = 12  # ... leaving at least this many words
 LIST_CHARS = 40  # ... and no comma this close before it (a list: "A, B and C")
 _NEEDS_WHAT_FOLLOWS = frozenset(
@@ -1070,6 +1077,8 @@ def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) 
     a lower-case start. One read right after its predecessor always may."""
     if _trails_off(sentence.text) and not sentence.cut:
         return False  # "A few notes…" hands over to what the blurb leaves out
+    if _half_a_pair(sentence, chosen):
+        return False
     if any(c.position == sentence.position - 1 for c in chosen):
         return True
     if _midway(sentence) or _leans_on_before(_dropped_connective(sentence.text)):
@@ -1088,6 +1097,15 @@ def _texts(chosen: list[Sentence]) -> list[str]:
     loses a leading "But"/"Now"."""
     positions = {s.position for s in chosen}
     return [s.text if s.position - 1 in positions else _dropped_connective(s.text) for s in chosen]
+
+
+def _half_a_pair(sentence: Sentence, chosen: list[Sentence]) -> bool:
+    """True for the first half of a contrast ("In one way I don't mind …", "Einerseits …")
+    whose other half, the next sentence, is not in the blurb: alone it leaves the reader
+    waiting for "in another way"."""
+    if not _PAIR_OPENS.match(sentence.text):
+        return False
+    return not any(c.position == sentence.position + 1 for c in chosen)
 
 
 def _trails_off(text: str) -> bool:

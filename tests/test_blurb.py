@@ -1655,3 +1655,16 @@ def test_more_ways_of_stating_a_view_count_as_the_writers_stance(view: str) -> N
     sentences = [Sentence(t, i, i, True) for i, t in enumerate([*facts, view])]
     point = point_sentence(sentences, [1.0, 0.6, 0.5, 0.5], "Bridge closed", "story")
     assert point is not None and point.text == view
+
+
+def test_the_first_half_of_a_contrast_does_not_end_a_blurb_alone() -> None:
+    """ "In one way …" without "In another way …" leaves the reader waiting."""
+    texts = [
+        "The council has put the minutes of the bridge meeting online.",
+        "I have mixed feelings about the way it did so.",
+        "In one way I am glad the minutes are public.",
+        "In another way the council left out every question the drivers asked.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [1.0, 0.5, 0.45, 0.4], 160)
+    assert "In one way" not in blurb or "In another way" in blurb
