@@ -557,7 +557,10 @@ def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False
             if _repeats_title(text, title):
                 continue
             written = summary and index == 0  # the publisher's summary
-            if prose and len(sentences) == 1 and _is_caption(text) and not written:
+            # the story's last line is its own, not a caption: "The bad news: V8 is over
+            # 100,000 lines of C++." (a caption stands between paragraphs)
+            closing = index == last and ends_sentence(text) and _count_words(text) >= FULL_WORDS
+            if prose and len(sentences) == 1 and _is_caption(text) and not (written or closing):
                 continue  # a caption or a call to action between real paragraphs
             end = number == len(sentences) - 1
             if end and text.endswith(":") and _stands_alone(text):

@@ -1668,3 +1668,15 @@ def test_the_first_half_of_a_contrast_does_not_end_a_blurb_alone() -> None:
     sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
     blurb = compose(sentences, [1.0, 0.5, 0.45, 0.4], 160)
     assert "In one way" not in blurb or "In another way" in blurb
+
+
+def test_a_short_line_closing_the_story_is_not_a_caption() -> None:
+    """A one-line last paragraph is the writer's punchline; the same line between
+    paragraphs is a caption."""
+    line = "The bad news: the bridge costs 40 million euros."
+    markup = f"<p>{P1}</p><p>{P2}</p><p>{line}</p>"
+    texts = [s.text for s in candidate_sentences(story_paragraphs(markup), "Bridge")]
+    assert line in texts
+    markup = f"<p>{P1}</p><p>{line}</p><p>{P2}</p>"
+    texts = [s.text for s in candidate_sentences(story_paragraphs(markup), "Bridge")]
+    assert line not in texts
