@@ -220,12 +220,15 @@ _LEANS = re.compile(
 # A plural demonstrative before a noun among a sentence's first words points back at what
 # the sentence before it named: "Parece que nos últimos tempos essas palavras se tornaram …",
 # "For years these tools have …"; not one a clause after it defines ("one of those
-# adventure seeking souls who …"). (At the very start, ``_LEANS`` has it.)
+# adventure seeking souls who …"). (At the very start, ``_LEANS`` has it.) So does an
+# "also" among its first words: "I also made …", "The company also said …".
 _NAMED_BEFORE = re.compile(
     r"""^(?:[^\s]+\s+){1,5}(?:these|those|diese[nmrs]?|jene[nmrs]?|essas|esses|estas|estes
         |aquelas|aqueles|ces|esos|esas|эти)\s+
         (?!(?:\S+\s+){0,3}(?:who|whom|whose|which|that|que|qui|dont|welche|die|der|которые)\b)
-        (?-i:[a-zß-ÿа-яё])""",
+        (?-i:[a-zß-ÿа-яё])
+    # adding to what a sentence before said: "I also made …", "The company also said …"
+    |^(?:[\w’'-]+\s+){1,3}also\s""",
     re.IGNORECASE | re.VERBOSE,
 )
 

@@ -1680,3 +1680,13 @@ def test_a_short_line_closing_the_story_is_not_a_caption() -> None:
     markup = f"<p>{P1}</p><p>{line}</p><p>{P2}</p>"
     texts = [s.text for s in candidate_sentences(story_paragraphs(markup), "Bridge")]
     assert line not in texts
+
+
+def test_a_sentence_that_also_says_something_does_not_open_a_blurb() -> None:
+    """ "The council also agreed …" adds to a sentence the blurb would leave out."""
+    also = "The council also agreed to keep the ferry running on Sundays through the winter."
+    sentences = [
+        Sentence("The council closed the old harbour bridge to cars.", 0, 0, True),
+        Sentence(also, 1, 1, True),
+    ]
+    assert not compose(sentences, [0.1, 1.0], 100).startswith("The council also")
