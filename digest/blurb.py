@@ -69,6 +69,7 @@ PROSE_SHARE = 0.75  # ... and this share of the paragraphs under it end as sente
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
 NEWS_LEAD = 0.5  # a first sentence with this share of the title's words states its event
 SIDELIGHT = 1 / 3  # a standfirst naming less than this share of those words is a sidelight
+PRICE = 0.4  # what a product or service costs, or that it is free, is news of its launch
 FACT_BOX = 3  # this many "Label: value" lines in a row after the story are a fact box
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
@@ -94,6 +95,14 @@ _POINTS_AHEAD = re.compile(
         |im\s+folgenden|folgende|eis|aqui\s+(?:estão|está)|voici|voilà|вот)\b(?:\W+\w+){0,4}\W*$
         |\b(?:highlights|as\s+follows|the\s+following|includes?|including|below|folgt|folgende)
         \W*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# What something costs: "free for groups of up to 30 people", "For $4.99 a month", "kostet
+# 9,99 Euro", "é gratuito".
+_PRICE = re.compile(
+    r"""(?:[$€£¥]\s?\d|\d\s?(?:[$€£¥]|dollars?|euros?|reais|рубл\w*|usd|eur)\b)
+        |\b(?:free\s+(?:for|of\s+charge|to\s+(?:use|download|try))|(?:a|per)\s+month
+        |kostenlos|gratis|pro\s+monat|gratuit\w*|grátis|por\s+mês|бесплатн\w*)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A line of a fact box: "Company: Asana", "Website: asana.com", "Launch Date: November 2, 2011".
@@ -763,6 +772,8 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
         )
         weight = lead + overlap + _point(s.text, bool(terms & title), closing, kind)
         weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
+        if kind in ("story", "release") and _PRICE.search(s.text):
+            weight += PRICE
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
         if s.position and (

@@ -1690,3 +1690,22 @@ def test_a_sentence_that_also_says_something_does_not_open_a_blurb() -> None:
         Sentence(also, 1, 1, True),
     ]
     assert not compose(sentences, [0.1, 1.0], 100).startswith("The council also")
+
+
+def test_what_a_launched_service_costs_makes_the_blurb() -> None:
+    """A launch story: what the service costs is news beside a sentence on its screens."""
+    markup = (
+        "<p>Ferrylog, the timetable service that counts the harbour's former ferry master among "
+        "its founders, is launching to the public today.</p>"
+        "<p>The founders spent two years building it with the harbour office. They tested it "
+        "with the crews of four boats over the summer. The crews asked for larger buttons.</p>"
+        "<p>At the bottom of the screen Ferrylog shows several videos that explain how to use "
+        "the app on a boat and in the office.</p>"
+        "<p>The founders say the app works without a signal at sea. Crews can share a timetable "
+        "with the harbour office. The office can send changes to every boat at once.</p>"
+        "<p>The service is free for crews of up to 30 people, and larger fleets will pay a fee "
+        "later.</p>"
+        "<p>The harbour office plans to use it for the winter timetable as well.</p>"
+    )
+    blurb = extract_blurb(markup, "Ferry Master's Timetable Startup Ferrylog Launches", 300)
+    assert "free for crews of up to 30 people" in blurb
