@@ -1094,7 +1094,7 @@ def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) 
     a lower-case start. One read right after its predecessor always may."""
     if _trails_off(sentence.text) and not sentence.cut:
         return False  # "A few notes…" hands over to what the blurb leaves out
-    if _half_a_pair(sentence, chosen):
+    if _half_a_pair(sentence, chosen) or _asks_what_follows(sentence, chosen, pool):
         return False
     if any(c.position == sentence.position - 1 for c in chosen):
         return True
@@ -1123,6 +1123,19 @@ def _half_a_pair(sentence: Sentence, chosen: list[Sentence]) -> bool:
     if not _PAIR_OPENS.match(sentence.text):
         return False
     return not any(c.position == sentence.position + 1 for c in chosen)
+
+
+def _asks_what_follows(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) -> bool:
+    """True for a question standing as a paragraph of its own ("How do I migrate?", "What is
+    changing?") whose answer, the paragraph after it, is not in the blurb: it heads the
+    answer, and a blurb that ends on it leaves the reader with the question."""
+    if not sentence.text.rstrip("”\"’'»)").endswith("?"):
+        return False
+    alone = [s for s in pool if s.paragraph == sentence.paragraph] == [sentence]
+    after = [s for s in pool if s.position > sentence.position]
+    if not alone or not after:
+        return False
+    return not any(c.position == after[0].position for c in chosen)
 
 
 def _trails_off(text: str) -> bool:

@@ -1709,3 +1709,16 @@ def test_what_a_launched_service_costs_makes_the_blurb() -> None:
     )
     blurb = extract_blurb(markup, "Ferry Master's Timetable Startup Ferrylog Launches", 300)
     assert "free for crews of up to 30 people" in blurb
+
+
+def test_a_question_heading_its_answer_does_not_end_a_blurb() -> None:
+    """ "How do I cross now?" as a paragraph of its own heads the answer under it."""
+    texts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour of twenty minutes through the old town.",
+        "How do I cross now?",
+        "The ferry runs every twenty minutes from the harbour office and takes bikes.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [1.0, 0.6, 0.5, 0.2], 150)
+    assert not blurb.endswith("How do I cross now?")
