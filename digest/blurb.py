@@ -105,6 +105,14 @@ _PRICE = re.compile(
         |kostenlos|gratis|pro\s+monat|gratuit\w*|grátis|por\s+mês|бесплатн\w*)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A sentence that points at what comes after it: "Here's what I bought.", "Here are some
+# teasers, …", "Hier ist der Code.", "Voici …"; not one that says it after a colon
+# ("Here's how it works: For $4.99 a month, …").
+_HANDS_OVER = re.compile(
+    r"""^(?:here(?:[’']s|\s+is|\s+are)|below\s+(?:is|are)|hier\s+(?:ist|sind)|voici|voilà
+        |aqui\s+(?:está|estão))\b(?![^:]*:(?:\s+\S+){4})""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # A line of a fact box: "Company: Asana", "Website: asana.com", "Launch Date: November 2, 2011".
 _FACT_LINE = re.compile(r"^[^\W\d][\w .'’/-]{0,24}:\s+\S.{0,60}$")
 # Filler a release note or a post closes with: it says nothing about this item.
@@ -1126,13 +1134,16 @@ def _half_a_pair(sentence: Sentence, chosen: list[Sentence]) -> bool:
 
 
 def _asks_what_follows(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) -> bool:
-    """True for a question standing as a paragraph of its own ("How do I migrate?", "What is
-    changing?") whose answer, the paragraph after it, is not in the blurb: it heads the
-    answer, and a blurb that ends on it leaves the reader with the question."""
+    """True for a sentence that hands over to the one after it, when that one is not in the
+    blurb: a question standing as a paragraph of its own ("How do I migrate?") heads its
+    answer, and "Here's what I bought." / "Here is the shell code …" points at a list, a
+    code block or a video that follows. A blurb that ends on it leaves the reader waiting."""
+    after = [s for s in pool if s.position > sentence.position]
+    if _HANDS_OVER.match(sentence.text):
+        return not any(c.position == sentence.position + 1 for c in chosen)
     if not sentence.text.rstrip("”\"’'»)").endswith("?"):
         return False
     alone = [s for s in pool if s.paragraph == sentence.paragraph] == [sentence]
-    after = [s for s in pool if s.position > sentence.position]
     if not alone or not after:
         return False
     return not any(c.position == after[0].position for c in chosen)

@@ -1722,3 +1722,24 @@ def test_a_question_heading_its_answer_does_not_end_a_blurb() -> None:
     sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
     blurb = compose(sentences, [1.0, 0.6, 0.5, 0.2], 150)
     assert not blurb.endswith("How do I cross now?")
+
+
+@pytest.mark.parametrize(
+    ("pointer", "kept"),
+    [
+        ("Here's the timetable I use for the morning boats.", False),
+        ("Here's how it works: for two euros a day, a crew can cross as often as it likes.", True),
+    ],
+)
+def test_a_sentence_pointing_at_what_follows_does_not_end_a_blurb(pointer: str, kept: bool) -> None:
+    """ "Here's the timetable …" points at a table the blurb leaves out; one that says it
+    after a colon carries its fact."""
+    texts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour of twenty minutes through the old town.",
+        pointer,
+        "Bikes ride free.",
+    ]
+    sentences = [Sentence(t, i, i // 3, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [1.0, 0.6, 0.5, 0.05], 300)
+    assert (pointer in blurb) is kept
