@@ -117,7 +117,7 @@ _HANDS_OVER = re.compile(
 _FACT_LINE = re.compile(r"^[^\W\d][\w .'’/-]{0,24}:\s+\S.{0,60}$")
 # Filler a release note or a post closes with: it says nothing about this item.
 _FILLER = re.compile(
-    r"""\b(?:check\s+out\s+the|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
+    r"""\b(?:check\s+out\s+(?:the|our|my)|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
         questions|feel\s+free\s+to|stay\s+tuned|let\s+us\s+know|as\s+always|as\s+usual
         |(?:carefully\s+)?review\s+(?:all\s+)?(?:the\s+)?(?:changes|release\s+notes)
         |please\s+(?:post|contact|reach\s+out|see|visit|share)\b)""",
@@ -784,14 +784,18 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
             weight += PRICE
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
-        if s.position and (
-            _FILLER.search(s.text) or _ASIDE_TO_READER.match(s.text) or _NOTE.match(s.text)
-        ):
+        if s.position and _is_filler(s.text):
             weight *= 0.3  # "For more details, check out …": says nothing of this story
         if s.paragraph in bios:
             weight *= 0.3  # "Jane Roe has been a professor at …": the speaker, not the talk
         prior.append(weight)
     return prior
+
+
+def _is_filler(text: str) -> bool:
+    """True for a sentence that says nothing of the story: a pointer ("For more details,
+    check out …"), an aside to the reader ("Of course, …") or a note ("Update 2:05 pm: …")."""
+    return bool(_FILLER.search(text) or _ASIDE_TO_READER.match(text) or _NOTE.match(text))
 
 
 def _details(text: str) -> int:
@@ -1073,7 +1077,11 @@ def _fill(
     chosen = list(chosen)
     floor = MIN_SHARE * max(scores[s.position] for s in pool)
     start = chosen[-1].position
-    rest = [s for s in pool if s.position > start and scores[s.position] >= floor]
+    rest = [
+        s
+        for s in pool
+        if s.position > start and scores[s.position] >= floor and not _is_filler(s.text)
+    ]
     while rest:
         known = set().union(*(_terms(s.text) for s in chosen))
         best, value = None, 0.0

@@ -1743,3 +1743,16 @@ def test_a_sentence_pointing_at_what_follows_does_not_end_a_blurb(pointer: str, 
     sentences = [Sentence(t, i, i // 3, True) for i, t in enumerate(texts)]
     blurb = compose(sentences, [1.0, 0.6, 0.5, 0.05], 300)
     assert (pointer in blurb) is kept
+
+
+def test_filler_never_fills_a_blurb() -> None:
+    """Room left after the story's sentences stays empty rather than take a plug."""
+    texts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour of twenty minutes through the old town.",
+        "Check out our Facebook page for updates on the harbour works.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    sentences.append(Sentence("Bikes ride free on the ferry.", 3, 3, True))
+    blurb = compose(sentences, [1.0, 0.6, 0.9, 0.05], 300)
+    assert "Facebook" not in blurb
