@@ -370,6 +370,9 @@ _ASIDES = re.compile(
         |es|it|nl|jp|cn|fm|tv|me|at|ch)(?:/[^\s()]*)?)\)(?=[\s.,;:!?…]|$)""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A web address between commas after what it names: "… visiting the official website,
+# www.adwordsapiworkshops.com, and clicking on Resources".
+_ADDRESS_BETWEEN_COMMAS = re.compile(r",\s+(?:https?://|www\.)[^\s,]+,")
 # An abbreviation spelled out once, "the National Broadband Network (NBN)": in a blurb that
 # never uses it again, the brackets are noise.
 # An aside of whole sentences in brackets inside a sentence ("… the whole band (Yes, Georg
@@ -477,8 +480,9 @@ def _sidelight_after_lead(sentences: list[Sentence], title: str) -> list[Sentenc
 
 
 def _without_asides(text: str) -> str:
-    """*text* without the asides an editor cuts ("… a huge hassle (sigh).")."""
-    trimmed = _ASIDES.sub("", text).strip()
+    """*text* without the asides an editor cuts ("… a huge hassle (sigh).", "… the official
+    website, www.example.com, and …")."""
+    trimmed = _ADDRESS_BETWEEN_COMMAS.sub("", _ASIDES.sub("", text)).strip()
     return trimmed if _count_words(trimmed) >= FULL_WORDS else text
 
 

@@ -1756,3 +1756,15 @@ def test_filler_never_fills_a_blurb() -> None:
     sentences.append(Sentence("Bikes ride free on the ferry.", 3, 3, True))
     blurb = compose(sentences, [1.0, 0.6, 0.9, 0.05], 300)
     assert "Facebook" not in blurb
+
+
+def test_a_web_address_between_commas_is_trimmed() -> None:
+    markup = (
+        f"<p>{P1}</p><p>The plans are online on the council's website, "
+        "www.example.org/bridge, and in the library on Harbour Street.</p>"
+    )
+    texts = [s.text for s in candidate_sentences(story_paragraphs(markup), "Bridge")]
+    assert (
+        "The plans are online on the council's website and in the library on Harbour Street."
+        in texts
+    )
