@@ -1150,15 +1150,15 @@ def _asks_what_follows(sentence: Sentence, chosen: list[Sentence], pool: list[Se
     blurb: a question standing as a paragraph of its own ("How do I migrate?") heads its
     answer, and "Here's what I bought." / "Here is the shell code …" points at a list, a
     code block or a video that follows. A blurb that ends on it leaves the reader waiting."""
-    after = [s for s in pool if s.position > sentence.position]
     if _HANDS_OVER.match(sentence.text):
         return not any(c.position == sentence.position + 1 for c in chosen)
     if not sentence.text.rstrip("”\"’'»)").endswith("?"):
         return False
     alone = [s for s in pool if s.paragraph == sentence.paragraph] == [sentence]
-    if not alone or not after:
+    after = next((s for s in pool if s.position > sentence.position), None)
+    if not alone or after is None:
         return False
-    return not any(c.position == after[0].position for c in chosen)
+    return not any(c.position == after.position for c in chosen)
 
 
 def _trails_off(text: str) -> bool:
