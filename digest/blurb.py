@@ -52,7 +52,7 @@ VERDICT = 0.6  # a review's verdict near its end weighs about as much as its sec
 CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
 RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate", "no action")
 TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
-STANCE = 0.3  # a writer's stance in the closing part of an essay ("I think", "ich finde")
+STANCE = 0.3  # a writer's stance in the closing part ("I think", "ich finde"); half before
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
 FIRST_PERSON = 5  # a text that says "I" or "my" this often, and once in 4 sentences, is
 FIRST_PERSON_SHARE = 0.25  # a writer's own post or essay: its point may come late
@@ -69,6 +69,7 @@ PROSE_SHARE = 0.75  # ... and this share of the paragraphs under it end as sente
 DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence gets
 NEWS_LEAD = 0.5  # a first sentence with this share of the title's words states its event
 SIDELIGHT = 1 / 3  # a standfirst naming less than this share of those words is a sidelight
+PRICE = 0.4  # what a product or service costs, or that it is free, is news of its launch
 FACT_BOX = 3  # this many "Label: value" lines in a row after the story are a fact box
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
@@ -96,11 +97,27 @@ _POINTS_AHEAD = re.compile(
         \W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
+# What something costs: "free for groups of up to 30 people", "For $4.99 a month", "kostet
+# 9,99 Euro", "é gratuito".
+_PRICE = re.compile(
+    r"""(?:[$€£¥]\s?\d|\d\s?(?:[$€£¥]|dollars?|euros?|reais|рубл\w*|usd|eur)\b)
+        |\b(?:free\s+(?:for|of\s+charge|to\s+(?:use|download|try))|(?:a|per)\s+month
+        |kostenlos|gratis|pro\s+monat|gratuit\w*|grátis|por\s+mês|бесплатн\w*)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A sentence that points at what comes after it: "Here's what I bought.", "Here are some
+# teasers, …", "Hier ist der Code.", "Voici …"; not one that says it after a colon
+# ("Here's how it works: For $4.99 a month, …").
+_HANDS_OVER = re.compile(
+    r"""^(?:here(?:[’']s|\s+is|\s+are)|below\s+(?:is|are)|hier\s+(?:ist|sind)|voici|voilà
+        |aqui\s+(?:está|estão))\b(?![^:]*:(?:\s+\S+){4})""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # A line of a fact box: "Company: Asana", "Website: asana.com", "Launch Date: November 2, 2011".
 _FACT_LINE = re.compile(r"^[^\W\d][\w .'’/-]{0,24}:\s+\S.{0,60}$")
 # Filler a release note or a post closes with: it says nothing about this item.
 _FILLER = re.compile(
-    r"""\b(?:check\s+out\s+the|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
+    r"""\b(?:check\s+out\s+(?:the|our|my)|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
         questions|feel\s+free\s+to|stay\s+tuned|let\s+us\s+know|as\s+always|as\s+usual
         |(?:carefully\s+)?review\s+(?:all\s+)?(?:the\s+)?(?:changes|release\s+notes)
         |please\s+(?:post|contact|reach\s+out|see|visit|share)\b)""",
@@ -168,6 +185,13 @@ _CLAUSE_AND = re.compile(
 _PAIRED = re.compile(
     r"\b(?:between|both|either|zwischen|sowohl|entre|tanto|между)\b", re.IGNORECASE
 )
+# The first half of a contrast: "On the one hand …", "In one way …", "Einerseits …".
+_PAIR_OPENS = re.compile(
+    r"""^(?:on\s+(?:the\s+)?one\s+hand|in\s+one\s+way|for\s+one\s+thing|einerseits|zum\s+einen
+        |auf\s+der\s+einen\s+seite|por\s+um\s+lado|de\s+um\s+lado|por\s+un\s+lado|d[’']un\s+côté
+        |d[’']une\s+part|с\s+одной\s+стороны)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
 TRIMMED_WORDS = 12  # ... leaving at least this many words
 LIST_CHARS = 40  # ... and no comma this close before it (a list: "A, B and C")
 _NEEDS_WHAT_FOLLOWS = frozenset(
@@ -209,6 +233,22 @@ _LEANS = re.compile(
         |それ|これ|この|その|しかし|だが|また|そして)""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+# A plural demonstrative before a noun among a sentence's first words points back at what
+# the sentence before it named: "Parece que nos últimos tempos essas palavras se tornaram …",
+# "For years these tools have …"; not one a clause after it defines ("one of those
+# adventure seeking souls who …"). (At the very start, ``_LEANS`` has it.) So does an
+# "also" among its first words: "I also made …", "The company also said …".
+_NAMED_BEFORE = re.compile(
+    r"""^(?:[^\s]+\s+){1,5}(?:these|those|diese[nmrs]?|jene[nmrs]?|essas|esses|estas|estes
+        |aquelas|aqueles|ces|esos|esas|эти)\s+
+        (?!(?:\S+\s+){0,3}(?:who|whom|whose|which|that|que|qui|dont|welche|die|der|которые)\b)
+        (?-i:[a-zß-ÿа-яё])
+    # adding to what a sentence before said: "I also made …", "The company also said …"
+    |^(?:[\w’'-]+\s+){1,3}also\s""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
 
 # --- what kind of story, and where its verdict is ------------------------------------------
 # A review by what it says it is: the title or a category ("Book review:", "im Test",
@@ -285,10 +325,12 @@ _CONVERSATION = re.compile(
         |(?-i:\b[A-ZÀ-ÖØ-Þ][\w'’-]+)\s+joins\s+(?:us|me|the\s+show|the\s+podcast)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-# The writer speaking of themselves: a post or an essay in the first person.
+# The writer speaking of themselves: a post or an essay in the first person ("My", "Ich",
+# "Eu" open sentences too; not "Me", "Ma", "Mi", "Mes", "Mon": states, names, months).
 _FIRST_PERSON = re.compile(
     r"""\b(?:I|I[’']m|I[’']ve|I[’']d|I[’']ll|my|me|mine|ich|mein\w*|mich|mir|eu|meu|minha|je|j[’']
-        |mon|ma|mes|moi|yo|mi|я|мне|мой|моя|меня)\b""",
+        |mon|ma|mes|moi|yo|mi|я|мне|мой|моя|меня
+        |My|Mine|Ich|Mein\w*|Mich|Mir|Eu|Meu|Minha|Je|J[’']|Moi|Yo|Я|Мне|Мой|Моя|Меня)\b""",
     re.VERBOSE,
 )
 # A speaker's or writer's biography closing a description: "Jane Roe has been a professor
@@ -302,13 +344,14 @@ _BIO = re.compile(
 )
 # A writer's own stance: "It seems to me", "I think", "I prefer", "ich finde", "acho que".
 _STANCE = re.compile(
-    r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue)
+    r"""\b(?:it\s+seems\s+to\s+me|i\s+(?:think|believe|prefer|suspect|would\s+argue|'d\s+argue
+        |feel\s+that|(?:would|[’']d)\s+say)|i\s+can[’']?t\s+help\s+but\s+(?:think|feel)
         |in\s+my\s+(?:view|opinion)|what\s+i\s+want|my\s+(?:point|position)
-        |i(?:[’']m|\s+am)\s+(?:saying|arguing|suggesting)
-        |ich\s+(?:finde|glaube|denke|meine)|meiner\s+meinung
-        |(?:eu\s+)?(?:acho|prefiro|creio|penso)\s+que|eu\s+prefiro|na\s+minha\s+opinião
-        |je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
-        |creo\s+que|pienso\s+que|prefiero|en\s+mi\s+opinión
+        |i(?:[’']m|\s+am)\s+(?:saying|arguing|suggesting|convinced)
+        |ich\s+(?:finde|glaube|denke|meine|bin\s+überzeugt)|meiner\s+meinung|mir\s+scheint
+        |(?:eu\s+)?(?:acho|prefiro|creio|penso|acredito)\s+que|eu\s+prefiro
+        |na\s+minha\s+opinião|je\s+(?:pense|crois|préfère)|à\s+mon\s+avis|selon\s+moi
+        |creo\s+que|pienso\s+que|considero\s+que|opino\s+que|prefiero|en\s+mi\s+opinión
         |я\s+(?:думаю|считаю)|по-моему|на\s+мой\s+взгляд)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
@@ -327,11 +370,17 @@ _ASIDES = re.compile(
         |es|it|nl|jp|cn|fm|tv|me|at|ch)(?:/[^\s()]*)?)\)(?=[\s.,;:!?…]|$)""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A web address between commas after what it names: "… visiting the official website,
+# www.adwordsapiworkshops.com, and clicking on Resources".
+_ADDRESS_BETWEEN_COMMAS = re.compile(r",\s+(?:https?://|www\.)[^\s,]+,")
 # An abbreviation spelled out once, "the National Broadband Network (NBN)": in a blurb that
 # never uses it again, the brackets are noise.
 # An aside of whole sentences in brackets inside a sentence ("… the whole band (Yes, Georg
 # too. Gustav even spoke!).") : an editor leaves it out, and the sentence around it stands.
 _SENTENCES_ASIDE = re.compile(r"\s\((?=[^()]{0,300}[.!?]\s)[^()]{1,300}[.!?]\)(?=[.,;:!?]|\s|$)")
+# A list item's number before a sentence: "9) Not only will Microsoft peak, …". An editor
+# leaves it out of a blurb, where the list is not.
+_LIST_NUMBER = re.compile(r"^\(?\d{1,2}\)\s+(?=[A-ZÀ-ÖØ-ÞА-ЯЁ])")
 _NOT_BRACKETS = re.compile(r"^\s*(?:\d{1,2}|[a-z])\)|[:;=%]-?[()]")  # "1) …", ":)", ";-(", "=)"
 _ABBREVIATION = re.compile(r"\s\(([A-ZÄÖÜ]{2,6}s?)\)(?=[\s.,;:!?…]|$)")
 
@@ -431,8 +480,9 @@ def _sidelight_after_lead(sentences: list[Sentence], title: str) -> list[Sentenc
 
 
 def _without_asides(text: str) -> str:
-    """*text* without the asides an editor cuts ("… a huge hassle (sigh).")."""
-    trimmed = _ASIDES.sub("", text).strip()
+    """*text* without the asides an editor cuts ("… a huge hassle (sigh).", "… the official
+    website, www.example.com, and …")."""
+    trimmed = _ADDRESS_BETWEEN_COMMAS.sub("", _ASIDES.sub("", text)).strip()
     return trimmed if _count_words(trimmed) >= FULL_WORDS else text
 
 
@@ -523,7 +573,7 @@ def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False
         for number, raw in enumerate(sentences):
             text = _without_title(raw, title) if not found else raw
             if number == 0:
-                text = without_dateline(text)
+                text = _LIST_NUMBER.sub("", without_dateline(text))
             text = _without_asides(without_photo_credit(text))
             text = _CLOSED_THEN_CUT.sub(r"\1", text)
             if _AND_MORE.search(text):
@@ -531,7 +581,10 @@ def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False
             if _repeats_title(text, title):
                 continue
             written = summary and index == 0  # the publisher's summary
-            if prose and len(sentences) == 1 and _is_caption(text) and not written:
+            # the story's last line is its own, not a caption: "The bad news: V8 is over
+            # 100,000 lines of C++." (a caption stands between paragraphs)
+            closing = index == last and ends_sentence(text) and _count_words(text) >= FULL_WORDS
+            if prose and len(sentences) == 1 and _is_caption(text) and not (written or closing):
                 continue  # a caption or a call to action between real paragraphs
             end = number == len(sentences) - 1
             if end and text.endswith(":") and _stands_alone(text):
@@ -731,16 +784,22 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
         )
         weight = lead + overlap + _point(s.text, bool(terms & title), closing, kind)
         weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
+        if kind in ("story", "release") and _PRICE.search(s.text):
+            weight += PRICE
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
-        if s.position and (
-            _FILLER.search(s.text) or _ASIDE_TO_READER.match(s.text) or _NOTE.match(s.text)
-        ):
+        if s.position and _is_filler(s.text):
             weight *= 0.3  # "For more details, check out …": says nothing of this story
         if s.paragraph in bios:
             weight *= 0.3  # "Jane Roe has been a professor at …": the speaker, not the talk
         prior.append(weight)
     return prior
+
+
+def _is_filler(text: str) -> bool:
+    """True for a sentence that says nothing of the story: a pointer ("For more details,
+    check out …"), an aside to the reader ("Of course, …") or a note ("Update 2:05 pm: …")."""
+    return bool(_FILLER.search(text) or _ASIDE_TO_READER.match(text) or _NOTE.match(text))
 
 
 def _details(text: str) -> int:
@@ -757,8 +816,9 @@ def _details(text: str) -> int:
 def _point(text: str, names: bool, closing: bool, kind: str) -> float:
     """What a sentence gains as the point of its kind of story: a review's judgement or
     rating (more beside the work's name and in its closing part), a release's change or
-    call to act, a writer's stance ("I think", "eu prefiro") or a concluding phrase ("all
-    in all", "Fazit", "в итоге") in the closing part of any story."""
+    call to act, a writer's stance ("I think", "eu prefiro": wherever it stands, since a
+    short column may state its view midway, more in the closing part) or a concluding
+    phrase ("all in all", "Fazit", "в итоге") in the closing part of any story."""
     concludes = closing and bool(_CONCLUDES.search(text))
     if kind == "review":
         judged = bool(_JUDGES.search(text) or _RATING.search(text))
@@ -770,7 +830,7 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
         return RELEASE
     if kind == "talk" and _CONVERSATION.search(text):
         return TALK
-    if _STANCE.search(text) and (closing or kind == "essay"):
+    if _STANCE.search(text) and (closing or kind in ("essay", "story")):
         return STANCE if closing else STANCE / 2
     return CONCLUSION if concludes else 0.0
 
@@ -975,7 +1035,7 @@ def _can_open(sentence: Sentence, sentences: list[Sentence]) -> bool:
         return False
     if not _said_before(sentence, sentences):
         return True
-    return not _LEANS.match(_dropped_connective(sentence.text))
+    return not _leans_on_before(_dropped_connective(sentence.text))
 
 
 def _said_before(sentence: Sentence, sentences: list[Sentence]) -> bool:
@@ -984,6 +1044,12 @@ def _said_before(sentence: Sentence, sentences: list[Sentence]) -> bool:
 
 def _leans(sentence: Sentence) -> bool:
     return bool(_LEANS.match(sentence.text))
+
+
+def _leans_on_before(text: str) -> bool:
+    """True for a sentence that points back at the one before it: by its first word ("But
+    …", "Er …") or by a plural demonstrative among its first words ("… essas palavras …")."""
+    return bool(_LEANS.match(text) or _NAMED_BEFORE.match(text))
 
 
 def _dropped_connective(text: str) -> str:
@@ -1015,7 +1081,11 @@ def _fill(
     chosen = list(chosen)
     floor = MIN_SHARE * max(scores[s.position] for s in pool)
     start = chosen[-1].position
-    rest = [s for s in pool if s.position > start and scores[s.position] >= floor]
+    rest = [
+        s
+        for s in pool
+        if s.position > start and scores[s.position] >= floor and not _is_filler(s.text)
+    ]
     while rest:
         known = set().union(*(_terms(s.text) for s in chosen))
         best, value = None, 0.0
@@ -1044,9 +1114,11 @@ def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) 
     a lower-case start. One read right after its predecessor always may."""
     if _trails_off(sentence.text) and not sentence.cut:
         return False  # "A few notes…" hands over to what the blurb leaves out
+    if _half_a_pair(sentence, chosen) or _asks_what_follows(sentence, chosen, pool):
+        return False
     if any(c.position == sentence.position - 1 for c in chosen):
         return True
-    if _midway(sentence) or _LEANS.match(_dropped_connective(sentence.text)):
+    if _midway(sentence) or _leans_on_before(_dropped_connective(sentence.text)):
         return False
     first_in_paragraph = sentence.paragraph != _paragraph_before(sentence, pool)
     return first_in_paragraph or not _POINTS_BACK.search(sentence.text)
@@ -1062,6 +1134,31 @@ def _texts(chosen: list[Sentence]) -> list[str]:
     loses a leading "But"/"Now"."""
     positions = {s.position for s in chosen}
     return [s.text if s.position - 1 in positions else _dropped_connective(s.text) for s in chosen]
+
+
+def _half_a_pair(sentence: Sentence, chosen: list[Sentence]) -> bool:
+    """True for the first half of a contrast ("In one way I don't mind …", "Einerseits …")
+    whose other half, the next sentence, is not in the blurb: alone it leaves the reader
+    waiting for "in another way"."""
+    if not _PAIR_OPENS.match(sentence.text):
+        return False
+    return not any(c.position == sentence.position + 1 for c in chosen)
+
+
+def _asks_what_follows(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) -> bool:
+    """True for a sentence that hands over to the one after it, when that one is not in the
+    blurb: a question standing as a paragraph of its own ("How do I migrate?") heads its
+    answer, and "Here's what I bought." / "Here is the shell code …" points at a list, a
+    code block or a video that follows. A blurb that ends on it leaves the reader waiting."""
+    if _HANDS_OVER.match(sentence.text):
+        return not any(c.position == sentence.position + 1 for c in chosen)
+    if not sentence.text.rstrip("”\"’'»)").endswith("?"):
+        return False
+    alone = [s for s in pool if s.paragraph == sentence.paragraph] == [sentence]
+    after = next((s for s in pool if s.position > sentence.position), None)
+    if not alone or after is None:
+        return False
+    return not any(c.position == after.position for c in chosen)
 
 
 def _trails_off(text: str) -> bool:

@@ -37,6 +37,18 @@ MONTHS = re.compile(r"(?:jan|feb|mär|mar|apr|mai|jun|jul|aug|sep|okt|nov|dez)",
 # ordinal of any length; after a preposition ("seit 2019. Dann") only a day or a century is.
 ARTICLES = frozenset("der die das den dem des ein eine einem einer eines".split())
 
+# Words that open a sentence and never go on with a name after an initial ("J. The" is no
+# name, "OS X. From …" ends a sentence).
+SENTENCE_OPENERS = frozenset(
+    """
+    the a an it its this that these those there they we he she from in on at but and so if
+    when as for what how why our my his her their then now also however
+    der die das es wir er sie ich ein eine aber und wenn dann auch
+    o os as um uma eu ele ela mas e se quando também
+    le la les il elle ils je nous mais et si quand aussi
+    el los las yo él ella pero y cuando también
+    """.split()
+)
 _CJK_END = "。！？｡"
 _END = re.compile(
     r"""(?:[.!?…]+|[。！？｡]+|[।॥]+)   # terminal punctuation
@@ -105,8 +117,14 @@ def _is_boundary(text: str, start: int, punct_at: int, end: int) -> bool:
         word = words[-1].lstrip("(\"'“‘«[") if words else ""
         before = words[-2].casefold() if len(words) > 1 else ""
         if _is_abbreviation(word) or _is_ordinal(word, before, following):
-            return False
+            # "Mac OS X. From the design docs …": no name goes on with "From", so the
+            # letter was no initial but the sentence's last word
+            return _is_initial(word) and following.split()[0].casefold() in SENTENCE_OPENERS
     return True
+
+
+def _is_initial(word: str) -> bool:
+    return len(word) == 1 and word.isalpha() and word.isupper()
 
 
 def _is_abbreviation(word: str) -> bool:
@@ -114,7 +132,7 @@ def _is_abbreviation(word: str) -> bool:
         return False
     if word.lower() in ABBREVIATIONS:
         return True
-    if len(word) == 1 and word.isalpha() and word.isupper():
+    if _is_initial(word):
         return True  # an initial: "J. K. Rowling"
     return bool(re.fullmatch(r"(?:[A-Za-zА-Яа-я]\.)+[A-Za-zА-Яа-я]", word))  # "U.S", "z.B"
 

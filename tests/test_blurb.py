@@ -1562,3 +1562,209 @@ def test_a_note_under_the_story_gives_way_to_a_fact(note: str) -> None:
     blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 230)
     assert note not in blurb
     assert "Engineers told councillors" in blurb
+
+
+# --- a writer's stance and voice, wherever they stand ---------------------------------------------
+
+COLUMN_PT = (
+    "<p>Velocidade, força, disciplina e obediência. Nas últimas temporadas essas virtudes "
+    "viraram a régua com que os clubes medem um jogador de basquete. Não digo que elas não "
+    "contem, sobretudo agora que os times se parecem tanto. Eu prefiro que o meu time tenha "
+    "jogadores criativos, capazes de inventar uma jogada que ninguém esperava e decidir o "
+    "jogo sozinhos. Fico triste quando a torcida aplaude um pivô que só empurra os adversários "
+    "debaixo da cesta. Nos ginásios o aplauso mais alto vai para quem comete a falta mais "
+    "dura.</p>"
+)
+
+
+def test_a_columns_stance_in_its_middle_makes_the_blurb() -> None:
+    """A short column in the first person whose view ("Eu prefiro …") stands in its middle,
+    not its close: the view is its point all the same."""
+    blurb = extract_blurb(COLUMN_PT, "Virtudes de quadra", 300)
+    assert "Eu prefiro que o meu time tenha jogadores criativos" in blurb
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich war gestern am Hafen. Mein Rad stand dort. Ich fand es nicht. Mir fiel ein, wo es "
+        "war. Ich ging hin. Mein Schloss war offen. Ich fuhr heim.",
+        "My bike was at the harbour. My lock was open. Mine was the only one. My neighbour saw "
+        "it. My day was ruined. My evening too. It was late.",
+    ],
+)
+def test_a_writer_who_opens_sentences_on_i_or_my_writes_in_the_first_person(text: str) -> None:
+    """ "Ich …", "Mein …", "My …" at a sentence's start count as the writer's own voice."""
+    assert story_kind("Am Hafen", (), [text]) == "essay"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Over the last seasons these virtues have become the yardstick of every club's scouts.",
+        "Nas últimas temporadas essas virtudes viraram a régua com que os clubes medem um jogador.",
+    ],
+)
+def test_a_sentence_on_these_things_does_not_open_a_blurb(sentence: str) -> None:
+    """ "… these virtues …" among the first words points at the sentence that named them."""
+    sentences = [
+        Sentence("Speed, strength, discipline and obedience.", 0, 0, True),
+        Sentence(sentence, 1, 0, True),
+    ]
+    blurb = compose(sentences, [0.1, 1.0], 100)
+    assert not blurb.startswith(sentence[:12])
+
+
+def test_those_a_clause_defines_may_open_a_blurb() -> None:
+    """ "… one of those readers who …": the clause after it says who, nothing before."""
+    sentence = "If you are one of those readers who cross the bridge daily, the detour is long."
+    sentences = [
+        Sentence("Speed, strength, discipline and obedience.", 0, 0, True),
+        Sentence(sentence, 1, 0, True),
+    ]
+    assert compose(sentences, [0.1, 1.0], 100) == sentence
+
+
+def test_a_list_items_number_is_left_out() -> None:
+    """ "9) Not only …": the number belongs to the list, which the blurb is not."""
+    markup = (
+        "<p>Here are my predictions for the harbour in the coming year, one by one.</p>"
+        "<p>1) The old bridge will close to cars by spring, whatever the drivers say.</p>"
+        "<p>2) The new trams will run every five minutes from the ferry stop.</p>"
+    )
+    sentences = candidate_sentences(story_paragraphs(markup), "Harbour predictions")
+    assert sentences[1].text.startswith("The old bridge will close")
+    assert sentences[2].text.startswith("The new trams")
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        "I can't help but think that a bridge nobody may cross is doing more harm than good.",
+        "Acredito que uma ponte fechada faz mais mal do que bem à cidade inteira.",
+        "Ich bin überzeugt, dass eine gesperrte Brücke der Stadt mehr schadet als nützt.",
+    ],
+)
+def test_more_ways_of_stating_a_view_count_as_the_writers_stance(view: str) -> None:
+    """ "I can't help but think", "acredito que", "ich bin überzeugt": the writer's view."""
+    facts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour through the old town.",
+        "The ferry runs every twenty minutes.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate([*facts, view])]
+    point = point_sentence(sentences, [1.0, 0.6, 0.5, 0.5], "Bridge closed", "story")
+    assert point is not None and point.text == view
+
+
+def test_the_first_half_of_a_contrast_does_not_end_a_blurb_alone() -> None:
+    """ "In one way …" without "In another way …" leaves the reader waiting."""
+    texts = [
+        "The council has put the minutes of the bridge meeting online.",
+        "I have mixed feelings about the way it did so.",
+        "In one way I am glad the minutes are public.",
+        "In another way the council left out every question the drivers asked.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [1.0, 0.5, 0.45, 0.4], 160)
+    assert "In one way" not in blurb or "In another way" in blurb
+
+
+def test_a_short_line_closing_the_story_is_not_a_caption() -> None:
+    """A one-line last paragraph is the writer's punchline; the same line between
+    paragraphs is a caption."""
+    line = "The bad news: the bridge costs 40 million euros."
+    markup = f"<p>{P1}</p><p>{P2}</p><p>{line}</p>"
+    texts = [s.text for s in candidate_sentences(story_paragraphs(markup), "Bridge")]
+    assert line in texts
+    markup = f"<p>{P1}</p><p>{line}</p><p>{P2}</p>"
+    texts = [s.text for s in candidate_sentences(story_paragraphs(markup), "Bridge")]
+    assert line not in texts
+
+
+def test_a_sentence_that_also_says_something_does_not_open_a_blurb() -> None:
+    """ "The council also agreed …" adds to a sentence the blurb would leave out."""
+    also = "The council also agreed to keep the ferry running on Sundays through the winter."
+    sentences = [
+        Sentence("The council closed the old harbour bridge to cars.", 0, 0, True),
+        Sentence(also, 1, 1, True),
+    ]
+    assert not compose(sentences, [0.1, 1.0], 100).startswith("The council also")
+
+
+def test_what_a_launched_service_costs_makes_the_blurb() -> None:
+    """A launch story: what the service costs is news beside a sentence on its screens."""
+    markup = (
+        "<p>Ferrylog, the timetable service that counts the harbour's former ferry master among "
+        "its founders, is launching to the public today.</p>"
+        "<p>The founders spent two years building it with the harbour office. They tested it "
+        "with the crews of four boats over the summer. The crews asked for larger buttons.</p>"
+        "<p>At the bottom of the screen Ferrylog shows several videos that explain how to use "
+        "the app on a boat and in the office.</p>"
+        "<p>The founders say the app works without a signal at sea. Crews can share a timetable "
+        "with the harbour office. The office can send changes to every boat at once.</p>"
+        "<p>The service is free for crews of up to 30 people, and larger fleets will pay a fee "
+        "later.</p>"
+        "<p>The harbour office plans to use it for the winter timetable as well.</p>"
+    )
+    blurb = extract_blurb(markup, "Ferry Master's Timetable Startup Ferrylog Launches", 300)
+    assert "free for crews of up to 30 people" in blurb
+
+
+def test_a_question_heading_its_answer_does_not_end_a_blurb() -> None:
+    """ "How do I cross now?" as a paragraph of its own heads the answer under it."""
+    texts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour of twenty minutes through the old town.",
+        "How do I cross now?",
+        "The ferry runs every twenty minutes from the harbour office and takes bikes.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [1.0, 0.6, 0.5, 0.2], 150)
+    assert not blurb.endswith("How do I cross now?")
+
+
+@pytest.mark.parametrize(
+    ("pointer", "kept"),
+    [
+        ("Here's the timetable I use for the morning boats.", False),
+        ("Here's how it works: for two euros a day, a crew can cross as often as it likes.", True),
+    ],
+)
+def test_a_sentence_pointing_at_what_follows_does_not_end_a_blurb(pointer: str, kept: bool) -> None:
+    """ "Here's the timetable …" points at a table the blurb leaves out; one that says it
+    after a colon carries its fact."""
+    texts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour of twenty minutes through the old town.",
+        pointer,
+        "Bikes ride free.",
+    ]
+    sentences = [Sentence(t, i, i // 3, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [1.0, 0.6, 0.5, 0.05], 300)
+    assert (pointer in blurb) is kept
+
+
+def test_filler_never_fills_a_blurb() -> None:
+    """Room left after the story's sentences stays empty rather than take a plug."""
+    texts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour of twenty minutes through the old town.",
+        "Check out our Facebook page for updates on the harbour works.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    sentences.append(Sentence("Bikes ride free on the ferry.", 3, 3, True))
+    blurb = compose(sentences, [1.0, 0.6, 0.9, 0.05], 300)
+    assert "Facebook" not in blurb
+
+
+def test_a_web_address_between_commas_is_trimmed() -> None:
+    markup = (
+        f"<p>{P1}</p><p>The plans are online on the council's website, "
+        "www.example.org/bridge, and in the library on Harbour Street.</p>"
+    )
+    texts = [s.text for s in candidate_sentences(story_paragraphs(markup), "Bridge")]
+    assert (
+        "The plans are online on the council's website and in the library on Harbour Street."
+        in texts
+    )

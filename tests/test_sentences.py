@@ -111,6 +111,17 @@ MORE_SPLITS = [
         ["Wie patcht man Linux.Encoder.1 unter FreeBSD?", "Keine Ahnung."],
     ),
     ("Er kam spät.Dann ging er.", ["Er kam spät.", "Dann ging er."]),
+    # A capital letter before a word no name goes on with ends the sentence: "OS X. From"
+    (
+        "It runs fine on Mac OS X. From the docs it is clear.",
+        ["It runs fine on Mac OS X.", "From the docs it is clear."],
+    ),
+    (
+        "Der Preis steigt auf Stufe B. Die Mieter klagen.",
+        ["Der Preis steigt auf Stufe B.", "Die Mieter klagen."],
+    ),
+    # ... while an initial before a name stays: "George W. Bush"
+    ("George W. Bush spoke. Then he left.", ["George W. Bush spoke.", "Then he left."]),
 ]
 
 
