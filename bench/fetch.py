@@ -646,10 +646,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     args = parser.parse_args(argv)
     if args.workers:
-        from scale import run_scale
+        import importlib.util
 
+        # bench/scale.py, loaded by its path (bench/ is a folder of scripts, not a package);
+        # it is handed this module for the workload, the server and the digest command.
+        spec = importlib.util.spec_from_file_location("scale", Path(__file__).with_name("scale.py"))
+        assert spec and spec.loader
+        scale = sys.modules["scale"] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(scale)
         counts = [int(w) for w in args.workers.split(",") if w.strip()]
-        return run_scale(args.feeds, args.items, args.hosts, counts, args.repeat, args.keep)
+        here = sys.modules[__name__]
+        return int(
+            scale.run_scale(
+                here, args.feeds, args.items, args.hosts, counts, args.repeat, args.keep
+            )
+        )
     tools = {t.strip() for t in args.tools.split(",") if t.strip()}
     work = Path(tempfile.mkdtemp(prefix="digest-bench-"))
     try:

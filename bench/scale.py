@@ -36,11 +36,11 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import fetch  # bench/fetch.py: the workload, the server, the digest command
-
 ROOT = Path(__file__).resolve().parent.parent
+fetch: Any = None  # bench/fetch.py, handed over by run_scale
 sys.path.insert(0, str(ROOT))
 
 
@@ -159,8 +159,17 @@ def spread(config_path: Path, url: str, count: int) -> Run:
 
 
 def run_scale(
-    feeds: int, items: int, hosts: int, counts: Sequence[int], repeat: int, keep: bool
+    bench: ModuleType,
+    feeds: int,
+    items: int,
+    hosts: int,
+    counts: Sequence[int],
+    repeat: int,
+    keep: bool,
 ) -> int:
+    """Run it; *bench* is bench/fetch.py (its workload, its server, the digest command)."""
+    global fetch
+    fetch = bench
     from tests import pg
 
     reason = pg.unavailable()
