@@ -210,8 +210,11 @@ def _title(node: Mapping[str, Any]) -> str:
     detail = node.get("title_detail") or {}
     raw = str(node.get("title", ""))
     if "html" in str(detail.get("type", "")):
-        return html_to_text(raw)
+        return html_to_text(raw[:TITLE_MARKUP_CHARS])  # a title, not half a megabyte of tags
     return plain(raw)
+
+
+TITLE_MARKUP_CHARS = 8192
 
 
 def _entry(e: Mapping[str, Any], feed_url: str, context: _FeedContext) -> Entry:
@@ -291,8 +294,15 @@ def _richest(
         length = len(re.sub(r"<[^>]*>", "", markup).strip())
         if length > best_len:
             best_markup, best_base, best_len = markup, str(detail.get("base") or base), length
-    if summary and details and best_markup != _as_html(summary):
-        best_markup = with_summary(html_to_text(_as_html(summary)), best_markup, shared)
+    summary_markup = _as_html(summary) if summary else ""
+    # (a summary of more markup than SUMMARY_MARKUP_CHARS is no standfirst: never parsed)
+    if (
+        summary
+        and details
+        and best_markup != summary_markup
+        and len(summary_markup) <= SUMMARY_MARKUP_CHARS
+    ):
+        best_markup = with_summary(html_to_text(summary_markup), best_markup, shared)
     return best_markup, best_base
 
 
@@ -308,6 +318,7 @@ def _as_html(detail: Mapping[str, Any]) -> str:
 # on several items of the feed ("Check us out and let us know…"), not a word or two.
 SUMMARY_MIN_WORDS = 6
 SUMMARY_MAX_CHARS = 500
+SUMMARY_MARKUP_CHARS = 8192  # ... in at most this much markup
 SUMMARY_WORDS = 12  # a summary shorter than this ends as a sentence does
 EXCERPT_SHARE = 0.5  # this share of its runs of three words in the content: an excerpt
 EXCERPT_CHARS = 50_000  # of the content's markup looked at
@@ -332,12 +343,20 @@ def with_summary(summary: str, content: str, shared: AbstractSet[str] = frozense
     return summary_paragraph(summary) + content
 
 
+SUMMARY_KEY_CHARS = 4096
+
+
 def shared_summaries(summaries: Iterable[str]) -> frozenset[str]:
-    """The summaries (as :func:`_summary_key` has them) that two or more entries carry."""
+    """The summaries (as :func:`_summary_key` has them) that two or more entries carry.
+
+    A summary is compared by its first SUMMARY_KEY_CHARS characters of markup: a tagline
+    repeated on every item is short, and a hostile one (half a megabyte of nested lists)
+    is never handed whole to the HTML parser, which takes seconds on such markup.
+    """
     seen: set[str] = set()
     twice: set[str] = set()
     for summary in summaries:
-        key = _summary_key(html_to_text(summary))
+        key = _summary_key(html_to_text(summary[:SUMMARY_KEY_CHARS]))
         if key:
             (twice if key in seen else seen).add(key)
     return frozenset(twice)
