@@ -19,6 +19,7 @@ it comes with the ``postgres`` extra (``pip install 'digest-newsletter[postgres]
 
 from __future__ import annotations
 
+import contextlib
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -281,8 +282,16 @@ def advisory_lock(
             return True
 
         yield held
+        _unlock(conn, key)
     finally:
         conn.close()
+
+
+def _unlock(conn: psycopg.Connection[Any], key: int) -> None:
+    """Release *key* now: closing the connection releases it too, but only once the
+    server has ended the session, a moment later, when another may already be asking."""
+    with contextlib.suppress(Exception):  # a lost connection holds nothing any more
+        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
 
 
 def lock_held(url: str, name: str) -> bool:
@@ -291,7 +300,10 @@ def lock_held(url: str, name: str) -> bool:
     try:
         key = _scoped_key(conn, name)
         row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
-        return not (row and row[0])
+        if row and row[0]:
+            _unlock(conn, key)
+            return False
+        return True
     finally:
         conn.close()
 
