@@ -458,15 +458,24 @@ def digest_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "digest"]
 
 
-def digest_setup(work: Path, urls: Sequence[str]) -> Path:
-    """A config.yaml for the feeds with a fresh database; returns its path."""
-    folder = work / "digest"
+def digest_setup(
+    work: Path,
+    urls: Sequence[str],
+    *,
+    name: str = "digest",
+    database: str = "digest.sqlite3",
+    extra: Sequence[str] = (),
+) -> Path:
+    """A config.yaml for the feeds with a fresh database (*database*; *extra* lines of
+    YAML besides) in the folder *name* of *work*; returns its path."""
+    folder = work / name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     lines = [
         "title: Bench",
         "timezone: UTC",
-        "database: digest.sqlite3",
+        f'database: "{database}"',
+        *extra,
         "delivery:",
         "  method: outbox",
         "  outbox: outbox",

@@ -61,22 +61,8 @@ def busy_seconds() -> float:
 
 
 def write_config(folder: Path, urls: Sequence[str], database: str, workers: bool) -> Path:
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    lines = [
-        "title: Bench",
-        "timezone: UTC",
-        f'database: "{database}"',
-        *(["workers:", "  stalled_after: 30"] if workers else []),
-        "delivery:",
-        "  method: outbox",
-        "  outbox: outbox",
-        "feeds:",
-        *(f"  - url: {url}" for url in urls),
-    ]
-    config = folder / "config.yaml"
-    config.write_text("\n".join(lines) + "\n")
-    return config
+    extra = ["workers:", "  stalled_after: 30"] if workers else []
+    return fetch.digest_setup(folder.parent, urls, name=folder.name, database=database, extra=extra)
 
 
 def pg_count(url: str, sql: str) -> int:

@@ -79,7 +79,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
         return psycopg.connect(url, autocommit=True, connect_timeout=10)
     except psycopg.Error as exc:
         raise StorageError(
-            f"cannot open database {describe(url)}: {_first_line(exc)}", hint=HINT
+            f"cannot open database {describe(url)}: {first_line(exc)}", hint=HINT
         ) from None
 
 
@@ -110,7 +110,7 @@ class PostgresStore(SQLStore):
                 self.conn.execute("SET default_transaction_read_only = on")
         except psycopg.Error as exc:
             self.conn.close()
-            raise StorageError(f"cannot open {self.where}: {_first_line(exc)}", hint=HINT) from None
+            raise StorageError(f"cannot open {self.where}: {first_line(exc)}", hint=HINT) from None
         except StorageError:
             self.conn.close()
             raise
@@ -156,7 +156,7 @@ class PostgresStore(SQLStore):
                 yield self.db
         except self._errors as exc:
             raise StorageError(
-                f"database error in {self.where}: {_first_line(exc)}", hint=HINT
+                f"database error in {self.where}: {first_line(exc)}", hint=HINT
             ) from None
 
     def _query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[Row]:
@@ -164,7 +164,7 @@ class PostgresStore(SQLStore):
             return self.db.execute(sql, params).fetchall()
         except self._errors as exc:
             raise StorageError(
-                f"database error in {self.where}: {_first_line(exc)}", hint=HINT
+                f"database error in {self.where}: {first_line(exc)}", hint=HINT
             ) from None
 
     def _after_copy(self, db: Connection) -> None:
@@ -248,8 +248,12 @@ def lock_key(name: str) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-def _first_line(exc: BaseException) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def first_line(exc: BaseException) -> str:
+    """The first line of what *exc* says (or what caused it, for a wrapper that says
+    little), for a one-line error."""
+    cause = exc.__cause__ or exc.__context__ or exc
+    text = str(cause).strip() or str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @contextmanager

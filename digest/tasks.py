@@ -32,7 +32,8 @@ import os
 import socket
 import time
 import zlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -44,6 +45,7 @@ from digest.store import from_iso, iso
 
 if TYPE_CHECKING:
     import procrastinate
+    import psycopg
 
 log = logging.getLogger("digest")
 QUEUE = "digest"
@@ -128,7 +130,9 @@ class TaskQueue:
         except DigestError:
             raise
         except Exception as exc:  # the driver's and the queue's errors
-            raise StorageError(f"task queue: {_first_line(exc)}", hint=None) from None
+            from digest.postgres import first_line
+
+            raise StorageError(f"task queue: {first_line(exc)}", hint=None) from None
 
     def defer_fetch(self, feeds: Sequence[FeedConfig]) -> str:
         """One fetch task per share of *feeds*; says what it queued."""
@@ -152,7 +156,8 @@ class TaskQueue:
         queued = self._run(defer)
         waiting = len(dealt) - queued
         still = f", {_tasks(waiting)} of them already waiting in the queue" if waiting else ""
-        return f"{_count(len(feeds), 'feed')} handed to the workers in {_tasks(len(dealt))}{still}"
+        feeds_said = _feeds(len(feeds))
+        return f"{feeds_said} handed to the workers in {_tasks(len(dealt))}{still}"
 
     def defer_send(self, edition: str, slot: datetime | None) -> str:
         """A send task for *edition* ("" is the first edition's, at *slot*)."""
@@ -174,22 +179,19 @@ class TaskQueue:
 
     def wait_for_fetch(self, timeout: float = FETCH_WAIT) -> str:
         """Wait until no fetch task waits or is in hand (or *timeout* seconds pass)."""
-        from digest.postgres import connect
-
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            conn = connect(_url(self.config))
-            try:
+        with _queue_db(self.config) as conn:
+            while conn is not None and time.monotonic() < deadline:
                 row = conn.execute(
                     "SELECT count(*) FROM procrastinate_jobs WHERE task_name = %s"
                     " AND status IN ('todo', 'doing')",
                     (FETCH,),
                 ).fetchone()
-            finally:
-                conn.close()
-            if not row or not row[0]:
-                return ""
-            time.sleep(1.0)
+                if not row or not row[0]:
+                    return ""
+                time.sleep(1.0)
+        if conn is None:
+            return ""
         return f"the fetch took longer than {timeout:.0f} s: sending what is stored"
 
     def retry_stalled(self) -> str:
@@ -275,8 +277,10 @@ def run_worker(config_path: Path, config: Config) -> int:
     try:
         app.run_worker(**options)
     except Exception as exc:  # the queue's and the driver's: the database went away
+        from digest.postgres import first_line
+
         raise StorageError(
-            f"digest worker {name}: lost the database ({_first_line(exc)}): stopped; a task"
+            f"digest worker {name}: lost the database ({first_line(exc)}): stopped; a task"
             " cut short goes back to the queue after workers.stalled_after",
             hint="start it again once the database answers (systemd's Restart= does)",
         ) from None
@@ -284,26 +288,35 @@ def run_worker(config_path: Path, config: Config) -> int:
     return 0
 
 
-def _first_line(exc: BaseException) -> str:
-    cause = exc.__cause__ or exc.__context__ or exc
-    text = str(cause).strip() or str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 class TaskFailed(Exception):
     """A task did not do its work (logged as it happened); the queue marks it failed."""
+
+
+@contextmanager
+def _queue_db(config: Config) -> Iterator[psycopg.Connection[Any] | None]:
+    """A connection to the queue's database (None before any worker made its tables),
+    the driver's errors made one StorageError, closed however the block ends."""
+    from digest.postgres import connect, first_line
+
+    conn = connect(_url(config))
+    try:
+        made = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+        yield None if made is None or made[0] is None else conn
+    except DigestError:
+        raise
+    except Exception as exc:
+        raise StorageError(f"task queue: {first_line(exc)}", hint=None) from None
+    finally:
+        conn.close()
 
 
 def queue_lines(config: Config) -> list[str]:
     """What ``digest status`` says of the workers and the queue."""
     if config.workers is None:
         return ["Workers:    none (digest run does every task itself)"]
-    from digest.postgres import connect
-
     silent = config.workers.stalled_after
-    conn = connect(_url(config))
-    try:
-        if conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone() in (None, (None,)):
+    with _queue_db(config) as conn:
+        if conn is None:
             return ["Workers:    none has started yet (digest worker)"]
         alive = conn.execute(
             "SELECT count(*) FROM procrastinate_workers"
@@ -324,10 +337,6 @@ def queue_lines(config: Config) -> list[str]:
             " GROUP BY j.id ORDER BY j.id DESC LIMIT 5",
             (QUEUE,),
         ).fetchall()
-    except Exception as exc:
-        raise StorageError(f"task queue: {_first_line(exc)}", hint=None) from None
-    finally:
-        conn.close()
     lines = [
         f"Workers:    {alive[0] if alive else 0} taking tasks",
         f"Queue:      {by_status.get('todo', 0)} waiting, {by_status.get('doing', 0)} in hand",
@@ -346,14 +355,10 @@ def queue_lines(config: Config) -> list[str]:
 def queue_problems(config: Config) -> list[str]:
     """What ``digest status --check`` says of the queue: no worker alive to take tasks,
     tasks held by workers that stopped answering, tasks waiting too long."""
-    from digest.postgres import connect
-
     assert config.workers is not None
     silent = config.workers.stalled_after
-    conn = connect(_url(config))
-    try:
-        made = conn.execute("SELECT to_regclass('procrastinate_workers')").fetchone()
-        if made is None or made[0] is None:
+    with _queue_db(config) as conn:
+        if conn is None:
             return ["no digest worker has started (workers: is set)"]
         alive, held, waiting = conn.execute(
             "SELECT (SELECT count(*) FROM procrastinate_workers"
@@ -368,10 +373,6 @@ def queue_problems(config: Config) -> list[str]:
             "       < now() - make_interval(secs => %(late)s))",
             {"silent": silent, "queue": QUEUE, "late": LATE},
         ).fetchone() or (0, 0, 0)
-    except Exception as exc:
-        raise StorageError(f"task queue: {_first_line(exc)}", hint=None) from None
-    finally:
-        conn.close()
     found = []
     if not alive:
         found.append("no digest worker is taking tasks (workers: is set)")
@@ -382,11 +383,15 @@ def queue_problems(config: Config) -> list[str]:
     return found
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+def _feeds(n: int) -> str:
+    from digest.scheduler import _count
+
+    return _count(n, "feed")
 
 
 def _tasks(n: int) -> str:
+    from digest.scheduler import _count
+
     return _count(n, "task")
 
 
@@ -395,7 +400,7 @@ def _described(task: str, args: Any) -> str:
     if task == FETCH:
         feeds = args.get("feeds") or []
         more = "…" if len(feeds) > 2 else ""
-        return f"fetch of {_count(len(feeds), 'feed')} ({', '.join(map(str, feeds[:2]))}{more})"
+        return f"fetch of {_feeds(len(feeds))} ({', '.join(map(str, feeds[:2]))}{more})"
     if task == SEND:
         return f"send {args.get('edition') or 'of the first edition'}"
     return task
