@@ -158,6 +158,10 @@ _DROPPABLE = re.compile(
             (?=[A-ZÀ-ÖØ-ÞА-ЯЁ]))""",
     re.VERBOSE,
 )
+_GERMAN_PRONOUNS = {"er", "ihn", "ihm", "ihnen"}
+# A name inside a sentence, before a pronoun that may stand for it: a capitalised word that
+# does not open the sentence, then a small letter ("Lars", not "I", "TV" or "BABIP").
+_NAME_INSIDE = re.compile(r"(?<=\S)\s+[“\"‘'(]?(?-i:[A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-ÿа-яё])")
 # Third-person pronouns: a sentence holding one, after a sentence of its paragraph left out,
 # may point back at what that sentence said ("… just hopes he is not one of them").
 _POINTS_BACK = re.compile(
@@ -984,7 +988,7 @@ def _opener(
             for s in pool
             if len(_dropped_connective(s.text)) <= limit
             and _can_open(s, pool)
-            and (s.paragraph != _paragraph_before(s, pool) or not _POINTS_BACK.search(s.text))
+            and (s.paragraph != _paragraph_before(s, pool) or not _points_back(s.text))
         ]
         return max(openable, key=lambda s: scores[s.position], default=lead)
     after = [s for s in pool if s.position == lead.position + 1]
@@ -1121,7 +1125,21 @@ def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) 
     if _midway(sentence) or _leans_on_before(_dropped_connective(sentence.text)):
         return False
     first_in_paragraph = sentence.paragraph != _paragraph_before(sentence, pool)
-    return first_in_paragraph or not _POINTS_BACK.search(sentence.text)
+    return first_in_paragraph or not _points_back(sentence.text)
+
+
+def _points_back(text: str) -> bool:
+    """True for a sentence holding a third-person pronoun that may stand for someone named
+    in a sentence before it ("… just hopes he is not one of them"). One the sentence names
+    first does not ("I know of Lars from his work on Self …"): a capitalised word before
+    the pronoun, not the sentence's first. German capitalises every noun, so its pronouns
+    always count."""
+    for match in _POINTS_BACK.finditer(text):
+        if match.group().casefold() in _GERMAN_PRONOUNS:
+            return True
+        if not _NAME_INSIDE.search(text[: match.start()]):
+            return True
+    return False
 
 
 def _paragraph_before(sentence: Sentence, pool: list[Sentence]) -> int:

@@ -836,6 +836,21 @@ def test_the_lead_stops_where_a_sentence_is_left_out() -> None:
     assert blurb == "The league is a competitive fantasy baseball league run by Tim Dierkes."
 
 
+def test_a_pronoun_for_a_name_said_before_it_in_its_own_sentence_may_join() -> None:
+    # "his" stands for Tom, whom the sentence names first: nothing left out is missing.
+    markup = (
+        "<p>The new release of the Quill editor came out today after two years of work. "
+        f"{TOO_LONG} I know Tom Lind from his years on the Vim team, and his hand on "
+        "Quill shows in every keystroke.</p>"
+    )
+    blurb = extract_blurb(markup, "Quill 2.0 by Tom Lind", 300)
+    assert "I know Tom Lind from his years on the Vim team" in blurb
+    # a pronoun before any name still leans on what was left out
+    leaning = markup.replace("I know Tom Lind from his years", "I know him from years")
+    leaning = leaning.replace("and his hand", "and Tom Lind's hand")
+    assert "I know him" not in extract_blurb(leaning, "Quill 2.0 by Tom Lind", 300)
+
+
 @pytest.mark.parametrize(
     ("markup", "start"),
     [
