@@ -165,7 +165,7 @@ _NAME_INSIDE = re.compile(r"(?<=\S)\s+[“\"‘'(]?(?-i:[A-ZÀ-ÖØ-ÞА-ЯЁ][a
 # Third-person pronouns: a sentence holding one, after a sentence of its paragraph left out,
 # may point back at what that sentence said ("… just hopes he is not one of them").
 _POINTS_BACK = re.compile(
-    r"""\b(?:he|she|they|them|him|his|hers|their|theirs
+    r"""\b(?:he|she|they|them|him|his|her|hers|their|theirs
         |er|ihn|ihm|ihnen
         |ele|ela|eles|elas|dele|dela|deles|delas
         |il|elle|ils|elles|lui|leur|leurs
