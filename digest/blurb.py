@@ -53,6 +53,7 @@ CONCLUSION = 0.25  # "in the end", "Fazit" in any other kind of story
 RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate", "no action")
 TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
 STANCE = 0.3  # a writer's stance in the closing part ("I think", "ich finde"); half before
+RESULT = 0.3  # a final tally or a figure set against a claim: the finding, wherever it stands
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
 FIRST_PERSON = 5  # a text that says "I" or "my" this often, and once in 4 sentences, is
 FIRST_PERSON_SHARE = 0.25  # a writer's own post or essay: its point may come late
@@ -359,6 +360,26 @@ _STANCE = re.compile(
         |я\s+(?:думаю|считаю)|по-моему|на\s+мой\s+взгляд)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+
+# A result a story arrives at: a final tally ("Final score four right and 11 wrong"), or a
+# figure set against what was claimed or expected ("barely 1.5% of the claimed capacity",
+# "more than one order of magnitude off from the campaign's claim of 1150 mAh", "weniger
+# als erwartet"). Only in a sentence with a figure.
+_RESULT = re.compile(
+    r"""\b(?:final\s+(?:score|tally|count|result|standings)|endstand|endergebnis|schlussbilanz
+        |placar\s+final|resultado\s+final|score\s+final|résultat\s+final|итоговый\s+сч[её]т)\b
+        |\b(?:of|from|off|short\s+of)\s+(?:the|its|their|his|her)\s+(?:[\w-]+\s+){0,3}?
+            (?:claim(?:ed|s)?|promised|advertised|forecasts?|expected)\b
+        |\bthan\s+(?:(?:was|had\s+been|first)\s+)?(?:claimed|promised|advertised|forecast|expected
+            |predicted)\b
+        |\b(?:below|above|beat|missed|exceeded)\s+(?:the\s+|its\s+)?(?:[\w-]+\s+)?(?:expectations
+            |forecasts?|estimates)\b
+        |\bals\s+(?:erwartet|versprochen|angegeben|prognostiziert)\b
+        |\b(?:do\s+que\s+o|que\s+lo|de\s+lo)\s+(?:esperado|prometido|previsto|anunciado)\b
+        |\bque\s+(?:prévu|promis|annoncé)\b|\bчем\s+(?:ожидалось|обещали|заявлено)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_FIGURE = re.compile(r"\d")
 
 
 # --- what an editor trims inside a sentence ----------------------------------------------
@@ -820,9 +841,10 @@ def _details(text: str) -> int:
 def _point(text: str, names: bool, closing: bool, kind: str) -> float:
     """What a sentence gains as the point of its kind of story: a review's judgement or
     rating (more beside the work's name and in its closing part), a release's change or
-    call to act, a writer's stance ("I think", "eu prefiro": wherever it stands, since a
-    short column may state its view midway, more in the closing part) or a concluding
-    phrase ("all in all", "Fazit", "в итоге") in the closing part of any story."""
+    call to act, a story's result (a final tally, a figure against what was claimed:
+    wherever it stands), a writer's stance ("I think", "eu prefiro": wherever it stands,
+    since a short column may state its view midway, more in the closing part) or a
+    concluding phrase ("all in all", "Fazit", "в итоге") in the closing part of any story."""
     concludes = closing and bool(_CONCLUDES.search(text))
     if kind == "review":
         judged = bool(_JUDGES.search(text) or _RATING.search(text))
@@ -834,6 +856,8 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
         return RELEASE
     if kind == "talk" and _CONVERSATION.search(text):
         return TALK
+    if kind in ("essay", "story") and _FIGURE.search(text) and _RESULT.search(text):
+        return RESULT
     if _STANCE.search(text) and (closing or kind in ("essay", "story")):
         return STANCE if closing else STANCE / 2
     return CONCLUSION if concludes else 0.0
@@ -891,9 +915,10 @@ def compose(
 
     The opener is the lead (the first sentence that can open a blurb), unless one of the
     next sentences names the subject the lead does not (an opening anecdote) or the lead
-    says little beside the best sentence. Falls back to the first sentence shortened with
-    an ellipsis when none fits, and to a sentence cut by the feed (ending in "…") when the
-    item has no complete sentence.
+    says little beside the best sentence. When none of these holds the story's point, the
+    blurb is built around the point that can stand in one (see ``_around``). Falls back to
+    the first sentence shortened with an ellipsis when none fits, and to a sentence cut by
+    the feed (ending in "…") when the item has no complete sentence.
     """
     pool = [s for s in sentences if s.complete]
     if not pool:
@@ -909,8 +934,10 @@ def compose(
     chosen = _fill(_with_kickers(sentences, opener, limit), pool, scores, limit)
     held = {s.position for s in chosen}
     if point is not None and not held & {s.position for s in [point, *alike]}:
-        point = _trimmed(point, limit)
-        chosen = _around(point, pool, sentences, scores, limit) or chosen
+        for other in [point, *sorted(alike, key=lambda s: -scores[s.position])]:
+            placed = _around(_trimmed(other, limit), pool, sentences, scores, limit)
+            if placed:
+                return join_sentences(_texts(placed))
     return join_sentences(_texts(chosen))
 
 

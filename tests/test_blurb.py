@@ -1672,6 +1672,49 @@ def test_more_ways_of_stating_a_view_count_as_the_writers_stance(view: str) -> N
     assert point is not None and point.text == view
 
 
+@pytest.mark.parametrize(
+    "result",
+    [
+        "Final score: three right and 9 wrong, my worst year since I began.",
+        "The battery holds barely 2% of the claimed capacity of 900 mAh.",
+        "Der Akku hält 40 Prozent weniger Strom als versprochen.",
+        "A bateria dura 3 horas a menos do que o prometido pelo fabricante.",
+    ],
+)
+def test_a_tally_or_a_figure_against_a_claim_is_the_storys_result(result: str) -> None:
+    """A final tally, or a figure set against what was claimed or promised, is what the
+    story found, wherever it stands: no "all in all" needs to announce it."""
+    facts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour through the old town.",
+        "The ferry runs every twenty minutes.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate([facts[0], result, *facts[1:]])]
+    point = point_sentence(sentences, [1.0, 0.5, 0.6, 0.5], "Harbour review", "story")
+    assert point is not None and point.text == result
+
+
+def test_a_result_makes_the_blurb_when_the_closing_view_leans_on_its_predecessor() -> None:
+    """The column's stance in its close leans on the sentence before it ("Still, I think
+    …") and cannot stand alone; its tally, midway, can, and the blurb gives it."""
+    paragraphs = [
+        "This is my tenth and last column on the harbour for this paper.",
+        "Every year I make predictions about the harbour, and every year I look back at them.",
+        "I said the old bridge would close to cars, and it did in March after long delays.",
+        "I said the ferry would run every ten minutes, which it never did, not even once.",
+        "I said the tram would reach the beach, but the money for the tracks ran out early.",
+        "Final score three right and 9 wrong, the worst result I have had since I began.",
+        "So let us look at what the harbour will see in the coming year, one thing at a time.",
+        "The fish market will move to the north pier when its lease runs out next winter.",
+        "The ferry company will raise its fares again, as it does every single spring.",
+        "The new tram depot will open late, as depots and tram lines always seem to.",
+        "Still, I think the council will finally rebuild the old bridge for trams, cyclists "
+        "and walkers alike, and that the harbour will be the better for it in the long run.",
+    ]
+    blurb = summarize(paragraphs, "Last column", 300)
+    assert "Final score three right and 9 wrong" in blurb
+
+
 def test_the_first_half_of_a_contrast_does_not_end_a_blurb_alone() -> None:
     """ "In one way …" without "In another way …" leaves the reader waiting."""
     texts = [
