@@ -94,8 +94,9 @@ _CUT_ELLIPSIS = re.compile(r"(?<=[\w,;])\s?(?:\.{3,}|…)[”\"’'»)]*$")
 _POINTS_AHEAD = re.compile(
     r"""^(?:here\s+(?:are|is|'s|’s)|below|the\s+following|these\s+are|hier\s+(?:sind|ist|die)
         |im\s+folgenden|folgende|eis|aqui\s+(?:estão|está)|voici|voilà|вот)\b(?:\W+\w+){0,4}\W*$
-        |\b(?:highlights|as\s+follows|the\s+following|includes?|including|below|folgt|folgende)
-        \W*$""",
+        |\b(?:highlights|as\s+follows|the\s+following|includes?|including|below|folgt|folgende
+        |among(?:st)?\s+others?(?:\s+things)?|unter\s+anderem|entre\s+outr[ao]s(?:\s+coisas)?
+        |entre\s+autres(?:\s+choses)?|entre\s+otr[ao]s(?:\s+cosas)?|в\s+том\s+числе)\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What something costs: "free for groups of up to 30 people", "For $4.99 a month", "kostet

@@ -444,9 +444,16 @@ def test_a_lead_in_to_code_stands_as_a_sentence() -> None:
     )
 
 
-def test_a_lead_in_that_needs_what_follows_keeps_its_colon() -> None:
-    sentences = summarize(["The primary reasons for this change are:"], "", 300)
-    assert not sentences.endswith("are.")
+@pytest.mark.parametrize(
+    ("lead_in", "end"),
+    [
+        ("The primary reasons for this change are:", "are."),
+        ("Over the summer the club did, amongst other things:", "things."),
+        ("Im Sommer hat der Verein unter anderem:", "anderem."),
+    ],
+)
+def test_a_lead_in_that_needs_what_follows_keeps_its_colon(lead_in: str, end: str) -> None:
+    assert not summarize([lead_in], "", 300).endswith(end)
 
 
 # --- languages ----------------------------------------------------------------------------------
