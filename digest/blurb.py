@@ -234,6 +234,14 @@ _WEEKDAY = re.compile(
     )(?=[\s,])""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A participle the day of the news completes: "a study published on Monday found …",
+# "pesquisa divulgada nesta segunda-feira (24)": without the day it dangles.
+_DATED = re.compile(
+    r"""\b(?:published|released|announced|held|issued|unveiled|presented|posted|filed
+        |divulgad[ao]s?|publicad[ao]s?|realizad[ao]s?|anunciad[ao]s?|apresentad[ao]s?
+        |veröffentlicht\w*|vorgestellt\w*|publié\w*|annoncé\w*|опубликован\w*)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # An aside in brackets inside a sentence: " (24)", " (which it bought in 2019)"; not a
 # name that says who ("halb verschlafen (Fynn) und ganz verschlafen (Walerija)").
 _BRACKETED = re.compile(
@@ -1236,8 +1244,14 @@ def _without_brackets(text: str) -> str:
 
 def _without_weekday(text: str) -> str:
     """*text* without the day of the news: "Navalny foi condenado a mais 20 dias" for
-    "Navalny foi condenado na noite desta segunda-feira (24) a mais 20 dias"."""
-    return _WEEKDAY.sub(lambda m: m.group() if _quoted(text, m.start()) else "", text)
+    "Navalny foi condenado na noite desta segunda-feira (24) a mais 20 dias"; not where a
+    participle needs it ("a study published on Monday found")."""
+
+    def spare(match: re.Match[str]) -> str:
+        kept = _quoted(text, match.start()) or _DATED.search(text[: match.start()])
+        return match.group() if kept else ""
+
+    return _WEEKDAY.sub(spare, text)
 
 
 def _quoted(text: str, index: int) -> bool:

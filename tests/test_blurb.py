@@ -1811,6 +1811,12 @@ def test_an_attribution_or_the_day_makes_room_for_the_next_fact(
     assert kept in blurb and left_out not in blurb  # the least that makes room goes
 
 
+def test_the_day_a_participle_needs_stays() -> None:
+    lead = BRIDGE.replace("voted on Monday night to close", "published on Monday a plan to shut")
+    blurb = summarize([f"{lead} under its old deck. {FERRIES}"], COUNCIL, 300)  # 7 over
+    assert "published on Monday a plan" in blurb and "Ferries" not in blurb
+
+
 def test_nothing_is_trimmed_that_is_not_needed_for_room() -> None:
     short = "The harbour council closed the old swing bridge to cars on Monday, the council said."
     assert summarize([f"{short} {FERRIES}"], COUNCIL, 300) == f"{short} {FERRIES}"
