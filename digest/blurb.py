@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import product
 
 from rapidfuzz import fuzz
 
@@ -203,6 +204,70 @@ LIST_CHARS = 40  # ... and no comma this close before it (a list: "A, B and C")
 _NEEDS_WHAT_FOLLOWS = frozenset(
     "following follows include includes including below these here example examples steps"
     " like such namely folgt folgende folgenden sind seguinte seguintes são следующее".split()
+)
+# --- trimming inside a sentence, so that one more sentence fits ----------------------------
+# A trailing attribution: who said or reported what the sentence states ("…, the company
+# said.", "…, according to Reuters.", "…, informou a mídia russa.", "…, sagte Müller."). An
+# editor drops it from a statement of fact to make room; never from a quotation.
+_ATTRIBUTION = re.compile(
+    r""",\s+(?:
+        (?:according\s+to|as\s+reported\s+by|segundo|conforme|de\s+acordo\s+com|laut|selon
+          |d[’']après|según|de\s+acuerdo\s+con|по\s+(?:данным|словам|сообщению))\s
+        |(?:informou|informaram|disse|disseram|afirmou|relatou|noticiou|divulgou|sagte|sagten
+          |berichtete|berichtet|erklärte|teilte|a\s+déclaré|a\s+indiqué|a\s+annoncé|rapporte
+          |dijo|informó|afirmó|declaró|сообщил[аио]?|сообщает|заявил[аи]?|сказал[аи]?)\s
+        |(?:the|an?|its|his|her|their|o|a|os|as|der|die|das|le|la|les|el|los)\s
+          (?:[\w’'.-]+\s){0,5}?(?:said|says|reported|reports|added|announced|told\s+\w+)
+          (?=(?:\s+(?:on|in|last)\s+[\w\s]{1,30})?[.!]$)
+    )[^,;:()"“”„«»]{0,60}[.!]$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# The day a news story happened, which the digest's own date makes plain: "on Monday",
+# "nesta segunda-feira (24)", "am Dienstagabend", "lundi soir", "el martes", "в среду".
+_WEEKDAY = re.compile(
+    r"""\s(?:
+        (?:late\s+|early\s+)?on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)
+          (?:\s+(?:morning|afternoon|evening|night))?
+        |(?:n[ao]\s+(?:noite|manhã|tarde)\s+)?(?:desta|nesta|neste|deste|n[ao])\s
+          (?:(?:segunda|terça|quarta|quinta|sexta)(?:-feira)?|sábado|domingo)
+          (?:\s\(\d{1,2}\))?
+        |am\s+(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)
+          (?:morgen|vormittag|nachmittag|abend)?
+        |(?:ce\s+)?(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)
+          (?:\s+(?:matin|soir))?(?:\s+\d{1,2})?
+        |(?:este|el)\s+(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo)(?:\s+\d{1,2})?
+        |в\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)
+    )(?=[\s,])""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A participle the day of the news completes: "a study published on Monday found …",
+# "pesquisa divulgada nesta segunda-feira (24)": without the day it dangles.
+_DATED = re.compile(
+    r"""\b(?:published|released|announced|held|issued|unveiled|presented|posted|filed
+        |divulgad[ao]s?|publicad[ao]s?|realizad[ao]s?|anunciad[ao]s?|apresentad[ao]s?
+        |veröffentlicht\w*|vorgestellt\w*|publié\w*|annoncé\w*|опубликован\w*)$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# An aside in brackets inside a sentence: " (24)", " (which it bought in 2019)"; not a
+# name that says who ("halb verschlafen (Fynn) und ganz verschlafen (Walerija)").
+_BRACKETED = re.compile(
+    r"\s\((?!(?:[A-ZÀ-ÞА-ЯЁ][\w’'.-]*[a-zß-ÿа-яё][\w’'.-]*\s?){1,3}\))[^()]{1,80}\)"
+    r"(?=[\s,;:.!?])"
+)
+# A word that turns what it stands in around: an aside that holds one is no aside.
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|nor|\w+n[’']t|nicht|kein\w*|nie|niemals|não|nunca|nem|ne|pas"
+    r"|jamais|ni|не|нет|ни)\b",
+    re.IGNORECASE,
+)
+# A last clause that adds a side remark: ", and you can also catch me …", ", and we …".
+# Its own subject follows the "and", so it is no item of a list ("A, B, and C").
+_SIDE_CLAUSE = re.compile(
+    r""",\s(?:and|und|e|et|y|и)\s(?:(?:also|auch|também|aussi|también)\s)?
+        (?:I|you|we|he|she|it|they|there|ich|du|wir|er|sie|es|eu|você|nós|ele|ela|eles|elas
+          |je|tu|nous|vous|il|elle|ils|elles|on|yo|él|ella|nosotros|ellos|я|мы|вы|он|она|они)
+        \s""",
+    re.IGNORECASE | re.VERBOSE,
 )
 # First words of a sentence that points back at the one before it: a connective ("But",
 # "Und", "Mais", "Pero") or a pronoun ("It", "Er", "Elle", "Ele"), also after an interjection
@@ -1119,25 +1184,137 @@ def _fill(
         if s.position > start and scores[s.position] >= floor and not _is_filler(s.text)
     ]
     while rest:
-        known = set().union(*(_terms(s.text) for s in chosen))
-        best, value = None, 0.0
-        for s in rest:
-            trial = sorted([*chosen, s], key=lambda x: x.position)
-            if sum(map(_sentence_count, trial)) > MAX_SENTENCES or not _may_join(s, chosen, pool):
-                continue
-            terms = _terms(s.text)
-            new = len(terms - known) / len(terms) if terms else 0.0
-            if new < MIN_NEW or _length(_texts(trial)) > limit:
-                continue
-            near = any(c.position == s.position - 1 for c in chosen)
-            worth = scores[s.position] * (0.5 + new) * (FOLLOWS if near else 1.0)
-            if worth > value:
-                best, value = s, worth
-        if best is None:
+        joined = _best_to_join(chosen, rest, pool, scores, limit, trim=False)
+        joined = joined or _best_to_join(chosen, rest, pool, scores, limit, trim=True)
+        if joined is None:
             break
-        chosen = sorted([*chosen, best], key=lambda x: x.position)
+        chosen, best = joined
         rest.remove(best)
     return chosen
+
+
+def _best_to_join(
+    chosen: list[Sentence],
+    rest: list[Sentence],
+    pool: list[Sentence],
+    scores: list[float],
+    limit: int,
+    trim: bool,
+) -> tuple[list[Sentence], Sentence] | None:
+    """The blurb with the sentence of *rest* worth most that may join it and adds words it
+    lacks, and that sentence; with *trim*, one that fits only once trimmed (``_made_room``)."""
+    known = set().union(*(_terms(s.text) for s in chosen))
+    best, value = None, 0.0
+    for s in rest:
+        if not _may_join(s, chosen, pool):
+            continue
+        trial: list[Sentence] | None = sorted([*chosen, s], key=lambda x: x.position)
+        joining = s
+        if trim:
+            room = _made_room(s, chosen, limit)
+            trial, joining = room if room else (None, s)
+        if trial is None or sum(map(_sentence_count, trial)) > MAX_SENTENCES:
+            continue
+        terms = _terms(joining.text)
+        new = len(terms - known) / len(terms) if terms else 0.0
+        if new < MIN_NEW or _length(_texts(trial)) > limit:
+            continue
+        near = any(c.position == s.position - 1 for c in chosen)
+        worth = scores[s.position] * (0.5 + new) * (FOLLOWS if near else 1.0)
+        if worth > value:
+            best, value = (trial, s), worth
+    return best
+
+
+def _made_room(
+    sentence: Sentence, chosen: list[Sentence], limit: int
+) -> tuple[list[Sentence], Sentence] | None:
+    """*chosen* with *sentence* joined, trimmed as an editor would so that they fit in
+    *limit*, and the sentence as it joins: the fewest characters go, first of what the
+    sentences can spare anywhere (``_trims``), then also the joining sentence's last side
+    clause (``_side_clause_cut``). None when no trim makes room."""
+    kept = [_trims(c.text) for c in chosen]
+    joining = _trims(sentence.text)
+    side = _side_clause_cut(joining[-1])
+    for group in (joining, [side] if side else []):
+        shortest = [*(k[-1] for k in kept), min(group, key=len, default="")]
+        if not group or _length(shortest) > limit:
+            continue
+        fits = []
+        for texts in product(*kept, group):
+            trial = [replace(c, text=t) for c, t in zip([*chosen, sentence], texts, strict=True)]
+            trial.sort(key=lambda x: x.position)
+            if (length := _length(_texts(trial))) <= limit:
+                fits.append((length, trial, replace(sentence, text=texts[-1])))
+        _, trial, joined = max(fits, key=lambda f: f[0])  # the least cut
+        return trial, joined
+    return None
+
+
+def _trims(text: str) -> list[str]:
+    """*text* and the shorter versions of it an editor makes room with, longest first:
+    without its asides in brackets, the day of the news or a trailing attribution, in any
+    combination. "Navalny foi condenado nesta segunda-feira (24) a mais 20 dias de prisão,
+    informou a mídia russa." gives four, the shortest "Navalny foi condenado a mais 20
+    dias de prisão."."""
+    found = {text}
+    for trim in (_without_brackets, _without_weekday, _without_attribution):
+        found |= {trim(t) for t in found}
+    return sorted(found, key=len, reverse=True)
+
+
+def _without_brackets(text: str) -> str:
+    """*text* without its asides in brackets that hold no negation: "… a mais 20 dias"
+    for "… nesta segunda-feira (24) a mais 20 dias"."""
+
+    def spare(match: re.Match[str]) -> str:
+        kept = _NEGATION.search(match.group()) or _quoted(text, match.start())
+        return match.group() if kept else ""
+
+    return _BRACKETED.sub(spare, text)
+
+
+def _without_weekday(text: str) -> str:
+    """*text* without the day of the news: "Navalny foi condenado a mais 20 dias" for
+    "Navalny foi condenado na noite desta segunda-feira (24) a mais 20 dias"; not where a
+    participle needs it ("a study published on Monday found")."""
+
+    def spare(match: re.Match[str]) -> str:
+        kept = _quoted(text, match.start()) or _DATED.search(text[: match.start()])
+        return match.group() if kept else ""
+
+    return _WEEKDAY.sub(spare, text)
+
+
+def _quoted(text: str, index: int) -> bool:
+    """True when *index* of *text* is inside a quotation: what someone said stays whole."""
+    return len(_QUOTE_MARK.findall(text, 0, index)) % 2 == 1
+
+
+def _without_attribution(text: str) -> str:
+    """*text* without a trailing attribution of a statement that is not a quotation:
+    "… contra o governo de Vladimir Putin." for "…, informou a mídia russa."."""
+    match = _ATTRIBUTION.search(text)
+    if not match or _QUOTE_MARK.search(text) or _NEGATION.search(match.group()):
+        return text
+    return text[: match.start()] + match.group()[-1]
+
+
+def _side_clause_cut(text: str) -> str | None:
+    """*text* ended before its last clause when that clause adds a side remark with a
+    subject of its own: "I'm touring with Jane Lynch in her act, SEE JANE SING, and you
+    can also catch me with The Lampshades." ends at "SING.". None when there is none, or
+    when it holds a negation, or too little or half a quotation would be left."""
+    matches = list(_SIDE_CLAUSE.finditer(text))
+    if not matches or _NEGATION.search(text[matches[-1].start() :]):
+        return None
+    head = text[: matches[-1].start()].rstrip()
+    words = head.split()
+    if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS:
+        return None
+    if not _balanced(head) or len(_QUOTE_MARK.findall(head)) % 2:
+        return None
+    return head + "."
 
 
 def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) -> bool:
