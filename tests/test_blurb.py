@@ -1855,3 +1855,21 @@ def test_a_word_in_scare_quotes_is_no_quoted_speech() -> None:
         sentences = [Sentence(t, i, i, True) for i, t in enumerate([*facts, view])]
         point = point_sentence(sentences, [1.0, 0.6, 0.5, 0.5], "Bridge closed", "story")
         assert (point.text if point else None) == expected
+
+
+@pytest.mark.parametrize(
+    "promise",
+    [
+        "Hier sind fünf Tipps, wie Zimmerpflanzen gut durch den Winter kommen.",
+        "Voici quelques conseils pour garder vos plantes vertes tout l'hiver.",
+        "Separei algumas dicas para manter as plantas vivas durante o inverno.",
+        "Aquí tienes cinco consejos para mantener tus plantas vivas en invierno.",
+        "I'll share a few tips on keeping houseplants alive through the winter.",
+    ],
+)
+def test_a_promise_closing_a_teaser_is_its_point(promise: str) -> None:
+    """Whatever the language, the teaser's closing offer of tips is what the reader gets."""
+    texts = [*HOWTO_EN[:4], promise]
+    sentences = [Sentence(t, i, 0, True) for i, t in enumerate(texts)]
+    point = point_sentence(sentences, [1.0, 0.6, 0.5, 0.5, 0.5], "Winter", "story")
+    assert point is not None and point.text == promise
