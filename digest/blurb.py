@@ -55,6 +55,8 @@ RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate"
 TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
 STANCE = 0.3  # a writer's stance in the closing part ("I think", "ich finde"); half before
 RESULT = 0.3  # a final tally or a figure set against a claim: the finding, wherever it stands
+PROMISE = 0.5  # a how-to's promise: "Here are five ways to keep your plants alive …"
+SUBJECT_TERMS = 2  # ... naming its subject in this many content words after what it gives
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
 FIRST_PERSON = 5  # a text that says "I" or "my" this often, and once in 4 sentences, is
 FIRST_PERSON_SHARE = 0.25  # a writer's own post or essay: its point may come late
@@ -76,6 +78,9 @@ FACT_BOX = 3  # this many "Label: value" lines in a row after the story are a fa
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
 _QUOTE_MARK = re.compile(r'[„“”«»"]')
+# A span in quotes, opened and closed in the same sentence: "…", “…”, „…“, «…», »…«.
+_QUOTED = re.compile(r'"[^"]*"|“[^“”]*”|„[^„“”]*[“”]|«[^«»]*»|»[^«»]*«')
+SCARE_WORDS = 2  # a quoted span of this many words or fewer is the writer's own scare quotes
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # no spaces between words
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)")
@@ -154,11 +159,13 @@ _URL = re.compile(r"\bhttps?://|\bwww\.\w|\b[\w-]+\.(?:com|org|net|io|me|de|fm)/
 # A connective an editor drops from a sentence that opens a blurb or follows one left out:
 # "Now South Korean director …", "But Apple said …". "And"/"But" go only before a name (a
 # capital letter): "But the film …", "Und wir …", "Y el puente …" point back at what came
-# before. Pronouns stay: "Now they …" still leans.
+# before. Pronouns stay: "Now they …" still leans. Russian has no articles: "И вместо …"
+# loses "И" before any word ("И он …" still leans on who he is; "А то …" is one phrase).
 _DROPPABLE = re.compile(
     r"""^(?:(?i:now|so|also|meanwhile|anyway|nun|jetzt|agora|maintenant|ahora|теперь),?\s+
         |(?i:and|but|yet|plus|und|aber|doch|mas|et|mais|pero|но),?\s+
-            (?=[A-ZÀ-ÖØ-ÞА-ЯЁ]))""",
+            (?=[A-ZÀ-ÖØ-ÞА-ЯЁ])
+        |(?i:и),?\s+(?=[а-яё]))""",
     re.VERBOSE,
 )
 _GERMAN_PRONOUNS = {"er", "ihn", "ihm", "ihnen"}
@@ -276,7 +283,7 @@ _SIDE_CLAUSE = re.compile(
 # "Y"/"E"/"И"/"А" count only before a lower-case word ("Y Combinator" is a name).
 _LEANS = re.compile(
     r"""^[“"‘'„«»(]?(?:(?:ok(?:ay)?|well|oh|ja|nun|na|bon|bueno|pues|bem|ora)[,!]?\s+)?(?:
-        and|but|or|nor|so|yet|still|also|however|instead|then|meanwhile|moreover|furthermore
+        and|but|or|nor|so|yet|still|also|however|instead(?!\s+of\b)|then|meanwhile|moreover|furthermore
         |secondly|thirdly|finally|lastly|zweitens|drittens|schließlich
         |therefore|thus|hence|besides|nevertheless|nonetheless|otherwise|plus
         |it(?!\s+(?:seems|appears)\s+(?:to\s+me|that)\b)|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both
@@ -448,6 +455,43 @@ _RESULT = re.compile(
 _FIGURE = re.compile(r"\d")
 
 
+# A how-to's promise: the writer offers ("Here are", "I'll share", "приведу", "voici", "hier
+# sind", "aqui estão", "te dejo") a few of what advice comes in (tips, rules, ways, правила,
+# Tipps, conseils, dicas, consejos) - "Here are five ways to keep your plants alive through
+# winter", "… приведу несколько правил застольной безопасности". ``_promises`` wants the
+# subject after it too: "So here are the rules." points at a list and says nothing.
+_PROMISE = re.compile(
+    r"""\b(?:here\s+(?:are|is|come)|here[’']s|let\s+me\s+(?:share|give|offer|suggest|list)
+        |i(?:[’']ll|\s+will|[’']d\s+like\s+to|\s+would\s+like\s+to|\s+want\s+to)\s+(?:share
+            |give|offer|suggest|list|outline)|give\s+you|offer\s+you
+        |приведу|поделюсь|дам|предложу|предлагаю|перечислю|вот
+        |hier\s+(?:sind|kommen)|ich\s+(?:gebe|verrate|zeige|nenne)|im\s+folgenden
+        |voici|je\s+(?:vous\s+)?(?:donne|propose|partage|livre)
+        |aqui\s+(?:estão|vão|vai)|separei|(?:eu\s+)?(?:dou|compartilho|listei|reuni)
+        |aquí\s+(?:tienes|están|van|te\s+dejo)|te\s+(?:doy|dejo)|les\s+dejo|comparto)
+    (?:\s+[^\s.!?:]+){0,5}?\s+[«"„“]?
+    (?:tips|ways|steps|rules|tricks|ideas|suggestions|lessons|advice|guidelines|strategies
+        |hacks|pointers|recommendations
+        |правил\w*|совет\w*|способ\w*|рекомендаци\w*|шаг\w*|при[её]м\w*
+        |tipps?|regeln|ratschläge?|schritte|kniffe|wege|empfehlungen
+        |conseils?|astuces?|règles|étapes|façons|moyens|recommandations
+        |dicas?|conselhos?|regras|passos|maneiras|truques|sugestões
+        |consejos?|trucos?|reglas|pasos|maneras|claves|recomendaciones|sugerencias)\b
+    (?P<subject>.*)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A title that asks how, or counts the advice it gives: "How to keep plants alive", "Как
+# пережить новогоднюю ночь", "Wie man …", "Comment réussir …", "Como plantar …", "Cómo
+# ahorrar …", "5 Tipps für …". Not "How Trump's cuts threaten …" (an explainer).
+_ASKS_HOW = re.compile(
+    r"""^(?:how\s+(?:to|i|we|you)\b|как\s+\w+(?:ть|ться|чь)\b|wie\s+(?:man|sie|du|ihr)\b
+        |comment\s+\w+(?:er|ir|re)\b|como\s+\w+(?:ar|er|ir|or)\b|cómo\s+\w+(?:ar|er|ir)\b
+        |(?:\d+|five|ten|some|a\s+few)\s+(?:\w+\s+)?(?:ways|tips|steps|rules|tricks|tipps|regeln
+            |conseils|astuces|dicas|passos|consejos|trucos|правил|советов|способов)\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
 # --- what an editor trims inside a sentence ----------------------------------------------
 # Parenthetical asides that carry nothing a blurb needs: an interjection ("(sigh)", "(?!)",
 # "(I promise)"), an exclamation ("(Clickbaitalarm!1!)"), a stock ticker ("(NASDAQ: RHT)"),
@@ -604,12 +648,13 @@ def point_sentences(
     title_terms = _terms(title)
     count = len(sentences)
     best = max(scores, default=0.0)
+    howto, close = _asks_how(title), CLOSING * count
     weighed = [
-        (_point(s.text, bool(_terms(s.text) & title_terms), s.position >= CLOSING * count, kind), s)
+        (_point(s.text, bool(_terms(s.text) & title_terms), s.position >= close, kind, howto), s)
         for s in sentences
         if s.complete
         and scores[s.position] >= POINT_SHARE * best
-        and (kind != "story" or not _QUOTE_MARK.search(s.text))
+        and (kind != "story" or not _quotes_speech(s.text))
     ]
     # the strongest point (a verdict in the close beside the work's name), then the best
     strongest = max((weight for weight, _ in weighed), default=0.0)
@@ -617,6 +662,15 @@ def point_sentences(
         return []
     alike = [s for weight, s in weighed if weight == strongest]
     return sorted(alike, key=lambda s: -scores[s.position])
+
+
+def _quotes_speech(text: str) -> bool:
+    """True for a sentence that quotes someone's words ("“We will not reopen it,” he said."),
+    whose view is not the writer's; not for a word or two in quotes, the writer's own
+    ("… несколько "праздничных" правил …", "the so-called „smart“ bridge")."""
+    spans = _QUOTED.findall(text)
+    marks = len(_QUOTE_MARK.findall(text))
+    return marks > 2 * len(spans) or any(_count_words(span) > SCARE_WORDS for span in spans)
 
 
 def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
@@ -838,7 +892,7 @@ def rank_sentences(sentences: list[Sentence], title: str, kind: str = "story") -
         zip((s.position for s in graph), _pagerank(_overlap([_terms(s.text) for s in graph])))
     )
     top = max(centrality.values(), default=0.0) or 1.0
-    prior = _prior(sentences, title_terms, kind)
+    prior = _prior(sentences, title_terms, kind, _asks_how(title))
     return [
         p
         * (BASE_CENTRALITY + centrality.get(s.position, 0.0) / top)
@@ -855,7 +909,9 @@ def _terms(text: str) -> set[str]:
     return words
 
 
-def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]:
+def _prior(
+    sentences: list[Sentence], title: set[str], kind: str, howto: bool = False
+) -> list[float]:
     """Favour the opening (by sentence and by paragraph), words shared with the title, and
     what the kind of story is for: a review's verdict, a release's changes and what to do,
     an essay's thesis, the conclusion of any story."""
@@ -873,7 +929,7 @@ def _prior(sentences: list[Sentence], title: set[str], kind: str) -> list[float]
         closing = s.position > 0 and (
             s.position >= CLOSING * count or (last > 1 and order[s.paragraph] >= last - 1)
         )
-        weight = lead + overlap + _point(s.text, bool(terms & title), closing, kind)
+        weight = lead + overlap + _point(s.text, bool(terms & title), closing, kind, howto)
         weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
         if kind in ("story", "release") and _PRICE.search(s.text):
             weight += PRICE
@@ -904,13 +960,15 @@ def _details(text: str) -> int:
     return figures + names
 
 
-def _point(text: str, names: bool, closing: bool, kind: str) -> float:
+def _point(text: str, names: bool, closing: bool, kind: str, howto: bool = False) -> float:
     """What a sentence gains as the point of its kind of story: a review's judgement or
     rating (more beside the work's name and in its closing part), a release's change or
     call to act, a story's result (a final tally, a figure against what was claimed:
     wherever it stands), a writer's stance ("I think", "eu prefiro": wherever it stands,
     since a short column may state its view midway, more in the closing part) or a
-    concluding phrase ("all in all", "Fazit", "в итоге") in the closing part of any story."""
+    concluding phrase ("all in all", "Fazit", "в итоге") in the closing part of any story.
+    A how-to's promise ("Here are five ways to …") is its point under a title that asks
+    how, or where it closes a teaser; in the middle of a long post the advice follows it."""
     concludes = closing and bool(_CONCLUDES.search(text))
     if kind == "review":
         judged = bool(_JUDGES.search(text) or _RATING.search(text))
@@ -918,6 +976,8 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
             return 0.0
         weight = VERDICT * (0.5 + 0.5 * concludes + 0.5 * (judged and names))
         return weight * (1.0 if closing else 0.4)
+    if (closing or howto) and _promises(text):
+        return PROMISE
     if kind == "release" and _ACTS.search(text):
         return RELEASE
     if kind == "talk" and _CONVERSATION.search(text):
@@ -927,6 +987,20 @@ def _point(text: str, names: bool, closing: bool, kind: str) -> float:
     if _STANCE.search(text) and (closing or kind in ("essay", "story")):
         return STANCE if closing else STANCE / 2
     return CONCLUSION if concludes else 0.0
+
+
+def _asks_how(title: str) -> bool:
+    """True for a how-to's title: "How to keep plants alive", "Как пережить новогоднюю
+    ночь", "5 Tipps für den Winter"."""
+    return bool(_ASKS_HOW.match(title.strip()))
+
+
+def _promises(text: str) -> bool:
+    """True for a how-to's promise that names what it gives and of what: "Here are five
+    ways to keep your plants alive through winter.", "Voici quelques conseils pour tenir
+    un potager en hiver."; not "So here are the rules." (a pointer at a list)."""
+    match = _PROMISE.search(text)
+    return match is not None and len(_terms(match.group("subject"))) >= SUBJECT_TERMS
 
 
 def _midway(sentence: Sentence) -> bool:
@@ -1004,7 +1078,40 @@ def compose(
             placed = _around(_trimmed(other, limit), pool, sentences, scores, limit)
             if placed:
                 return join_sentences(_texts(placed))
+    elif point is not None and point.position in held and point.position - 1 not in held:
+        trouble = _trouble(point, pool, sentences, limit)
+        if trouble is not None:  # the promise goes with the trouble it answers
+            chosen = _fill(
+                _after_opener(chosen[0], [trouble, point], pool, limit), pool, scores, limit
+            )
     return join_sentences(_texts(chosen))
+
+
+def _after_opener(
+    opener: Sentence, pair: list[Sentence], pool: list[Sentence], limit: int
+) -> list[Sentence]:
+    """*pair* after the blurb's *opener* when that comes before it and all three fit;
+    else *pair* alone."""
+    trial = [opener, *pair]
+    if opener.position >= pair[0].position or _is_kicker(opener.text):
+        return pair
+    if not _may_join(pair[0], [opener], pool):
+        return pair
+    return trial if _length(_texts(trial)) <= limit else pair
+
+
+def _trouble(
+    promise: Sentence, pool: list[Sentence], sentences: list[Sentence], limit: int
+) -> Sentence | None:
+    """The sentence right before a how-to's promise, the trouble the promise answers, when
+    it can open a blurb beside it: "Celebrating brings new aches or worsens old ones. To
+    avoid such an end, here are a few rules of safe feasting." None for another point."""
+    if not _promises(promise.text):
+        return None
+    before = next((s for s in pool if s.position == promise.position - 1), None)
+    if before is None or not _can_open(before, sentences) or not _may_join(promise, [before], pool):
+        return None
+    return before if _length(_texts([before, promise])) <= limit else None
 
 
 def _trimmed(sentence: Sentence, limit: int) -> Sentence:
@@ -1050,6 +1157,9 @@ def _around(
     ]
     if _subject_from_before(point):  # "… he tells …" comes after the one that names him
         openers = [s for s in openers if s.position == point.position - 1]
+    trouble = _trouble(point, pool, sentences, limit)
+    if trouble is not None:  # a how-to's promise goes with the trouble it answers
+        openers = [trouble]
     if openers:
         opener = max(openers, key=lambda s: scores[s.position])
         return _fill([opener, point], pool, scores, limit)

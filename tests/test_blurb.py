@@ -1915,3 +1915,108 @@ def test_a_name_in_brackets_is_no_aside_to_make_room_with() -> None:
     lead = f"{BRIDGE} (Anna Berg) and its deputy (Tom Reed)."
     blurb = summarize([f"{lead} {FERRIES}"], COUNCIL, 300)
     assert "(Anna Berg)" in blurb
+
+
+# --- a how-to's promise ----------------------------------------------------------------------
+
+HOWTO_EN = [
+    "Winter is the season when most of us finally have time for our houseplants.",
+    "The days are short, the heating is on and the windows stay shut for months.",
+    "Many of us water them more often, thinking the dry air of the flat is the trouble.",
+    "Instead of a green corner, the season leaves yellow leaves and rotting roots behind.",
+    "To avoid such an end, here are five ways to keep your plants alive through winter.",
+]
+HOWTO_RU = [
+    "Зима для многих из нас сезон, когда наконец находится время для комнатных растений.",
+    "Дни короткие, батареи горячие, а окна месяцами не открываются.",
+    "Многие поливают цветы чаще, думая, что беда в сухом воздухе квартиры.",
+    "И вместо зелёного уголка зима оставляет жёлтые листья и гнилые корни.",
+    "Чтобы избежать подобного, приведу несколько правил зимнего ухода за растениями.",
+]
+
+
+@pytest.mark.parametrize(
+    ("title", "texts", "trouble"),
+    [
+        ("How to keep houseplants alive", HOWTO_EN, "Instead of a green corner, the season"),
+        ("Как сберечь цветы зимой", HOWTO_RU, "Вместо зелёного уголка зима"),
+    ],
+)
+def test_a_how_tos_promise_makes_the_blurb_with_the_trouble_it_answers(
+    title: str, texts: list[str], trouble: str
+) -> None:
+    """A how-to's teaser closes on what it offers ("here are five ways to …", "приведу
+    несколько правил …"): the blurb says it, right after the sentence whose trouble
+    "such" / "подобного" points at (which loses its "И")."""
+    blurb = summarize([" ".join(texts)], title, 300)
+    assert blurb.endswith(texts[-1])
+    assert trouble in blurb
+    assert split_sentences(blurb)[-2].startswith(trouble)
+
+
+def test_a_pointer_at_a_list_is_no_promise() -> None:
+    """ "So here are the rules." names no subject: it points at a list and stays filler."""
+    texts = [*HOWTO_EN[:4], "So here are the rules."]
+    blurb = summarize([" ".join(texts)], "How to keep houseplants alive", 300)
+    assert "here are the rules" not in blurb
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "How to keep houseplants alive",
+        "Как пережить зиму",
+        "5 Tipps für den Winter",
+        "Comment réussir son potager",
+    ],
+)
+def test_a_title_that_asks_how_marks_a_how_to(title: str) -> None:
+    """Under such a title a promise anywhere in the story is its point."""
+    facts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour through the old town.",
+        "Here are three ways to cross the harbour on foot without the bridge.",
+        "The ferry runs every twenty minutes.",
+        "Tickets cost the same as a bus fare.",
+        "The detour adds ten minutes to a drive.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(facts)]
+    scores = [1.0, 0.6, 0.5, 0.5, 0.5, 0.5]
+    point = point_sentence(sentences, scores, title, "story")
+    assert point is not None and point.text == facts[2]
+    explainer = "How Trump's cuts threaten the harbour"
+    assert point_sentence(sentences, scores, explainer, "story") is None
+
+
+def test_a_word_in_scare_quotes_is_no_quoted_speech() -> None:
+    """The writer's view with a word in quotes ("the so-called "smart" bridge") is still
+    the writer's; a sentence quoting someone's words is not."""
+    facts = [
+        "The council closed the old harbour bridge to cars on Tuesday.",
+        "Drivers now take a detour through the old town.",
+        "The ferry runs every twenty minutes.",
+    ]
+    own = 'I think the "smart" bridge was never worth the money the council spent on it.'
+    quoted = '"I think the bridge was never worth the money," one driver said on Tuesday.'
+    for view, expected in [(own, own), (quoted, None)]:
+        sentences = [Sentence(t, i, i, True) for i, t in enumerate([*facts, view])]
+        point = point_sentence(sentences, [1.0, 0.6, 0.5, 0.5], "Bridge closed", "story")
+        assert (point.text if point else None) == expected
+
+
+@pytest.mark.parametrize(
+    "promise",
+    [
+        "Hier sind fünf Tipps, wie Zimmerpflanzen gut durch den Winter kommen.",
+        "Voici quelques conseils pour garder vos plantes vertes tout l'hiver.",
+        "Separei algumas dicas para manter as plantas vivas durante o inverno.",
+        "Aquí tienes cinco consejos para mantener tus plantas vivas en invierno.",
+        "I'll share a few tips on keeping houseplants alive through the winter.",
+    ],
+)
+def test_a_promise_closing_a_teaser_is_its_point(promise: str) -> None:
+    """Whatever the language, the teaser's closing offer of tips is what the reader gets."""
+    texts = [*HOWTO_EN[:4], promise]
+    sentences = [Sentence(t, i, 0, True) for i, t in enumerate(texts)]
+    point = point_sentence(sentences, [1.0, 0.6, 0.5, 0.5, 0.5], "Winter", "story")
+    assert point is not None and point.text == promise
