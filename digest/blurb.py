@@ -162,7 +162,8 @@ _URL = re.compile(r"\bhttps?://|\bwww\.\w|\b[\w-]+\.(?:com|org|net|io|me|de|fm)/
 # before. Pronouns stay: "Now they …" still leans. Russian has no articles: "И вместо …"
 # loses "И" before any word ("И он …" still leans on who he is; "А то …" is one phrase).
 _DROPPABLE = re.compile(
-    r"""^(?:(?i:now|so|also|meanwhile|anyway|nun|jetzt|agora|maintenant|ahora|теперь),?\s+
+    r"""^(?:(?i:now|so|also|meanwhile|anyway|agora|maintenant|ahora|теперь),?\s+
+        |(?i:nun|jetzt),\s+  # the verb follows a German adverb: "Nun ist …" keeps it
         |(?i:and|but|yet|plus|und|aber|doch|mas|et|mais|pero|но),?\s+
             (?=[A-ZÀ-ÖØ-ÞА-ЯЁ])
         |(?i:и),?\s+(?=[а-яё]))""",

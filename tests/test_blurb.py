@@ -1037,6 +1037,20 @@ def test_a_reviews_verdict_in_its_last_paragraph_reaches_the_blurb() -> None:
     assert blurb.startswith("The same team returns with Harbour Lights")  # "Now" dropped
 
 
+def test_a_german_adverb_before_its_verb_stays_when_the_blurb_opens_on_it() -> None:
+    # "Nun ist …" without "Nun" would read as a question: German puts the verb second.
+    texts = [
+        "Der Funk ist alt.",
+        "Nun ist seit einigen Jahren der Umstieg auf digitalen Funk bei Taxis zu erleben.",
+        "Nun, die Taxifahrer in Hamburg haben sich längst an die neuen Geräte gewöhnt.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [0.1, 1.0, 0.2], 100)  # the lead says little: best opens
+    assert blurb.startswith("Nun ist seit einigen Jahren")
+    blurb = compose(sentences, [0.1, 0.2, 1.0], 100)
+    assert blurb.startswith("Die Taxifahrer in Hamburg")  # "Nun," is an interjection
+
+
 def test_a_story_that_is_no_review_keeps_its_lead() -> None:
     markup = REVIEW_OPENING + REVIEW_MIDDLE + REVIEW_VERDICT.replace("All in all, ", "")
     blurb = extract_blurb(markup, "Studio news from the harbour")
