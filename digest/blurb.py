@@ -99,13 +99,14 @@ _AND_MORE = re.compile(
 )
 _CUT_ELLIPSIS = re.compile(r"(?<=[\w,;])\s?(?:\.{3,}|…)[”\"’'»)]*$")
 # A lead-in that only points at what follows: "Here are the highlights:", "Below, the
-# steps:", "The changes include:". Closed with a full stop it says nothing. (A long one,
-# "Here is a snippet to embed a video without tracking:", says what it brings.)
+# steps:", "The changes include:", "It now supports the following features:". Closed with
+# a full stop it says nothing. (A long one, "Here is a snippet to embed a video without
+# tracking:", says what it brings.)
 _POINTS_AHEAD = re.compile(
     r"""^(?:here\s+(?:are|is|'s|’s)|below|the\s+following|these\s+are|hier\s+(?:sind|ist|die)
         |im\s+folgenden|folgende|eis|aqui\s+(?:estão|está)|voici|voilà|вот)\b(?:\W+\w+){0,4}\W*$
-        |\b(?:highlights|as\s+follows|the\s+following|includes?|including|below|folgt|folgende)
-        \W*$""",
+        |\b(?:highlights|as\s+follows|includes?|including|below|folgt|folgende)\W*$
+        |\bthe\s+following(?:\s+[\w-]+){0,2}\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What something costs: "free for groups of up to 30 people", "For $4.99 a month", "kostet

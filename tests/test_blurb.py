@@ -1085,6 +1085,17 @@ def test_list_items_stay_out_of_a_story_that_is_no_release() -> None:
     assert "CVE" not in blurb and "GPX" not in blurb
 
 
+def test_a_lead_in_to_the_following_things_is_no_sentence() -> None:
+    markup = (
+        "<p>The harbour app is coming along nicely. It now supports the following features:</p>"
+        "<ul><li>Tide charts for every pier of the old harbour, updated each hour.</li>"
+        "<li>Ferry times that follow the winter timetable of the council.</li></ul>"
+        "<p>All of this works today, and there is more to come as the ferries add routes.</p>"
+    )
+    blurb = extract_blurb(markup, "Harbour app notes")
+    assert "following features" not in blurb
+
+
 def test_list_items_are_told_from_paragraphs() -> None:
     from digest.storytext import ListItem
 
