@@ -7,6 +7,8 @@
    not part of a quotation that runs over several sentences. An opening paragraph
    without its full stop (a standfirst) gets one; a standfirst that tells a side of the
    story, where the first sentence states the headline's event, goes after that sentence.
+   In a release note, a list item without its full stop that names a change that matters
+   ("Harden get_meta … against CVE-…", not "Use moderner type annotations") gets one.
 3. ``rank_sentences``: TextRank-style centrality (content-word overlap between
    sentences) weighted by a prior for the opening and for words of the title.
 4. ``compose``: at most three complete sentences within ``limit`` characters, in the
@@ -34,7 +36,14 @@ from digest.chrome import (
 )
 from digest.sanitize import leads_with_summary
 from digest.sentences import ends_sentence
-from digest.storytext import ASIDE, STOPWORDS, join_sentences, story_paragraphs, story_sentences
+from digest.storytext import (
+    ASIDE,
+    STOPWORDS,
+    ListItem,
+    join_sentences,
+    story_paragraphs,
+    story_sentences,
+)
 
 MAX_SENTENCES = 3
 MIN_WORDS = 2  # a one-word sentence in a longer story ("Capra?") is an aside
@@ -74,6 +83,7 @@ DETAILS_FULL = 4  # ... and this many of them make it as concrete as a sentence 
 NEWS_LEAD = 0.5  # a first sentence with this share of the title's words states its event
 SIDELIGHT = 1 / 3  # a standfirst naming less than this share of those words is a sidelight
 PRICE = 0.4  # what a product or service costs, or that it is free, is news of its launch
+ITEM_WORDS = 3  # a list item of a release names a change in at least this many words
 FACT_BOX = 3  # this many "Label: value" lines in a row after the story are a fact box
 
 _WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
@@ -95,14 +105,16 @@ _AND_MORE = re.compile(
 )
 _CUT_ELLIPSIS = re.compile(r"(?<=[\w,;])\s?(?:\.{3,}|…)[”\"’'»)]*$")
 # A lead-in that only points at what follows: "Here are the highlights:", "Below, the
-# steps:", "The changes include:". Closed with a full stop it says nothing. (A long one,
-# "Here is a snippet to embed a video without tracking:", says what it brings.)
+# steps:", "The changes include:", "It now supports the following features:". Closed with
+# a full stop it says nothing. (A long one, "Here is a snippet to embed a video without
+# tracking:", says what it brings.)
 _POINTS_AHEAD = re.compile(
     r"""^(?:here\s+(?:are|is|'s|’s)|below|the\s+following|these\s+are|hier\s+(?:sind|ist|die)
         |im\s+folgenden|folgende|eis|aqui\s+(?:estão|está)|voici|voilà|вот)\b(?:\W+\w+){0,4}\W*$
-        |\b(?:highlights|as\s+follows|the\s+following|includes?|including|below|folgt|folgende
+        |\b(?:highlights|as\s+follows|includes?|including|below|folgt|folgende
         |among(?:st)?\s+others?(?:\s+things)?|unter\s+anderem|entre\s+outr[ao]s(?:\s+coisas)?
-        |entre\s+autres(?:\s+choses)?|entre\s+otr[ao]s(?:\s+cosas)?|в\s+том\s+числе)\W*$""",
+        |entre\s+autres(?:\s+choses)?|entre\s+otr[ao]s(?:\s+cosas)?|в\s+том\s+числе)\W*$
+        |\bthe\s+following(?:\s+[\w-]+){0,2}\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What something costs: "free for groups of up to 30 people", "For $4.99 a month", "kostet
@@ -121,6 +133,9 @@ _HANDS_OVER = re.compile(
         |aqui\s+(?:está|estão))\b(?![^:]*:(?:\s+\S+){4})""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A list item that pairs a label with a value: "Categories - .footer-archives", "Front index
+# of your blog -- index", "BasicUserList: Remarketing to …".
+_LABEL_VALUE = re.compile(r"\s(?:-{1,2}|–|—)\s|^[^\s:]+:\s")
 # A line of a fact box: "Company: Asana", "Website: asana.com", "Launch Date: November 2, 2011".
 _FACT_LINE = re.compile(r"^[^\W\d][\w .'’/-]{0,24}:\s+\S.{0,60}$")
 # Filler a release note or a post closes with: it says nothing about this item.
@@ -394,6 +409,16 @@ _ACTS = re.compile(
         |veraltet|entfernt|aktualisier\w*|obsolet\w*|removid\w*|atualiz\w*)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
+# A change that matters more than a chore ("Use moderner type annotations"): security, what
+# is now supported, what goes away or breaks, what the reader must do.
+_WEIGHTY = re.compile(
+    r"""\b(?:cve-\d+|vulnerab\w*|security|exploit\w*|harden\w*|support(?:s|ed)?|compatib\w*
+        |deprecat\w*|sunset|removed?|breaking|no\s+longer|end[-\s]of[-\s]life|must|required?
+        |migrat\w*|sicherheit\w*|unterstützt|unterstützung|veraltet|entfernt|segurança|suporte
+        |suporta|removid\w*|sécurité|prise\s+en\s+charge|obsolète|seguridad|soporte
+        |безопасност\w*|поддержк\w*)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # Who talks with whom: the line of a podcast's or a talk's description that says it ("Im
 # Gespräch mit Tim Pritlove berichtet …", "Miller joins us for …", "in conversation with").
 _CONVERSATION = re.compile(
@@ -531,6 +556,7 @@ class Sentence:
     complete: bool  # ends with its own punctuation and was not cut short by the feed
     standfirst: bool = False  # the opening paragraph, given a full stop it did not have
     cut: bool = False  # the story's last sentence, cut by the feed: ends in "…", ends a blurb
+    change: bool = False  # a release's list item naming a change, given a full stop
 
 
 def extract_blurb(markup: str, title: str = "", limit: int = 300) -> str:
@@ -556,10 +582,11 @@ def summarize(
     Returns "" when there is no sentence to pick.
     """
     paragraphs = _without_appendix(paragraphs)
-    candidates = _sidelight_after_lead(candidate_sentences(paragraphs, title, summary), title)
+    kind = story_kind(title, categories, paragraphs)
+    candidates = candidate_sentences(paragraphs, title, summary, changes=kind == "release")
+    candidates = _sidelight_after_lead(candidates, title)
     if not candidates:
         return ""
-    kind = story_kind(title, categories, paragraphs)
     scores = rank_sentences(candidates, title, kind)
     points = point_sentences(candidates, scores, title, kind)
     # a writer's stance is one whichever sentence says it; a verdict or a change is not
@@ -706,9 +733,13 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
 # --- candidate sentences ------------------------------------------------------------------
 
 
-def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False) -> list[Sentence]:
+def candidate_sentences(
+    paragraphs: list[str], title: str, summary: bool = False, changes: bool = False
+) -> list[Sentence]:
     """Sentences that could stand in a blurb: no chrome, no title, no captions (a
-    publisher's *summary* heading the story is none)."""
+    publisher's *summary* heading the story is none). With *changes* (a release note),
+    a list item that names a change is one, closed with a full stop: "Improve MSOffice
+    document support." """
     split = [story_sentences(_SENTENCES_ASIDE.sub("", p)) for p in paragraphs]
     prose = any(len(s) >= 2 or _count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
     last = max((i for i, s in enumerate(split) if s), default=-1)
@@ -730,7 +761,11 @@ def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False
             # the story's last line is its own, not a caption: "The bad news: V8 is over
             # 100,000 lines of C++." (a caption stands between paragraphs)
             closing = index == last and ends_sentence(text) and _count_words(text) >= FULL_WORDS
-            if prose and len(sentences) == 1 and _is_caption(text) and not (written or closing):
+            item = changes and isinstance(paragraphs[index], ListItem)
+            change = item and len(sentences) == 1 and _names_change(text)
+            if change:
+                text = _as_sentence(text)  # "Improve MSOffice document support."
+            elif prose and len(sentences) == 1 and _is_caption(text) and not (written or closing):
                 continue  # a caption or a call to action between real paragraphs
             end = number == len(sentences) - 1
             if end and text.endswith(":") and _stands_alone(text):
@@ -748,8 +783,20 @@ def candidate_sentences(paragraphs: list[str], title: str, summary: bool = False
             complete = complete and not quoted[number] and _stands_as_written(text, prose)
             complete = complete and not _URL.search(text)
             complete = complete and _balanced(text)
-            found.append(Sentence(text, len(found), index, complete, standfirst, cut))
+            found.append(Sentence(text, len(found), index, complete, standfirst, cut, change))
     return found
+
+
+def _names_change(text: str) -> bool:
+    """True for a list item of a release note, without a full stop, that names a change
+    that matters: "Harden get_meta in archive.py against …", "Compatibility with PHP8.3",
+    "Fix a possible NULL-byte truncation …"; not a chore ("Use moderner type annotations"),
+    a word or two, nor a "Label - value" pair ("Categories - .footer-archives")."""
+    if _count_words(text) < ITEM_WORDS:
+        return False
+    if ends_sentence(text) or _LABEL_VALUE.search(text):  # a sentence: read as one
+        return False
+    return bool(_WEIGHTY.search(text) or _ACTS.search(text))
 
 
 def _balanced(text: str) -> bool:
@@ -921,9 +968,12 @@ def _prior(
     firsts = {s.paragraph: s for s in reversed(sentences)}  # each paragraph's first sentence
     bios = {p for p, s in firsts.items() if s.position and _BIO.match(s.text)}
     prior = []
+    head = sentences[0] if sentences else None  # the first of a run of a release's changes
     for s in sentences:
         terms = _terms(s.text)
-        lead = 1 / math.sqrt(1 + s.position) / (1 + order[s.paragraph])
+        if not (s.change and head is not None and head.change):
+            head = s
+        lead = 1 / math.sqrt(1 + head.position) / (1 + order[head.paragraph])
         if kind == "essay":
             lead *= ESSAY_LEAD
         overlap = len(terms & title) / (1 + len(title)) if title else 0.0
@@ -934,6 +984,8 @@ def _prior(
         weight += DETAIL * min(1.0, _details(s.text) / DETAILS_FULL)
         if kind in ("story", "release") and _PRICE.search(s.text):
             weight += PRICE
+        if s.change and _WEIGHTY.search(s.text):
+            weight += RELEASE  # a list item naming a change that matters, not a chore
         if _midway(s):
             weight *= 0.2  # starts mid-thought: a list item after "…as follows:"
         if s.position and _is_filler(s.text):
@@ -1501,7 +1553,9 @@ def _trails_off(text: str) -> bool:
 
 
 def _sentence_count(sentence: Sentence) -> float:
-    return 1.0 if _count_words(sentence.text) >= FULL_WORDS else 0.5
+    """A full sentence counts one; a short one, or a release's change named in a list item
+    ("Improve MSOffice document support."), half: it reads at a glance."""
+    return 0.5 if sentence.change or _count_words(sentence.text) < FULL_WORDS else 1.0
 
 
 def _is_kicker(text: str) -> bool:

@@ -11,8 +11,10 @@ story goes first (``chrome.drop_furniture``). Each block is read line by line (`
 and newlines) so that a caption, a credit or a button on its own line can be told from
 the prose around it; lines that continue a sentence (hard-wrapped text) are joined back.
 Text-level chrome is dropped, a block that is mostly link text and no sentence is
-dropped, and a "Related stories" heading ends the story. ``blurb.py`` chooses sentences
-from these paragraphs; it imports this module, never the other way round.
+dropped, and a "Related stories" heading ends the story. A paragraph that was a list item
+comes as a ``ListItem`` (a ``str``): a release's blurb may name it as a change.
+``blurb.py`` chooses sentences from these paragraphs; it imports this module, never the
+other way round.
 """
 
 from __future__ import annotations
@@ -186,10 +188,20 @@ class _Block:
     text: str = ""
     linked: int = 0  # characters of link text
     heading: bool = False
+    item: bool = False  # inside a list item (``<li>``)
+
+
+class ListItem(str):
+    """A paragraph that was an item of a list (``<li>``) in the story's HTML: "Improve
+    MSOffice document support". It reads as any other paragraph; a release's blurb may
+    name it as one of the release's changes."""
+
+    __slots__ = ()
 
 
 def story_paragraphs(markup: str) -> list[str]:
-    """The story's paragraphs, in order, with page chrome removed ([] for no text)."""
+    """The story's paragraphs, in order, with page chrome removed ([] for no text); a list
+    item's are ``ListItem``s."""
     root = _parse(markup)
     if root is None:
         return []
@@ -206,7 +218,8 @@ def story_paragraphs(markup: str) -> list[str]:
                 continue
             sentences = story_sentences(line)  # a promotion inside a paragraph
             if sentences:
-                paragraphs.append(join_sentences(sentences))
+                text = join_sentences(sentences)
+                paragraphs.append(ListItem(text) if block.item else text)
     return paragraphs
 
 
@@ -223,18 +236,22 @@ def _blocks(root: lxml.html.HtmlElement) -> list[_Block]:
     """The text of each block element; ``<br>`` becomes a newline inside its block."""
     blocks: list[_Block] = []
     current = _Block()
+    items = 0  # list items the walk is inside
 
     def flush(heading: bool = False) -> None:
         nonlocal current
         if current.text.strip():
             current.heading = heading
+            current.item = items > 0
             blocks.append(current)
         current = _Block()
 
     def walk(el: lxml.html.HtmlElement) -> None:
+        nonlocal items
         block = el.tag in _BLOCK_TAGS
         if block:
             flush()
+        items += el.tag == "li"
         if el.tag == "br":
             current.text += "\n"
         if el.tag == "a":
@@ -245,6 +262,7 @@ def _blocks(root: lxml.html.HtmlElement) -> list[_Block]:
             current.text += _source_text(child.tail)
         if block:
             flush(heading=el.tag in _HEADINGS)
+        items -= el.tag == "li"
 
     walk(root)
     flush()

@@ -1091,6 +1091,53 @@ def test_a_release_note_says_what_changed_and_what_to_do() -> None:
     assert "let us know" not in blurb  # filler
 
 
+TIDEKIT_CHANGES = (
+    "<p>There is a new minor version of Tidekit: 2.4.1. Nothing big, only small fixes, "
+    "tidier code and some hardening:</p>"
+    "<ul><li>Use newer type hints</li>"
+    "<li>Reformat the test suite</li>"
+    "<li>Harden the chart parser against CVE-2031-1234</li>"
+    "<li>Support for GPX tide files</li>"
+    "<li>Categories - .footer-archives</li></ul>"
+    "<p>Thanks to Ana Souza, Tidekit now has a logo of its own!</p>"
+    "<p>As usual, help with the harbour maps is welcome.</p>"
+)
+
+
+def test_a_release_names_its_changes_from_a_list() -> None:
+    blurb = extract_blurb(TIDEKIT_CHANGES, "Tidekit 2.4.1")
+    # the changes that matter, closed as sentences; not the chores, nor a label and value
+    assert "Harden the chart parser against CVE-2031-1234." in blurb
+    assert "Support for GPX tide files." in blurb
+    assert "type hints" not in blurb and "test suite" not in blurb
+    assert "footer" not in blurb
+
+
+def test_list_items_stay_out_of_a_story_that_is_no_release() -> None:
+    blurb = extract_blurb(TIDEKIT_CHANGES, "A new minor version of our harbour app")
+    assert "CVE" not in blurb and "GPX" not in blurb
+
+
+def test_a_lead_in_to_the_following_things_is_no_sentence() -> None:
+    markup = (
+        "<p>The harbour app is coming along nicely. It now supports the following features:</p>"
+        "<ul><li>Tide charts for every pier of the old harbour, updated each hour.</li>"
+        "<li>Ferry times that follow the winter timetable of the council.</li></ul>"
+        "<p>All of this works today, and there is more to come as the ferries add routes.</p>"
+    )
+    blurb = extract_blurb(markup, "Harbour app notes")
+    assert "following features" not in blurb
+
+
+def test_list_items_are_told_from_paragraphs() -> None:
+    from digest.storytext import ListItem
+
+    paragraphs = story_paragraphs(TIDEKIT_CHANGES)
+    items = [p for p in paragraphs if isinstance(p, ListItem)]
+    assert items[0] == "Use newer type hints"
+    assert len(items) == 5 and not isinstance(paragraphs[0], ListItem)
+
+
 @pytest.mark.parametrize(
     ("opening", "story"),
     [
