@@ -372,6 +372,8 @@ _JUDGES = re.compile(
 )
 
 
+# A title's first word when it is a gerund: "Moving beyond mice …", "Engaging local …".
+_GERUND_OPENS = re.compile(r"^\W*[^\W\d_]+ing\b", re.IGNORECASE)
 # A reviewer's credit in the text: "Eine Rezension von …", "A review by …".
 _REVIEW_CREDIT = re.compile(
     r"""\b(?:an?|eine|uma|une|una)\s+(?:review|rezension|kritik|crítica|resenha|critique|reseña)
@@ -673,6 +675,13 @@ def _quotes_speech(text: str) -> bool:
     return marks > 2 * len(spans) or any(_count_words(span) > SCARE_WORDS for span in spans)
 
 
+def _judges_work(title: str) -> bool:
+    """True for a title that judges what it names ("A Beautifully Told Thriller"); not for
+    one that opens on a gerund ("Moving beyond mice …", "Engaging local stakeholders") nor
+    an offer that states its price ("Beautiful apartment in Fremont! $2150")."""
+    return bool(_JUDGES.search(_GERUND_OPENS.sub("", title))) and not _PRICE.search(title)
+
+
 def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
     """ "review", "release", "talk", "essay" or "story", told from what the item carries.
 
@@ -684,7 +693,7 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
     an essay by the writer's "I", often.
     """
     labels = [title, *(c.replace("_", " ") for c in categories)]  # "book_reviews"
-    if any(_REVIEW.search(t) for t in labels) or _JUDGES.search(title):
+    if any(_REVIEW.search(t) for t in labels) or _judges_work(title):
         return "review"
     if any(_REVIEW_CREDIT.search(p) or _RATING.search(p) for p in paragraphs):
         return "review"

@@ -1051,6 +1051,12 @@ def test_a_story_that_is_no_review_keeps_its_lead() -> None:
         ("Die Salzstraße im Test", (), "Ein Spiel.", "review"),
         ("The Salt Road", (), "A novel. Rating: 4/5.", "review"),
         ("The Salt Road: A Beautifully Told Novel", (), "A novel.", "review"),
+        # a gerund is no judgement, and an offer with its price is an ad
+        ("Moving beyond gulls for tide studies", (), "A study.", "story"),
+        ("Engaging harbour neighbours", (), "A plan.", "story"),
+        ("Moving", (), "A note.", "story"),
+        ("Beautiful flat by the harbour! $1200 2bd", (), "An ad.", "story"),
+        ("A Gripping Harbour Thriller", (), "A novel.", "review"),
         ("Tidekit 2.4.1", (), "A release.", "release"),
         ("Announcing v202604 of the Tide API", (), "A release.", "release"),
         ("Council plans to release the harbour report", (), "News.", "story"),
