@@ -1036,11 +1036,12 @@ def _point(text: str, names: bool, closing: bool, kind: str, howto: bool = False
     """What a sentence gains as the point of its kind of story: a review's judgement or
     rating (more beside the work's name, or an "It's …" that stands for the work, and in
     its closing part), a release's change or call to act, a story's result (a final
-    tally, a figure against what was claimed: wherever it stands), a writer's stance ("I think", "eu prefiro": wherever it stands,
-    since a short column may state its view midway, more in the closing part) or a
-    concluding phrase ("all in all", "Fazit", "в итоге") in the closing part of any story.
-    A how-to's promise ("Here are five ways to …") is its point under a title that asks
-    how, or where it closes a teaser; in the middle of a long post the advice follows it."""
+    tally, a figure against what was claimed: wherever it stands), a writer's stance ("I
+    think", "eu prefiro": wherever it stands, since a short column may state its view
+    midway, more in the closing part) or a concluding phrase ("all in all", "Fazit", "в
+    итоге") in the closing part of any story. A how-to's promise ("Here are five ways to
+    …") is its point under a title that asks how, or where it closes a teaser; in the
+    middle of a long post the advice follows it."""
     concludes = closing and bool(_CONCLUDES.search(text))
     if kind == "review":
         judged = bool(_JUDGES.search(text) or _RATING.search(text))
