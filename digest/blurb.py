@@ -283,13 +283,34 @@ _NEGATION = re.compile(
     r"|jamais|ni|не|нет|ни)\b",
     re.IGNORECASE,
 )
+# A word that only strengthens the next one: "a really great book", "sehr gut", "très
+# bon", "очень хороший". An editor drops it to make room (not "very much", not after a
+# negation, where "not very good" would turn into "not good"); "a"/"an" before it agree
+# with the word after it.
+_INTENSIFIER = re.compile(
+    r"""(?P<article>\b(?i:an?)\s+)?\b(?P<word>(?i:really|very|truly|extremely|incredibly
+        |excessively|absolutely|totally|highly|sehr|wirklich|äußerst|extrem|realmente|très
+        |vraiment|extrêmement|muy|очень|действительно))\s+
+        (?=(?P<next>[^\W\d_]))(?!(?i:much|many)\b)""",
+    re.VERBOSE,
+)
+# A phrase that opens a conclusion, before its comma: "All in all, it's a great book …",
+# "Overall, the film …", "En somme, …", "В итоге, …". The sentence stands without it.
+_CONCLUDING_OPENER = re.compile(
+    r"""^(?:all\s+in\s+all|overall|in\s+the\s+end|ultimately|in\s+short|in\s+sum|all\s+told
+        |to\s+sum\s+(?:it\s+)?up|in\s+conclusion|on\s+balance|alles\s+in\s+allem|insgesamt
+        |unterm\s+strich|em\s+suma|enfim|no\s+geral|em\s+resumo|en\s+somme|au\s+final
+        |finalement|en\s+résumé|en\s+resumen|en\s+definitiva|al\s+final|в\s+итоге|в\s+целом
+        |в\s+общем),\s+(?=[^\W\d_])""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # A last clause that adds a side remark: ", and you can also catch me …", ", and we …".
 # Its own subject follows the "and", so it is no item of a list ("A, B, and C").
 _SIDE_CLAUSE = re.compile(
     r""",\s(?:and|und|e|et|y|и)\s(?:(?:also|auch|também|aussi|también)\s)?
         (?:I|you|we|he|she|it|they|there|ich|du|wir|er|sie|es|eu|você|nós|ele|ela|eles|elas
           |je|tu|nous|vous|il|elle|ils|elles|on|yo|él|ella|nosotros|ellos|я|мы|вы|он|она|они)
-        \s""",
+        (?:\s|[’'](?:s|re|m|ve|ll|d)\s)""",
     re.IGNORECASE | re.VERBOSE,
 )
 # First words of a sentence that points back at the one before it: a connective ("But",
@@ -370,7 +391,8 @@ _CONCLUDES = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 # A critic's judgement words, in the corpus's languages. Each alone is weak evidence; near
-# the end of a review, or beside the work's name, it marks the verdict.
+# the end of a review, or beside the work's name, it marks the verdict. One said of a
+# person ("Lee is a great human being") judges the author, not the work.
 _JUDGES = re.compile(
     r"""\b(?:great|excellent|superb|brilliant|masterpiece|masterful|stunning|beautiful(?:ly)?
         |gorgeous|moving|gut-?wrenching(?:ly)?|heart-?rending|heartbreaking|powerful|compelling
@@ -383,11 +405,35 @@ _JUDGES = re.compile(
         |unterhaltsam\w*|spannend\w*|enttäuschend\w*|langweilig\w*|großer\s+spaß|überzeugt
         |ótim[oa]|excelente|brilhante|vale\s+a\s+pena|recomend\w+|decepcion\w+|divertid[oa]
         |magnifique|réussi\w*|décevant\w*|ennuyeux|passionnant\w*
-        |отличн\w*|прекрасн\w*|рекоменд\w*|скучн\w*|великолепн\w*)\b""",
+        |отличн\w*|прекрасн\w*|рекоменд\w*|скучн\w*|великолепн\w*)\b
+    # not one said of a person: "a great human being", "ein großartiger Mensch"
+    (?!\s+(?:[\w-]+\s+)?(?:human|humans|person|persons|people|guy|guys|man|men|woman|women
+        |fellow|folks?|friends?|chap|dude|mensch|menschen|kerl|typ|pessoas?|homem|mulher
+        |personnes?|homme|femme|personas?|hombre|mujer|человек\w*|люди|парень)\b)""",
     re.IGNORECASE | re.VERBOSE,
 )
 
 
+# Where a title's parts meet: "Book review: Locksport - A Hacker's Guide …".
+_TITLE_PARTS = re.compile(r":\s|\s[-–—|]\s")
+# A review's label in its title: "Book review", "im Test", "Filmkritik", "Resenha".
+_REVIEW_LABEL = re.compile(
+    r"""(?:\b(?:book|film|movie|album|game|record|music|series|show|concert|play)\s+)?
+        \b(?:reviews?|reviewed|\w*rezension|\w*kritik|crítica|critique|resenha|reseña|обзор
+        |рецензия|im\s+test|test)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A title's first word when it is a gerund: "Moving beyond mice …", "Engaging local …".
+_GERUND_OPENS = re.compile(r"^\W*[^\W\d_]+ing\b", re.IGNORECASE)
+# A review's sentence whose subject is a pronoun for the work it reviews, after a phrase
+# that concludes: "It's a comprehensive yet digestible resource …", "All in all, it's a
+# great book …", "Es ist …", "C'est un disque …", "É um livro …", "Это …". Not a cleft,
+# whose "it" stands for nothing: "It's that woven thread that's worth it".
+_STANDS_FOR_WORK = re.compile(
+    r"""^[“"„«]?(?:[^,]{1,30},\s+)?(?:it|it[’']s|es|er|sie|c[’']est|il|elle|é|ele|ela|это|он|она)
+        (?=[\s,])(?!\s+(?:is\s+)?(?:that|this|what|how|why|when|where|who)\b)""",
+    re.IGNORECASE | re.VERBOSE,
+)
 # A reviewer's credit in the text: "Eine Rezension von …", "A review by …".
 _REVIEW_CREDIT = re.compile(
     r"""\b(?:an?|eine|uma|une|una)\s+(?:review|rezension|kritik|crítica|resenha|critique|reseña)
@@ -593,7 +639,8 @@ def summarize(
     # (in a story that is not an essay, any "I think" the blurb already holds)
     stances = [s for s in candidates if kind == "story" and _STANCE.search(s.text)]
     alike = [*points, *stances] if kind in ("essay", "story") else []
-    blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike)
+    work = _work(title) if kind == "review" else frozenset()
+    blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike, work)
     return _without_unused_abbreviations(blurb)
 
 
@@ -681,8 +728,15 @@ def point_sentences(
         (_point(s.text, bool(_terms(s.text) & title_terms), s.position >= close, kind, howto), s)
         for s in sentences
         if s.complete
-        and scores[s.position] >= POINT_SHARE * best
+        and scores[s.position] >= MIN_SHARE * best
         and (kind != "story" or not _quotes_speech(s.text))
+    ]
+    # a review is written for its verdict: a full one (judging the work by name, or
+    # concluding, in the close) is its point when it is worth a place at all
+    weighed = [
+        (weight, s)
+        for weight, s in weighed
+        if scores[s.position] >= POINT_SHARE * best or (kind == "review" and weight >= VERDICT)
     ]
     # the strongest point (a verdict in the close beside the work's name), then the best
     strongest = max((weight for weight, _ in weighed), default=0.0)
@@ -701,6 +755,24 @@ def _quotes_speech(text: str) -> bool:
     return marks > 2 * len(spans) or any(_count_words(span) > SCARE_WORDS for span in spans)
 
 
+def _work(title: str) -> frozenset[str]:
+    """The content words of the name of the work a review's *title* gives: its first part
+    that is not the review's label. "Book review: The Salt Road - A Novel" gives {"salt",
+    "road"}; "Harbour Lights im Test: …" gives {"harbour", "lights"}."""
+    for part in _TITLE_PARTS.split(title):
+        terms = _terms(_REVIEW_LABEL.sub(" ", part))
+        if terms:
+            return frozenset(terms)
+    return frozenset()
+
+
+def _judges_work(title: str) -> bool:
+    """True for a title that judges what it names ("A Beautifully Told Thriller"); not for
+    one that opens on a gerund ("Moving beyond mice …", "Engaging local stakeholders") nor
+    an offer that states its price ("Beautiful apartment in Fremont! $2150")."""
+    return bool(_JUDGES.search(_GERUND_OPENS.sub("", title))) and not _PRICE.search(title)
+
+
 def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> str:
     """ "review", "release", "talk", "essay" or "story", told from what the item carries.
 
@@ -712,7 +784,7 @@ def story_kind(title: str, categories: Sequence[str], paragraphs: list[str]) -> 
     an essay by the writer's "I", often.
     """
     labels = [title, *(c.replace("_", " ") for c in categories)]  # "book_reviews"
-    if any(_REVIEW.search(t) for t in labels) or _JUDGES.search(title):
+    if any(_REVIEW.search(t) for t in labels) or _judges_work(title):
         return "review"
     if any(_REVIEW_CREDIT.search(p) or _RATING.search(p) for p in paragraphs):
         return "review"
@@ -1015,16 +1087,18 @@ def _details(text: str) -> int:
 
 def _point(text: str, names: bool, closing: bool, kind: str, howto: bool = False) -> float:
     """What a sentence gains as the point of its kind of story: a review's judgement or
-    rating (more beside the work's name and in its closing part), a release's change or
-    call to act, a story's result (a final tally, a figure against what was claimed:
-    wherever it stands), a writer's stance ("I think", "eu prefiro": wherever it stands,
-    since a short column may state its view midway, more in the closing part) or a
-    concluding phrase ("all in all", "Fazit", "в итоге") in the closing part of any story.
-    A how-to's promise ("Here are five ways to …") is its point under a title that asks
-    how, or where it closes a teaser; in the middle of a long post the advice follows it."""
+    rating (more beside the work's name, or an "It's …" that stands for the work, and in
+    its closing part), a release's change or call to act, a story's result (a final
+    tally, a figure against what was claimed: wherever it stands), a writer's stance ("I
+    think", "eu prefiro": wherever it stands, since a short column may state its view
+    midway, more in the closing part) or a concluding phrase ("all in all", "Fazit", "в
+    итоге") in the closing part of any story. A how-to's promise ("Here are five ways to
+    …") is its point under a title that asks how, or where it closes a teaser; in the
+    middle of a long post the advice follows it."""
     concludes = closing and bool(_CONCLUDES.search(text))
     if kind == "review":
         judged = bool(_JUDGES.search(text) or _RATING.search(text))
+        names = names or bool(_STANDS_FOR_WORK.match(text))
         if not (judged or concludes):
             return 0.0
         weight = VERDICT * (0.5 + 0.5 * concludes + 0.5 * (judged and names))
@@ -1102,6 +1176,7 @@ def compose(
     title: str = "",
     point: Sentence | None = None,
     alike: Sequence[Sentence] = (),
+    work: frozenset[str] = frozenset(),
 ) -> str:
     """Join complete sentences (article order) within *limit* characters: an opener, then
     the sentences worth most that add something the blurb does not say yet.
@@ -1111,7 +1186,8 @@ def compose(
     says little beside the best sentence. When none of these holds the story's point, the
     blurb is built around the point that can stand in one (see ``_around``). Falls back to
     the first sentence shortened with an ellipsis when none fits, and to a sentence cut by
-    the feed (ending in "…") when the item has no complete sentence.
+    the feed (ending in "…") when the item has no complete sentence. A review's *work*
+    (the content words of its name) goes with its verdict (see ``_naming_work``).
     """
     pool = [s for s in sentences if s.complete]
     if not pool:
@@ -1128,7 +1204,7 @@ def compose(
     held = {s.position for s in chosen}
     if point is not None and not held & {s.position for s in [point, *alike]}:
         for other in [point, *sorted(alike, key=lambda s: -scores[s.position])]:
-            placed = _around(_trimmed(other, limit), pool, sentences, scores, limit)
+            placed = _around(_trimmed(other, limit), pool, sentences, scores, limit, work)
             if placed:
                 return join_sentences(_texts(placed))
     elif point is not None and point.position in held and point.position - 1 not in held:
@@ -1195,9 +1271,17 @@ def _around(
     sentences: list[Sentence],
     scores: list[float],
     limit: int,
+    work: frozenset[str] = frozenset(),
 ) -> list[Sentence] | None:
     """A blurb that holds *point*: the best opener before it that leaves room for it, or
-    *point* alone when it can open; then filled as usual. None when neither fits."""
+    *point* alone when it can open; then filled as usual. None when neither fits. A
+    review's verdict that does not name the *work* comes after a sentence that does
+    (``_naming_work``); one whose "It" stands for the work may open alone, under the
+    title that names it."""
+    if work and not _terms(point.text) & work:
+        named = _naming_work(point, pool, sentences, limit, work)
+        if named:
+            return _fill(named, pool, scores, limit)
     if len(_dropped_connective(point.text)) > limit:
         return None
     openers = [
@@ -1216,9 +1300,83 @@ def _around(
     if openers:
         opener = max(openers, key=lambda s: scores[s.position])
         return _fill([opener, point], pool, scores, limit)
-    if _can_open(point, sentences) and not _subject_from_before(point):
+    opens = _can_open(point, sentences) or (bool(work) and _stands_for_work(point))
+    if opens and not _subject_from_before(point):
         return _fill([point], pool, scores, limit)
     return None
+
+
+def _stands_for_work(sentence: Sentence) -> bool:
+    """True for a review's sentence whose subject is the reviewed work: "It's a
+    comprehensive yet digestible resource …", "All in all, it's a great book …"."""
+    return not _midway(sentence) and bool(_STANDS_FOR_WORK.match(sentence.text))
+
+
+def _naming_work(
+    verdict: Sentence,
+    pool: list[Sentence],
+    sentences: list[Sentence],
+    limit: int,
+    work: frozenset[str],
+) -> list[Sentence] | None:
+    """A review's *verdict* after the sentence before it that names most of the *work*'s
+    name (the first of equals), both trimmed as an editor would so that they fit, the
+    least cut (``_spared``; the naming one also to its clause that names, ``_naming_clause``):
+    "Salt (a sea word) is the second album from Harbour Lights, and it's a lonely one."
+    before "A blend of shanties and jazz, resulting in a really daring record." gives "Salt
+    is the second album from Harbour Lights. A blend of shanties and jazz, resulting in a
+    daring record." Its "It" stands for the work, so it may follow one that is not its
+    predecessor. None when no such sentence fits beside it."""
+    verdicts = _spared(verdict.text)
+    namers = sorted(
+        (
+            s
+            for s in pool
+            if s.position < verdict.position
+            and _terms(s.text) & work
+            and _can_open(s, sentences)
+            and (_may_join(verdict, [s], pool) or _stands_for_work(verdict))
+        ),
+        key=lambda s: -len(_terms(s.text) & work),
+    )
+    for namer in namers:
+        spared = _spared(namer.text)
+        clauses = {_naming_clause(t, work) for t in spared}
+        texts = [*spared, *sorted((c for c in clauses if c), key=len, reverse=True)]
+        fits = []
+        for first, second in product(texts, verdicts):
+            trial = [replace(namer, text=first), replace(verdict, text=second)]
+            if (length := _length(_texts(trial))) <= limit:
+                fits.append((length, trial))
+        if fits:
+            return max(fits, key=lambda f: f[0])[1]  # the least cut
+    return None
+
+
+def _spared(text: str) -> list[str]:
+    """*text* and the shorter versions an editor makes room with (``_trims``), also
+    without the words that only strengthen the next one and without a concluding opener:
+    "It's a great book." for "All in all, it's a really great book."; longest first."""
+    found = set(_trims(text))
+    for trim in (_without_intensifiers, _without_concluding_opener):
+        found |= {trim(t) for t in found}
+    return sorted(found, key=len, reverse=True)
+
+
+def _naming_clause(text: str, work: frozenset[str]) -> str | None:
+    """*text* ended before its first side clause, when what is left still names the
+    *work*: "Salt is the second album from Harbour Lights." for "Salt is the second album
+    from Harbour Lights, and it's a lonely one, for I don't think it has peers."; the
+    verdict beside it judges the work. None when there is no such clause."""
+    match = _SIDE_CLAUSE.search(text)
+    if not match:
+        return None
+    head = text[: match.start()].rstrip()
+    if _count_words(head) < FULL_WORDS or not _terms(head) & work:
+        return None
+    if not _balanced(head) or len(_QUOTE_MARK.findall(head)) % 2:
+        return None
+    return head + "."
 
 
 def _subject_from_before(sentence: Sentence) -> bool:
@@ -1424,6 +1582,38 @@ def _trims(text: str) -> list[str]:
     for trim in (_without_brackets, _without_weekday, _without_attribution):
         found |= {trim(t) for t in found}
     return sorted(found, key=len, reverse=True)
+
+
+def _without_intensifiers(text: str) -> str:
+    """*text* without the words that only strengthen the next one: "All in all, it's a
+    great book" for "All in all, it's a really great book", "a pleasant one" for "an
+    excessively pleasant one"; not in a quotation, not after a negation ("not very good"),
+    and not where "a"/"an" cannot tell how the next word sounds ("an utterly", "a hugely")."""
+
+    def spare(match: re.Match[str]) -> str:
+        before = text[: match.start()].split()[-1:]
+        if _quoted(text, match.start()) or (before and _NEGATION.fullmatch(before[0])):
+            return match.group()
+        article = match.group("article")
+        if not article:
+            return ""
+        first = match.group("next").casefold()
+        if first in "uh":
+            return match.group()
+        wanted = "an" if first in "aeio" else "a"
+        return (wanted.capitalize() if article[0].isupper() else wanted) + article[-1]
+
+    return _INTENSIFIER.sub(spare, text)
+
+
+def _without_concluding_opener(text: str) -> str:
+    """*text* without a phrase that opens a conclusion: "It's a great book." for "All in
+    all, it's a great book."."""
+    match = _CONCLUDING_OPENER.match(text)
+    if not match:
+        return text
+    rest = text[match.end() :]
+    return rest[0].upper() + rest[1:]
 
 
 def _without_brackets(text: str) -> str:

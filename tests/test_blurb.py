@@ -1065,6 +1065,12 @@ def test_a_story_that_is_no_review_keeps_its_lead() -> None:
         ("Die Salzstraße im Test", (), "Ein Spiel.", "review"),
         ("The Salt Road", (), "A novel. Rating: 4/5.", "review"),
         ("The Salt Road: A Beautifully Told Novel", (), "A novel.", "review"),
+        # a gerund is no judgement, and an offer with its price is an ad
+        ("Moving beyond gulls for tide studies", (), "A study.", "story"),
+        ("Engaging harbour neighbours", (), "A plan.", "story"),
+        ("Moving", (), "A note.", "story"),
+        ("Beautiful flat by the harbour! $1200 2bd", (), "An ad.", "story"),
+        ("A Gripping Harbour Thriller", (), "A novel.", "review"),
         ("Tidekit 2.4.1", (), "A release.", "release"),
         ("Announcing v202604 of the Tide API", (), "A release.", "release"),
         ("Council plans to release the harbour report", (), "News.", "story"),
@@ -1346,6 +1352,106 @@ def test_a_review_told_by_its_judgements_keeps_its_verdict() -> None:
     blurb = extract_blurb(markup, "Harbour Lights - Salt", 300)
     assert "cohesive and daring record" in blurb
     assert "Ballast" not in blurb
+
+
+def test_a_reviews_verdict_follows_the_sentence_that_names_the_work() -> None:
+    """The verdict never names the album; the lead that does is too long to stand beside
+    it, so both are trimmed as an editor would: the lead to the clause that names the
+    work (its aside in brackets and its first judgement go), the verdict by a word that
+    only strengthens the next one, with "an" agreeing with what follows."""
+    paragraphs = [
+        'Salt ("sal" in the old tongue) is the second album from Lindwurm, and it\'s a very '
+        "lonely one, for I don't think it has any peers.",
+        "A mix of sea shanties, ambient drones and free jazz à la the old Bergen harbour school "
+        "in equal measures, bound together with a hint of low northern brass, resulting in a "
+        "not only surprisingly cohesive and daring record, but also an excessively pleasant and "
+        "honest one.",
+        'Opening with "Ballast", a slow drone where one wants to sway in rhythm, things quickly '
+        'turn into shouted choruses, stamping feet and the creaking deck of "Tidewater", '
+        "arguably the most sea shanty song of the album. The sudden turns are well done, and "
+        "the work on the voices is truly delightful.",
+        'Then the calm before the storm, "Lanterns", a one minute interlude of piano under the '
+        'rain, announcing "Gale", some sort of free jazz and drone track, but with the noted '
+        "presence of an accordion and some clear touches of folk. The album ends with "
+        '"Home Port", starting with a lone fiddle.',
+    ]
+    blurb = summarize(paragraphs, "Lindwurm - Salt", 300)
+    assert blurb.startswith("Salt is the second album from Lindwurm. A mix of sea shanties")
+    assert blurb.endswith("cohesive and daring record, but also a pleasant and honest one.")
+
+
+def test_a_reviews_closing_verdict_comes_with_the_books_name() -> None:
+    """ "All in all, it's a …" judges the book without naming it: the sentence that names
+    it opens the blurb, and the verdict loses its "All in all" to fit beside it."""
+    paragraphs = [
+        "I'm starting to feel bad about getting free books from Harbour Press, but apparently "
+        "they're happy to send them my way in exchange for a review, so I won't complain.",
+        "Anyway, I got a copy of the early access version of Knots - A Sailor's Guide to Bends, "
+        "Hitches, Whippings, Lashings and Splices! It's obviously a book about knots, but, as "
+        "hinted by its name, from the sailor's angle.",
+        "I'm not completely clueless when it comes to tying knots, but I've always been "
+        "mediocre at best, since I never really put the effort into practising anything but "
+        "the basics. This was thus a fine chance for a deeper dive!",
+        "The part about splices, while useful, doesn't really go much further than some basic "
+        "techniques for three-strand rope, but I guess practise is the only way to learn. On "
+        "the other hand, the part about decorative knots was highly entertaining, since those "
+        "are really odd compared to the usual ones.",
+        "The only issue I had with the book is that while it's full of gorgeous colourful "
+        "drawings, like the small arrows showing where each end goes, they are unfortunately "
+        "barely legible on my old e-reader, so I'd recommend getting the paperback version if "
+        "you don't have a colour screen.",
+        "All in all, it's a really great self-contained book for newcomers and beginners, "
+        "clear, detailed, … and doing a tremendous job at making knot tying look fun yet "
+        "useful for every deckhand! It was also a nice push for me to learn harder knots.",
+    ]
+    blurb = summarize(paragraphs, "Book review: Knots - A Sailor's Guide", 300, ("book_reviews",))
+    assert blurb.startswith("I got a copy of the early access version of Knots")
+    assert "! It's a really great self-contained book for newcomers" in blurb
+
+
+def test_praise_of_the_author_is_not_the_reviews_verdict() -> None:
+    """ "A great human being" judges a person; the verdict is the sentence whose "It's"
+    stands for the book, and under the title that names the book it may open the blurb."""
+    paragraphs = [
+        "Last spring, I got an email from Ann Berg from Harbour Press's publicity office, "
+        "telling me that Salt and Charts: The Craft of Reading Old Sea Maps by Tom Lind was "
+        "out in early access, and that they would be glad to send me a copy free of charge!",
+        "From the few talks I had with him, Lind is not only a great human being, but also a "
+        "patient teacher. He runs the map room at the Bergen museum and wrote the tide tables "
+        "app everyone uses; so I was glad to finally read his book!",
+        "It's a full course for anyone who wants to read old charts: how to date them, how to "
+        "spot forgeries, how to match soundings with today's maps, and how to care for the "
+        "paper, with exercises on real charts from the museum's collection, from the Dutch "
+        "masters to the Admiralty surveys of the last century, and more besides.",
+        "It's a thorough yet highly readable guide that I would wholeheartedly recommend to "
+        "anyone remotely curious about the sea. Old charts are all over the archives, waiting "
+        "to be read, dated and compared, and with this book, anyone can help.",
+    ]
+    blurb = summarize(paragraphs, "Book review: Salt and Charts", 300)
+    assert "human being" not in blurb
+    assert blurb.startswith("It's a thorough yet highly readable guide that I would")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        # a cleft's "it" stands for nothing: the reviewed work is not its subject
+        ("It's that woven thread, spun into a gripping thriller, that's worth it.", "story"),
+        ("All in all, it's a gripping thriller, well worth your evenings.", "review"),
+    ],
+)
+def test_it_stands_for_the_work_only_as_a_subject(text: str, kind: str) -> None:
+    """A review's "it's" names the work it judges; the verdict then wins the blurb."""
+    paragraphs = [
+        "Harbour Lights is the new film from Ann Berg, set on a Bergen ferry over one long "
+        "winter night, with a cast of twelve and a score by the Lindwurm trio.",
+        "The first hour follows the crew through a storm off the coast, the second the "
+        "passengers who wait below deck for the lights of the harbour.",
+        text,
+    ]
+    blurb = summarize(paragraphs, "Harbour Lights review", 300)
+    assert blurb.startswith("Harbour Lights is the new film")
+    assert (text in blurb) == (kind == "review")
 
 
 def test_a_speakers_biography_does_not_take_the_talks_place() -> None:
