@@ -212,6 +212,8 @@ _CLAUSE_AND = re.compile(
     r"|el|los|las)\s)(?-i:(?=[a-zß-ÿа-яё]))",
     re.IGNORECASE,
 )
+# Where a concession gives way to the main clause: "…, but the figure is still …".
+_BUT_CLAUSE = re.compile(r",\s+(?:but|aber|mas|mais|pero|но)\s+(?=[^\W\d_])", re.IGNORECASE)
 _PAIRED = re.compile(
     r"\b(?:between|both|either|zwischen|sowohl|entre|tanto|между)\b", re.IGNORECASE
 )
@@ -319,7 +321,8 @@ _SIDE_CLAUSE = re.compile(
 # inside a blurb comes with its predecessor. The word must end there ("E-mail" is no "E");
 # "Y"/"E"/"И"/"А" count only before a lower-case word ("Y Combinator" is a name).
 _LEANS = re.compile(
-    r"""^[“"‘'„«»(]?(?:(?:ok(?:ay)?|well|oh|ja|nun|na|bon|bueno|pues|bem|ora)[,!]?\s+)?(?:
+    r"""^[“"‘'„«»(]?(?:(?:ok(?:ay)?|well|oh|ja|nun|na|bon|bueno|pues|bem|ora)[,!]?\s+
+        |[a-z]+ly,\s+)?(?:
         and|but|or|nor|so|yet|still|also|however|instead(?!\s+of\b)|then|meanwhile|moreover|furthermore
         |secondly|thirdly|finally|lastly|zweitens|drittens|schließlich
         |therefore|thus|hence|besides|nevertheless|nonetheless|otherwise|plus
@@ -640,7 +643,8 @@ def summarize(
     stances = [s for s in candidates if kind == "story" and _STANCE.search(s.text)]
     alike = [*points, *stances] if kind in ("essay", "story") else []
     work = _work(title) if kind == "review" else frozenset()
-    blurb = compose(candidates, scores, limit, title, points[0] if points else None, alike, work)
+    point = points[0] if points else None
+    blurb = compose(candidates, scores, limit, title, point, alike, work, summary)
     return _without_unused_abbreviations(blurb)
 
 
@@ -1177,6 +1181,7 @@ def compose(
     point: Sentence | None = None,
     alike: Sequence[Sentence] = (),
     work: frozenset[str] = frozenset(),
+    summary: bool = False,
 ) -> str:
     """Join complete sentences (article order) within *limit* characters: an opener, then
     the sentences worth most that add something the blurb does not say yet.
@@ -1204,7 +1209,10 @@ def compose(
     held = {s.position for s in chosen}
     if point is not None and not held & {s.position for s in [point, *alike]}:
         for other in [point, *sorted(alike, key=lambda s: -scores[s.position])]:
-            placed = _around(_trimmed(other, limit), pool, sentences, scores, limit, work)
+            other = _trimmed(_main_clause(other), limit)
+            # the publisher's summary, heading the story, stays the opener beside a point
+            kept = opener.position if summary and opener.paragraph == 0 else None
+            placed = _around(other, pool, sentences, scores, limit, work, kept)
             if placed:
                 return join_sentences(_texts(placed))
     elif point is not None and point.position in held and point.position - 1 not in held:
@@ -1272,8 +1280,10 @@ def _around(
     scores: list[float],
     limit: int,
     work: frozenset[str] = frozenset(),
+    lead: int | None = None,
 ) -> list[Sentence] | None:
-    """A blurb that holds *point*: the best opener before it that leaves room for it, or
+    """A blurb that holds *point*: the blurb's opener (the sentence at *lead*) when it
+    leaves room for it, else the best opener before it that does, or
     *point* alone when it can open; then filled as usual. None when neither fits. A
     review's verdict that does not name the *work* comes after a sentence that does
     (``_naming_work``); one whose "It" stands for the work may open alone, under the
@@ -1298,7 +1308,8 @@ def _around(
     if trouble is not None:  # a how-to's promise goes with the trouble it answers
         openers = [trouble]
     if openers:
-        opener = max(openers, key=lambda s: scores[s.position])
+        kept = [s for s in openers if s.position == lead] if lead is not None else []
+        opener = kept[0] if kept else max(openers, key=lambda s: scores[s.position])
         return _fill([opener, point], pool, scores, limit)
     opens = _can_open(point, sentences) or (bool(work) and _stands_for_work(point))
     if opens and not _subject_from_before(point):
@@ -1377,6 +1388,20 @@ def _naming_clause(text: str, work: frozenset[str]) -> str | None:
     if not _balanced(head) or len(_QUOTE_MARK.findall(head)) % 2:
         return None
     return head + "."
+
+
+def _main_clause(point: Sentence) -> Sentence:
+    """*point* from its "but" on when what comes before leans on a sentence left out: the
+    concession "Obviously, this is much better than the case above, but the figure is
+    still an order of magnitude off the claim." gives "The figure is still an order of
+    magnitude off the claim.", the point an editor keeps."""
+    match = _BUT_CLAUSE.search(point.text)
+    if match is None or not _leans_on_before(point.text[: match.start()]):
+        return point
+    rest = point.text[match.end() :]
+    if _count_words(rest) < FULL_WORDS or _leans_on_before(rest):
+        return point
+    return replace(point, text=rest[0].upper() + rest[1:])
 
 
 def _subject_from_before(sentence: Sentence) -> bool:

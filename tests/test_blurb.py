@@ -1901,6 +1901,26 @@ def test_a_result_makes_the_blurb_when_the_closing_view_leans_on_its_predecessor
     assert "Final score three right and 9 wrong" in blurb
 
 
+def test_a_point_whose_concession_leans_on_what_is_left_out_keeps_its_main_clause() -> None:
+    """ "Obviously, this is much better than the case above, but the figure is …": "this"
+    and "above" point at what the blurb leaves out; the point is what follows "but"."""
+    paragraphs = [
+        "Checking the numbers behind a crowd-funded battery that charges in thirty seconds",
+        "Last week a friend sent me a link to a crowd-funding campaign for a new battery.",
+        "The maker says his battery holds as much as any ordinary rechargeable cell of its size.",
+        "Inside, his photos show a small capacitor and a tiny regulator chip on a green board.",
+        "I looked up the capacitor and worked out how much charge it can hold when it is full.",
+        "Assuming a simple linear regulator, the battery would hold a tiny share of its rating.",
+        "Obviously, this is much better than the case above, but the figure is still 20 times "
+        "off from the claimed capacity of 900 mAh.",
+        "Capacitors are fascinating parts, and they have their uses in many small devices.",
+        "I wonder why nobody asked the maker about these numbers before they gave him money.",
+    ]
+    blurb = summarize(paragraphs, "A battery too good to be true", 300, summary=True)
+    assert "The figure is still 20 times off from the claimed capacity of 900 mAh." in blurb
+    assert "Obviously" not in blurb
+
+
 def test_the_first_half_of_a_contrast_does_not_end_a_blurb_alone() -> None:
     """ "In one way …" without "In another way …" leaves the reader waiting."""
     texts = [
