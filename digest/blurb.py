@@ -114,7 +114,11 @@ _POINTS_AHEAD = re.compile(
         |\b(?:highlights|as\s+follows|includes?|including|below|folgt|folgende
         |among(?:st)?\s+others?(?:\s+things)?|unter\s+anderem|entre\s+outr[ao]s(?:\s+coisas)?
         |entre\s+autres(?:\s+choses)?|entre\s+otr[ao]s(?:\s+cosas)?|в\s+том\s+числе)\W*$
-        |\bthe\s+following(?:\s+[\w-]+){0,2}\W*$""",
+        |\bthe\s+following(?:\s+[\w-]+){0,2}\W*$
+        # a lead-in to a quotation: "In the words of PHP's documentation:", "As Knuth put it:"
+        |^(?:in\s+the\s+words\s+of|as\s+(?:\S+\s+){1,4}(?:puts?|said|says|writes|wrote)\s+it
+            |mit\s+den\s+worten|nas\s+palavras\s+de|selon\s+les\s+mots\s+de
+            |en\s+palabras\s+de|по\s+словам)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What something costs: "free for groups of up to 30 people", "For $4.99 a month", "kostet

@@ -462,6 +462,7 @@ def test_a_lead_in_to_code_stands_as_a_sentence() -> None:
         ("The primary reasons for this change are:", "are."),
         ("Over the summer the club did, amongst other things:", "things."),
         ("Im Sommer hat der Verein unter anderem:", "anderem."),
+        ("In the words of the harbour council's own report on the bridge:", "bridge."),
     ],
 )
 def test_a_lead_in_that_needs_what_follows_keeps_its_colon(lead_in: str, end: str) -> None:
