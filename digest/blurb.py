@@ -1047,6 +1047,7 @@ def _prior(
     last, count = len(order) - 1, len(sentences)
     firsts = {s.paragraph: s for s in reversed(sentences)}  # each paragraph's first sentence
     bios = {p for p, s in firsts.items() if s.position and _BIO.match(s.text)}
+    notes = _note_paragraphs(sentences)  # "Update: …" and the rest of its paragraph
     prior = []
     head = sentences[0] if sentences else None  # the first of a run of a release's changes
     for s in sentences:
@@ -1072,6 +1073,8 @@ def _prior(
             weight *= 0.3  # "For more details, check out …": says nothing of this story
         if s.paragraph in bios:
             weight *= 0.3  # "Jane Roe has been a professor at …": the speaker, not the talk
+        elif s.paragraph in notes:
+            weight *= 0.3  # a note heading the story ("Update: 5:30 pm …"), not its lead
         prior.append(weight)
     return prior
 
@@ -1445,13 +1448,21 @@ def _opener(
 def _lead(pool: list[Sentence], sentences: list[Sentence], limit: int) -> Sentence | None:
     """The first sentence that can open the blurb: it fits, starts a thought (not in lower
     case, not leaning on a sentence before it) and is the story's own, not a standfirst
-    that lost its full stop (the story's first sentence says the same in full)."""
+    that lost its full stop (the story's first sentence says the same in full), nor a note
+    heading the story ("Update: 5:30 pm …" and the rest of its paragraph)."""
+    notes = _note_paragraphs(sentences)
     for s in pool:
-        if len(s.text) > limit or not _can_open(s, sentences):
+        if len(s.text) > limit or not _can_open(s, sentences) or s.paragraph in notes:
             continue
         if not s.standfirst or _summarises(s, sentences):
             return s
     return None
+
+
+def _note_paragraphs(sentences: list[Sentence]) -> set[int]:
+    """The paragraphs that open with a note ("Update: …", "EDIT: …"), not the story."""
+    firsts = {s.paragraph: s for s in reversed(sentences)}  # each paragraph's first sentence
+    return {p for p, s in firsts.items() if _NOTE.match(s.text)}
 
 
 def _summarises(standfirst: Sentence, sentences: list[Sentence]) -> bool:

@@ -1922,6 +1922,19 @@ def test_a_point_whose_concession_leans_on_what_is_left_out_keeps_its_main_claus
     assert "Obviously" not in blurb
 
 
+def test_a_note_heading_the_story_does_not_open_its_blurb() -> None:
+    """ "Update: …" above the story was added later; the story's own lead opens the blurb."""
+    paragraphs = [
+        "Update: 5:30 pm. The ferry company has since said the timetable will hold all week.",
+        "The harbour council closed the old swing bridge to cars on Tuesday after engineers "
+        "found cracks in two of its girders.",
+        "Drivers now take a detour through the old town, and the ferry runs every twenty "
+        "minutes until the repairs are done.",
+    ]
+    blurb = summarize(paragraphs, "Harbour bridge closed", 300)
+    assert blurb.startswith("The harbour council closed the old swing bridge")
+
+
 def test_the_first_half_of_a_contrast_does_not_end_a_blurb_alone() -> None:
     """ "In one way …" without "In another way …" leaves the reader waiting."""
     texts = [
