@@ -244,11 +244,12 @@ _ATTRIBUTION = re.compile(
           |d[’']après|según|de\s+acuerdo\s+con|по\s+(?:данным|словам|сообщению))\s
         |(?:informou|informaram|disse|disseram|afirmou|relatou|noticiou|divulgou|sagte|sagten
           |berichtete|berichtet|erklärte|teilte|a\s+déclaré|a\s+indiqué|a\s+annoncé|rapporte
-          |dijo|informó|afirmó|declaró|сообщил[аио]?|сообщает|заявил[аи]?|сказал[аи]?)\s
+          |dijo|informó|afirmó|declaró|сообщил[аио]?|сообщает|заявил[аи]?|сказал[аи]?
+          |reports|reported|says|said|writes|wrote|notes|noted)\s
         |(?:the|an?|its|his|her|their|o|a|os|as|der|die|das|le|la|les|el|los)\s
           (?:[\w’'.-]+\s){0,5}?(?:said|says|reported|reports|added|announced|told\s+\w+)
           (?=(?:\s+(?:on|in|last)\s+[\w\s]{1,30})?[.!]$)
-    )[^,;:()"“”„«»]{0,60}[.!]$""",
+    )[^,;:()"“”„«»]{0,90}[.!]$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # The day a news story happened, which the digest's own date makes plain: "on Monday",

@@ -2067,6 +2067,7 @@ COUNCIL = "Council closes harbour bridge"
         (", the harbour council said in a statement.", "on Monday night", "said"),
         (" under its rusty old deck.", "rusty old deck. Ferries", "Monday"),
         (" under its rusty old deck, according to the harbour council.", "deck. Ferries", "Monday"),
+        (" under its old deck, reports the Harbour Gazette.", "deck. Ferries", "Gazette"),
     ],
 )
 def test_an_attribution_or_the_day_makes_room_for_the_next_fact(
