@@ -147,7 +147,11 @@ _FILLER = re.compile(
     r"""\b(?:check\s+out\s+(?:the|our|my)|for\s+more\s+(?:details|information|info)\b|if\s+you\s+have\s+(?:any\s+)?
         questions|feel\s+free\s+to|stay\s+tuned|let\s+us\s+know|as\s+always|as\s+usual
         |(?:carefully\s+)?review\s+(?:all\s+)?(?:the\s+)?(?:changes|release\s+notes)
-        |please\s+(?:post|contact|reach\s+out|see|visit|share)\b)""",
+        |please\s+(?:post|contact|reach\s+out|see|visit|share)\b
+        |whats\s?app|(?:schreibt|schreib|schickt|schick)\s+(?:uns|mir)\b)
+    # a call to look elsewhere: "Check out more tips for styling your bar here."
+    |^(?:check\s+out|read|see|find\s+out|learn|watch|listen\s+to|click|download)\b
+        [^!?]{0,150}\b(?:here|below)\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 # A writer's aside to the reader: a denial of what the reader might think ("No, it isn't

@@ -1756,10 +1756,13 @@ def test_a_short_aside_in_the_first_person_is_trimmed() -> None:
         "Update 2:05 pm: two readers have already written to say the ferry is full at eight.",
         "Hat tip to the readers of this newsletter who sent in the minutes of the meeting.",
         "Recorded in Bristol at the harbour office with the council's engineers.",
+        "Check out more photos of the old bridge and its cracked girders here.",
+        "Schreibt uns, was ihr von der neuen Fähre haltet, per Whatsapp an die Redaktion.",
     ],
 )
 def test_a_note_under_the_story_gives_way_to_a_fact(note: str) -> None:
-    """An update, a hat tip or a recording credit tells what the story is not."""
+    """An update, a hat tip, a recording credit or a call to look or write elsewhere tells
+    what the story is not."""
     markup = f"<p>{P1.split('. ')[0]}. {note}</p><p>{P2}</p><p>{P3}</p>"
     blurb = extract_blurb(markup, "Council closes harbour bridge to cars", 230)
     assert note not in blurb
