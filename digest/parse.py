@@ -284,10 +284,15 @@ def _richest(
     (:func:`with_summary`)."""
     details = list(e.get("content") or [])
     summary = None
-    if e.get("summary_detail"):
-        summary = e["summary_detail"]
-    elif e.get("summary"):
-        summary = {"value": e["summary"], "type": "text/html"}
+    detail = e.get("summary_detail") or {}
+    text = e.get("summary")
+    if text and detail.get("value") != text:
+        # feedparser gives a media:description after the description (a photo's caption,
+        # or nothing) as the summary's detail, and the first caption as content; the
+        # summary's text is still the description
+        summary = {"value": text, "type": "text/html", "base": detail.get("base")}
+    elif detail.get("value"):
+        summary = detail
     best_markup, best_base, best_len = "", base, -1
     for detail in [*details, *([summary] if summary else [])]:
         markup = _as_html(detail)

@@ -436,3 +436,35 @@ def test_a_json_feed_summary_heads_its_content() -> None:
     [entry] = parse_feed(body, FEED_URL, "application/feed+json").entries
     assert entry.html.startswith('<p class="digest-summary">Checking the sums behind a')
     assert "Yesterday I stumbled" in entry.html
+
+
+@pytest.mark.parametrize(
+    "second_caption",
+    [
+        "",  # feedparser then empties the description's detail
+        "The new bridge as the council's engineers drew it.",  # ... or makes it this caption
+    ],
+)
+def test_an_article_in_the_description_outweighs_a_photo_caption_in_media_description(
+    second_caption: str,
+) -> None:
+    """feedparser takes the last media:description for the description's detail and the
+    first for the item's content; the article in the description is still the story."""
+    article = "".join(
+        f"<p>Paragraph {n} of the harbour story, which goes on for a while about the bridge.</p>"
+        for n in range(1, 9)
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:media="http://search.yahoo.com/mrss/"><channel><title>Harbour</title>'
+        "<link>https://news.example.org/</link><item><title>The bridge</title>"
+        "<link>https://news.example.org/bridge</link>"
+        f"<description><![CDATA[{article}]]></description>"
+        '<media:content url="https://news.example.org/bridge.jpg" medium="image">'
+        "<media:description>The old bridge at dusk, seen from the ferry.</media:description>"
+        '</media:content><media:content url="https://news.example.org/plan.jpg">'
+        f"<media:description>{second_caption}</media:description>"
+        "</media:content></item></channel></rss>"
+    )
+    entry = parse_feed(body.encode(), FEED_URL).entries[0]
+    assert "Paragraph 8 of the harbour story" in entry.html
