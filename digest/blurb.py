@@ -1090,6 +1090,13 @@ def _is_filler(text: str) -> bool:
     return bool(_FILLER.search(text) or _ASIDE_TO_READER.match(text) or _NOTE.match(text))
 
 
+def _is_note(text: str) -> bool:
+    """True for a pointer or a note ("For more details, …", "Hat tip to …", "Update: …"),
+    not an aside to the reader ("Oh, and ANIMAL CRACKERS!"), which may say what a short
+    post is about."""
+    return bool(_FILLER.search(text) or _NOTE.match(text))
+
+
 def _details(text: str) -> int:
     """How many names and figures a sentence holds: words with a digit, and capitalised
     words that do not open it (in scripts that have capitals)."""
@@ -1210,7 +1217,9 @@ def compose(
     if not pool:
         return shorten(_mark_cut(sentences[0].text), limit)
     whole = len(pool) == len(sentences) <= MAX_SENTENCES
-    whole = whole and not any(_midway(s) or s.standfirst for s in pool)
+    whole = whole and not any(
+        _midway(s) or s.standfirst or (s.position and _is_note(s.text)) for s in pool
+    )  # "Hat tip to …" under a short post: the rest is chosen, not taken whole
     if whole and _length([s.text for s in pool]) <= limit:
         return join_sentences([s.text for s in pool])  # a teaser that fits whole: nothing to choose
     opener = _opener(pool, sentences, scores, limit, _terms(title))

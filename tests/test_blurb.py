@@ -1925,6 +1925,17 @@ def test_a_point_whose_concession_leans_on_what_is_left_out_keeps_its_main_claus
     assert "Obviously" not in blurb
 
 
+def test_a_short_post_that_fits_whole_still_leaves_out_its_hat_tip() -> None:
+    """A post of three lines fits a blurb whole, but "Hat tip to …" is no part of it."""
+    paragraphs = [
+        "The ferry timetable is a bit awkward to read, but workable.",
+        "Note: the late boat on Sundays runs only in summer, from June to September.",
+        "Hat tip to Anna Berg.",
+    ]
+    blurb = summarize(paragraphs, "Ferry timetable", 300)
+    assert blurb == " ".join(paragraphs[:2])
+
+
 def test_a_note_heading_the_story_does_not_open_its_blurb() -> None:
     """ "Update: …" above the story was added later; the story's own lead opens the blurb."""
     paragraphs = [
