@@ -192,6 +192,8 @@ _DROPPABLE = re.compile(
         |(?i:и),?\s+(?=[а-яё]))""",
     re.VERBOSE,
 )
+# A name that starts in lower case and has a capital inside: "iPhone", "eBay", "macOS".
+_CAMEL_NAME = re.compile(r"^[a-z]{1,5}[A-Z][\w-]*[’']?s?[,.:;!?]?$")
 _GERMAN_PRONOUNS = {"er", "ihn", "ihm", "ihnen"}
 # A name inside a sentence, before a pronoun that may stand for it: a capitalised word that
 # does not open the sentence, then a small letter ("Lars", not "I", "TV" or "BABIP").
@@ -1155,7 +1157,12 @@ def _promises(text: str) -> bool:
 
 def _midway(sentence: Sentence) -> bool:
     """True for a sentence that starts in lower case or on a comma, semicolon or closing
-    bracket: the rest of a list item, a line or a quotation cut before it."""
+    bracket: the rest of a list item, a line or a quotation cut before it. A name that
+    starts in lower case and has a capital inside ("iPhone sales rose", "eBay said") is a
+    name, not the rest of a sentence."""
+    first = sentence.text.split(maxsplit=1)[0]
+    if _CAMEL_NAME.match(first):
+        return False
     return sentence.text[0].islower() or sentence.text[0] in ",;:)]}”"
 
 

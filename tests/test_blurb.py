@@ -1936,6 +1936,16 @@ def test_a_short_post_that_fits_whole_still_leaves_out_its_hat_tip() -> None:
     assert blurb == " ".join(paragraphs[:2])
 
 
+def test_a_sentence_opening_on_a_name_in_lower_case_can_open_a_blurb() -> None:
+    """ "iPhone sales rose …" is no rest of a sentence cut before it."""
+    texts = [
+        "Apple's quarter was good.",
+        "iPhone sales rose by a fifth in the quarter, the most since the iPhone X came out.",
+    ]
+    sentences = [Sentence(t, i, i, True) for i, t in enumerate(texts)]
+    assert compose(sentences, [0.1, 1.0], 90).startswith("iPhone sales rose")
+
+
 def test_a_note_heading_the_story_does_not_open_its_blurb() -> None:
     """ "Update: …" above the story was added later; the story's own lead opens the blurb."""
     paragraphs = [

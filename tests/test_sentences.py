@@ -122,6 +122,12 @@ MORE_SPLITS = [
     ),
     # ... while an initial before a name stays: "George W. Bush"
     ("George W. Bush spoke. Then he left.", ["George W. Bush spoke.", "Then he left."]),
+    # a name in lower case with a capital inside opens a sentence: "iPhone", "eBay"
+    (
+        "Apple reported on Thursday. iPhone sales rose. eBay said nothing.",
+        ["Apple reported on Thursday.", "iPhone sales rose.", "eBay said nothing."],
+    ),
+    ("He used e.g. iOS apps.", ["He used e.g. iOS apps."]),
 ]
 
 
