@@ -39,7 +39,9 @@ from digest.sentences import ends_sentence
 from digest.storytext import (
     ASIDE,
     STOPWORDS,
+    LeadIn,
     ListItem,
+    QuoteLeadIn,
     join_sentences,
     story_paragraphs,
     story_sentences,
@@ -64,6 +66,9 @@ RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate"
 TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
 STANCE = 0.3  # a writer's stance in the closing part ("I think", "ich finde"); half before
 RESULT = 0.3  # a final tally or a figure set against a claim: the finding, wherever it stands
+ANSWER_PARAGRAPHS = (
+    4  # the answer to a puzzle put to the reader comes this many paragraphs after it
+)
 PROMISE = 0.5  # a how-to's promise: "Here are five ways to keep your plants alive …"
 SUBJECT_TERMS = 2  # ... naming its subject in this many content words after what it gives
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
@@ -119,6 +124,55 @@ _POINTS_AHEAD = re.compile(
         |^(?:in\s+the\s+words\s+of|as\s+(?:\S+\s+){1,4}(?:puts?|said|says|writes|wrote)\s+it
             |mit\s+den\s+worten|nas\s+palavras\s+de|selon\s+les\s+mots\s+de
             |en\s+palabras\s+de|по\s+словам)\b""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A word that points at what a lead-in hands over, anywhere in it: "… wrote something like
+# this using …:", "… we will apply the following changes to …:", "… the snippet you see
+# below:", "Back to Ms. Mouton, watch this:", "So sieht das aus:", "… comme ceci :". Closed
+# with a full stop, the lead-in still points at what the blurb leaves out. ("… restores this
+# Renault from 1960:" names what it shows.)
+_POINTS_AT = re.compile(
+    r"""\b(?:(?:like|as)\s+(?:this|so)\b|(?:this|these|thus)\W*$|the\s+following|as\s+follows
+        |below|here\s+(?:is|are)\s+(?:what|how)|here[’']s\s+(?:what|how)
+        |wie\s+folgt|folgende\w*|so\s+(?:aus|geht)|(?:dies|dieses|das)\W*$|(?:unten|hier)\W*$
+        |(?:o|a|os|as)\s+seguintes?|assim\W*$|isto\W*$|abaixo
+        |comme\s+(?:ceci|ça|cela)|(?:ceci|cela)\W*$|(?:le|la|les)\s+suivant(?:e|s|es)?|ci-dessous
+        |l[oa]s?\s+siguientes?|así\W*$|esto\W*$|a\s+continuación
+        |следующ\w+|вот\s+так|так\W*$|ниже)""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# What a thing handed over is for: "Here is a snippet to embed a video …", "um …", "para …".
+_PURPOSE = re.compile(r"\s(?:to|um|para|pour|чтобы)\s+(?!(?:the|a|an|my|o|a|le|la)\s)\w{3,}", re.I)
+# Where a lead-in's last clause, the one that points, begins: "…, and thus wrote something like
+# this …:", "…, so I threw the following 6 lines in my vimrc:", "…, und so sieht das aus:".
+_POINTER_CLAUSE = re.compile(
+    r",\s+(?:and|so|und|also|e|et|y|и)\s+(?!(?:the|an?|der|die|das|o|a|le|la|el)\s)", re.IGNORECASE
+)
+# A puzzle put to the reader: "Can you spot the bug?", "…, can you spot it?", "Findest du den
+# Fehler?", "Consegue ver o erro?", "Saurez-vous trouver …", "¿Puedes ver el error?",
+# "Видите ошибку?". The story gives the answer, or leaves it to the reader: either way the
+# question tells the blurb's reader nothing.
+_PUZZLE = re.compile(
+    r"""(?:^|,\s+)[¿]?(?:(?:can|could|do|did|will)\s+you\s+(?:spot|see|guess|find|figure\s+out
+            |tell|solve|work\s+out|identify|notice)|any\s+(?:guesses|ideas)
+        |(?:siehst|findest|erkennst|errätst|entdeckst)\s+du|(?:sehen|finden|erkennen|erraten
+            |entdecken)\s+sie|wer\s+(?:findet|sieht|errät|erkennt)
+        |(?:você\s+)?(?:consegue|consegues|conseguem)\s+(?:ver|achar|encontrar|adivinhar
+            |descobrir|identificar)
+        |(?:voyez|trouvez|devinez)-vous|saur(?:ez|iez)-vous|pouvez-vous\s+(?:trouver|deviner|voir
+            |repérer)
+        |(?:puedes|podéis|puede)\s+(?:ver|encontrar|adivinar|descubrir|detectar)
+        |(?:видите|заметили|найд[её]те|угадаете|угадайте|сможете\s+(?:найти|угадать)))
+    \b[^.!?]{0,80}\?[”"’'»)]*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# A sentence that gives a reason, as the answer to a puzzle does: "…, meaning that any changes
+# to len and cap will be local to the function", "hence the bug", "weil", "porque", "car".
+_EXPLAINS = re.compile(
+    r"""\b(?:because|hence|meaning\s+that|which\s+means|the\s+reason|that[’']s\s+why|turns\s+out
+        |the\s+(?:bug|problem|issue|catch|trick|answer)\s+(?:is|was)|weil|daher|deshalb
+        |das\s+heißt|porque|por\s+isso|ou\s+seja|parce\s+que|c[’']est\s+pourquoi|por\s+eso
+        |es\s+decir|потому\s+что|поэтому|то\s+есть)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 # What something costs: "free for groups of up to 30 people", "For $4.99 a month", "kostet
@@ -337,7 +391,7 @@ _LEANS = re.compile(
         and|but|or|nor|so|yet|still|also|however|instead(?!\s+of\b)|then|meanwhile|moreover|furthermore
         |secondly|thirdly|finally|lastly|zweitens|drittens|schließlich
         |therefore|thus|hence|besides|nevertheless|nonetheless|otherwise|plus
-        |it(?!\s+(?:seems|appears)\s+(?:to\s+me|that)\b)|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both
+        |it(?!\s+(?:seems|appears)\s+(?:to\s+me|that)\b)|its|it[’']s|he|she|they|them|his|her|their|this|that|that[’']s|these|those|such|both(?!\s[^,;]{1,60}?\s(?:and|und|e|et|y|и)\s)
         |another|others|the\s+latter|the\s+former
         |und|oder|aber|doch|denn|sondern|auch|außerdem|zudem|dabei|deshalb|deswegen|daher|darum
         |dann|trotzdem|dennoch|allerdings|jedoch|also|er|sie|es|dies|diese|dieser|dieses|diesen
@@ -354,6 +408,10 @@ _LEANS = re.compile(
     # a contrast with the sentence before, after the first words: "Santana, however, isn't …"
     |^(?:[\w’'-]+\s+){0,3}[\w’'-]+,\s+(?:however|though|therefore|instead|in\s+turn|jedoch
         |allerdings|indes|porém|contudo|todavia|cependant|toutefois|sin\s+embargo|однако)\b
+    # one of a pair or a list named before: "The first has no return value, while the second
+    # does …", "The latter is …" (not "The first time …")
+    |^(?:the\s+)?(?:first|second|last|former|latter)(?:\s+one)?\s+(?:has|had|is|was|does|did
+        |doesn[’']t|isn[’']t|wasn[’']t|can|will|would|returns|takes|works)\b
     # counting on from a sentence before: "Second, …", "Third they …" (not "Second quarter …")
     |^(?:second|third|fourth|fifth)
         (?:,|\s+(?:i|we|you|he|she|it|they|there|the\s+\w+\s+(?:is|was|will)))\b
@@ -649,6 +707,9 @@ def summarize(
         return ""
     scores = rank_sentences(candidates, title, kind)
     points = point_sentences(candidates, scores, title, kind)
+    answer = _answer(candidates, scores)
+    if answer is not None:  # the story's own answer to the puzzle it put is its point
+        points = [answer]
     # a writer's stance is one whichever sentence says it; a verdict or a change is not
     # (in a story that is not an essay, any "I think" the blurb already holds)
     stances = [s for s in candidates if kind == "story" and _STANCE.search(s.text)]
@@ -855,7 +916,16 @@ def candidate_sentences(
             elif prose and len(sentences) == 1 and _is_caption(text) and not (written or closing):
                 continue  # a caption or a call to action between real paragraphs
             end = number == len(sentences) - 1
-            if end and text.endswith(":") and _stands_alone(text):
+            text = _without_puzzle(text)  # "…, can you spot it?": the bug is what it says
+            # the lead-in to code or a picture the blurb leaves out: "… like this:"
+            shown = end and isinstance(paragraphs[index], LeadIn) and _points_at_shown(text)
+            # "X has posted more information on the list:" before the words it quotes
+            shown = shown or (
+                end and isinstance(paragraphs[index], QuoteLeadIn) and text.endswith(":")
+            )
+            if shown and (head := _before_pointer(text)):
+                text, shown = head, False
+            if end and text.endswith(":") and _stands_alone(text) and not shown:
                 text = text[:-1].rstrip() + "."  # "…as much as possible:" before code
             opening = all(f.paragraph == index for f in found)  # the story's first paragraph
             standfirst = (
@@ -869,7 +939,7 @@ def candidate_sentences(
             complete = ends_sentence(text) or cut
             complete = complete and not quoted[number] and _stands_as_written(text, prose)
             complete = complete and not _URL.search(text)
-            complete = complete and _balanced(text)
+            complete = complete and _balanced(text) and not shown and not _PUZZLE.match(text)
             found.append(Sentence(text, len(found), index, complete, standfirst, cut, change))
     return found
 
@@ -968,9 +1038,52 @@ def _stands_alone(lead_in: str) -> bool:
     """True for a lead-in whose colon can become a period ("…as much as possible:"),
     false when the sentence needs what follows ("The reasons are:", "as follows:")."""
     words = lead_in[:-1].split()
-    if _POINTS_AHEAD.search(lead_in[:-1]):
-        return False
+    if _POINTS_AHEAD.search(lead_in[:-1]) or _POINTS_AT.search(lead_in[:-1]):
+        return False  # "… we will apply the following changes to the ads …:"
     return len(words) >= 4 and words[-1].casefold() not in STOPWORDS | _NEEDS_WHAT_FOLLOWS
+
+
+def _points_at_shown(text: str) -> bool:
+    """True for the line before code or a picture when it points at it ("… and thus wrote
+    something like this using the slices package:", "Here is my script."), not when it says
+    what it shows in words ("RV19 restores a Renault R2087 4x4 from 1960 on youtube:", "Here
+    is a snippet to embed a video without tracking:")."""
+    if _POINTS_AT.search(text.rstrip(":")):
+        return True
+    return bool(_HANDS_OVER.match(text)) and not _PURPOSE.search(text)
+
+
+def _before_pointer(text: str) -> str | None:
+    """A lead-in ended before its clause that points at what the blurb leaves out: "Today
+    at work, I needed a function in Go to remove duplicates from a slice." for "…, and thus
+    wrote something like this using the slices package:". None when no clause is left that
+    says something of its own."""
+    pointer = _POINTS_AT.search(text.rstrip(":"))
+    if pointer is None:
+        return None
+    clauses = [m for m in _POINTER_CLAUSE.finditer(text) if m.start() < pointer.start()]
+    if not clauses:
+        return None
+    head = text[: clauses[-1].start()].rstrip()
+    words = head.split()
+    if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS or _POINTS_AT.search(head):
+        return None
+    if not _balanced(head) or len(_QUOTE_MARK.findall(head)) % 2:
+        return None
+    return head + "."
+
+
+def _without_puzzle(text: str) -> str:
+    """*text* without a puzzle it puts to the reader at its end: "…, what's interesting here
+    is the bug." for "…, what's interesting here is the bug, can you spot it?". A sentence
+    that is all puzzle ("Can you spot the bug?") stays, and never stands in a blurb."""
+    match = _PUZZLE.search(text)
+    if match is None or match.start() == 0:
+        return text
+    head = text[: match.start()].rstrip()
+    if _count_words(head) < FULL_WORDS or not _balanced(head):
+        return text
+    return head + "."
 
 
 def _count_words(text: str) -> int:
@@ -1084,6 +1197,26 @@ def _prior(
             weight *= 0.3  # a note heading the story ("Update: 5:30 pm …"), not its lead
         prior.append(weight)
     return prior
+
+
+def _answer(sentences: list[Sentence], scores: list[float]) -> Sentence | None:
+    """The answer to a puzzle the story puts to its reader ("Can you spot the bug?"): the
+    best scored whole sentence that gives a reason ("… meaning that any changes will be
+    local to the function") and stands alone, in the ``ANSWER_PARAGRAPHS`` after it. None
+    without a puzzle or an answer: the story leaves it to the reader."""
+    puzzle = next((s.paragraph for s in sentences if _PUZZLE.match(s.text)), None)
+    if puzzle is None:
+        return None
+    after = sorted({s.paragraph for s in sentences if s.paragraph > puzzle})[:ANSWER_PARAGRAPHS]
+    answers = [
+        s
+        for s in sentences
+        if s.complete
+        and s.paragraph in after
+        and _EXPLAINS.search(s.text)
+        and _can_open(s, sentences)  # not "The first has no return value, …": it leans
+    ]
+    return max(answers, key=lambda s: scores[s.position], default=None)
 
 
 def _is_filler(text: str) -> bool:

@@ -12,7 +12,10 @@ and newlines) so that a caption, a credit or a button on its own line can be tol
 the prose around it; lines that continue a sentence (hard-wrapped text) are joined back.
 Text-level chrome is dropped, a block that is mostly link text and no sentence is
 dropped, and a "Related stories" heading ends the story. A paragraph that was a list item
-comes as a ``ListItem`` (a ``str``): a release's blurb may name it as a change.
+comes as a ``ListItem`` (a ``str``): a release's blurb may name it as a change. One whose last
+line stood right before what the text leaves out (code, a picture, a table) comes as a
+``LeadIn``, before a quotation set apart as a ``QuoteLeadIn``: a blurb does not end on its
+"… like this:".
 ``blurb.py`` chooses sentences from these paragraphs; it imports this module, never the
 other way round.
 """
@@ -189,6 +192,30 @@ class _Block:
     linked: int = 0  # characters of link text
     heading: bool = False
     item: bool = False  # inside a list item (``<li>``)
+    shows: str = ""  # right before what the text leaves out: "quote" or "shown" (code, a picture)
+
+
+# What a story shows rather than says, which its text leaves out: code, a table, a picture,
+# a video, a quotation set apart. A line right before one may point at it ("… like this:").
+_SHOWN_TAGS = frozenset(
+    {
+        "pre",
+        "table",
+        "figure",
+        "img",
+        "picture",
+        "video",
+        "audio",
+        "iframe",
+        "embed",
+        "object",
+        "svg",
+        "canvas",
+        "blockquote",
+    }
+)
+ICON_PIXELS = 50  # a picture this small is an icon, an emoji or a tracking pixel
+_SHOWN = "digest-shown"  # the placeholder left where a shown element was
 
 
 class ListItem(str):
@@ -199,17 +226,34 @@ class ListItem(str):
     __slots__ = ()
 
 
+class LeadIn(str):
+    """A paragraph whose last line stood right before something the text leaves out (a code
+    block, a picture, a table, a quotation): "… and thus wrote something like this:". It
+    reads as any other paragraph; a blurb does not end on its pointer at what is not there."""
+
+    __slots__ = ()
+
+
+class QuoteLeadIn(LeadIn):
+    """A ``LeadIn`` before a quotation set apart (``<blockquote>``): "David Griswold has
+    posted some more information on the list:". What it leads in to is someone's words."""
+
+    __slots__ = ()
+
+
 def story_paragraphs(markup: str) -> list[str]:
     """The story's paragraphs, in order, with page chrome removed ([] for no text); a list
     item's are ``ListItem``s."""
     root = _parse(markup)
     if root is None:
         return []
+    _mark_shown(root)
     drop_furniture(root)
     paragraphs: list[str] = []
     for block in _blocks(root):
         label = block.heading or _is_link_label(block)
-        for line in _lines(block.text):
+        lines = _lines(block.text)
+        for number, line in enumerate(lines, 1):
             if is_tail_marker(line):
                 if paragraphs:
                     return paragraphs
@@ -219,8 +263,43 @@ def story_paragraphs(markup: str) -> list[str]:
             sentences = story_sentences(line)  # a promotion inside a paragraph
             if sentences:
                 text = join_sentences(sentences)
-                paragraphs.append(ListItem(text) if block.item else text)
+                if block.item:
+                    paragraphs.append(ListItem(text))
+                else:
+                    paragraphs.append(_lead_in(text, block.shows if number == len(lines) else ""))
     return paragraphs
+
+
+def _lead_in(text: str, shows: str) -> str:
+    """*text* as the paragraph it is: a ``QuoteLeadIn`` before a quotation set apart, a
+    ``LeadIn`` before other shown content (*shows*), else plain."""
+    if shows == "quote":
+        return QuoteLeadIn(text)
+    return LeadIn(text) if shows else text
+
+
+def _mark_shown(root: lxml.html.HtmlElement) -> None:
+    """Replace, in place, each element the story shows rather than says (``_SHOWN_TAGS``;
+    not an icon) with an empty placeholder, so that the walk knows the line before it."""
+    for el in list(root.iter(*_SHOWN_TAGS)):
+        parent = el.getparent()
+        if (
+            parent is None
+            or not _shows(el)
+            or any(a.tag in _SHOWN_TAGS for a in el.iterancestors())
+        ):
+            continue
+        mark = lxml.html.Element(_SHOWN, kind="quote" if el.tag == "blockquote" else "shown")
+        mark.tail = el.tail
+        parent.replace(el, mark)
+
+
+def _shows(el: lxml.html.HtmlElement) -> bool:
+    """False for a picture that is an icon, an emoji or a tracking pixel (by its size)."""
+    if el.tag != "img":
+        return True
+    sizes = [el.get("width", ""), el.get("height", "")]
+    return not any(s.strip().isdigit() and int(s) < ICON_PIXELS for s in sizes)
 
 
 def _parse(markup: str) -> lxml.html.HtmlElement | None:
@@ -246,8 +325,19 @@ def _blocks(root: lxml.html.HtmlElement) -> list[_Block]:
             blocks.append(current)
         current = _Block()
 
+    def add(text: str | None) -> None:
+        source = _source_text(text)
+        current.text += source
+        if _LETTER.search(source):
+            current.shows = ""  # the text went on after it
+
     def walk(el: lxml.html.HtmlElement) -> None:
         nonlocal items
+        if el.tag == _SHOWN:  # the line before it leads in to it: this block's, or the last
+            before = current if current.text.strip() else blocks[-1] if blocks else None
+            if before is not None:
+                before.shows = el.get("kind", "shown")
+            return
         block = el.tag in _BLOCK_TAGS
         if block:
             flush()
@@ -256,10 +346,10 @@ def _blocks(root: lxml.html.HtmlElement) -> list[_Block]:
             current.text += "\n"
         if el.tag == "a":
             current.linked += len(el.text_content().strip())
-        current.text += _source_text(el.text)
+        add(el.text)
         for child in el:
             walk(child)
-            current.text += _source_text(child.tail)
+            add(child.tail)
         if block:
             flush(heading=el.tag in _HEADINGS)
         items -= el.tag == "li"

@@ -21,7 +21,7 @@ from digest.blurb import (
 from digest.parse import parse_feed
 from digest.sanitize import text_to_html
 from digest.sentences import ends_sentence, split_sentences
-from digest.storytext import story_paragraphs
+from digest.storytext import ListItem, story_paragraphs
 from tests.conftest import FIXTURE_FEEDS, SEED, needs_shared
 from tests.conftest import JUNG_E_CHROME as SHARED_JUNG_E_CHROME
 
@@ -454,6 +454,104 @@ def test_a_lead_in_to_code_stands_as_a_sentence() -> None:
     assert extract_blurb(markup, "Embedding videos").endswith(
         "reducing its tracking as much as possible."
     )
+
+
+HARBOUR_CODE = "<pre><code>tides = fetch(pier)\nshow(tides)</code></pre>"
+
+
+def test_paragraphs_before_what_the_text_leaves_out_are_lead_ins() -> None:
+    from digest.storytext import LeadIn, QuoteLeadIn
+
+    markup = (
+        "<p>The harbour app reads the tides like this:</p>" + HARBOUR_CODE + "<p>It works.</p>"
+        "<p>The harbourmaster wrote to the council:</p><blockquote>Close it.</blockquote>"
+        "<p>We liked it <img src='smile.png' width='16' height='16'></p><p>Bye.</p>"
+    )
+    paragraphs = story_paragraphs(markup)
+    assert isinstance(paragraphs[0], LeadIn) and not isinstance(paragraphs[0], QuoteLeadIn)
+    assert isinstance(paragraphs[2], QuoteLeadIn)
+    assert not any(isinstance(p, LeadIn) for p in paragraphs[1::2])  # an emoji shows nothing
+
+
+def test_a_lead_in_that_points_at_code_is_cut_before_its_pointer() -> None:
+    markup = (
+        "<p>Last week I needed a tide table for every pier of the old harbour in the city, "
+        "and so wrote something like this with the new ferry library:</p>"
+        + HARBOUR_CODE
+        + "<p>The ferry library rounds every tide to the hour, because the council's data "
+        "comes in hours, so the table was always a little wrong.</p>"
+    )
+    blurb = extract_blurb(markup, "Harbour tide tables")
+    assert "like this" not in blurb
+    assert blurb.startswith("Last week I needed a tide table for every pier of the old harbour")
+
+
+@pytest.mark.parametrize(
+    "lead_in",
+    ["Here is my script:", "The result looks like this.", "Back at the pier, watch this:"],
+)
+def test_a_blurb_does_not_point_at_code_it_leaves_out(lead_in: str) -> None:
+    markup = f"<p>{P1}</p><p>{lead_in}</p>{HARBOUR_CODE}<p>{P2}</p>"
+    assert lead_in.rstrip(":.") not in extract_blurb(markup, "Harbour bridge")
+
+
+def test_a_lead_in_to_a_quotation_is_left_out_with_it() -> None:
+    markup = (
+        f"<p>{P1}</p><p>The harbourmaster has posted some more on the council's list:</p>"
+        f"<blockquote>We told them years ago.</blockquote><p>{P3}</p>"
+    )
+    assert "harbourmaster" not in extract_blurb(markup, "Harbour bridge")
+
+
+def test_a_puzzle_for_the_reader_gives_way_to_its_answer() -> None:
+    markup = (
+        "<p>Yesterday I wrote a small tide calculator for the ferry timetable of the harbour.</p>"
+        + HARBOUR_CODE
+        + "<p>Can you spot the bug? Here are the two functions it calls:</p>"
+        + HARBOUR_CODE
+        + "<p>The first has no return value, while the second does.</p>"
+        "<p>I asked the author of the tide library about it, and he sent me to the manual of the"
+        " ferry company and its long list of harbour regulations.</p>"
+        "<p>Both fetch and show take a copy of the table, meaning that any change they make is"
+        " lost when they return.</p>"
+    )
+    blurb = extract_blurb(markup, "A sneaky tide bug")
+    assert "?" not in blurb and "The first" not in blurb
+    assert "meaning that any change they make is lost" in blurb
+
+
+def test_a_puzzle_at_the_end_of_a_sentence_is_cut() -> None:
+    text = (
+        "My neighbour showed me a small ferry ticket machine, and what's interesting here is "
+        "the bug, can you spot it?"
+    )
+    assert summarize([text, "Nobody at the pier could."], "", 300).startswith(
+        "My neighbour showed me a small ferry ticket machine, and what's interesting here is "
+        "the bug."
+    )
+
+
+def test_a_lead_in_announcing_a_list_mid_sentence_does_not_end_a_blurb() -> None:
+    paragraphs = [
+        "Please move your boats to the new pier by March 25.",
+        "Shortly after March 25, we will apply the following changes to the boats in the old "
+        "harbour that have not moved:",
+        ListItem("Boats will be towed to the council's yard and will pay a daily fee."),
+        ListItem("Moorings at the old pier will be removed."),
+    ]
+    blurb = summarize(paragraphs, "Move your boats", 300)
+    assert "following changes" not in blurb
+    assert "towed" in blurb or "Moorings" in blurb
+
+
+def test_a_listicle_promise_closed_by_its_writer_stays() -> None:
+    paragraphs = [
+        "Few of us want to sit in an office all day.",
+        "If you want to work outdoors, you might find the following 7 harbour jobs satisfying.",
+        ListItem("Ferry pilot"),
+        ListItem("Harbour master"),
+    ]
+    assert "7 harbour jobs satisfying." in summarize(paragraphs, "Harbour jobs", 300)
 
 
 @pytest.mark.parametrize(
@@ -1137,8 +1235,6 @@ def test_a_lead_in_to_the_following_things_is_no_sentence() -> None:
 
 
 def test_list_items_are_told_from_paragraphs() -> None:
-    from digest.storytext import ListItem
-
     paragraphs = story_paragraphs(TIDEKIT_CHANGES)
     items = [p for p in paragraphs if isinstance(p, ListItem)]
     assert items[0] == "Use newer type hints"
