@@ -1462,6 +1462,7 @@ def _around(
         and _can_open(s, sentences)
         and _may_join(point, [s], pool)
         and _length(_texts([s, point])) <= limit
+        and _count_words(s.text) >= FULL_WORDS  # a kicker ("Media.") says nothing beside it
     ]
     if _subject_from_before(point):  # "… he tells …" comes after the one that names him
         openers = [s for s in openers if s.position == point.position - 1]

@@ -2042,6 +2042,19 @@ def test_a_sentence_opening_on_a_name_in_lower_case_can_open_a_blurb() -> None:
     assert compose(sentences, [0.1, 1.0], 90).startswith("iPhone sales rose")
 
 
+def test_a_kicker_does_not_open_a_blurb_beside_its_point() -> None:
+    """ "Just saying." before the writer's view says nothing; a sentence that does opens."""
+    texts = [
+        "Just saying.",
+        "The harbour council met on Tuesday night and talked about the ferries for three hours.",
+        "Nobody asked about the bridge.",
+        "I think the old bridge should be rebuilt for trams, bikes and people on foot alike.",
+    ]
+    sentences = [Sentence(t, i, 0, True) for i, t in enumerate(texts)]
+    blurb = compose(sentences, [1.0, 0.9, 0.8, 0.7], 140, "Bridge", sentences[3])
+    assert blurb == f"{texts[2]} {texts[3]}"
+
+
 def test_a_note_heading_the_story_does_not_open_its_blurb() -> None:
     """ "Update: …" above the story was added later; the story's own lead opens the blurb."""
     paragraphs = [
