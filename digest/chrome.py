@@ -509,6 +509,27 @@ def strip_trailing_junk(text: str) -> str:
     return text
 
 
+# A link that is a button of the page, by what it says it does when clicked: title="click
+# to show contact info", "Klicken, um …", "clique para …", "cliquez pour …".
+_UI_ACTION = re.compile(
+    r"^\s*(?:click\s+(?:to|here\s+to)|klicken\s+(?:sie\s+)?(?:hier\s+)?um|klick\s+(?:hier\s+)?um"
+    r"|clique\s+(?:aqui\s+)?para|cliquez\s+(?:ici\s+)?pour|haga\s+clic\s+para)\b",
+    re.IGNORECASE,
+)
+
+
+def _stands_apart(el: lxml.html.HtmlElement) -> bool:
+    """True for an element that no sentence runs through: "Nancy Barrera | show contact
+    info", not "Please contact us at show contact info if you wish …" (a word in small
+    letters before it or after it), whose sentence needs the words."""
+    before = el.getprevious()
+    parent = el.getparent()
+    text = (before.tail if before is not None else parent.text if parent is not None else "") or ""
+    last = text.split()[-1:] or [""]
+    first = (el.tail or "").split()[:1] or [""]
+    return not (last[0][:1].islower() or first[0][:1].islower())
+
+
 def drop_furniture(root: lxml.html.HtmlElement) -> None:
     """Remove from *root*, in place, every element that is page furniture by its markup."""
     doomed = [el for el in root.iter() if _is_furniture(el)]
@@ -526,6 +547,8 @@ def _is_furniture(el: lxml.html.HtmlElement) -> bool:
         return True
     if is_consent_banner(el):
         return True
+    if el.tag == "a" and _UI_ACTION.match(el.get("title", "") or "") and _stands_apart(el):
+        return True  # a button of the page, not words of the story: "show contact info"
     return el.tag in ("ul", "ol") and link_share(el) > 0.5
 
 

@@ -118,6 +118,12 @@ MARKUP_CHROME = [
         '2013</a> — <a href="/d">CR91 Sei Mutig!</a></p>',
         "Wikidata",
     ),
+    (
+        "page button",
+        '<p>Harbour Lettings | <a href="/c" title="click to show contact info">show contact '
+        "info</a></p>",
+        "show contact info",
+    ),
 ]
 
 
@@ -130,6 +136,15 @@ def test_markup_chrome_never_reaches_the_story(kind: str, chrome: str, leak: str
     blurb = extract_blurb(markup, "Harbour bridge to close")
     assert blurb.startswith(LEAD)
     assert leak not in blurb
+
+
+def test_a_page_button_inside_a_sentence_keeps_the_sentence_whole() -> None:
+    """Dropped, the button would leave "Please call us at if you wish …"."""
+    markup = (
+        '<p>Please call Harbour Lettings at <a href="/c" title="click to show contact info">'
+        "show contact info</a> if you wish to see the flat on the quay this week.</p>"
+    )
+    assert "at show contact info if you wish" in story_text(markup)
 
 
 # --- chrome as flat paragraphs --------------------------------------------------------------
