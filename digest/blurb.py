@@ -581,7 +581,8 @@ _STANCE = re.compile(
 # A result a story arrives at: a final tally ("Final score four right and 11 wrong"), or a
 # figure set against what was claimed or expected ("barely 1.5% of the claimed capacity",
 # "more than one order of magnitude off from the campaign's claim of 1150 mAh", "weniger
-# als erwartet"). Only in a sentence with a figure.
+# als erwartet") or against an earlier one ("In 2015 I made 3x more than in 2014", "20
+# Prozent weniger"). Only in a sentence with a figure.
 _RESULT = re.compile(
     r"""\b(?:final\s+(?:score|tally|count|result|standings)|endstand|endergebnis|schlussbilanz
         |placar\s+final|resultado\s+final|score\s+final|résultat\s+final|итоговый\s+сч[её]т)\b
@@ -593,7 +594,11 @@ _RESULT = re.compile(
             |forecasts?|estimates)\b
         |\bals\s+(?:erwartet|versprochen|angegeben|prognostiziert)\b
         |\b(?:do\s+que\s+o|que\s+lo|de\s+lo)\s+(?:esperado|prometido|previsto|anunciado)\b
-        |\bque\s+(?:prévu|promis|annoncé)\b|\bчем\s+(?:ожидалось|обещали|заявлено)""",
+        |\bque\s+(?:prévu|promis|annoncé)\b|\bчем\s+(?:ожидалось|обещали|заявлено)
+        # a figure set against an earlier one: "I made 3x more than in 2014"
+        |\b\d+(?:[.,]\d+)?\s*-?(?:x|%|percent|per\s+cent|prozent|por\s+cento|pour\s+cent
+            |процент\w*|times|mal|vezes|fois|раза?)\s+(?:more|less|fewer|higher|lower
+            |bigger|smaller|faster|slower|mehr|weniger|mais|menos|plus|moins|больше|меньше)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
 _FIGURE = re.compile(r"\d")

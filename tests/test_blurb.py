@@ -1980,6 +1980,8 @@ def test_more_ways_of_stating_a_view_count_as_the_writers_stance(view: str) -> N
         "The battery holds barely 2% of the claimed capacity of 900 mAh.",
         "Der Akku hält 40 Prozent weniger Strom als versprochen.",
         "A bateria dura 3 horas a menos do que o prometido pelo fabricante.",
+        "This year the ferry carried 3x more cyclists than in the year before the closure.",
+        "Die Fähre brauchte 20 Prozent weniger Zeit als die Umleitung durch die Altstadt.",
     ],
 )
 def test_a_tally_or_a_figure_against_a_claim_is_the_storys_result(result: str) -> None:
