@@ -22,6 +22,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -1154,16 +1155,18 @@ def rank_sentences(sentences: list[Sentence], title: str, kind: str = "story") -
     ]
 
 
-def _terms(text: str) -> set[str]:
-    """Content words; for Chinese and Japanese, character pairs."""
+@functools.lru_cache(maxsize=4096)
+def _terms(text: str) -> frozenset[str]:
+    """Content words; for Chinese and Japanese, character pairs. (Cached: the same
+    sentence is weighed many times while a blurb is composed.)"""
     words = {w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
     cjk = _CJK.findall(text)
     words.update(a + b for a, b in zip(cjk, cjk[1:]))
-    return words
+    return frozenset(words)
 
 
 def _prior(
-    sentences: list[Sentence], title: set[str], kind: str, howto: bool = False
+    sentences: list[Sentence], title: frozenset[str], kind: str, howto: bool = False
 ) -> list[float]:
     """Favour the opening (by sentence and by paragraph), words shared with the title, and
     what the kind of story is for: a review's verdict, a release's changes and what to do,
@@ -1224,6 +1227,7 @@ def _answer(sentences: list[Sentence], scores: list[float]) -> Sentence | None:
     return max(answers, key=lambda s: scores[s.position], default=None)
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_filler(text: str) -> bool:
     """True for a sentence that says nothing of the story: a pointer ("For more details,
     check out …"), an aside to the reader ("Of course, …") or a note ("Update 2:05 pm: …")."""
@@ -1241,13 +1245,14 @@ def _details(text: str) -> int:
     """How many names and figures a sentence holds: words with a digit, and capitalised
     words that do not open it (in scripts that have capitals)."""
     words: list[str] = _WORD.findall(text)
-    figures = sum(any(c.isdigit() for c in w) for w in words)
+    figures = sum(any(c.isdigit() for c in w) for w in words if not w.isalpha())
     # a run of capitalised words is one name ("Stern School of Management")
     capital = [w[0].isupper() for w in words]
     names = sum(c and not before for c, before in zip(capital[1:], capital))
     return figures + names
 
 
+@functools.lru_cache(maxsize=4096)
 def _point(text: str, names: bool, closing: bool, kind: str, howto: bool = False) -> float:
     """What a sentence gains as the point of its kind of story: a review's judgement or
     rating (more beside the work's name, or an "It's …" that stands for the work, and in
@@ -1304,7 +1309,7 @@ def _midway(sentence: Sentence) -> bool:
     return sentence.text[0].islower() or sentence.text[0] in ",;:)]}”"
 
 
-def _overlap(terms: list[set[str]]) -> list[list[float]]:
+def _overlap(terms: list[frozenset[str]]) -> list[list[float]]:
     """Edge weights: shared content words, normalised by sentence length (TextRank)."""
     n = len(terms)
     weights = [[0.0] * n for _ in range(n)]
@@ -1583,7 +1588,7 @@ def _opener(
     sentences: list[Sentence],
     scores: list[float],
     limit: int,
-    title: set[str],
+    title: frozenset[str],
 ) -> Sentence | None:
     """The sentence the blurb opens with (see ``compose``)."""
     lead = _lead(pool, sentences, limit)
