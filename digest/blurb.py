@@ -16,7 +16,9 @@
    can open a blurb, and the ones after it, as many as fit. Only when that lead says
    little beside the best sentence does the best-scoring set win. No blurb opens with
    a sentence that leans on one left out ("But …", "Er …", "Elle …"), and one that
-   leans comes only with its predecessor. Only when no sentence fits is the first one
+   leans comes only with its predecessor. Where one more fact would not fit, the blurb
+   makes room as an editor does (``trim``: the day of the news, a trailing attribution,
+   an aside in brackets, a side clause). Only when no sentence fits is the first one
    shortened, at a word boundary, with an ellipsis.
 """
 
@@ -36,7 +38,7 @@ from digest.chrome import (
     without_photo_credit,
 )
 from digest.sanitize import leads_with_summary
-from digest.sentences import ends_sentence
+from digest.sentences import QUOTE_MARK, WORD, balanced, count_words, ends_sentence
 from digest.storytext import (
     ASIDE,
     STOPWORDS,
@@ -47,6 +49,7 @@ from digest.storytext import (
     story_paragraphs,
     story_sentences,
 )
+from digest.trim import SIDE_CLAUSE, TRIMMED_WORDS, side_clause_cut, spared, trims
 
 MAX_SENTENCES = 3
 MIN_WORDS = 2  # a one-word sentence in a longer story ("Capra?") is an aside
@@ -92,8 +95,6 @@ PRICE = 0.4  # what a product or service costs, or that it is free, is news of i
 ITEM_WORDS = 3  # a list item of a release names a change in at least this many words
 FACT_BOX = 3  # this many "Label: value" lines in a row after the story are a fact box
 
-_WORD = re.compile(r"[\w\u0900-\u0dff]+")  # \w, and the vowel signs of Indic scripts
-_QUOTE_MARK = re.compile(r'[„“”«»"]')
 # A span in quotes, opened and closed in the same sentence: "…", “…”, „…“, «…», »…«.
 _QUOTED = re.compile(r'"[^"]*"|“[^“”]*”|„[^„“”]*[“”]|«[^«»]*»|»[^«»]*«')
 SCARE_WORDS = 2  # a quoted span of this many words or fewer is the writer's own scare quotes
@@ -289,97 +290,10 @@ _PAIR_OPENS = re.compile(
         |d[’']une\s+part|с\s+одной\s+стороны)\b""",
     re.IGNORECASE | re.VERBOSE,
 )
-TRIMMED_WORDS = 12  # ... leaving at least this many words
 LIST_CHARS = 40  # ... and no comma this close before it (a list: "A, B and C")
 _NEEDS_WHAT_FOLLOWS = frozenset(
     "following follows include includes including below these here example examples steps"
     " like such namely folgt folgende folgenden sind seguinte seguintes são следующее".split()
-)
-# --- trimming inside a sentence, so that one more sentence fits ----------------------------
-# A trailing attribution: who said or reported what the sentence states ("…, the company
-# said.", "…, according to Reuters.", "…, informou a mídia russa.", "…, sagte Müller."). An
-# editor drops it from a statement of fact to make room; never from a quotation.
-_ATTRIBUTION = re.compile(
-    r""",\s+(?:
-        (?:according\s+to|as\s+reported\s+by|segundo|conforme|de\s+acordo\s+com|laut|selon
-          |d[’']après|según|de\s+acuerdo\s+con|по\s+(?:данным|словам|сообщению))\s
-        |(?:informou|informaram|disse|disseram|afirmou|relatou|noticiou|divulgou|sagte|sagten
-          |berichtete|berichtet|erklärte|teilte|a\s+déclaré|a\s+indiqué|a\s+annoncé|rapporte
-          |dijo|informó|afirmó|declaró|сообщил[аио]?|сообщает|заявил[аи]?|сказал[аи]?
-          |reports|reported|says|said|writes|wrote|notes|noted)\s
-        |(?:the|an?|its|his|her|their|o|a|os|as|der|die|das|le|la|les|el|los)\s
-          (?:[\w’'.-]+\s){0,5}?(?:said|says|reported|reports|added|announced|told\s+\w+)
-          (?=(?:\s+(?:on|in|last)\s+[\w\s]{1,30})?[.!]$)
-    )[^,;:()"“”„«»]{0,90}[.!]$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# The day a news story happened, which the digest's own date makes plain: "on Monday",
-# "nesta segunda-feira (24)", "am Dienstagabend", "lundi soir", "el martes", "в среду".
-_WEEKDAY = re.compile(
-    r"""\s(?:
-        (?:late\s+|early\s+)?on\s+(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)
-          (?:\s+(?:morning|afternoon|evening|night))?
-        |(?:n[ao]\s+(?:noite|manhã|tarde)\s+)?(?:desta|nesta|neste|deste|n[ao])\s
-          (?:(?:segunda|terça|quarta|quinta|sexta)(?:-feira)?|sábado|domingo)
-          (?:\s\(\d{1,2}\))?
-        |am\s+(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag)
-          (?:morgen|vormittag|nachmittag|abend)?
-        |(?:ce\s+)?(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)
-          (?:\s+(?:matin|soir))?(?:\s+\d{1,2})?
-        |(?:este|el)\s+(?:lunes|martes|miércoles|jueves|viernes|sábado|domingo)(?:\s+\d{1,2})?
-        |в\s+(?:понедельник|вторник|среду|четверг|пятницу|субботу|воскресенье)
-    )(?=[\s,])""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# A participle the day of the news completes: "a study published on Monday found …",
-# "pesquisa divulgada nesta segunda-feira (24)": without the day it dangles.
-_DATED = re.compile(
-    r"""\b(?:published|released|announced|held|issued|unveiled|presented|posted|filed
-        |divulgad[ao]s?|publicad[ao]s?|realizad[ao]s?|anunciad[ao]s?|apresentad[ao]s?
-        |veröffentlicht\w*|vorgestellt\w*|publié\w*|annoncé\w*|опубликован\w*)$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# An aside in brackets inside a sentence: " (24)", " (which it bought in 2019)"; not a
-# name that says who ("halb verschlafen (Fynn) und ganz verschlafen (Walerija)").
-_BRACKETED = re.compile(
-    r"\s\((?!(?:[A-ZÀ-ÞА-ЯЁ][\w’'.-]*[a-zß-ÿа-яё][\w’'.-]*\s?){1,3}\))[^()]{1,80}\)"
-    r"(?=[\s,;:.!?])"
-)
-# A word that turns what it stands in around: an aside that holds one is no aside.
-_NEGATION = re.compile(
-    r"\b(?:not|no|never|none|nor|\w+n[’']t|nicht|kein\w*|nie|niemals|não|nunca|nem|ne|pas"
-    r"|jamais|ni|не|нет|ни)\b",
-    re.IGNORECASE,
-)
-# A word that only strengthens the next one: "a really great book", "sehr gut", "très
-# bon", "очень хороший". An editor drops it to make room (not "very much", not after a
-# negation, where "not very good" would turn into "not good"); "a"/"an" before it agree
-# with the word after it.
-_INTENSIFIER = re.compile(
-    r"""(?P<article>\b(?i:an?)\s+)?\b(?P<word>(?i:really|very|truly|extremely|incredibly
-        |excessively|absolutely|totally|highly|sehr|wirklich|äußerst|extrem|realmente|très
-        |vraiment|extrêmement|muy|очень|действительно))\s+
-        (?=(?P<next>[^\W\d_]))(?!(?i:much|many)\b)""",
-    re.VERBOSE,
-)
-# A phrase that opens a conclusion, before its comma: "All in all, it's a great book …",
-# "Overall, the film …", "En somme, …", "В итоге, …". The sentence stands without it.
-_CONCLUDING_OPENER = re.compile(
-    r"""^(?:all\s+in\s+all|overall|in\s+the\s+end|ultimately|in\s+short|in\s+sum|all\s+told
-        |to\s+sum\s+(?:it\s+)?up|in\s+conclusion|on\s+balance|alles\s+in\s+allem|insgesamt
-        |unterm\s+strich|em\s+suma|enfim|no\s+geral|em\s+resumo|en\s+somme|au\s+final
-        |finalement|en\s+résumé|en\s+resumen|en\s+definitiva|al\s+final|в\s+итоге|в\s+целом
-        |в\s+общем),\s+(?=[^\W\d_])""",
-    re.IGNORECASE | re.VERBOSE,
-)
-# A last clause that adds a side remark: ", and you can also catch me …", ", and we …".
-# Its own subject follows the "and", so it is no item of a list ("A, B, and C").
-_SIDE_CLAUSE = re.compile(
-    r""",\s(?:and|und|e|et|y|и)\s(?:(?:also|auch|também|aussi|también)\s)?
-        (?:I|you|we|he|she|it|they|there|ich|du|wir|er|sie|es|eu|você|nós|ele|ela|eles|elas
-          |je|tu|nous|vous|il|elle|ils|elles|on|yo|él|ella|nosotros|ellos|я|мы|вы|он|она|они)
-        (?:\s|[’'](?:s|re|m|ve|ll|d)\s)""",
-    re.IGNORECASE | re.VERBOSE,
 )
 # First words of a sentence that points back at the one before it: a connective ("But",
 # "Und", "Mais", "Pero") or a pronoun ("It", "Er", "Elle", "Ele"), also after an interjection
@@ -666,7 +580,6 @@ _SENTENCES_ASIDE = re.compile(r"\s\((?=[^()]{0,300}[.!?]\s)[^()]{1,300}[.!?]\)(?
 # A list item's number before a sentence: "9) Not only will Microsoft peak, …". An editor
 # leaves it out of a blurb, where the list is not.
 _LIST_NUMBER = re.compile(r"^\(?\d{1,2}\)\s+(?=[A-ZÀ-ÖØ-ÞА-ЯЁ])")
-_NOT_BRACKETS = re.compile(r"^\s*(?:\d{1,2}|[a-z])\)|[:;=%]-?[()]")  # "1) …", ":)", ";-(", "=)"
 _ABBREVIATION = re.compile(r"\s\(([A-ZÄÖÜ]{2,6}s?)\)(?=[\s.,;:!?…]|$)")
 
 
@@ -775,7 +688,7 @@ def _without_asides(text: str) -> str:
     """*text* without the asides an editor cuts ("… a huge hassle (sigh).", "… the official
     website, www.example.com, and …")."""
     trimmed = _ADDRESS_BETWEEN_COMMAS.sub("", _ASIDES.sub("", text)).strip()
-    return trimmed if _count_words(trimmed) >= FULL_WORDS else text
+    return trimmed if count_words(trimmed) >= FULL_WORDS else text
 
 
 def _without_unused_abbreviations(blurb: str) -> str:
@@ -833,8 +746,8 @@ def _quotes_speech(text: str) -> bool:
     whose view is not the writer's; not for a word or two in quotes, the writer's own
     ("… несколько "праздничных" правил …", "the so-called „smart“ bridge")."""
     spans = _QUOTED.findall(text)
-    marks = len(_QUOTE_MARK.findall(text))
-    return marks > 2 * len(spans) or any(_count_words(span) > SCARE_WORDS for span in spans)
+    marks = len(QUOTE_MARK.findall(text))
+    return marks > 2 * len(spans) or any(count_words(span) > SCARE_WORDS for span in spans)
 
 
 def _work(title: str) -> frozenset[str]:
@@ -895,7 +808,7 @@ def candidate_sentences(
     a list item that names a change is one, closed with a full stop: "Improve MSOffice
     document support." """
     split = [story_sentences(_SENTENCES_ASIDE.sub("", p)) for p in paragraphs]
-    prose = any(len(s) >= 2 or _count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
+    prose = any(len(s) >= 2 or count_words(p) >= PROSE_WORDS for s, p in zip(split, paragraphs))
     last = max((i for i, s in enumerate(split) if s), default=-1)
     found: list[Sentence] = []
     for index, sentences in enumerate(split):
@@ -914,7 +827,7 @@ def candidate_sentences(
             written = summary and index == 0  # the publisher's summary
             # the story's last line is its own, not a caption: "The bad news: V8 is over
             # 100,000 lines of C++." (a caption stands between paragraphs)
-            closing = index == last and ends_sentence(text) and _count_words(text) >= FULL_WORDS
+            closing = index == last and ends_sentence(text) and count_words(text) >= FULL_WORDS
             item = changes and isinstance(paragraphs[index], ListItem)
             change = item and len(sentences) == 1 and _names_change(text)
             if change:
@@ -945,7 +858,7 @@ def candidate_sentences(
             complete = ends_sentence(text) or cut
             complete = complete and not quoted[number] and _stands_as_written(text, prose)
             complete = complete and not _URL.search(text)
-            complete = complete and _balanced(text) and not shown and not _PUZZLE.match(text)
+            complete = complete and balanced(text) and not shown and not _PUZZLE.match(text)
             found.append(Sentence(text, len(found), index, complete, standfirst, cut, change))
     return found
 
@@ -955,18 +868,11 @@ def _names_change(text: str) -> bool:
     that matters: "Harden get_meta in archive.py against …", "Compatibility with PHP8.3",
     "Fix a possible NULL-byte truncation …"; not a chore ("Use moderner type annotations"),
     a word or two, nor a "Label - value" pair ("Categories - .footer-archives")."""
-    if _count_words(text) < ITEM_WORDS:
+    if count_words(text) < ITEM_WORDS:
         return False
     if ends_sentence(text) or _LABEL_VALUE.search(text):  # a sentence: read as one
         return False
     return bool(_WEIGHTY.search(text) or _ACTS.search(text))
-
-
-def _balanced(text: str) -> bool:
-    """False for a sentence that opens a bracket another one closes ("(The build is broken.",
-    "… what I have.)"): alone, it is half an aside. A list's "1)" and a ":)" do not count."""
-    text = _NOT_BRACKETS.sub("", text)
-    return text.count("(") == text.count(")")
 
 
 def _with_answers(sentences: list[str]) -> list[str]:
@@ -985,7 +891,7 @@ def _is_caption(text: str) -> bool:
     """True for a short line on its own between prose paragraphs: a caption, a credit, a
     call to action. A lead-in ("… is available online at InfoQ:") or an exclamation or a
     question ("… mat2 is now available in macports!") is the writer's own line."""
-    if _count_words(text) >= CAPTION_WORDS or text.rstrip("”\"’'»)").endswith(("!", "?")):
+    if count_words(text) >= CAPTION_WORDS or text.rstrip("”\"’'»)").endswith(("!", "?")):
         return False
     return not (text.endswith(":") and _stands_alone(text))
 
@@ -1004,12 +910,12 @@ def _is_standfirst(text: str, paragraph: str) -> bool:
     """True for the end of an opening paragraph left without its full stop ("…, writes
     Theodore Roosevelt IV") before the story: long enough not to be a heading or a caption."""
     last = text.rstrip("”’'\")»")[-1:]  # "… the ‘conservation president’"
-    return not ends_sentence(text) and last.isalnum() and _count_words(paragraph) >= CAPTION_WORDS
+    return not ends_sentence(text) and last.isalnum() and count_words(paragraph) >= CAPTION_WORDS
 
 
 def _stands_as_written(text: str, prose: bool) -> bool:
     """False for a one-word exclamation in a longer story ("Capra?"): it reads badly alone."""
-    return not prose or _count_words(text) >= MIN_WORDS
+    return not prose or count_words(text) >= MIN_WORDS
 
 
 def _inside_quotes(sentences: list[str]) -> list[bool]:
@@ -1030,7 +936,7 @@ def _inside_quotes(sentences: list[str]) -> list[bool]:
     out = []
     for sentence in sentences:
         inside = depth != 0 or straight
-        for char in _QUOTE_MARK.findall(sentence):
+        for char in QUOTE_MARK.findall(sentence):
             if char == '"':
                 straight = not straight
             elif char in marks:
@@ -1074,7 +980,7 @@ def _before_pointer(text: str) -> str | None:
     words = head.split()
     if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS or _POINTS_AT.search(head):
         return None
-    if not _balanced(head) or len(_QUOTE_MARK.findall(head)) % 2:
+    if not balanced(head) or len(QUOTE_MARK.findall(head)) % 2:
         return None
     return head + "."
 
@@ -1087,13 +993,9 @@ def _without_puzzle(text: str) -> str:
     if match is None or match.start() == 0:
         return text
     head = text[: match.start()].rstrip()
-    if _count_words(head) < FULL_WORDS or not _balanced(head):
+    if count_words(head) < FULL_WORDS or not balanced(head):
         return text
     return head + "."
-
-
-def _count_words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def _cut(text: str) -> bool:
@@ -1106,7 +1008,7 @@ def _without_title(text: str, title: str) -> str:
     if not title or not text.casefold().startswith(title.casefold()):
         return text
     rest = text[len(title) :].lstrip(" :|-–—.")
-    if rest[:1] in (",", ";") or _count_words(rest) < 3 or rest[0].islower():
+    if rest[:1] in (",", ";") or count_words(rest) < 3 or rest[0].islower():
         return text  # the title runs on into the sentence: "Title, esta quarta-feira …"
     return rest
 
@@ -1124,7 +1026,7 @@ def _repeats_title(text: str, title: str) -> bool:
 
 
 def _normal(text: str) -> str:
-    return " ".join(_WORD.findall(text.casefold()))
+    return " ".join(WORD.findall(text.casefold()))
 
 
 # --- ranking ------------------------------------------------------------------------------
@@ -1150,7 +1052,7 @@ def rank_sentences(sentences: list[Sentence], title: str, kind: str = "story") -
     return [
         p
         * (BASE_CENTRALITY + centrality.get(s.position, 0.0) / top)
-        * min(1.0, _count_words(s.text) / FULL_WORDS)
+        * min(1.0, count_words(s.text) / FULL_WORDS)
         for s, p in zip(sentences, prior)
     ]
 
@@ -1159,7 +1061,7 @@ def rank_sentences(sentences: list[Sentence], title: str, kind: str = "story") -
 def _terms(text: str) -> frozenset[str]:
     """Content words; for Chinese and Japanese, character pairs. (Cached: the same
     sentence is weighed many times while a blurb is composed.)"""
-    words = {w for w in _WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
+    words = {w for w in WORD.findall(text.casefold()) if w not in STOPWORDS and len(w) > 1}
     cjk = _CJK.findall(text)
     words.update(a + b for a, b in zip(cjk, cjk[1:]))
     return frozenset(words)
@@ -1244,7 +1146,7 @@ def _is_note(text: str) -> bool:
 def _details(text: str) -> int:
     """How many names and figures a sentence holds: words with a digit, and capitalised
     words that do not open it (in scripts that have capitals)."""
-    words: list[str] = _WORD.findall(text)
+    words: list[str] = WORD.findall(text)
     figures = sum(any(c.isdigit() for c in w) for w in words if not w.isalpha())
     # a run of capitalised words is one name ("Stern School of Management")
     capital = [w[0].isupper() for w in words]
@@ -1439,7 +1341,7 @@ def _trimmed(sentence: Sentence, limit: int) -> Sentence:
             continue
         if "," in before[-LIST_CHARS:] or _PAIRED.search(" ".join(words[-4:])):
             continue
-        if _balanced(before) and not _QUOTE_MARK.search(before):
+        if balanced(before) and not QUOTE_MARK.search(before):
             head = before
     return replace(sentence, text=head + ".") if head else sentence
 
@@ -1472,7 +1374,7 @@ def _around(
         and _can_open(s, sentences)
         and _may_join(point, [s], pool)
         and _length(_texts([s, point])) <= limit
-        and _count_words(s.text) >= FULL_WORDS  # a kicker ("Media.") says nothing beside it
+        and count_words(s.text) >= FULL_WORDS  # a kicker ("Media.") says nothing beside it
     ]
     if _subject_from_before(point):  # "… he tells …" comes after the one that names him
         openers = [s for s in openers if s.position == point.position - 1]
@@ -1504,13 +1406,13 @@ def _naming_work(
 ) -> list[Sentence] | None:
     """A review's *verdict* after the sentence before it that names most of the *work*'s
     name (the first of equals), both trimmed as an editor would so that they fit, the
-    least cut (``_spared``; the naming one also to its clause that names, ``_naming_clause``):
+    least cut (``trim.spared``; the naming one also to its clause that names, ``_naming_clause``):
     "Salt (a sea word) is the second album from Harbour Lights, and it's a lonely one."
     before "A blend of shanties and jazz, resulting in a really daring record." gives "Salt
     is the second album from Harbour Lights. A blend of shanties and jazz, resulting in a
     daring record." Its "It" stands for the work, so it may follow one that is not its
     predecessor. None when no such sentence fits beside it."""
-    verdicts = _spared(verdict.text)
+    verdicts = spared(verdict.text)
     namers = sorted(
         (
             s
@@ -1523,9 +1425,9 @@ def _naming_work(
         key=lambda s: -len(_terms(s.text) & work),
     )
     for namer in namers:
-        spared = _spared(namer.text)
-        clauses = {_naming_clause(t, work) for t in spared}
-        texts = [*spared, *sorted((c for c in clauses if c), key=len, reverse=True)]
+        shorter = spared(namer.text)
+        clauses = {_naming_clause(t, work) for t in shorter}
+        texts = [*shorter, *sorted((c for c in clauses if c), key=len, reverse=True)]
         fits = []
         for first, second in product(texts, verdicts):
             trial = [replace(namer, text=first), replace(verdict, text=second)]
@@ -1536,28 +1438,18 @@ def _naming_work(
     return None
 
 
-def _spared(text: str) -> list[str]:
-    """*text* and the shorter versions an editor makes room with (``_trims``), also
-    without the words that only strengthen the next one and without a concluding opener:
-    "It's a great book." for "All in all, it's a really great book."; longest first."""
-    found = set(_trims(text))
-    for trim in (_without_intensifiers, _without_concluding_opener):
-        found |= {trim(t) for t in found}
-    return sorted(found, key=len, reverse=True)
-
-
 def _naming_clause(text: str, work: frozenset[str]) -> str | None:
     """*text* ended before its first side clause, when what is left still names the
     *work*: "Salt is the second album from Harbour Lights." for "Salt is the second album
     from Harbour Lights, and it's a lonely one, for I don't think it has peers."; the
     verdict beside it judges the work. None when there is no such clause."""
-    match = _SIDE_CLAUSE.search(text)
+    match = SIDE_CLAUSE.search(text)
     if not match:
         return None
     head = text[: match.start()].rstrip()
-    if _count_words(head) < FULL_WORDS or not _terms(head) & work:
+    if count_words(head) < FULL_WORDS or not _terms(head) & work:
         return None
-    if not _balanced(head) or len(_QUOTE_MARK.findall(head)) % 2:
+    if not balanced(head) or len(QUOTE_MARK.findall(head)) % 2:
         return None
     return head + "."
 
@@ -1571,7 +1463,7 @@ def _main_clause(point: Sentence) -> Sentence:
     if match is None or not _leans_on_before(point.text[: match.start()]):
         return point
     rest = point.text[match.end() :]
-    if _count_words(rest) < FULL_WORDS or _leans_on_before(rest):
+    if count_words(rest) < FULL_WORDS or _leans_on_before(rest):
         return point
     return replace(point, text=rest[0].upper() + rest[1:])
 
@@ -1757,11 +1649,11 @@ def _made_room(
 ) -> tuple[list[Sentence], Sentence] | None:
     """*chosen* with *sentence* joined, trimmed as an editor would so that they fit in
     *limit*, and the sentence as it joins: the fewest characters go, first of what the
-    sentences can spare anywhere (``_trims``), then also the joining sentence's last side
-    clause (``_side_clause_cut``). None when no trim makes room."""
-    kept = [_trims(c.text) for c in chosen]
-    joining = _trims(sentence.text)
-    side = _side_clause_cut(joining[-1])
+    sentences can spare anywhere (``trim.trims``), then also the joining sentence's last side
+    clause (``trim.side_clause_cut``). None when no trim makes room."""
+    kept = [trims(c.text) for c in chosen]
+    joining = trims(sentence.text)
+    side = side_clause_cut(joining[-1])
     for group in (joining, [side] if side else []):
         shortest = [*(k[-1] for k in kept), min(group, key=len, default="")]
         if not group or _length(shortest) > limit:
@@ -1775,104 +1667,6 @@ def _made_room(
         _, trial, joined = max(fits, key=lambda f: f[0])  # the least cut
         return trial, joined
     return None
-
-
-def _trims(text: str) -> list[str]:
-    """*text* and the shorter versions of it an editor makes room with, longest first:
-    without its asides in brackets, the day of the news or a trailing attribution, in any
-    combination. "Navalny foi condenado nesta segunda-feira (24) a mais 20 dias de prisão,
-    informou a mídia russa." gives four, the shortest "Navalny foi condenado a mais 20
-    dias de prisão."."""
-    found = {text}
-    for trim in (_without_brackets, _without_weekday, _without_attribution):
-        found |= {trim(t) for t in found}
-    return sorted(found, key=len, reverse=True)
-
-
-def _without_intensifiers(text: str) -> str:
-    """*text* without the words that only strengthen the next one: "All in all, it's a
-    great book" for "All in all, it's a really great book", "a pleasant one" for "an
-    excessively pleasant one"; not in a quotation, not after a negation ("not very good"),
-    and not where "a"/"an" cannot tell how the next word sounds ("an utterly", "a hugely")."""
-
-    def spare(match: re.Match[str]) -> str:
-        before = text[: match.start()].split()[-1:]
-        if _quoted(text, match.start()) or (before and _NEGATION.fullmatch(before[0])):
-            return match.group()
-        article = match.group("article")
-        if not article:
-            return ""
-        first = match.group("next").casefold()
-        if first in "uh":
-            return match.group()
-        wanted = "an" if first in "aeio" else "a"
-        return (wanted.capitalize() if article[0].isupper() else wanted) + article[-1]
-
-    return _INTENSIFIER.sub(spare, text)
-
-
-def _without_concluding_opener(text: str) -> str:
-    """*text* without a phrase that opens a conclusion: "It's a great book." for "All in
-    all, it's a great book."."""
-    match = _CONCLUDING_OPENER.match(text)
-    if not match:
-        return text
-    rest = text[match.end() :]
-    return rest[0].upper() + rest[1:]
-
-
-def _without_brackets(text: str) -> str:
-    """*text* without its asides in brackets that hold no negation: "… a mais 20 dias"
-    for "… nesta segunda-feira (24) a mais 20 dias"."""
-
-    def spare(match: re.Match[str]) -> str:
-        kept = _NEGATION.search(match.group()) or _quoted(text, match.start())
-        return match.group() if kept else ""
-
-    return _BRACKETED.sub(spare, text)
-
-
-def _without_weekday(text: str) -> str:
-    """*text* without the day of the news: "Navalny foi condenado a mais 20 dias" for
-    "Navalny foi condenado na noite desta segunda-feira (24) a mais 20 dias"; not where a
-    participle needs it ("a study published on Monday found")."""
-
-    def spare(match: re.Match[str]) -> str:
-        kept = _quoted(text, match.start()) or _DATED.search(text[: match.start()])
-        return match.group() if kept else ""
-
-    return _WEEKDAY.sub(spare, text)
-
-
-def _quoted(text: str, index: int) -> bool:
-    """True when *index* of *text* is inside a quotation: what someone said stays whole."""
-    return len(_QUOTE_MARK.findall(text, 0, index)) % 2 == 1
-
-
-def _without_attribution(text: str) -> str:
-    """*text* without a trailing attribution of a statement that is not a quotation:
-    "… contra o governo de Vladimir Putin." for "…, informou a mídia russa."."""
-    match = _ATTRIBUTION.search(text)
-    if not match or _QUOTE_MARK.search(text) or _NEGATION.search(match.group()):
-        return text
-    return text[: match.start()] + match.group()[-1]
-
-
-def _side_clause_cut(text: str) -> str | None:
-    """*text* ended before its last clause when that clause adds a side remark with a
-    subject of its own: "I'm touring with Jane Lynch in her act, SEE JANE SING, and you
-    can also catch me with The Lampshades." ends at "SING.". None when there is none, or
-    when it holds a negation, or too little or half a quotation would be left."""
-    matches = list(_SIDE_CLAUSE.finditer(text))
-    if not matches or _NEGATION.search(text[matches[-1].start() :]):
-        return None
-    head = text[: matches[-1].start()].rstrip()
-    words = head.split()
-    if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS:
-        return None
-    if not _balanced(head) or len(_QUOTE_MARK.findall(head)) % 2:
-        return None
-    return head + "."
 
 
 def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) -> bool:
@@ -1950,12 +1744,12 @@ def _trails_off(text: str) -> bool:
 def _sentence_count(sentence: Sentence) -> float:
     """A full sentence counts one; a short one, or a release's change named in a list item
     ("Improve MSOffice document support."), half: it reads at a glance."""
-    return 0.5 if sentence.change or _count_words(sentence.text) < FULL_WORDS else 1.0
+    return 0.5 if sentence.change or count_words(sentence.text) < FULL_WORDS else 1.0
 
 
 def _is_kicker(text: str) -> bool:
     """A word or two as a sentence of its own: "Media.", "Bam!", "Update!"."""
-    return ends_sentence(text) and _count_words(text) < MIN_WORDS and not ASIDE.match(text)
+    return ends_sentence(text) and count_words(text) < MIN_WORDS and not ASIDE.match(text)
 
 
 def _mark_cut(text: str) -> str:

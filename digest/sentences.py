@@ -61,6 +61,12 @@ _END = re.compile(
     """,
     re.VERBOSE,
 )
+# A word, for counting and matching: \w, and the vowel signs of Indic scripts.
+WORD = re.compile(r"[\w\u0900-\u0dff]+")
+# A quotation mark of any of the languages the feeds are written in.
+QUOTE_MARK = re.compile(r'[„“”«»"]')
+# Brackets that open nothing: a list's "1)", a smiley ":)", ";-(", "=)".
+_NOT_BRACKETS = re.compile(r"^\s*(?:\d{1,2}|[a-z])\)|[:;=%]-?[()]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # A name that starts in lower case and has a capital inside: "iPhone", "eBay", "macOS".
 _CAMEL_NAME = re.compile(r"[a-z]{1,5}[A-Z]")
@@ -149,3 +155,15 @@ def _is_ordinal(word: str, before: str, following: str) -> bool:
     if len(word) > 2:
         return False
     return before in ORDINAL_BEFORE or bool(MONTHS.match(following))
+
+
+def count_words(text: str) -> int:
+    """How many words *text* holds."""
+    return len(WORD.findall(text))
+
+
+def balanced(text: str) -> bool:
+    """False for a sentence that opens a bracket another one closes ("(The build is broken.",
+    "… what I have.)"): alone, it is half an aside. A list's "1)" and a ":)" do not count."""
+    text = _NOT_BRACKETS.sub("", text)
+    return text.count("(") == text.count(")")
