@@ -38,7 +38,7 @@ from digest.chrome import (
     without_photo_credit,
 )
 from digest.sanitize import leads_with_summary
-from digest.sentences import QUOTE_MARK, WORD, balanced, count_words, ends_sentence
+from digest.sentences import CAMEL_NAME, QUOTE_MARK, WORD, balanced, count_words, ends_sentence
 from digest.storytext import (
     ASIDE,
     STOPWORDS,
@@ -49,7 +49,7 @@ from digest.storytext import (
     story_paragraphs,
     story_sentences,
 )
-from digest.trim import SIDE_CLAUSE, TRIMMED_WORDS, side_clause_cut, spared, trims
+from digest.trim import SIDE_CLAUSE, TRIMMED_WORDS, closes, side_clause_cut, spared, trims
 
 MAX_SENTENCES = 3
 MIN_WORDS = 2  # a one-word sentence in a longer story ("Capra?") is an aside
@@ -70,9 +70,7 @@ RELEASE = 0.4  # a release note's change or call to act ("deprecated", "migrate"
 TALK = 0.4  # a podcast's or a talk's line of who talks with whom ("im Gespräch mit …")
 STANCE = 0.3  # a writer's stance in the closing part ("I think", "ich finde"); half before
 RESULT = 0.3  # a final tally or a figure set against a claim: the finding, wherever it stands
-ANSWER_PARAGRAPHS = (
-    4  # the answer to a puzzle put to the reader comes this many paragraphs after it
-)
+ANSWER_PARAGRAPHS = 4  # a puzzle put to the reader is answered within this many paragraphs
 PROMISE = 0.5  # a how-to's promise: "Here are five ways to keep your plants alive …"
 SUBJECT_TERMS = 2  # ... naming its subject in this many content words after what it gives
 JUDGED_REVIEW = 4  # this many different judgement words make a text a review
@@ -248,8 +246,6 @@ _DROPPABLE = re.compile(
         |(?i:и),?\s+(?=[а-яё]))""",
     re.VERBOSE,
 )
-# A name that starts in lower case and has a capital inside: "iPhone", "eBay", "macOS".
-_CAMEL_NAME = re.compile(r"^[a-z]{1,5}[A-Z][\w-]*[’']?s?[,.:;!?]?$")
 _GERMAN_PRONOUNS = {"er", "ihn", "ihm", "ihnen"}
 # A name inside a sentence, before a pronoun that may stand for it: a capitalised word that
 # does not open the sentence, then a small letter ("Lars", not "I", "TV" or "BABIP").
@@ -980,9 +976,7 @@ def _before_pointer(text: str) -> str | None:
     words = head.split()
     if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS or _POINTS_AT.search(head):
         return None
-    if not balanced(head) or len(QUOTE_MARK.findall(head)) % 2:
-        return None
-    return head + "."
+    return head + "." if closes(head) else None
 
 
 def _without_puzzle(text: str) -> str:
@@ -1133,7 +1127,7 @@ def _answer(sentences: list[Sentence], scores: list[float]) -> Sentence | None:
 def _is_filler(text: str) -> bool:
     """True for a sentence that says nothing of the story: a pointer ("For more details,
     check out …"), an aside to the reader ("Of course, …") or a note ("Update 2:05 pm: …")."""
-    return bool(_FILLER.search(text) or _ASIDE_TO_READER.match(text) or _NOTE.match(text))
+    return _is_note(text) or bool(_ASIDE_TO_READER.match(text))
 
 
 def _is_note(text: str) -> bool:
@@ -1205,8 +1199,7 @@ def _midway(sentence: Sentence) -> bool:
     bracket: the rest of a list item, a line or a quotation cut before it. A name that
     starts in lower case and has a capital inside ("iPhone sales rose", "eBay said") is a
     name, not the rest of a sentence."""
-    first = sentence.text.split(maxsplit=1)[0]
-    if _CAMEL_NAME.match(first):
+    if CAMEL_NAME.match(sentence.text):
         return False
     return sentence.text[0].islower() or sentence.text[0] in ",;:)]}”"
 
@@ -1281,10 +1274,10 @@ def compose(
     chosen = _fill(_with_kickers(sentences, opener, limit), pool, scores, limit)
     held = {s.position for s in chosen}
     if point is not None and not held & {s.position for s in [point, *alike]}:
+        # the publisher's summary, heading the story, stays the opener beside a point
+        kept = opener.position if summary and opener.paragraph == 0 else None
         for other in [point, *sorted(alike, key=lambda s: -scores[s.position])]:
             other = _trimmed(_main_clause(other), limit)
-            # the publisher's summary, heading the story, stays the opener beside a point
-            kept = opener.position if summary and opener.paragraph == 0 else None
             placed = _around(other, pool, sentences, scores, limit, work, kept)
             if placed:
                 return join_sentences(_texts(placed))
@@ -1428,13 +1421,9 @@ def _naming_work(
         shorter = spared(namer.text)
         clauses = {_naming_clause(t, work) for t in shorter}
         texts = [*shorter, *sorted((c for c in clauses if c), key=len, reverse=True)]
-        fits = []
-        for first, second in product(texts, verdicts):
-            trial = [replace(namer, text=first), replace(verdict, text=second)]
-            if (length := _length(_texts(trial))) <= limit:
-                fits.append((length, trial))
-        if fits:
-            return max(fits, key=lambda f: f[0])[1]  # the least cut
+        trial = _least_cut([namer, verdict], [texts, verdicts], limit)
+        if trial is not None:
+            return trial
     return None
 
 
@@ -1449,9 +1438,7 @@ def _naming_clause(text: str, work: frozenset[str]) -> str | None:
     head = text[: match.start()].rstrip()
     if count_words(head) < FULL_WORDS or not _terms(head) & work:
         return None
-    if not balanced(head) or len(QUOTE_MARK.findall(head)) % 2:
-        return None
-    return head + "."
+    return head + "." if closes(head) else None
 
 
 def _main_clause(point: Sentence) -> Sentence:
@@ -1658,15 +1645,25 @@ def _made_room(
         shortest = [*(k[-1] for k in kept), min(group, key=len, default="")]
         if not group or _length(shortest) > limit:
             continue
-        fits = []
-        for texts in product(*kept, group):
-            trial = [replace(c, text=t) for c, t in zip([*chosen, sentence], texts, strict=True)]
-            trial.sort(key=lambda x: x.position)
-            if (length := _length(_texts(trial))) <= limit:
-                fits.append((length, trial, replace(sentence, text=texts[-1])))
-        _, trial, joined = max(fits, key=lambda f: f[0])  # the least cut
-        return trial, joined
+        trial = _least_cut([*chosen, sentence], [*kept, group], limit)
+        if trial is not None:
+            joined = trial[-1]
+            return sorted(trial, key=lambda x: x.position), joined
     return None
+
+
+def _least_cut(
+    sentences: list[Sentence], versions: list[list[str]], limit: int
+) -> list[Sentence] | None:
+    """*sentences*, each given one of its *versions* (itself and its trimmed texts), in the
+    combination that fits in *limit* and cuts the least; None when none fits."""
+    best, most = None, -1
+    for texts in product(*versions):
+        trial = [replace(s, text=t) for s, t in zip(sentences, texts, strict=True)]
+        length = _length(_texts(trial))
+        if most < length <= limit:
+            best, most = trial, length
+    return best
 
 
 def _may_join(sentence: Sentence, chosen: list[Sentence], pool: list[Sentence]) -> bool:

@@ -69,7 +69,7 @@ QUOTE_MARK = re.compile(r'[„“”«»"]')
 _NOT_BRACKETS = re.compile(r"^\s*(?:\d{1,2}|[a-z])\)|[:;=%]-?[()]")
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 # A name that starts in lower case and has a capital inside: "iPhone", "eBay", "macOS".
-_CAMEL_NAME = re.compile(r"[a-z]{1,5}[A-Z]")
+CAMEL_NAME = re.compile(r"[a-z]{1,5}[A-Z]")
 _SPACE = re.compile(r"\s+")
 _ENDS_SENTENCE = re.compile(r"[.!?…。！？｡।॥][”\"’'»)\]」』）]*$")
 
@@ -118,7 +118,7 @@ def _is_boundary(text: str, start: int, punct_at: int, end: int) -> bool:
     if punct in _CJK_END or punct in "।॥" or (punct_at and _HANGUL.match(text[punct_at - 1])):
         return True
     first = following[0]
-    if (first.islower() and not _CAMEL_NAME.match(following)) or first in ",;:":
+    if (first.islower() and not CAMEL_NAME.match(following)) or first in ",;:":
         return False  # (a name such as "iPhone" or "eBay" may open a sentence)
     if punct == "." and text[punct_at:end].rstrip("”\"’'»)]」』）") == ".":
         words = text[start:punct_at].split()

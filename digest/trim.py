@@ -206,6 +206,10 @@ def side_clause_cut(text: str) -> str | None:
     words = head.split()
     if len(words) < TRIMMED_WORDS or words[-1].casefold() in STOPWORDS:
         return None
-    if not balanced(head) or len(QUOTE_MARK.findall(head)) % 2:
-        return None
-    return head + "."
+    return head + "." if closes(head) else None
+
+
+def closes(head: str) -> bool:
+    """True when *head*, a sentence ended early, leaves no bracket and no quotation open:
+    it may take a full stop."""
+    return balanced(head) and len(QUOTE_MARK.findall(head)) % 2 == 0
